@@ -1,0 +1,37 @@
+# wijkscan — from CBS open data to a wijkscan report and vouwkaarten per gemeente.
+# Logic lives in the `pipeline` package; the rule files only wire files together.
+from snakemake.utils import min_version, validate
+
+from pipeline import config as wcfg
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+# A readable Dutch error (with the key path) first; validate() then fills in defaults.
+wcfg.check(config)
+validate(config, "config/schema.yaml")
+
+GEMEENTEN = wcfg.selected_gemeenten(config)
+
+
+wildcard_constraints:
+    gemeente=r"GM\d{4}",
+    bron=r"cbs|lokaal|demo|primos|brp",
+    jaar=r"\d{4}",
+    tabel=r"[0-9A-Za-z]+",
+    formaat=r"A1|A3|A4",
+
+
+include: "pipeline/rules/common.smk"
+include: "pipeline/rules/fetch.smk"
+include: "pipeline/rules/process.smk"
+include: "pipeline/rules/render.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(GEMEENTEN),

@@ -1,0 +1,492 @@
+"""Thin adapters between Snakemake rules and the pure functions of the package.
+
+Each adapter takes the rule's ``input``, ``output``, ``params``, ``wildcards`` and
+``log`` (named lists), reads files, calls domain functions and writes outputs
+atomically. The :func:`step` wrapper routes logging to the rule's log file and
+turns a :class:`~pipeline.errors.WijkscanError` into a one-paragraph message
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import WijkscanError
+
+log = logging.getLogger("wijkscan")
+
+
+class StepFailed(Exception):
+    """Raised to Snakemake when a step fails for a reason the user can fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def __str__(self) -> str:  # Snakemake prints str(exc)
+        return self.args[0]
+
+
+def step(func: Callable[..., None]) -> Callable[..., None]:
+    """Decorate an adapter: log to the rule's log file, clean user-facing errors."""
+
+    @functools.wraps(func)
+    def wrapper(input: Any, output: Any, params: Any, wildcards: Any, logfile: Any) -> None:
+        path = Path(str(logfile[0] if not isinstance(logfile, str) else logfile))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        t0 = time.perf_counter()
+        try:
+            log.info("start %s %s", func.__name__, dict(wildcards.items()) if wildcards else {})
+            func(input, output, params, wildcards)
+            log.info("klaar %s in %.2f s", func.__name__, time.perf_counter() - t0)
+        except WijkscanError as exc:
+            log.error("%s", exc)
+            print(f"\nFOUT in stap '{func.__name__}':\n  {exc}\n", file=sys.stderr)
+            raise StepFailed(f"{exc}") from None
+        except Exception:
+            log.exception("onverwachte fout in %s", func.__name__)
+            raise
+        finally:
+            root.removeHandler(handler)
+            handler.close()
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- fetch (data/raw)
+
+
+def _cbs_kwargs(cbs: dict[str, Any], third_party: bool = False) -> dict[str, Any]:
+    return {
+        "api_url": cbs["api_url"],
+        "catalog_url": cbs["derden_url"] if third_party else None,
+        "use_https": cbs["https"],
+        "timeout": cbs["timeout"],
+        "retries": cbs["pogingen"],
+    }
+
+
+@step
+def fetch_kwb(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Raw KWB rows of one gemeente into the cache (CBS online, local file or demo)."""
+    from pipeline import demo, kwb
+    from pipeline.io import atomic_path
+
+    bron, gemeente = wildcards.bron, wildcards.gemeente
+    if bron == "demo":
+        raw = kwb.select_gemeente(demo.kwb_table(int(wildcards.jaar)), gemeente, "de demobron")
+    elif bron == "lokaal":
+        raw = kwb.select_gemeente(
+            kwb.read_kwb_csv(Path(input.lokaal[0])), gemeente, input.lokaal[0]
+        )
+    else:
+        from pipeline import cbs
+
+        raw = cbs.fetch_kwb(wildcards.tabel, gemeente, **_cbs_kwargs(params.cbs))
+    log.info("%d rijen voor %s uit %s", len(raw), gemeente, bron)
+    with atomic_path(output.csv) as tmp:
+        raw.to_csv(tmp, index=False)
+
+
+@step
+def fetch_geometry(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Buurt polygons of one gemeente into the cache, in the PDOK layout."""
+    from pipeline import demo, geometry
+    from pipeline.io import atomic_path
+
+    bron, gemeente = wildcards.bron, wildcards.gemeente
+    if bron == "demo":
+        gdf = demo.buurt_geometry().rename(columns={"statcode": "code", "statnaam": "naam"})
+        gdf = gdf[gdf["code"].str.startswith("BU" + gemeente[2:])]
+        if gdf.empty:
+            raise WijkscanError(
+                f"De demobron heeft geen buurtgrenzen voor {gemeente}.",
+                oplossing=f"De demo kent alleen {', '.join(demo.DEMO_GEMEENTEN)}.",
+            )
+    else:
+        gdf = geometry.read_buurten(Path(input.gpkg[0]), gemeente, params.laag)
+        if gdf.empty:
+            raise WijkscanError(
+                f"Geen enkele buurt van {gemeente} in {input.gpkg[0]}.",
+                waar="bronnen.geometrie",
+                oplossing="Controleer of het bestand de juiste jaargang en het hele land (of deze "
+                "gemeente) bevat.",
+            )
+    out = gdf.rename(columns={"code": "statcode", "naam": "statnaam"})
+    with atomic_path(output.gpkg) as tmp:
+        out.to_file(tmp, layer="buurt_gegeneraliseerd", driver="GPKG")
+    log.info("%d buurten voor %s", len(out), gemeente)
+
+
+@step
+def fetch_pdok(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Download the national PDOK GeoPackage of a year (validated before it lands)."""
+    from pipeline import download
+
+    url = params.url.format(jaar=wildcards.jaar)
+    download.download_file(
+        url,
+        Path(output.gpkg),
+        timeout=params.cbs["timeout"],
+        retries=params.cbs["pogingen"],
+        validate=functools.partial(download.validate_gpkg, layer=params.laag),
+    )
+
+
+# ---------------------------------------------------------- process (data/processed)
+
+
+@step
+def prepare_regions(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Tidy, validated region table (gemeente, wijken, buurten) from raw KWB rows."""
+    from pipeline import kwb, schemas
+    from pipeline.io import write_parquet
+
+    raw = kwb.read_kwb_csv(Path(input.kwb))
+    regios = kwb.normalize_kwb(raw, wildcards.gemeente, Path(input.kwb).name)
+    schemas.validate(regios, schemas.REGIOS, input.kwb)
+    write_parquet(regios, output.regios)
+    log.info("%d regio's (%d buurten)", len(regios), int((regios.niveau == "buurt").sum()))
+
+
+@step
+def prepare_geometry(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Buurt geometry matched against the data's buurt codes (policy from config)."""
+    import pandas as pd
+
+    from pipeline import geometry
+    from pipeline.io import atomic_path, write_json
+
+    regios = pd.read_parquet(input.regios)
+    gdf = geometry.read_buurten(Path(input.gpkg), wildcards.gemeente)
+    data_codes = regios.loc[regios.niveau == "buurt", "code"]
+    match = geometry.match_codes(data_codes, gdf["code"])
+    warnings = geometry.check_codes(match, params.jaar, params.controle, Path(input.gpkg).name)
+    names = regios.set_index("code")["naam"]
+    # Names come from the data table: the geometry's names can lag a renaming.
+    gdf["naam"] = gdf["code"].map(names).fillna(gdf["naam"])
+    with atomic_path(output.gpkg) as tmp:
+        gdf.to_file(tmp, layer="buurten", driver="GPKG")
+    write_json(
+        {
+            "ontbreekt_in_geometrie": match.only_in_data,
+            "ontbreekt_in_data": match.only_in_geometry,
+            "waarschuwingen": warnings,
+        },
+        output.controle,
+    )
+
+
+def _local_rows(path: str, column: str, prefixes: tuple[str, ...], what: str) -> Any:
+    """Rows of a local CBS CSV whose (stripped) ``column`` starts with one of ``prefixes``."""
+    from pipeline.sources.cbs_tables import lees_cbs_csv
+
+    df = lees_cbs_csv(Path(path))
+    if column not in df.columns:
+        cols = [c for c in df.columns if c.startswith(column.rstrip("0123456789"))]
+        if not cols:
+            raise WijkscanError(
+                f"Kolom '{column}' ontbreekt in {path}.",
+                waar=f"{what}: kolommen {', '.join(map(str, df.columns))}",
+                oplossing="Gebruik de StatLine-export 'onbewerkte dataset' van deze tabel.",
+            )
+        column = cols[0]
+    keys = df[column].astype(str).str.strip()
+    rows = df[keys.str.startswith(prefixes)]
+    if rows.empty:
+        raise WijkscanError(
+            f"Geen rijen voor {', '.join(prefixes)} in {path}.",
+            waar=what,
+            oplossing="Controleer of het bestand deze gemeente bevat.",
+        )
+    return rows
+
+
+@step
+def fetch_population(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Gemeente population by age and sex (03759ned layout) or a BRP extract, into the cache."""
+    import pandas as pd
+
+    from pipeline import demo
+    from pipeline.io import atomic_path
+
+    bron, gemeente, jaar = wildcards.bron, wildcards.gemeente, int(wildcards.jaar)
+    dim = pd.DataFrame(columns=["Key", "Title"])
+    if bron == "demo":
+        if gemeente not in demo.DEMO_GEMEENTEN:
+            raise WijkscanError(f"De demobron kent gemeente {gemeente} niet.")
+        rows, dim = demo.bevolking_raw(jaar)
+    elif bron == "cbs":
+        from pipeline import cbs
+
+        kw = _cbs_kwargs(params.cbs)
+        flt = f"{cbs.region_filter('RegioS', [gemeente])} and Perioden eq '{jaar}JJ00'"
+        rows = cbs.fetch_table(wildcards.tabel, filters=flt, **kw)
+        dim = cbs.fetch_table(wildcards.tabel, entity="Leeftijd", **kw)
+    elif bron == "brp":
+        from pipeline.sources.brp import read_brp
+
+        rows = read_brp(Path(input.lokaal[0]), gemeente, jaar=jaar)
+    else:
+        rows = _local_rows(input.lokaal[0], "RegioS", (gemeente,), "bronnen.bevolking.pad")
+    with atomic_path(output.csv) as tmp:
+        rows.to_csv(tmp, index=False)
+    with atomic_path(output.dim) as tmp:
+        dim.to_csv(tmp, index=False)
+
+
+@step
+def fetch_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Gemeente forecast: Primos file, CBS/PBL 85171NED (online or local) or the demo."""
+    from pipeline import demo
+    from pipeline.io import atomic_path
+
+    bron, gemeente = wildcards.bron, wildcards.gemeente
+    if bron == "demo":
+        if gemeente not in demo.DEMO_GEMEENTEN:
+            raise WijkscanError(f"De demobron kent gemeente {gemeente} niet.")
+        rows = demo.prognose_primos(int(wildcards.jaar), list(params.horizon))
+    elif bron == "primos":
+        from pipeline.sources.primos import read_primos
+
+        rows = read_primos(Path(input.lokaal[0]), [gemeente])
+    elif bron == "cbs":
+        from pipeline import cbs
+
+        flt = cbs.region_filter("RegioIndeling2021", [gemeente], width=6)
+        rows = cbs.fetch_table(wildcards.tabel, filters=flt, **_cbs_kwargs(params.cbs))
+    else:
+        rows = _local_rows(
+            input.lokaal[0], "RegioIndeling2021", (gemeente,), "bronnen.prognose.pad"
+        )
+    with atomic_path(output.csv) as tmp:
+        rows.to_csv(tmp, index=False)
+
+
+@step
+def fetch_health(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """RIVM Gezondheid per wijk en buurt (loneliness) rows of one gemeente into the cache."""
+    from pipeline import demo
+    from pipeline.io import atomic_path
+
+    bron, gemeente = wildcards.bron, wildcards.gemeente
+    num = gemeente[2:]
+    if bron == "demo":
+        if gemeente not in demo.DEMO_GEMEENTEN:
+            raise WijkscanError(f"De demobron kent gemeente {gemeente} niet.")
+        rows = demo.gezondheid_raw()
+    elif bron == "cbs":
+        from pipeline import cbs
+
+        rows = cbs.fetch_table(
+            wildcards.tabel,
+            filters=cbs.kwb_filter([gemeente]),
+            **_cbs_kwargs(params.cbs, third_party=True),
+        )
+    else:
+        rows = _local_rows(
+            input.lokaal[0],
+            "WijkenEnBuurten",
+            (gemeente, f"WK{num}", f"BU{num}"),
+            "bronnen.gezondheidsmonitor.pad",
+        )
+    with atomic_path(output.csv) as tmp:
+        rows.to_csv(tmp, index=False)
+
+
+@step
+def prepare_population(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Tidy gemeente population by age and sex for the base year (and the BRP per buurt)."""
+    import pandas as pd
+
+    from pipeline import schemas
+    from pipeline.io import write_parquet
+    from pipeline.sources.cbs_tables import lees_cbs_csv, parse_03759ned
+
+    gemeente, jaar = wildcards.gemeente, int(params.jaar)
+    if params.bron == "brp":
+        brp = pd.read_csv(input.csv, dtype={"buurtcode": str, "gemeentecode": str})
+        brp["leeftijd_tot"] = brp["leeftijd_tot"].astype("Int64")
+        gem = brp.groupby(
+            ["geslacht", "leeftijd_van", "leeftijd_tot"], dropna=False, as_index=False
+        )["aantal"].sum(min_count=1)
+        gem.insert(0, "jaar", jaar)
+        gem.insert(0, "gemeentecode", gemeente)
+    else:
+        rows = lees_cbs_csv(Path(input.csv))
+        dim = pd.read_csv(input.dim, dtype=str, keep_default_na=False)
+        gem = parse_03759ned(
+            rows, dim if len(dim) else None, jaar, [gemeente], bron=Path(input.csv).name
+        )
+        brp = pd.DataFrame(
+            columns=["buurtcode", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
+        )
+    schemas.validate(gem, schemas.BEVOLKING, input.csv)
+    write_parquet(gem, output.gemeente)
+    write_parquet(brp, output.brp)
+
+
+@step
+def prepare_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Tidy gemeente forecast by age and sex for the horizon years."""
+    import pandas as pd
+
+    from pipeline import forecast
+    from pipeline.io import write_json, write_parquet
+
+    gemeente = wildcards.gemeente
+    if params.bron in ("primos", "demo"):
+        from pipeline.sources.primos import read_primos
+
+        fc = read_primos(Path(input.csv), [gemeente])
+    else:
+        from pipeline.sources.cbs_tables import lees_cbs_csv, parse_85171ned
+
+        fc = parse_85171ned(
+            lees_cbs_csv(Path(input.csv)), gemeenten=[gemeente], bron=Path(input.csv).name
+        )
+    base = pd.read_parquet(input.bevolking)
+    table, method = forecast.gemeente_forecast(fc, base, int(params.jaar), list(params.horizon))
+    write_parquet(table, output.prognose)
+    write_json({"methode": method, "bron": params.bron}, output.methode)
+    log.info("prognose %s: %s", gemeente, method)
+
+
+@step
+def prepare_loneliness(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Tidy RIVM loneliness estimates per region code (newest survey year)."""
+    from pipeline.io import write_parquet
+    from pipeline.sources.cbs_tables import lees_cbs_csv, parse_gezondheidsmonitor
+
+    rows = lees_cbs_csv(Path(input.csv))
+    table = parse_gezondheidsmonitor(rows, wildcards.gemeente, bron=Path(input.csv).name)
+    write_parquet(table, output.eenzaamheid)
+
+
+@step
+def estimate_population(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Buurt population by 5-year band and sex: IPF estimate from KWB + gemeente, or the BRP."""
+    import pandas as pd
+
+    from pipeline import estimate
+    from pipeline.io import write_json, write_parquet
+
+    regios = pd.read_parquet(input.regios)
+    buurten = regios[regios["niveau"] == "buurt"]
+    brp = pd.read_parquet(input.brp)
+    if len(brp):
+        result = estimate.from_brp(brp, buurten)
+        method = "brp"
+    else:
+        result = estimate.estimate_buurt_ages(buurten, pd.read_parquet(input.gemeente))
+        method = "ipf"
+    diag = result.attrs.get("diagnostiek")
+    result = result.copy()
+    result.attrs = {}
+    result["jaar"] = int(params.jaar)
+    write_parquet(result, output.bevolking)
+    write_json({"methode": method, "diagnostiek": diag}, output.diagnostiek)
+    log.info("schatting %s: %s %s", wildcards.gemeente, method, diag)
+
+
+@step
+def project_population(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Buurt population in the horizon years, summing to the gemeente forecast."""
+    import pandas as pd
+
+    from pipeline import project
+    from pipeline.io import write_parquet
+
+    base = pd.read_parquet(input.bevolking).drop(columns=["jaar"])
+    fc = pd.read_parquet(input.prognose)
+    out = project.project_buurten(base, fc, int(params.jaar), list(params.horizon))
+    diag = out.attrs.get("diagnostiek")
+    out = out.copy()
+    out.attrs = {}
+    write_parquet(out, output.bevolking)
+    log.info("projectie %s: %s", wildcards.gemeente, diag)
+
+
+@step
+def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Published indicator table, unrounded quantities and provenance of one gemeente."""
+    import json
+
+    import pandas as pd
+
+    from pipeline import indicators, provenance, registry
+    from pipeline.io import write_json, write_parquet
+    from pipeline.sources.prevalentie import read_prevalentie
+
+    cfg = params.config
+    ind = cfg["indicatoren"]
+    s = indicators.Settings(
+        basisjaar=int(cfg["jaar"]),
+        min_inwoners=int(ind["min_inwoners"]),
+        afronding=int(ind["afronding"]),
+        mz_van=(int(ind["mantelzorg_van"][0]), int(ind["mantelzorg_van"][1])),
+        mz_ouderen=int(ind["mantelzorg_ouderen_vanaf"]),
+        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
+    )
+    regios = pd.read_parquet(input.regios)
+    bev_buurt = pd.read_parquet(input.bevolking)
+    bev_gem = pd.concat(
+        [pd.read_parquet(input.gemeente), pd.read_parquet(input.prognose)], ignore_index=True
+    )
+    eenzaam = pd.read_parquet(input.eenzaamheid)
+    prev = read_prevalentie(Path(input.prevalentie))
+    prev_bron = params.prevalentie_bron
+    reg = registry.registry_from_config(cfg, prev_bron)
+    q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaam, prev, s)
+    table = indicators.publish(indicators.derive(q, s), reg, s)
+    controle = json.loads(Path(input.controle).read_text(encoding="utf-8"))
+    methode = json.loads(Path(input.methode).read_text(encoding="utf-8"))
+    warnings = list(controle.get("waarschuwingen", []))
+    if methode.get("methode") == "totaal_met_cohortmodel":
+        warnings.append(
+            "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de toekomst is "
+            "met een cohortmodel benaderd (zie Verantwoording)."
+        )
+    naam = str(regios.loc[regios["niveau"] == "gemeente", "naam"].iloc[0])
+    meta = provenance.build_meta(
+        wildcards.gemeente,
+        naam,
+        cfg,
+        dict(params.raw_files),
+        dict(params.table_ids),
+        warnings,
+        prev_bron,
+    )
+    meta["prognose_methode"] = methode.get("methode")
+    write_parquet(q, output.grootheden)
+    write_parquet(table, output.indicatoren)
+    write_json(meta, output.meta)
+
+
+@step
+def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """CSV, XLSX and GeoPackage exports of the published indicators."""
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from pipeline import export, registry
+
+    table = pd.read_parquet(input.indicatoren)
+    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
+    reg = registry.registry_from_config(params.config, meta.get("prevalentie_bron", ""))
+    export.write_csv(table, Path(output.csv))
+    export.write_xlsx(table, reg, meta, Path(output.xlsx))
+    buurten = gpd.read_file(input.buurten, layer="buurten")
+    export.write_gpkg(table, buurten, reg, int(params.config["jaar"]), Path(output.gpkg))

@@ -1,0 +1,586 @@
+"""Charts and map figures for the council report (matplotlib OO API, Agg, never pyplot).
+
+Every figure is built on a bare :class:`matplotlib.figure.Figure` with an Agg canvas
+and embedded in the HTML as a ``data:`` URI (SVG by default, so print stays sharp),
+which keeps the report one self-contained file.
+
+Design choices:
+
+* sizes in millimetres of the printed A4 page, fonts in points as printed;
+* one colour family (dark blue of the map palette); projections are told apart by
+  hatching and a label, never by colour alone;
+* every bar carries its value, formatted the Dutch way by :mod:`pipeline.fmt`;
+* ranked bars are ordered by task size, following the registry ``richting``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+
+from pipeline import fmt, maps
+from pipeline.registry import Indicator
+
+MM = 1 / 25.4
+"""Inches per millimetre."""
+
+INK = "#1a1a1a"
+GRID = "#d0d0d0"
+BAR = "#225ea8"  # dark blue of the YlGnBu map palette
+BAR_LIGHT = "#a8c7e6"
+REF = "#000000"
+
+_RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 7.5,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "text.color": INK,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "wijkscan",  # stable ids: same input, same bytes
+    "hatch.linewidth": 0.8,
+}
+
+
+def new_figure(width_mm: float, height_mm: float) -> Figure:
+    """A bare Figure of the given printed size with an Agg canvas attached.
+
+    Parameters
+    ----------
+    width_mm, height_mm
+        Printed size in millimetres.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib as mpl
+
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(width_mm * MM, height_mm * MM), dpi=150)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def to_data_uri(fig: Figure, fmt_: str = "svg", dpi: int = 200) -> str:
+    """Serialise a figure as a ``data:`` URI (SVG or PNG).
+
+    Parameters
+    ----------
+    fig
+        The figure (it is not closed; Figures without pyplot need no closing).
+    fmt_
+        ``'svg'`` (vector, default) or ``'png'``.
+    dpi
+        Resolution for PNG.
+
+    Returns
+    -------
+    str
+        ``data:image/svg+xml;base64,...`` or ``data:image/png;base64,...``.
+    """
+    import matplotlib as mpl
+
+    buf = io.BytesIO()
+    with mpl.rc_context(_RC | {"svg.fonttype": "path"}):
+        fig.savefig(buf, format=fmt_, dpi=dpi, metadata=_metadata(fmt_))
+    mime = "image/svg+xml" if fmt_ == "svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+
+
+def _metadata(fmt_: str) -> dict[str, Any]:
+    # No creation date in the file: a rebuild with the same data gives the same bytes.
+    if fmt_ == "svg":
+        return {"Date": None}
+    return {"Software": None} if fmt_ == "png" else {}
+
+
+def _style(ax: Axes) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=2.5, width=0.6)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_linewidth(0.6)
+
+
+# ---------------------------------------------------------------------- trend
+
+
+@dataclass
+class TrendPanel:
+    """One small multiple of :func:`trend_chart`: an indicator over the years.
+
+    Attributes
+    ----------
+    indicator
+        Registry entry (title, format).
+    waarden
+        Year -> gemeente value (NaN allowed).
+    referenties
+        Optional reference lines: label -> value (e.g. ``{'Nederland': 12.3}``).
+    """
+
+    indicator: Indicator
+    waarden: dict[int, float]
+    referenties: dict[str, float] = field(default_factory=dict)
+
+
+def trend_chart(
+    panels: Sequence[TrendPanel],
+    basisjaar: int,
+    *,
+    width_mm: float = 170,
+    height_mm: float = 62,
+) -> Figure:
+    """Bars per year at gemeente level, one panel per indicator, values printed.
+
+    The base year is a solid bar; horizon years are hatched and lighter and the
+    x-axis says "prognose" under them, so the distinction never relies on colour.
+
+    Parameters
+    ----------
+    panels
+        One :class:`TrendPanel` per indicator (1-4 fit on a row).
+    basisjaar
+        The measured (base) year.
+    width_mm, height_mm
+        Printed size.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib as mpl
+
+    fig = new_figure(width_mm, height_mm)
+    n = max(len(panels), 1)
+    with mpl.rc_context(_RC):
+        axes = fig.subplots(1, n, squeeze=False)[0]
+        for ax, p in zip(axes, panels, strict=False):
+            jaren = sorted(p.waarden)
+            vals = np.array([p.waarden[j] for j in jaren], dtype=float)
+            x = np.arange(len(jaren))
+            proj = np.array([j != basisjaar for j in jaren])
+            ax.bar(
+                x[~proj], np.nan_to_num(vals[~proj]), color=BAR, width=0.66, edgecolor=BAR, lw=0.6
+            )
+            ax.bar(
+                x[proj],
+                np.nan_to_num(vals[proj]),
+                color=BAR_LIGHT,
+                width=0.66,
+                edgecolor=BAR,
+                hatch="///",
+                lw=0.6,
+            )
+            top = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
+            for ref_val in p.referenties.values():
+                if not fmt.is_missing(ref_val):
+                    top = max(top, float(ref_val))
+            top = top if top > 0 else 1.0
+            for xi, v, pr in zip(x, vals, proj, strict=True):
+                ax.text(
+                    xi,
+                    (0 if fmt.is_missing(v) else v) + top * 0.02,
+                    fmt.waarde(v, p.indicator, marker=bool(pr), projectie=bool(pr)),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    fontweight="bold" if not pr else "normal",
+                )
+            for i, (lab, ref_val) in enumerate(p.referenties.items()):
+                if fmt.is_missing(ref_val):
+                    continue
+                ax.axhline(float(ref_val), color=REF, lw=0.9, ls=(0, (4, 2)) if i == 0 else ":")
+                ax.text(
+                    len(jaren) - 0.5,
+                    float(ref_val),
+                    f" {lab}: {fmt.waarde(ref_val, p.indicator)}",
+                    va="bottom",
+                    ha="right",
+                    fontsize=6.5,
+                )
+            ax.set_xticks(x, [str(j) for j in jaren])
+            ax.set_ylim(0, top * 1.18)
+            ax.set_yticks([])
+            ax.spines["left"].set_visible(False)
+            _style(ax)
+            ax.set_title(_wrap(p.indicator.label, 34), fontsize=8, loc="left", fontweight="bold")
+        fig.legend(
+            handles=legend_patches_projectie(basisjaar),
+            loc="lower center",
+            ncol=2,
+            frameon=False,
+            fontsize=7,
+            handlelength=2.2,
+            handleheight=1.1,
+        )
+        fig.subplots_adjust(left=0.02, right=0.99, top=0.80, bottom=0.27, wspace=0.18)
+    return fig
+
+
+# ----------------------------------------------------------------- ranked bars
+
+
+def ranked_bar_chart(
+    waarden: pd.Series,
+    indicator: Indicator,
+    *,
+    gemeente_waarde: float | None = None,
+    gemeente_naam: str = "Gemeente",
+    max_n: int = 25,
+    width_mm: float = 170,
+) -> tuple[Figure, int]:
+    """Horizontal bars of the buurten, the largest task at the top.
+
+    Parameters
+    ----------
+    waarden
+        Values indexed by buurt name (NaN rows are dropped).
+    indicator
+        Registry entry; ``richting == -1`` sorts ascending (lowest = largest task).
+    gemeente_waarde
+        Drawn as a dashed reference line with its value.
+    gemeente_naam
+        Label of the reference line.
+    max_n
+        At most this many buurten (those with the largest task).
+    width_mm
+        Printed width; the height follows from the number of bars.
+
+    Returns
+    -------
+    (Figure, int)
+        The figure and the number of buurten shown.
+    """
+    import matplotlib as mpl
+
+    s = pd.Series(waarden, dtype=float).dropna()
+    asc = indicator.richting < 0
+    s = s.sort_values(ascending=asc, kind="mergesort").head(max_n)
+    n = len(s)
+    height_mm = 20 + 5.2 * max(n, 1)
+    fig = new_figure(width_mm, height_mm)
+    with mpl.rc_context(_RC):
+        ax = fig.add_axes((0.27, 10 / height_mm, 0.62, 1 - 18 / height_mm))
+        y = np.arange(n)[::-1]
+        ax.barh(y, s.to_numpy(), color=BAR, height=0.68)
+        vmax = float(np.nanmax(s.to_numpy())) if n else 1.0
+        if gemeente_waarde is not None and not fmt.is_missing(gemeente_waarde):
+            vmax = max(vmax, float(gemeente_waarde))
+        vmax = vmax if vmax > 0 else 1.0
+        for yi, v in zip(y, s.to_numpy(), strict=True):
+            ax.text(
+                v + vmax * 0.012,
+                yi,
+                fmt.waarde(v, indicator),
+                va="center",
+                fontsize=7,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.85},
+                zorder=4,
+            )
+        ax.set_yticks(y, [_wrap(str(i), 30) for i in s.index], fontsize=7)
+        ax.set_xlim(0, vmax * 1.12)
+        ax.set_ylim(-0.7, n - 0.3)
+        ax.xaxis.set_major_formatter(
+            mpl.ticker.FuncFormatter(lambda v, _p: fmt.getal(v, _tick_decimals(vmax)))
+        )
+        ax.grid(axis="x", color=GRID, lw=0.5)
+        ax.set_axisbelow(True)
+        _style(ax)
+        if gemeente_waarde is not None and not fmt.is_missing(gemeente_waarde):
+            line = ax.axvline(float(gemeente_waarde), color=REF, lw=1.0, ls=(0, (4, 2)), zorder=3)
+            ax.legend(
+                [line],
+                [f"{gemeente_naam}: {fmt.waarde(gemeente_waarde, indicator)}"],
+                loc="upper left",
+                bbox_to_anchor=(0.0, 1.0 + 6 / (height_mm - 18)),
+                frameon=False,
+                fontsize=7,
+                handlelength=2.5,
+                borderaxespad=0,
+            )
+        ax.set_xlabel(_as_label(indicator), fontsize=7)
+    return fig, n
+
+
+def _as_label(ind: Indicator) -> str:
+    """Axis label from the registry: label plus unit where the label lacks it."""
+    if ind.eenheid in ("%", "km"):
+        return f"{ind.label} ({ind.eenheid})"
+    if ind.eenheid == "ratio":
+        return f"{ind.label}: {ind.kort}"
+    return ind.label
+
+
+def _tick_decimals(vmax: float) -> int:
+    return 1 if vmax < 5 else 0
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+# -------------------------------------------------------------------- maps
+
+
+def map_figure(
+    buurten: Any,
+    waarden: pd.Series,
+    indicator: Indicator,
+    *,
+    status: pd.Series | None = None,
+    wijken: Any | None = None,
+    jaar: int | None = None,
+    width_mm: float = 170,
+    height_mm: float = 105,
+    labels: bool | str = "names",
+    k: int = 5,
+) -> tuple[Figure, maps.MapResult]:
+    """One buurt choropleth with legend (and numbered key when needed).
+
+    Parameters
+    ----------
+    buurten
+        GeoDataFrame (``code``, ``naam``, geometry, EPSG:28992).
+    waarden
+        Values indexed by buurt code.
+    indicator
+        Registry entry.
+    status
+        Status per buurt code (for the hatched "te weinig inwoners").
+    wijken
+        Wijk polygons for heavier boundaries.
+    jaar
+        Year in the legend title.
+    width_mm, height_mm
+        Printed size.
+    labels
+        Passed to :func:`pipeline.maps.draw_choropleth`.
+    k
+        Number of classes.
+
+    Returns
+    -------
+    (Figure, MapResult)
+    """
+    import matplotlib as mpl
+
+    fig = new_figure(width_mm, height_mm)
+    with mpl.rc_context(_RC | maps.PRINT_RC):
+        ax = fig.add_axes((0.0, 0.0, 0.70, 1.0))
+        res = maps.draw_choropleth(
+            ax,
+            buurten,
+            waarden,
+            indicator,
+            k=k,
+            status=status,
+            wijken=wijken,
+            labels=labels,
+            label_size=6.5,
+            legend=True,
+            legend_size=7,
+        )
+        if res.legend is not None and jaar is not None:
+            res.legend.set_title(maps.legend_title(indicator, jaar))
+        if res.numbered:
+            key_ax = fig.add_axes((0.72, 0.0, 0.28, 0.45))
+            key_ax.set_axis_off()
+            maps.draw_key(key_ax, res.key, fontsize=6.5, ncols=1 if len(res.key) < 18 else 2)
+        maps.scale_bar(ax, fontsize=6.5)
+    return fig, res
+
+
+def small_multiples(
+    buurten: Any,
+    panels: Sequence[tuple[Indicator, pd.Series]],
+    *,
+    status: pd.Series | None = None,
+    wijken: Any | None = None,
+    ncols: int = 2,
+    width_mm: float = 170,
+    panel_height_mm: float = 72,
+    k: int = 5,
+) -> tuple[Figure, list[maps.MapResult]]:
+    """A grid of small choropleths (one per indicator), each with its own legend.
+
+    Parameters
+    ----------
+    buurten
+        GeoDataFrame of the buurten.
+    panels
+        ``(indicator, values by buurt code)`` per map.
+    status
+        Status per buurt code.
+    wijken
+        Wijk polygons.
+    ncols
+        Maps per row.
+    width_mm, panel_height_mm
+        Printed size of the grid and of one row.
+    k
+        Classes per map.
+
+    Returns
+    -------
+    (Figure, list of MapResult)
+    """
+    import matplotlib as mpl
+
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig = new_figure(width_mm, panel_height_mm * nrows)
+    results = []
+    with mpl.rc_context(_RC | maps.PRINT_RC):
+        cell_w, cell_h = 1 / ncols, 1 / nrows
+        for i, (ind, vals) in enumerate(panels):
+            r, c = divmod(i, ncols)
+            x0, y0 = c * cell_w, 1 - (r + 1) * cell_h
+            ax = fig.add_axes((x0 + 0.005, y0 + cell_h * 0.02, cell_w * 0.56, cell_h * 0.86))
+            res = maps.draw_choropleth(
+                ax,
+                buurten,
+                vals,
+                ind,
+                k=k,
+                status=status,
+                wijken=wijken,
+                labels=False,
+                legend=True,
+                legend_size=6,
+                title=_wrap(ind.label, 40),
+                title_size=7.5,
+            )
+            results.append(res)
+    return fig, results
+
+
+def _path(geom: Any) -> MplPath:
+    """Matplotlib compound path of a (multi)polygon, holes included."""
+    polys = list(getattr(geom, "geoms", [geom])) if geom is not None else []
+    verts, codes = [], []
+    for poly in polys:
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)[:, :2]
+            c = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
+            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def overview_map(
+    buurten: Any,
+    wijken: Any,
+    wijk_namen: dict[str, str],
+    *,
+    width_mm: float = 170,
+    height_mm: float = 110,
+) -> tuple[Figure, list[tuple[int, str]]]:
+    """Orientation map: buurt names, wijken in light tints with a named legend.
+
+    Colour only groups buurten by wijk; the wijk is also given by the heavy
+    boundaries and the legend, and every buurt is named (or numbered with a key).
+
+    Parameters
+    ----------
+    buurten
+        GeoDataFrame ``code, naam, geometry`` (EPSG:28992).
+    wijken
+        GeoDataFrame ``wijkcode, geometry`` (:func:`pipeline.maps.dissolve_wijken`).
+    wijk_namen
+        Wijk code -> name.
+    width_mm, height_mm
+        Printed size.
+
+    Returns
+    -------
+    (Figure, list)
+        The figure and the numbered key ``[(number, naam), ...]``.
+    """
+    import matplotlib as mpl
+
+    tints = [mpl.colors.to_hex(c) for c in mpl.colormaps["Pastel1"].colors]
+    tints += [mpl.colors.to_hex(c) for c in mpl.colormaps["Pastel2"].colors]
+    fig = new_figure(width_mm, height_mm)
+    with mpl.rc_context(_RC | maps.PRINT_RC):
+        ax = fig.add_axes((0.0, 0.0, 0.70, 1.0))
+        g = buurten.reset_index(drop=True)
+        maps.setup_map_axes(ax, g)
+        codes = list(wijken["wijkcode"].astype(str))
+        colour = {wk: tints[i % len(tints)] for i, wk in enumerate(codes)}
+        wijk_of = {}
+        for wk, geom in zip(codes, wijken.geometry, strict=True):
+            for i, bg in enumerate(g.geometry):
+                if bg is not None and geom is not None and bg.representative_point().within(geom):
+                    wijk_of[i] = wk
+        ax.add_collection(
+            PatchCollection(
+                [PathPatch(_path(geom)) for geom in g.geometry],
+                facecolors=[colour.get(wijk_of.get(i, ""), "#eeeeee") for i in range(len(g))],
+                edgecolors="#5a5a5a",
+                linewidths=0.35,
+                zorder=1,
+            ),
+            autolim=False,
+        )
+        ax.add_collection(
+            PatchCollection(
+                [PathPatch(_path(geom)) for geom in wijken.geometry],
+                facecolors="none",
+                edgecolors=maps.BLACK,
+                linewidths=1.3,
+                zorder=3,
+            ),
+            autolim=False,
+        )
+        _, numbered = maps.place_labels(ax, g, mode="names", fontsize=6.5)
+        handles = [
+            Patch(facecolor=colour[wk], edgecolor="#5a5a5a", lw=0.4, label=wijk_namen.get(wk, wk))
+            for wk in codes
+        ]
+        ax.legend(
+            handles=handles,
+            title="Wijken",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize=7,
+            title_fontsize=7.5,
+            alignment="left",
+        )
+        key = [(nr, naam) for nr, _code, naam in numbered]
+        if key:
+            key_ax = fig.add_axes((0.72, 0.0, 0.28, 0.45))
+            key_ax.set_axis_off()
+            maps.draw_key(key_ax, key, fontsize=6.5, ncols=1 if len(key) < 18 else 2)
+        maps.scale_bar(ax, fontsize=6.5)
+    return fig, key
+
+
+def legend_patches_projectie(basisjaar: int) -> list[Patch]:
+    """Legend patches of :func:`trend_chart` (base year vs projected bars)."""
+    return [
+        Patch(facecolor=BAR, edgecolor=BAR, label=f"{basisjaar} (basisjaar)"),
+        Patch(facecolor=BAR_LIGHT, edgecolor=BAR, hatch="///", label="prognose (≈)"),
+    ]

@@ -1,0 +1,189 @@
+"""Configuration: readable schema errors and the file paths derived from config.
+
+Snakemake's ``validate()`` fills in the schema defaults; :func:`check` runs first
+so that a user sees one Dutch sentence with the path of the offending key (and a
+suggestion for a misspelled key) instead of a jsonschema dump.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from pipeline.errors import WijkscanError
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "config" / "schema.yaml"
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
+    """Load the JSON schema (YAML) of the configuration."""
+    with Path(path).open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _subschema(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
+    node = schema
+    for part in path:
+        if "$ref" in node:
+            node = schema["$defs"][node["$ref"].split("/")[-1]]
+        props = node.get("properties", {})
+        if isinstance(part, str) and part in props:
+            node = props[part]
+        elif isinstance(part, int) and "items" in node:
+            node = node["items"]
+        else:
+            return {}
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def check(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
+    """Validate ``config`` and raise a WijkscanError naming the key path.
+
+    Parameters
+    ----------
+    config
+        Configuration as loaded by Snakemake (before defaults are filled in).
+    schema
+        JSON schema; defaults to ``config/schema.yaml``.
+
+    Raises
+    ------
+    WijkscanError
+        For the first (most specific) schema violation, with its path such as
+        ``bronnen.kwb.typ`` and, for an unknown key, the closest valid key.
+    """
+    schema = schema or load_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(
+        validator.iter_errors(config),
+        # Deepest first; at equal depth an unknown key explains more than a missing one.
+        key=lambda e: (-len(e.absolute_path), e.validator != "additionalProperties", e.message),
+    )
+    if not errors:
+        return
+    err = errors[0]
+    where = ".".join(str(p) for p in err.absolute_path) or "(bovenste niveau)"
+    if err.validator == "additionalProperties":
+        node = _subschema(schema, list(err.absolute_path))
+        allowed = sorted(node.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        hints = []
+        for key in extra:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            full = f"{where}.{key}" if err.absolute_path else key
+            hints.append(f"'{full}'" + (f" (bedoelt u '{close[0]}'?)" if close else ""))
+        raise WijkscanError(
+            f"Onbekende configuratiesleutel: {', '.join(hints)}.",
+            waar=f"configuratie, onder {where}",
+            oplossing=f"Toegestane sleutels hier: {', '.join(allowed)}. Zie config/schema.yaml.",
+        )
+    node = _subschema(schema, list(err.absolute_path))
+    desc = node.get("description", "")
+    raise WijkscanError(
+        f"Ongeldige waarde voor '{where}': {err.message}.",
+        waar=f"configuratie, sleutel {where}" + (f" ({desc.strip()})" if desc else ""),
+        oplossing="Pas de waarde aan; zie config/schema.yaml voor de toegestane waarden.",
+    )
+
+
+def kwb_table_id(config: dict[str, Any]) -> str:
+    """KWB table id for the configured data year."""
+    tables = config["cbs"]["kwb_tabellen"]
+    key = str(config["jaar"])
+    if key not in tables:
+        raise WijkscanError(
+            f"Geen KWB-tabel bekend voor peiljaar {key}.",
+            waar="cbs.kwb_tabellen",
+            oplossing=f"Voeg het tabelnummer toe (bekend: {', '.join(sorted(tables))}) of kies "
+            "een ander peiljaar.",
+        )
+    return tables[key]
+
+
+def source(config: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The configured source block (``type``, ``pad``, ``laag``) of an input kind."""
+    return config["bronnen"][kind]
+
+
+def table_id(config: dict[str, Any], kind: str) -> str:
+    """Table id that names the raw file of an input kind."""
+    src = source(config, kind)["type"]
+    if kind == "kwb":
+        return kwb_table_id(config)
+    if kind == "bevolking":
+        return "brp" if src == "brp" else config["cbs"]["bevolking_tabel"]
+    if kind == "prognose":
+        # The demo forecast is written in the Primos layout, so it exercises that reader.
+        return "primos" if src in ("primos", "demo") else config["cbs"]["prognose_tabel"]
+    if kind == "gezondheidsmonitor":
+        return config["cbs"]["gezondheid_tabel"]
+    raise KeyError(kind)
+
+
+#: Raw file name per input kind; every name carries table id and period.
+RAW_PATTERNS = {
+    "kwb": "data/raw/{bron}/kwb_{tabel}_{jaar}_{gemeente}.csv",
+    "geometrie": "data/raw/{bron}/geometrie_{jaar}_{gemeente}.gpkg",
+    "bevolking": "data/raw/{bron}/bevolking_{tabel}_{jaar}_{gemeente}.csv",
+    "prognose": "data/raw/{bron}/prognose_{tabel}_{jaar}_{gemeente}.csv",
+    "gezondheidsmonitor": "data/raw/{bron}/gezondheid_{tabel}_{jaar}_{gemeente}.csv",
+}
+
+
+def raw_path(config: dict[str, Any], kind: str, gemeente: str) -> str:
+    """Path of the raw cache file of ``kind`` for one gemeente under the current config."""
+    src = source(config, kind)["type"]
+    tabel = "pdok" if kind == "geometrie" else table_id(config, kind)
+    return RAW_PATTERNS[kind].format(bron=src, tabel=tabel, jaar=config["jaar"], gemeente=gemeente)
+
+
+def local_input(config: dict[str, Any], kind: str) -> list[str]:
+    """The user's local file for ``kind`` (empty when the source is online or demo)."""
+    src = source(config, kind)
+    if src["type"] in ("lokaal", "primos", "brp"):
+        if not src.get("pad"):
+            raise WijkscanError(
+                f"Bron '{kind}' is '{src['type']}' maar er is geen bestand opgegeven.",
+                waar=f"bronnen.{kind}.pad",
+                oplossing="Geef het pad naar het bestand op, of kies type 'cbs' of 'demo'.",
+            )
+        return [src["pad"]]
+    return []
+
+
+def selected_gemeenten(config: dict[str, Any]) -> list[str]:
+    """The gemeenten to build: the configured list, or all of the KWB source for a national run.
+
+    Parameters
+    ----------
+    config
+        Validated configuration.
+
+    Returns
+    -------
+    list of str
+        Gemeente codes.
+    """
+    if not config.get("alle_gemeenten"):
+        return list(config["gemeenten"])
+    src = source(config, "kwb")
+    if src["type"] == "demo":
+        from pipeline.demo import DEMO_GEMEENTEN
+
+        return sorted(DEMO_GEMEENTEN)
+    if src["type"] != "lokaal":
+        raise WijkscanError(
+            "Een landelijke run ('alle_gemeenten: true') kan alleen met een lokaal KWB-bestand.",
+            waar="alle_gemeenten / bronnen.kwb",
+            oplossing="Download eerst de KWB-tabel (of draai één keer met bron cbs en gebruik het "
+            "bestand uit data/raw/cbs/) en zet bronnen.kwb op type 'lokaal'.",
+        )
+    from pipeline.kwb import gemeente_codes, read_kwb_csv
+
+    return gemeente_codes(read_kwb_csv(Path(src["pad"])))

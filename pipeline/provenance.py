@@ -1,0 +1,111 @@
+"""Provenance: which source tables, years and files a gemeente's outputs were built from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pipeline
+
+_PUBLISHERS: dict[str, tuple[str, str]] = {
+    "kwb": ("Kerncijfers wijken en buurten", "CBS"),
+    "geometrie": ("Buurtgrenzen (wijk- en buurtkaart / gebiedsindelingen)", "CBS/Kadaster (PDOK)"),
+    "bevolking": ("Bevolking naar leeftijd en geslacht", "CBS"),
+    "prognose": ("Regionale bevolkingsprognose", "CBS/PBL"),
+    "gezondheidsmonitor": (
+        "Gezondheid per wijk en buurt (eenzaamheid)",
+        "RIVM (Gezondheidsmonitor)",
+    ),
+}
+_TYPE_LABEL = {
+    "cbs": "online opgehaald",
+    "lokaal": "lokaal bestand",
+    "demo": "fictief (demo)",
+    "primos": "Primos-bestand (ABF Research, licentie)",
+    "brp": "BRP-extract van de gemeente",
+}
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, to pin the exact raw input in the provenance."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def build_meta(
+    gemeente: str,
+    gemeentenaam: str,
+    config: dict[str, Any],
+    raw_files: dict[str, str],
+    table_ids: dict[str, str],
+    warnings: list[str],
+    prevalentie_bron: str,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Assemble the provenance record written next to the indicators.
+
+    Parameters
+    ----------
+    gemeente, gemeentenaam
+        Code and name.
+    config
+        Validated configuration.
+    raw_files
+        Input kind -> raw cache file used.
+    table_ids
+        Input kind -> table id (e.g. ``"85984NED"``, ``"pdok"``, ``"primos"``).
+    warnings
+        Warnings to show in the report (e.g. code mismatches).
+    prevalentie_bron
+        Citation of the dementia prevalence rates.
+    today
+        Build date (for reproducible tests).
+
+    Returns
+    -------
+    dict
+        JSON-serialisable record (see ``bronnen.json``).
+    """
+    bronnen = []
+    fictief = []
+    for kind, path in raw_files.items():
+        src = config["bronnen"][kind]["type"]
+        onderwerp, uitgever = _PUBLISHERS[kind]
+        if src == "primos":
+            uitgever = "ABF Research (Primos)"
+        if src == "brp":
+            uitgever = f"Gemeente {gemeentenaam} (BRP)"
+        if src == "demo":
+            fictief.append(kind)
+        p = Path(path)
+        bronnen.append(
+            {
+                "onderwerp": onderwerp,
+                "uitgever": uitgever,
+                "tabel": table_ids.get(kind, ""),
+                "jaar": config["jaar"],
+                "type": src,
+                "type_label": _TYPE_LABEL[src],
+                "bestand": str(path),
+                "sha256": sha256(p) if p.is_file() else None,
+                "licentie": "CC BY 4.0" if src in ("cbs", "lokaal", "demo") else "zie leverancier",
+            }
+        )
+    return {
+        "gemeente": gemeente,
+        "gemeentenaam": gemeentenaam,
+        "jaar": config["jaar"],
+        "horizon": sorted(config["horizon"]),
+        "fictief": bool(fictief),
+        "fictief_onderdelen": fictief,
+        "bronnen": bronnen,
+        "prevalentie_bron": prevalentie_bron,
+        "waarschuwingen": list(warnings),
+        "versie": pipeline.__version__,
+        "gebouwd": (today or dt.date.today()).isoformat(),
+    }

@@ -1,0 +1,89 @@
+# Shared helpers (input functions and target lists) for the included workflow files.
+# Every function is named (no lambdas) and only maps config to paths.
+from pipeline import config as wcfg
+
+
+def raw(kind, gemeente):
+    return wcfg.raw_path(config, kind, gemeente)
+
+
+def local_file(kind):
+    def _files(wildcards):
+        return wcfg.local_input(config, kind) if wildcards.bron != "cbs" else []
+
+    return _files
+
+
+def raw_kwb(wildcards):
+    return raw("kwb", wildcards.gemeente)
+
+
+def raw_geometry(wildcards):
+    return raw("geometrie", wildcards.gemeente)
+
+
+def geometry_source(wildcards):
+    if wildcards.bron == "cbs":
+        return f"data/raw/cbs/pdok_gebiedsindelingen_{wildcards.jaar}.gpkg"
+    if wildcards.bron == "lokaal":
+        return wcfg.local_input(config, "geometrie")
+    return []
+
+
+def geometry_layer(wildcards):
+    if wildcards.bron == "cbs":
+        return config["pdok"]["laag"]
+    return config["bronnen"]["geometrie"].get("laag")
+
+
+def gemeente_outputs(gemeente):
+    outs = [
+        f"reports/{gemeente}/wijkscan_{gemeente}.html",
+        f"reports/{gemeente}/wijkscan_{gemeente}.pdf",
+    ]
+    outs += [
+        f"reports/{gemeente}/vouwkaart_{gemeente}_{formaat}.pdf"
+        for formaat in config["vouwkaart"]["formaten"]
+    ]
+    return outs
+
+
+def all_outputs(gemeenten):
+    return [path for gemeente in gemeenten for path in gemeente_outputs(gemeente)]
+
+
+def raw_population(wildcards):
+    return raw("bevolking", wildcards.gemeente)
+
+
+def raw_population_dim(wildcards):
+    return raw("bevolking", wildcards.gemeente).replace(".csv", "_leeftijd.csv")
+
+
+def raw_forecast(wildcards):
+    return raw("prognose", wildcards.gemeente)
+
+
+def raw_health(wildcards):
+    return raw("gezondheidsmonitor", wildcards.gemeente)
+
+
+def raw_files(wildcards):
+    kinds = ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor")
+    return {kind: raw(kind, wildcards.gemeente) for kind in kinds}
+
+
+def table_ids(wildcards):
+    ids = {
+        kind: wcfg.table_id(config, kind)
+        for kind in ("kwb", "bevolking", "prognose", "gezondheidsmonitor")
+    }
+    ids["geometrie"] = "gebiedsindelingen"
+    return ids
+
+
+def indicator_config():
+    # Only the keys that change indicator values, so that e.g. a new vouwkaart
+    # setting does not recompute (and re-render) everything.
+    keys = ("jaar", "horizon", "bronnen", "cbs", "indicatoren")
+    return {key: config[key] for key in keys}

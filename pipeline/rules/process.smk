@@ -1,0 +1,145 @@
+# Processing rules: tidy, validated tables per gemeente in data/processed/<GMcode>/.
+
+
+rule prepare_regions:
+    input:
+        kwb=raw_kwb,
+    output:
+        regios="data/processed/{gemeente}/regios.parquet",
+    log:
+        "logs/prepare_regions/{gemeente}.log",
+    run:
+        adapters.prepare_regions(input, output, params, wildcards, log)
+
+
+rule prepare_geometry:
+    input:
+        gpkg=raw_geometry,
+        regios="data/processed/{gemeente}/regios.parquet",
+    output:
+        gpkg="data/processed/{gemeente}/buurten.gpkg",
+        controle="data/processed/{gemeente}/geometrie_controle.json",
+    log:
+        "logs/prepare_geometry/{gemeente}.log",
+    params:
+        jaar=config["jaar"],
+        controle=config["geometrie_controle"],
+    run:
+        adapters.prepare_geometry(input, output, params, wildcards, log)
+
+
+rule prepare_population:
+    input:
+        csv=raw_population,
+        dim=raw_population_dim,
+    output:
+        gemeente="data/processed/{gemeente}/bevolking_gemeente.parquet",
+        brp="data/processed/{gemeente}/bevolking_brp.parquet",
+    params:
+        jaar=config["jaar"],
+        bron=config["bronnen"]["bevolking"]["type"],
+    log:
+        "logs/prepare_population/{gemeente}.log",
+    run:
+        adapters.prepare_population(input, output, params, wildcards, log)
+
+
+rule prepare_forecast:
+    input:
+        csv=raw_forecast,
+        bevolking="data/processed/{gemeente}/bevolking_gemeente.parquet",
+    output:
+        prognose="data/processed/{gemeente}/prognose_gemeente.parquet",
+        methode="data/processed/{gemeente}/prognose_methode.json",
+    params:
+        jaar=config["jaar"],
+        horizon=config["horizon"],
+        bron=config["bronnen"]["prognose"]["type"],
+    log:
+        "logs/prepare_forecast/{gemeente}.log",
+    run:
+        adapters.prepare_forecast(input, output, params, wildcards, log)
+
+
+rule prepare_loneliness:
+    input:
+        csv=raw_health,
+    output:
+        eenzaamheid="data/processed/{gemeente}/eenzaamheid.parquet",
+    log:
+        "logs/prepare_loneliness/{gemeente}.log",
+    run:
+        adapters.prepare_loneliness(input, output, params, wildcards, log)
+
+
+rule estimate_population:
+    input:
+        regios="data/processed/{gemeente}/regios.parquet",
+        gemeente="data/processed/{gemeente}/bevolking_gemeente.parquet",
+        brp="data/processed/{gemeente}/bevolking_brp.parquet",
+    output:
+        bevolking="data/processed/{gemeente}/bevolking_buurt_basis.parquet",
+        diagnostiek="data/processed/{gemeente}/schatting_diagnostiek.json",
+    params:
+        jaar=config["jaar"],
+    log:
+        "logs/estimate_population/{gemeente}.log",
+    run:
+        adapters.estimate_population(input, output, params, wildcards, log)
+
+
+rule project_population:
+    input:
+        bevolking="data/processed/{gemeente}/bevolking_buurt_basis.parquet",
+        prognose="data/processed/{gemeente}/prognose_gemeente.parquet",
+    output:
+        bevolking="data/processed/{gemeente}/bevolking_buurt.parquet",
+    params:
+        jaar=config["jaar"],
+        horizon=config["horizon"],
+    log:
+        "logs/project_population/{gemeente}.log",
+    run:
+        adapters.project_population(input, output, params, wildcards, log)
+
+
+rule compute_indicators:
+    input:
+        regios="data/processed/{gemeente}/regios.parquet",
+        bevolking="data/processed/{gemeente}/bevolking_buurt.parquet",
+        gemeente="data/processed/{gemeente}/bevolking_gemeente.parquet",
+        prognose="data/processed/{gemeente}/prognose_gemeente.parquet",
+        methode="data/processed/{gemeente}/prognose_methode.json",
+        eenzaamheid="data/processed/{gemeente}/eenzaamheid.parquet",
+        controle="data/processed/{gemeente}/geometrie_controle.json",
+        prevalentie=config["indicatoren"]["dementie_prevalentie"],
+    output:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        grootheden="data/processed/{gemeente}/grootheden.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+    params:
+        config=indicator_config(),
+        raw_files=raw_files,
+        table_ids=table_ids,
+        prevalentie_bron=config["indicatoren"]["dementie_bron"],
+    log:
+        "logs/compute_indicators/{gemeente}.log",
+    run:
+        adapters.compute_indicators(input, output, params, wildcards, log)
+
+
+rule export_indicators:
+    input:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+        buurten="data/processed/{gemeente}/buurten.gpkg",
+    output:
+        csv="reports/{gemeente}/indicatoren_{gemeente}.csv",
+        xlsx="reports/{gemeente}/indicatoren_{gemeente}.xlsx",
+        gpkg="reports/{gemeente}/indicatoren_{gemeente}.gpkg",
+    params:
+        config=indicator_config(),
+    log:
+        "logs/export_indicators/{gemeente}.log",
+    run:
+        adapters.export_indicators(input, output, params, wildcards, log)

@@ -1,0 +1,1 @@
+# Render rules: report (HTML, PDF) and vouwkaarten per gemeente.

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from pipeline import demo, geometry
+from pipeline.errors import WijkscanError
+
+
+def test_reads_pdok_layout(tmp_path):
+    path = tmp_path / "g.gpkg"
+    demo.write_geometry(path)
+    gdf = geometry.read_buurten(path, "GM9999")
+    assert len(gdf) == len(demo.BUURTEN)
+    assert gdf.crs.to_epsg() == 28992
+    assert list(gdf.columns) == ["code", "naam", "geometry"]
+
+
+def test_reads_cbs_wijkenbuurtkaart_layout_in_other_crs(tmp_path):
+    path = tmp_path / "wbk.gpkg"
+    g = demo.buurt_geometry().rename(columns={"statcode": "buurtcode", "statnaam": "buurtnaam"})
+    g["aantalInwoners"] = -99997  # the CBS map's 'geheim' sentinel must not matter here
+    g.to_crs(4326).to_file(path, layer="buurten", driver="GPKG")
+    gdf = geometry.read_buurten(path, "GM9999")
+    assert set(gdf.code) == {b.code for b in demo.BUURTEN}
+    assert gdf.crs.to_epsg() == 28992
+
+
+@pytest.mark.parametrize("content", [b"", b"SQLite format 3\x00 truncated"])
+def test_corrupt_gpkg_gives_clear_error(tmp_path, content):
+    path = tmp_path / "kapot.gpkg"
+    path.write_bytes(content)
+    with pytest.raises(WijkscanError, match="kapot.gpkg"):
+        geometry.read_buurten(path, "GM9999")
+
+
+def test_unknown_layer_lists_layers(tmp_path):
+    path = tmp_path / "g.gpkg"
+    gpd.GeoDataFrame({"x": [1]}, geometry=[box(0, 0, 1, 1)], crs=28992).to_file(path, layer="iets")
+    with pytest.raises(WijkscanError, match="iets"):
+        geometry.read_buurten(path, "GM9999")
+
+
+def test_code_mismatch_fails_by_default_and_warns_on_request():
+    match = geometry.match_codes(["BU1", "BU2", "BU3"], ["BU2", "BU3", "BU4"])
+    assert match.only_in_data == ["BU1"] and match.only_in_geometry == ["BU4"]
+    with pytest.raises(WijkscanError) as exc:
+        geometry.check_codes(match, 2024, "fout", "x.gpkg")
+    assert "BU1" in str(exc.value) and "BU4" in str(exc.value)
+    warnings = geometry.check_codes(match, 2024, "waarschuwing", "x.gpkg")
+    assert len(warnings) == 1 and "BU1" in warnings[0]
+
+
+@pytest.mark.parametrize("gemeente,n", [("GM0226", 14), ("GM0150", 69)])
+def test_real_geometry_has_every_buurt_of_the_table(real_gpkg_path, real_kwb_path, gemeente, n):
+    from pipeline import kwb
+
+    gdf = geometry.read_buurten(real_gpkg_path, gemeente)
+    reg = kwb.normalize_kwb(kwb.read_kwb_csv(real_kwb_path), gemeente, "kwb")
+    match = geometry.match_codes(reg.loc[reg.niveau == "buurt", "code"], gdf.code)
+    assert match.ok, match
+    assert len(gdf) == n
