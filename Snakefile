@@ -19,7 +19,7 @@ GEMEENTEN = wcfg.selected_gemeenten(config)
 
 wildcard_constraints:
     gemeente=r"GM\d{4}",
-    bron=r"cbs|lokaal|demo|primos|brp",
+    bron=r"cbs|lokaal|demo|primos|brp|geen",
     jaar=r"\d{4}",
     tabel=r"[0-9A-Za-z]+",
     formaat=r"A1|A3|A4",

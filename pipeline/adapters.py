@@ -50,6 +50,15 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
             func(input, output, params, wildcards)
             log.info("klaar %s in %.2f s", func.__name__, time.perf_counter() - t0)
         except WijkscanError as exc:
+            if func.__name__.startswith("fetch_"):
+                for out in output:
+                    kept = kept_copy(Path(str(out)))
+                    if kept is not None:
+                        exc = WijkscanError(
+                            f"{exc}",
+                            oplossing=f"De laatste goede versie is bewaard: {kept}. Zet die terug "
+                            f"met 'cp {kept} {out}' om zonder nieuwe download verder te werken.",
+                        )
             log.error("%s", exc)
             print(f"\nFOUT in stap '{func.__name__}':\n  {exc}\n", file=sys.stderr)
             raise StepFailed(f"{exc}") from None
@@ -64,6 +73,38 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
 
 
 # ---------------------------------------------------------------- fetch (data/raw)
+
+#: Every raw file is also kept here. Snakemake deletes a job's old output before
+#: re-running it, so without this copy a forced re-download during a CBS outage
+#: would lose the last good file.
+KEEP_DIR = ".bewaard"
+
+
+def store_raw(df: Any, dest: Path) -> None:
+    """Write a raw table into the cache and keep a copy that no rerun deletes.
+
+    Parameters
+    ----------
+    df
+        Raw rows (already completely downloaded and parsed).
+    dest
+        Cache file, e.g. ``data/raw/cbs/kwb_85984NED_2024_GM0226.csv``.
+    """
+    import shutil
+
+    from pipeline.io import atomic_path
+
+    kept = dest.parent / KEEP_DIR / dest.name
+    with atomic_path(kept) as tmp:
+        df.to_csv(tmp, index=False)
+    with atomic_path(dest) as tmp:
+        shutil.copy2(kept, tmp)
+
+
+def kept_copy(dest: Path) -> Path | None:
+    """The last good version of a raw file, if there is one."""
+    kept = dest.parent / KEEP_DIR / dest.name
+    return kept if kept.is_file() else None
 
 
 def _cbs_kwargs(cbs: dict[str, Any], third_party: bool = False) -> dict[str, Any]:
@@ -80,7 +121,6 @@ def _cbs_kwargs(cbs: dict[str, Any], third_party: bool = False) -> dict[str, Any
 def fetch_kwb(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """Raw KWB rows of one gemeente into the cache (CBS online, local file or demo)."""
     from pipeline import demo, kwb
-    from pipeline.io import atomic_path
 
     bron, gemeente = wildcards.bron, wildcards.gemeente
     if bron == "demo":
@@ -94,8 +134,7 @@ def fetch_kwb(input: Any, output: Any, params: Any, wildcards: Any) -> None:
 
         raw = cbs.fetch_kwb(wildcards.tabel, gemeente, **_cbs_kwargs(params.cbs))
     log.info("%d rijen voor %s uit %s", len(raw), gemeente, bron)
-    with atomic_path(output.csv) as tmp:
-        raw.to_csv(tmp, index=False)
+    store_raw(raw, Path(output.csv))
 
 
 @step
@@ -223,9 +262,10 @@ def fetch_population(input: Any, output: Any, params: Any, wildcards: Any) -> No
     bron, gemeente, jaar = wildcards.bron, wildcards.gemeente, int(wildcards.jaar)
     dim = pd.DataFrame(columns=["Key", "Title"])
     if bron == "demo":
-        if gemeente not in demo.DEMO_GEMEENTEN:
-            raise WijkscanError(f"De demobron kent gemeente {gemeente} niet.")
+        # For a real gemeente the demo structure is relabelled here and rescaled to the
+        # gemeente's real KWB bands in prepare_population (and marked fictief).
         rows, dim = demo.bevolking_raw(jaar)
+        rows["RegioS"] = gemeente
     elif bron == "cbs":
         from pipeline import cbs
 
@@ -239,8 +279,7 @@ def fetch_population(input: Any, output: Any, params: Any, wildcards: Any) -> No
         rows = read_brp(Path(input.lokaal[0]), gemeente, jaar=jaar)
     else:
         rows = _local_rows(input.lokaal[0], "RegioS", (gemeente,), "bronnen.bevolking.pad")
-    with atomic_path(output.csv) as tmp:
-        rows.to_csv(tmp, index=False)
+    store_raw(rows, Path(output.csv))
     with atomic_path(output.dim) as tmp:
         dim.to_csv(tmp, index=False)
 
@@ -249,13 +288,12 @@ def fetch_population(input: Any, output: Any, params: Any, wildcards: Any) -> No
 def fetch_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """Gemeente forecast: Primos file, CBS/PBL 85171NED (online or local) or the demo."""
     from pipeline import demo
-    from pipeline.io import atomic_path
 
     bron, gemeente = wildcards.bron, wildcards.gemeente
     if bron == "demo":
-        if gemeente not in demo.DEMO_GEMEENTEN:
-            raise WijkscanError(f"De demobron kent gemeente {gemeente} niet.")
+        # For a real gemeente: the demo's growth per class, applied in prepare_forecast.
         rows = demo.prognose_primos(int(wildcards.jaar), list(params.horizon))
+        rows["Gemeente"] = gemeente
     elif bron == "primos":
         from pipeline.sources.primos import read_primos
 
@@ -269,21 +307,27 @@ def fetch_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None
         rows = _local_rows(
             input.lokaal[0], "RegioIndeling2021", (gemeente,), "bronnen.prognose.pad"
         )
-    with atomic_path(output.csv) as tmp:
-        rows.to_csv(tmp, index=False)
+    store_raw(rows, Path(output.csv))
 
 
 @step
 def fetch_health(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """RIVM Gezondheid per wijk en buurt (loneliness) rows of one gemeente into the cache."""
+    import pandas as pd
+
     from pipeline import demo
-    from pipeline.io import atomic_path
 
     bron, gemeente = wildcards.bron, wildcards.gemeente
     num = gemeente[2:]
-    if bron == "demo":
+    if bron == "geen":
+        rows = pd.DataFrame(columns=["WijkenEnBuurten", "Perioden", "Eenzaam_1"])
+    elif bron == "demo":
         if gemeente not in demo.DEMO_GEMEENTEN:
-            raise WijkscanError(f"De demobron kent gemeente {gemeente} niet.")
+            raise WijkscanError(
+                f"De demobron heeft geen eenzaamheidscijfers voor {gemeente}.",
+                waar="bronnen.gezondheidsmonitor",
+                oplossing="Gebruik type 'cbs' (online), 'lokaal' (CSV van 50150NED) of 'geen'.",
+            )
         rows = demo.gezondheid_raw()
     elif bron == "cbs":
         from pipeline import cbs
@@ -300,8 +344,7 @@ def fetch_health(input: Any, output: Any, params: Any, wildcards: Any) -> None:
             (gemeente, f"WK{num}", f"BU{num}"),
             "bronnen.gezondheidsmonitor.pad",
         )
-    with atomic_path(output.csv) as tmp:
-        rows.to_csv(tmp, index=False)
+    store_raw(rows, Path(output.csv))
 
 
 @step
@@ -309,7 +352,7 @@ def prepare_population(input: Any, output: Any, params: Any, wildcards: Any) -> 
     """Tidy gemeente population by age and sex for the base year (and the BRP per buurt)."""
     import pandas as pd
 
-    from pipeline import schemas
+    from pipeline import demo, schemas
     from pipeline.io import write_parquet
     from pipeline.sources.cbs_tables import lees_cbs_csv, parse_03759ned
 
@@ -328,6 +371,8 @@ def prepare_population(input: Any, output: Any, params: Any, wildcards: Any) -> 
         gem = parse_03759ned(
             rows, dim if len(dim) else None, jaar, [gemeente], bron=Path(input.csv).name
         )
+        if params.bron == "demo" and gemeente not in demo.DEMO_GEMEENTEN:
+            gem = demo.rescale_to_kwb(gem, pd.read_parquet(input.regios))
         brp = pd.DataFrame(
             columns=["buurtcode", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
         )
@@ -341,7 +386,7 @@ def prepare_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> No
     """Tidy gemeente forecast by age and sex for the horizon years."""
     import pandas as pd
 
-    from pipeline import forecast
+    from pipeline import demo, forecast
     from pipeline.io import write_json, write_parquet
 
     gemeente = wildcards.gemeente
@@ -349,6 +394,8 @@ def prepare_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> No
         from pipeline.sources.primos import read_primos
 
         fc = read_primos(Path(input.csv), [gemeente])
+        if params.bron == "demo" and gemeente not in demo.DEMO_GEMEENTEN:
+            fc = demo.apply_demo_growth(fc, pd.read_parquet(input.bevolking), int(params.jaar))
     else:
         from pipeline.sources.cbs_tables import lees_cbs_csv, parse_85171ned
 
@@ -365,11 +412,17 @@ def prepare_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> No
 @step
 def prepare_loneliness(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """Tidy RIVM loneliness estimates per region code (newest survey year)."""
+    import pandas as pd
+
     from pipeline.io import write_parquet
     from pipeline.sources.cbs_tables import lees_cbs_csv, parse_gezondheidsmonitor
 
     rows = lees_cbs_csv(Path(input.csv))
-    table = parse_gezondheidsmonitor(rows, wildcards.gemeente, bron=Path(input.csv).name)
+    if rows.empty:
+        # Source 'geen': no loneliness figures; the report says so instead of showing zeros.
+        table = pd.DataFrame(columns=["code", "niveau", "jaar", "eenzaam_pct"])
+    else:
+        table = parse_gezondheidsmonitor(rows, wildcards.gemeente, bron=Path(input.csv).name)
     write_parquet(table, output.eenzaamheid)
 
 
@@ -391,6 +444,8 @@ def estimate_population(input: Any, output: Any, params: Any, wildcards: Any) ->
         result = estimate.estimate_buurt_ages(buurten, pd.read_parquet(input.gemeente))
         method = "ipf"
     diag = result.attrs.get("diagnostiek")
+    if hasattr(diag, "as_dict"):
+        diag = diag.as_dict()
     result = result.copy()
     result.attrs = {}
     result["jaar"] = int(params.jaar)

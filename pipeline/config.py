@@ -66,6 +66,7 @@ def check(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
         key=lambda e: (-len(e.absolute_path), e.validator != "additionalProperties", e.message),
     )
     if not errors:
+        check_sources(config)
         return
     err = errors[0]
     where = ".".join(str(p) for p in err.absolute_path) or "(bovenste niveau)"
@@ -90,6 +91,28 @@ def check(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
         waar=f"configuratie, sleutel {where}" + (f" ({desc.strip()})" if desc else ""),
         oplossing="Pas de waarde aan; zie config/schema.yaml voor de toegestane waarden.",
     )
+
+
+#: Source types each input kind accepts (the schema lists the union).
+ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
+    "kwb": ("cbs", "lokaal", "demo"),
+    "geometrie": ("cbs", "lokaal", "demo"),
+    "bevolking": ("cbs", "lokaal", "demo", "brp"),
+    "prognose": ("cbs", "lokaal", "demo", "primos"),
+    "gezondheidsmonitor": ("cbs", "lokaal", "demo", "geen"),
+}
+
+
+def check_sources(config: dict[str, Any]) -> None:
+    """Check that every input kind has a source type it supports."""
+    for kind, allowed in ALLOWED_TYPES.items():
+        src = config.get("bronnen", {}).get(kind, {}).get("type", "demo")
+        if src not in allowed:
+            raise WijkscanError(
+                f"Bron '{src}' kan niet voor '{kind}'.",
+                waar=f"configuratie, sleutel bronnen.{kind}.type",
+                oplossing=f"Kies een van: {', '.join(allowed)}.",
+            )
 
 
 def kwb_table_id(config: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ is described for analysts in ``docs/methode_schatting.md``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,10 @@ class Diagnostiek:
     buurten_onbekend: tuple[str, ...] = ()
     gemeenten_gesplitst: tuple[str, ...] = ()
     aangevuld: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict (tuples as lists) for JSON/logging."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 # --------------------------------------------------------------------------- inputs
@@ -376,6 +380,8 @@ def estimate_buurt_ages(
         On missing columns, duplicate buurten, negative counts, or a gemeente without (or
         with an incomplete) age distribution.
     """
+    if max_iter < 1 or not tol > 0:
+        raise ValueError("max_iter must be >= 1 and tol > 0")
     kb, present = _prepare_kwb(kwb)
     names, e_of_j = _effective_bands(present)
     rest_cols = tuple(n for n, _, _ in KWB_BANDS if n not in present)

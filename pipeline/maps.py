@@ -78,7 +78,7 @@ GEEN_GEGEVENS = "geen gegevens"
 #: Hatch styles for buurten without a value: light grey, distinct patterns, never a
 #: palette colour. The face is a neutral grey so they also differ from the lightest class.
 STATUS_STYLE: dict[str, dict[str, Any]] = {
-    TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "////", "hatchcolor": "#9b9b9b"},
+    TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "", "hatchcolor": "#9b9b9b"},
     GEEN_GEGEVENS: {"facecolor": "#ffffff", "hatch": "xx", "hatchcolor": "#9b9b9b"},
 }
 #: Classification schemes accepted by :func:`classify` (the config enum).
@@ -698,8 +698,14 @@ def place_labels(
         w, h = _measure(ax, renderer, text, number_size, fontweight="bold", **text_kw)
         cx0, cy0 = to_disp.transform((ax_x, ax_y))
         chosen = None
-        for r in [0.0, *[h * f for f in (0.8, 1.3, 1.9, 2.6, 3.4, 4.5, 6.0, 8.0)]]:
-            n_ang = 1 if r == 0 else 16
+        # Rings of growing radius around the buurt, up to the whole axes if needed (the
+        # leader line keeps the link); near rings first so numbers stay close.
+        diag = math.hypot(axbox.width, axbox.height)
+        radii = [0.0, *[h * f for f in (0.8, 1.3, 1.9, 2.6, 3.4, 4.5, 6.0, 8.0)]]
+        while radii[-1] < diag:
+            radii.append(radii[-1] * 1.25)
+        for r in radii:
+            n_ang = 1 if r == 0 else max(16, int(2 * math.pi * r / max(w, h)))
             for j in range(n_ang):
                 a = 2 * math.pi * j / n_ang + math.pi / 2
                 cx, cy = cx0 + r * math.cos(a), cy0 + r * math.sin(a)

@@ -76,6 +76,14 @@ def _base_matrix(base: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.nda
     return rows, cls, wide.to_numpy(dtype=float, na_value=np.nan)
 
 
+def _nan_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` where a result is NaN only if a NaN in ``a`` meets a non-zero in ``b``."""
+    out = np.nan_to_num(a) @ b
+    hit = np.isnan(a).astype(float) @ (b != 0).astype(float)
+    out[hit > 0] = np.nan
+    return out
+
+
 def _shift(single: np.ndarray, years: int) -> np.ndarray:
     """Shift single-year counts ``years`` up; the last column is the open top age."""
     top = single.shape[1] - 1
@@ -106,7 +114,8 @@ def age_cohorts(base: pd.DataFrame, years: int) -> pd.DataFrame:
     pandas.DataFrame
         The same rows and classes with the aged counts: the population of each single
         year moves ``years`` up (classes are split with :func:`pipeline.ages.split_matrix`);
-        ages below ``years`` (born later) are 0. NaN stays NaN.
+        ages below ``years`` (born later) are 0. A NaN class makes the classes its people
+        move into NaN.
     """
     if years < 0:
         raise ValueError("years must be >= 0")
@@ -114,7 +123,7 @@ def age_cohorts(base: pd.DataFrame, years: int) -> pd.DataFrame:
     lo, hi = ages.bounds(cls)
     P = ages.split_matrix(lo, hi)
     agg = ages.membership(lo, hi)
-    aged = _shift(X @ P, years) @ agg
+    aged = _nan_matmul(_shift(_nan_matmul(X, P), years), agg)
     return _long(rows, cls, aged)
 
 
@@ -257,7 +266,7 @@ def project_buurten(
     lo, hi = ages.bounds(cls)
     P = ages.split_matrix(lo, hi)
     agg = ages.membership(lo, hi)
-    single = X @ P
+    single = _nan_matmul(X, P)
     valid = ~np.isnan(single).any(axis=1)
     gem_of_row = ("GM" + rows["code"].str[2:6]).to_numpy()
     sex_of_row = rows["geslacht"].to_numpy()
@@ -305,7 +314,8 @@ def project_buurten(
                 max_fout = max(max_fout, err)
                 for c in np.flatnonzero(fall):
                     terugval.append((g, jaar, key, ages.label(flo[c], _open(fhi[c]))))
-        frames.append(_long(rows, cls, out @ agg).assign(jaar=jaar, geschat=True)[_OUT_COLS])
+        aggregated = _nan_matmul(out, agg)
+        frames.append(_long(rows, cls, aggregated).assign(jaar=jaar, geschat=True)[_OUT_COLS])
     if terugval:
         log.warning(
             "%d prognoseklasse(n) zonder bevolking in de buurten; verdeeld naar totale "

@@ -25,6 +25,7 @@ _TYPE_LABEL = {
     "demo": "fictief (demo)",
     "primos": "Primos-bestand (ABF Research, licentie)",
     "brp": "BRP-extract van de gemeente",
+    "geen": "niet beschikbaar",
 }
 
 
@@ -82,6 +83,8 @@ def build_meta(
             uitgever = f"Gemeente {gemeentenaam} (BRP)"
         if src == "demo":
             fictief.append(kind)
+        if src == "geen":
+            continue
         p = Path(path)
         bronnen.append(
             {

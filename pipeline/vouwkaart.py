@@ -361,8 +361,11 @@ def source_line(meta: dict[str, Any]) -> str:
     holders: list[str] = []
     licences: list[str] = []
     for b in meta.get("bronnen", []) or []:
-        parts.append(f"{b.get('uitgever', '')} {b.get('onderwerp', '')} {b.get('tabel', '')} "
-                     f"({b.get('jaar', '')})".replace("  ", " ").strip())  # fmt: skip
+        onderwerp, tabel = str(b.get("onderwerp", "")), str(b.get("tabel", ""))
+        # Some sources have no table id (the tabel repeats the subject): print it once.
+        tabel = "" if tabel.lower() in onderwerp.lower() else tabel
+        parts.append(" ".join(v for v in (str(b.get("uitgever", "")), onderwerp, tabel) if v)
+                     + (f" ({b['jaar']})" if b.get("jaar") else ""))  # fmt: skip
         for h in str(b.get("uitgever", "")).split("(")[0].split("/"):
             h = h.strip()
             if h and h not in holders:
@@ -552,7 +555,8 @@ def _fold_and_crop_marks(fig: Figure, sheet: Sheet, formaat: str) -> None:
     """Dashed fold ticks on the sheet edges; crop marks in the bleed when there is one."""
     xs, ys = fold_lines_mm(formaat)
     tick = 8.0
-    kw = {"color": BLACK, "lw": 0.6, "linestyle": (0, (2.0, 1.5)), "transform": fig.transFigure}
+    kw = {"color": BLACK, "lw": 0.6, "linestyle": (0, (2.0, 1.5)), "transform": fig.transFigure,
+          "gid": "vouwteken"}  # fmt: skip
     for x in xs:
         for y0, y1 in ((0, tick), (sheet.height - tick, sheet.height)):
             fig.add_artist(Line2D([sheet.fx(x)] * 2, [sheet.fy(y0), sheet.fy(y1)], **kw))
@@ -563,7 +567,7 @@ def _fold_and_crop_marks(fig: Figure, sheet: Sheet, formaat: str) -> None:
         return
     # Crop marks: short lines in the bleed, in line with the trim edges, not touching the trim.
     b = sheet.bleed
-    ckw = {"color": BLACK, "lw": 0.3, "transform": fig.transFigure}
+    ckw = {"color": BLACK, "lw": 0.3, "transform": fig.transFigure, "gid": "snijteken"}
     for cx in (0.0, sheet.width):
         for cy in (0.0, sheet.height):
             sx = -1 if cx == 0 else 1

@@ -32,6 +32,7 @@ rule prepare_population:
     input:
         csv=raw_population,
         dim=raw_population_dim,
+        regios="data/processed/{gemeente}/regios.parquet",
     output:
         gemeente="data/processed/{gemeente}/bevolking_gemeente.parquet",
         brp="data/processed/{gemeente}/bevolking_brp.parquet",

@@ -13,9 +13,7 @@ from pipeline import ages
 from pipeline.errors import WijkscanError
 from pipeline.estimate import KWB_BANDS, SEED_MIX, Diagnostiek, estimate_buurt_ages, from_brp
 
-REAL_KWB = (
-    Path(__file__).parents[3] / "shared/data/real/nl2024/kwb_2024_85984NED_subset.csv"
-)
+REAL_KWB = Path(__file__).parents[3] / "shared/data/real/nl2024/kwb_2024_85984NED_subset.csv"
 STD = ages.standard_bands()
 J = len(STD)
 #: A plausible Dutch-like age profile per 5-year band (thousands, roughly NL 2024) and the
@@ -181,6 +179,37 @@ def test_hand_example_seed_keeps_odds_ratio():
     assert out.attrs["diagnostiek"].iteraties > 1
 
 
+def test_totaal_seed_and_unconverged_fit_keep_buurt_margins():
+    """A 'totaal' seed shapes both sexes; with max_iter=1 the fit stops early but the last
+    step is the buurt step, so the KWB bands still hold exactly."""
+    pop = profile_pop("GM0001", 1000)
+    kwb = pd.DataFrame(
+        {"code": ["BU00010001", "BU00010002"], "inwoners": [400.0, 600.0],
+         "k_0_14": [60.0, 90.0], "k_65plus": [100.0, 90.0]}
+    )  # fmt: skip
+    old = np.where(STD["leeftijd_van"] >= 80, 10.0, 1.0)  # A: many very old last year
+    seed = pd.concat(
+        [
+            STD.assign(code="BU00010001", geslacht="totaal", aantal=old),
+            STD.assign(code="BU00010002", geslacht="totaal", aantal=1.0),
+        ]
+    )
+    uniform = estimate_buurt_ages(kwb, pop)
+    fitted = estimate_buurt_ages(kwb, pop, seed=seed)
+    early = estimate_buurt_ages(kwb, pop, seed=seed, max_iter=1)
+    a80 = {
+        name: ages.custom_band_total(o, 80, None, by=["code"])["BU00010001"]
+        for name, o in (("uniform", uniform), ("fitted", fitted))
+    }
+    assert a80["fitted"] > 1.5 * a80["uniform"]
+    assert fitted.attrs["diagnostiek"].geconvergeerd
+    assert not early.attrs["diagnostiek"].geconvergeerd
+    for out in (fitted, early):
+        c65 = ages.custom_band_total(out, 65, None, by=["code"])
+        assert c65.to_dict() == pytest.approx({"BU00010001": 100.0, "BU00010002": 90.0}, abs=1e-9)
+    assert early.attrs["diagnostiek"].max_fout_gemeente > 1e-6
+
+
 # --------------------------------------------------------------------- properties
 
 
@@ -285,9 +314,11 @@ def test_margins_hold_on_random_inputs(seed_no):
     p = pop.assign(band=np.tile(eff, len(pop) // J))
     g_band = p.groupby(["gemeentecode", "band"])["aantal"].transform("sum")
     b_band = x.groupby(["gemeentecode", "band"])["aantal"].sum()
-    target = p["aantal"] / g_band * [
-        b_band.get((g, b), 0.0) for g, b in zip(p["gemeentecode"], p["band"], strict=True)
-    ]
+    target = (
+        p["aantal"]
+        / g_band
+        * [b_band.get((g, b), 0.0) for g, b in zip(p["gemeentecode"], p["band"], strict=True)]
+    )
     target = target.fillna(0.0)
     target.index = pd.MultiIndex.from_frame(p[["gemeentecode", "geslacht", "leeftijd_van"]])
     np.testing.assert_allclose(fit.reindex(target.index).to_numpy(), target.to_numpy(), atol=1e-6)
@@ -408,7 +439,9 @@ def test_errors_are_user_facing():
         estimate_buurt_ages(kwb.drop(columns="inwoners"), profile_pop("GM0001", 100))
     with pytest.raises(WijkscanError, match="dubbel"):
         estimate_buurt_ages(pd.concat([kwb, kwb]), profile_pop("GM0001", 100))
-    two_years = pd.concat([profile_pop("GM0001", 100), profile_pop("GM0001", 100).assign(jaar=2023)])
+    two_years = pd.concat(
+        [profile_pop("GM0001", 100), profile_pop("GM0001", 100).assign(jaar=2023)]
+    )
     with pytest.raises(WijkscanError, match="meerdere jaren"):
         estimate_buurt_ages(kwb, two_years)
     with pytest.raises(WijkscanError, match="Negatieve"):

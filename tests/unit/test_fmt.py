@@ -1,0 +1,101 @@
+"""Dutch number formatting."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import fmt
+from pipeline.registry import build_registry
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return build_registry("85984NED", 2024, (50, 64), 85, "prev", "50150NED", "03759ned", "85171NED")
+
+
+@pytest.mark.parametrize(
+    ("value", "dec", "expected"),
+    [
+        (0, 0, "0"),
+        (5, 0, "5"),
+        (1234, 0, "1.234"),
+        (19145.0, 0, "19.145"),
+        (1234567.891, 2, "1.234.567,89"),
+        (12.5, 1, "12,5"),
+        (4.25, 1, "4,3"),  # half-up, not banker's rounding
+        (2.5, 0, "3"),
+        (0.05, 1, "0,1"),
+        (2.675, 2, "2,68"),  # decimal representation, not binary 2.67499...
+        (-1234.5, 1, "-1.234,5"),
+        (-0.4, 0, "0"),  # no '-0'
+        (3, 1, "3,0"),
+        (np.float64(1650.0), 0, "1.650"),
+        (np.int64(290), 0, "290"),
+    ],
+)
+def test_getal(value, dec, expected):
+    assert fmt.getal(value, dec) == expected
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, np.nan, pd.NA, float("inf"), "x"])
+def test_missing_is_nb(missing):
+    assert fmt.getal(missing) == "n.b."
+    assert fmt.procent(missing) == "n.b."
+
+
+def test_procent_ratio_verandering():
+    assert fmt.procent(12.46, 1) == "12,5%"
+    assert fmt.procent(21.7289) == "22%"
+    assert fmt.ratio(4.25) == "4,3"
+    assert fmt.ratio(14.454955) == "14,5"
+    assert fmt.verandering(31.8) == "+32%"
+    assert fmt.verandering(-4.2) == "-4%"
+    assert fmt.verandering(0.2) == "0%"
+    assert fmt.verandering(math.nan) == "n.b."
+    assert math.isclose(fmt.pct_verandering(220, 290), 31.818181818, rel_tol=1e-9)
+    assert math.isnan(fmt.pct_verandering(0, 5))
+
+
+def test_waarde_follows_registry(reg):
+    assert fmt.waarde(21.7289, reg["aandeel_65plus"]) == "22%"
+    assert fmt.waarde(1.159, reg["aandeel_85plus"]) == "1,2%"
+    assert fmt.waarde(14.4549, reg["mantelzorgpotentieel"]) == "14,5"
+    assert fmt.waarde(1.04, reg["afstand_huisarts"]) == "1,0 km"
+    assert fmt.waarde(1.04, reg["afstand_huisarts"], eenheid=False) == "1,0"
+    assert fmt.waarde(5990, reg["eenzaam_aantal"]) == "5.990"
+    assert fmt.waarde(math.nan, reg["aandeel_65plus"]) == "n.b."
+    assert fmt.waarde(math.nan, reg["aandeel_65plus"], status="te weinig inwoners") == (
+        "te weinig inwoners"
+    )
+
+
+def test_markers_per_soort(reg):
+    assert fmt.teken(reg["koopwoningen_pct"]) == ""  # gemeten
+    assert fmt.teken(reg["aantal_75plus"]) == "≈"  # geschat
+    assert fmt.teken(reg["eenzaam_pct"]) == "*"  # gemodelleerd
+    assert fmt.teken(reg["aantal_65plus"]) == ""  # gemeten/geschat, base year
+    assert fmt.teken(reg["aantal_65plus"], projectie=True) == "≈"
+    assert fmt.waarde(1650, reg["aantal_75plus"], marker=True) == "≈\u00a01.650"
+    assert fmt.waarde(40, reg["eenzaam_pct"], marker=True) == "40%*"
+    assert fmt.waarde(4160, reg["aantal_65plus"], marker=True) == "4.160"
+    assert fmt.waarde(math.nan, reg["aantal_75plus"], marker=True) == "n.b."
+    assert set(fmt.MARKERS) == {"≈", "*"}
+
+
+def test_text_helpers():
+    assert fmt.datum("2026-11-25") == "25 november 2026"
+    assert fmt.datum(date(2024, 3, 1)) == "1 maart 2024"
+    assert fmt.datum("onbekend") == "onbekend"
+    assert fmt.opsomming(["a", "b", "c"]) == "a, b en c"
+    assert fmt.opsomming(["a"]) == "a"
+    assert fmt.opsomming([]) == ""
+    assert fmt.jaren([2030, 2035, 2040]) == "2030, 2035 en 2040"
+    assert fmt.kleine_letter("Aandeel 75-plussers") == "aandeel 75-plussers"
+    assert fmt.kleine_letter("RIVM-cijfer") == "RIVM-cijfer"
+    assert fmt.tekst(None) == "" and fmt.tekst(math.nan) == "" and fmt.tekst(pd.NA) == ""
+    assert fmt.tekst("te weinig inwoners") == "te weinig inwoners"

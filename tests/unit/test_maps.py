@@ -1,0 +1,256 @@
+"""Tests of pipeline.maps: classification, palette, choropleth drawing and label placement."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from shapely.geometry import box
+
+from pipeline import demo, maps
+from pipeline.registry import build_registry
+
+REAL = (
+    Path(__file__).resolve().parents[3]
+    / "shared/data/real/nl2024/buurt_2024_gegeneraliseerd.gpkg"
+)
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
+
+
+@pytest.fixture(scope="module")
+def demo_buurten() -> gpd.GeoDataFrame:
+    g = demo.buurt_geometry().rename(columns={"statcode": "code", "statnaam": "naam"})
+    return g[["code", "naam", "geometry"]].reset_index(drop=True)
+
+
+def _real(prefix: str) -> gpd.GeoDataFrame:
+    if not REAL.exists():
+        pytest.skip("real buurt geometry (shared/data/real/nl2024) not available")
+    g = gpd.read_file(REAL, layer="buurt_gegeneraliseerd", where=f"statcode LIKE '{prefix}%'")
+    return g.rename(columns={"statcode": "code", "statnaam": "naam"})[["code", "naam", "geometry"]]
+
+
+def _no_overlaps(boxes) -> list[tuple[str, str]]:
+    items = list(boxes.items())
+    return [(a, b) for (a, ba), (b, bb) in itertools.combinations(items, 2) if ba.overlaps(bb)]
+
+
+# --- numbers and classification -----------------------------------------------------
+def test_fmt_nl_uses_decimal_comma_and_thousands_dot():
+    assert maps.fmt_nl(1234.5, 1) == "1.234,5"
+    assert maps.fmt_nl(12.0, 0) == "12"
+    assert maps.fmt_nl(float("nan"), 1) == "–"
+
+
+def test_classify_nan_is_minus_one_and_labels_are_dutch():
+    s = pd.Series([12.5, 18.0, np.nan, 22.25, 30.0, 14.0], index=list("abcdef"))
+    c = maps.classify(s, "equal_interval", 3, decimals=1, unit="%")
+    assert c.classes["c"] == -1
+    assert (c.classes.drop("c") >= 0).all()
+    assert c.k == 3
+    assert c.labels[0] == "12,5 – 18,3 %"
+    assert all("," in lab and lab.endswith(" %") and " – " in lab for lab in c.labels)
+    # Class bounds follow mapclassify: upper bound inclusive.
+    assert c.classes["a"] == 0 and c.classes["e"] == 2
+
+
+def test_classify_with_fewer_unique_values_than_k():
+    c = maps.classify(pd.Series([1.0, 1.0, 2.0, np.nan]), "quantiles", 5)
+    assert 1 <= c.k <= 2
+    assert c.classes.iloc[3] == -1
+    one = maps.classify(pd.Series([4.0, 4.0]), "fisher_jenks", 5, decimals=0)
+    assert one.k == 1 and one.labels == ["4"] and list(one.classes) == [0, 0]
+    empty = maps.classify(pd.Series([np.nan, np.nan]), "quantiles", 5)
+    assert empty.k == 0 and list(empty.classes) == [-1, -1]
+
+
+def test_classify_widens_decimals_when_breaks_would_print_the_same():
+    c = maps.classify(pd.Series([4.31, 4.34, 4.38, 4.42, 4.47, 4.9]), "quantiles", 5, decimals=1)
+    assert len(set(c.labels)) == c.k
+
+
+@pytest.mark.parametrize("scheme", maps.SCHEMES)
+def test_all_schemes_are_deterministic(scheme):
+    y = pd.Series(np.random.default_rng(3).lognormal(2, 0.6, 80))
+    a = maps.classify(y, scheme, 5)
+    b = maps.classify(y, scheme, 5)
+    assert a.edges == b.edges and a.k == 5
+    assert (a.classes >= 0).all()
+
+
+def test_unknown_scheme_is_refused():
+    with pytest.raises(ValueError, match="classificatie"):
+        maps.classify(pd.Series([1.0, 2.0, 3.0]), "kwantielen", 3)
+
+
+def test_shared_bins_give_identical_breaks_for_now_and_future():
+    now = pd.Series([10.0, 12, 15, 20, 22, 30], index=list("abcdef"))
+    future = now * 1.4
+    edges = maps.shared_bins([now, future], "quantiles", 4)
+    c_now = maps.classify(now, bins=edges, decimals=0, unit="%")
+    c_fut = maps.classify(future, bins=edges, decimals=0, unit="%")
+    assert c_now.edges == c_fut.edges == edges
+    assert c_now.labels == c_fut.labels
+    assert edges[0] == 10.0 and edges[-1] == pytest.approx(42.0)
+    # The point of sharing: the future map is darker than the base-year map.
+    assert c_fut.classes.mean() > c_now.classes.mean()
+    # ...which independent classifications would hide.
+    assert maps.classify(future, "quantiles", 4).classes.tolist() == maps.classify(
+        now, "quantiles", 4
+    ).classes.tolist()
+
+
+def test_palette_is_sequential_in_greyscale_and_reversed_for_lower_is_worse():
+    cols = maps.palette(5, 1)
+    lum = [np.dot(mpl.colors.to_rgb(c), [0.299, 0.587, 0.114]) for c in cols]
+    assert all(a > b for a, b in itertools.pairwise(lum)), "darker = larger task"
+    assert maps.palette(5, -1) == cols[::-1]
+    hatch_faces = {s["facecolor"] for s in maps.STATUS_STYLE.values()}
+    assert not hatch_faces & set(maps.palette(9, 1))
+
+
+# --- drawing ----------------------------------------------------------------------------
+def _figure() -> tuple[Figure, object]:
+    fig = Figure(figsize=(8, 6), dpi=100)
+    ax = fig.add_axes([0.02, 0.02, 0.7, 0.9])
+    return fig, ax
+
+
+def test_draw_choropleth_hatches_no_value_buurten_and_lists_them(demo_buurten, registry):
+    codes = demo_buurten["code"].tolist()
+    values = pd.Series(np.linspace(10, 40, len(codes)), index=codes)
+    values.iloc[0] = np.nan  # te weinig inwoners
+    values.iloc[1] = np.nan  # no status: geen gegevens
+    status = pd.Series("", index=codes)
+    status.iloc[0] = maps.TE_WEINIG
+    fig, ax = _figure()
+    res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
+                               status=status, k=4, labels="names")  # fmt: skip
+    assert res.statuses == [maps.TE_WEINIG, maps.GEEN_GEGEVENS]
+    hatched = [c for c in ax.collections if isinstance(c, PatchCollection) and c.get_hatch()]
+    assert {c.get_hatch() for c in hatched} == {"////", "xx"}
+    pal = {mpl.colors.to_hex(c) for c in maps.palette(res.classification.k, 1)}
+    for c in hatched:
+        assert mpl.colors.to_hex(c.get_facecolor()[0]) not in pal
+    legend_texts = [t.get_text() for t in res.legend.get_texts()]
+    assert legend_texts[-2:] == [maps.TE_WEINIG, maps.GEEN_GEGEVENS]
+    assert legend_texts[:-2] == res.classification.labels
+    assert not ax.axison
+    assert ax.get_aspect() == 1.0
+
+
+def test_wijk_boundaries_heavier_than_buurt_boundaries(demo_buurten, registry):
+    wijken = demo_buurten.assign(w=demo_buurten["code"].str[:8]).dissolve("w")
+    fig, ax = _figure()
+    values = pd.Series(1.0, index=demo_buurten["code"])
+    maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"], wijken=wijken)
+    outlines = [c for c in ax.collections if len(c.get_facecolor()) == 0]
+    widths = sorted(float(c.get_linewidths()[0]) for c in outlines)
+    assert len(widths) == 2 and widths[1] >= 3 * widths[0]
+
+
+def test_all_text_is_pure_black(demo_buurten, registry):
+    fig, ax = _figure()
+    values = pd.Series(np.arange(len(demo_buurten), dtype=float), index=demo_buurten["code"])
+    maps.draw_choropleth(ax, demo_buurten, values, registry["mantelzorgpotentieel"],
+                         labels="names", title="Titel", scalebar=True, north=True)  # fmt: skip
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip()]
+    assert len(texts) > len(demo_buurten)
+    assert {mpl.colors.to_hex(t.get_color()) for t in texts} == {"#000000"}
+
+
+def test_labels_do_not_overlap_on_demo_and_numbers_get_a_key(demo_buurten, registry):
+    fig, ax = _figure()
+    values = pd.Series(np.arange(len(demo_buurten), dtype=float), index=demo_buurten["code"])
+    res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
+                               labels="names", label_size=9)  # fmt: skip
+    assert set(res.label_boxes) == set(demo_buurten["code"])  # every buurt is labelled
+    assert _no_overlaps(res.label_boxes) == []
+    assert [nr for nr, _ in res.key] == list(range(1, len(res.key) + 1))
+
+
+def test_crowded_labels_fall_back_to_numbers_without_overlap(demo_buurten, registry):
+    fig = Figure(figsize=(2.5, 2), dpi=100)  # far too small for the names
+    ax = fig.add_axes([0, 0, 1, 1])
+    values = pd.Series(1.0, index=demo_buurten["code"])
+    res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
+                               labels="names", label_size=8, legend=False)  # fmt: skip
+    assert len(res.numbered) > len(demo_buurten) // 2
+    assert _no_overlaps(res.label_boxes) == []
+
+
+@pytest.mark.parametrize(("prefix", "n"), [("BU0226", 14), ("BU0150", 69)])
+def test_labels_do_not_overlap_on_real_geometry(prefix, n, registry):
+    g = _real(prefix)
+    assert len(g) == n
+    values = pd.Series(np.random.default_rng(1).uniform(5, 40, n), index=g["code"])
+    fig = Figure(figsize=(11.7, 8.3), dpi=72)  # A3-ish
+    ax = fig.add_axes([0.02, 0.02, 0.72, 0.96])
+    res = maps.draw_choropleth(ax, g, values, registry["aandeel_65plus"], labels="names",
+                               label_size=7, scalebar=True, north=True)  # fmt: skip
+    assert set(res.label_boxes) == set(g["code"])
+    assert _no_overlaps(res.label_boxes) == []
+    axbox = ax.get_window_extent()
+    assert all(axbox.contains(b.x0, b.y0) and axbox.contains(b.x1, b.y1)
+               for b in res.label_boxes.values())  # fmt: skip
+    named = len(g) - len(res.numbered)
+    assert named >= min(n, 10), "buurten with room should carry their name"
+
+
+def test_labels_keep_clear_of_avoid_boxes(demo_buurten, registry):
+    fig, ax = _figure()
+    maps.setup_map_axes(ax, demo_buurten)
+    # Forbid the whole left half of the map.
+    ab = ax.get_window_extent()
+    forbidden = mpl.transforms.Bbox.from_extents(ab.x0, ab.y0, (ab.x0 + ab.x1) / 2, ab.y1)
+    values = pd.Series(1.0, index=demo_buurten["code"])
+    res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
+                               labels="names", avoid=[forbidden])  # fmt: skip
+    assert not any(b.overlaps(forbidden) for b in res.label_boxes.values())
+
+
+def test_scale_bar_uses_round_rd_lengths():
+    fig = Figure(figsize=(6, 4), dpi=72)
+    ax = fig.add_axes([0, 0, 1, 1])
+    g = gpd.GeoSeries([box(150000, 450000, 160000, 456000)], crs=28992)
+    maps.setup_map_axes(ax, g)
+    maps.scale_bar(ax)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["0", "1", "2 km"]
+    assert maps._dist_label(2500) == "2,5 km" and maps._dist_label(1250) == "1,25 km"
+
+
+def test_dissolve_wijken_uses_table_wijkcode(demo_buurten):
+    table = pd.DataFrame({"code": demo_buurten["code"], "niveau": "buurt",
+                          "wijkcode": ["WKX"] * 3 + ["WKY"] * (len(demo_buurten) - 3)})  # fmt: skip
+    w = maps.dissolve_wijken(demo_buurten, table)
+    assert sorted(w["wijkcode"]) == ["WKX", "WKY"]
+
+
+def test_buurt_values_defaults_to_base_year():
+    t = pd.DataFrame({"code": ["B1", "B1", "W1"], "niveau": ["buurt", "buurt", "wijk"],
+                      "jaar": [2040, 2024, 2024], "schatting": ["projectie", "basisjaar", "basisjaar"],
+                      "status": ["", "te weinig inwoners", ""], "x": [2.0, np.nan, 5.0]})  # fmt: skip
+    v, st = maps.buurt_values(t, "x")
+    assert np.isnan(v["B1"]) and st["B1"] == "te weinig inwoners" and list(v.index) == ["B1"]
+    assert maps.buurt_values(t, "x", 2040)[0]["B1"] == 2.0
+
+
+def test_maps_never_imports_pyplot():
+    tree = ast.parse(Path(maps.__file__).read_text(encoding="utf-8"))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert not any("pyplot" in n for n in names)

@@ -1,0 +1,347 @@
+"""Tests of pipeline.vouwkaart: paper sizes, fonts, text content, pixels, folds, labels."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.text import Text
+from pypdf import PdfReader
+
+from pipeline import demo, maps, vouwkaart
+from pipeline.registry import build_registry
+
+MM = 72 / 25.4
+REAL = (
+    Path(__file__).resolve().parents[3]
+    / "shared/data/real/nl2024/buurt_2024_gegeneraliseerd.gpkg"
+)
+BRONNEN = [
+    {"onderwerp": "Kerncijfers wijken en buurten", "uitgever": "CBS", "tabel": "85984NED",
+     "jaar": 2024, "licentie": "CC BY 4.0"},
+    {"onderwerp": "Buurtgrenzen", "uitgever": "CBS/Kadaster (PDOK)", "tabel": "gebiedsindelingen",
+     "jaar": 2024, "licentie": "CC BY 4.0"},
+    {"onderwerp": "Gezondheid per wijk en buurt", "uitgever": "RIVM", "tabel": "50150NED",
+     "jaar": 2024, "licentie": "CC BY 4.0"},
+]  # fmt: skip
+
+
+def _registry():
+    return build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
+
+
+def synthetic(buurten: gpd.GeoDataFrame, gemeente: str, fictief: bool):
+    """Indicator table, meta and registry for any buurt geometry (values are synthetic).
+
+    Every 11th buurt is 'te weinig inwoners' (rates NaN), ``mantelzorgpotentieel`` is NaN
+    for every 4th buurt (geen gegevens), and ``afstand_supermarkt`` has no values at all
+    (so it must not get an A4 page).
+    """
+    reg = _registry()
+    rng = np.random.default_rng(11)
+    rows = []
+    jaren = [2024, 2030, 2040]
+    for yi, jaar in enumerate(jaren):
+        for i, (code, naam) in enumerate(zip(buurten["code"], buurten["naam"], strict=True)):
+            st = "te weinig inwoners" if i % 11 == 3 else ""
+            r = {"code": code, "naam": naam, "niveau": "buurt", "gemeentecode": "GM" + code[2:6],
+                 "gemeentenaam": gemeente, "wijkcode": "WK" + code[2:8], "jaar": jaar,
+                 "status": st, "eenzaamheid_jaar": 2022 if yi == 0 else None,
+                 "schatting": "basisjaar" if yi == 0 else "projectie"}  # fmt: skip
+            for k, ind in reg.items():
+                no_value = (st and ind.is_rate) or (yi and not ind.prognose)
+                no_value = no_value or k == "afstand_supermarkt"
+                no_value = no_value or (k == "mantelzorgpotentieel" and i % 4 == 1)
+                r[k] = np.nan if no_value else float(rng.uniform(2, 40) * (1 + 0.1 * yi))
+            rows.append(r)
+        for wk in sorted({"WK" + c[2:8] for c in buurten["code"]}):
+            rows.append({"code": wk, "naam": f"Wijk {wk[-2:]}", "niveau": "wijk",
+                         "gemeentenaam": gemeente, "wijkcode": wk, "jaar": jaar, "status": "",
+                         "schatting": "basisjaar" if yi == 0 else "projectie"})  # fmt: skip
+    df = pd.DataFrame(rows)
+    df["eenzaamheid_jaar"] = df["eenzaamheid_jaar"].astype("Int64")
+    meta = {"gemeentenaam": gemeente, "jaar": 2024, "horizon": jaren[1:], "fictief": fictief,
+            "bronnen": BRONNEN, "waarschuwingen": [], "versie": "0.1.0",
+            "gebouwd": "2026-11-25"}  # fmt: skip
+    return df, meta, reg
+
+
+@pytest.fixture(scope="module")
+def demo_case():
+    g = demo.buurt_geometry().rename(columns={"statcode": "code", "statnaam": "naam"})
+    g = g[["code", "naam", "geometry"]].reset_index(drop=True)
+    df, meta, reg = synthetic(g, "Voorbeeldwaard", fictief=True)
+    return df, g, meta, reg
+
+
+@pytest.fixture(scope="module")
+def pdfs(demo_case, tmp_path_factory):
+    df, g, meta, reg = demo_case
+    out = tmp_path_factory.mktemp("vouwkaart")
+    paths = {}
+    for formaat in ("A1", "A3", "A4"):
+        paths[formaat] = out / f"{formaat}.pdf"
+        vouwkaart.render_vouwkaart(df, g, reg, meta, dict(vouwkaart.DEFAULT_CFG), formaat,
+                                   paths[formaat])  # fmt: skip
+    cfg = dict(vouwkaart.DEFAULT_CFG, afloopmarge=True)
+    paths["A1+bleed"] = out / "A1_bleed.pdf"
+    vouwkaart.render_vouwkaart(df, g, reg, meta, cfg, "A1", paths["A1+bleed"])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def texts(pdfs) -> dict[str, list[str]]:
+    """Extracted text per page of every rendered PDF (pypdf extraction is the slow part)."""
+    return {k: [p.extract_text() for p in PdfReader(v).pages] for k, v in pdfs.items()}
+
+
+def _size_mm(page) -> tuple[float, float]:
+    return float(page.mediabox.width), float(page.mediabox.height)
+
+
+def _text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+# --- sizes and pages --------------------------------------------------------------------
+@pytest.mark.parametrize(("formaat", "w", "h"), [("A1", 841, 594), ("A3", 420, 297)])
+def test_single_sheet_has_exact_paper_size(pdfs, formaat, w, h):
+    r = PdfReader(pdfs[formaat])
+    assert len(r.pages) == 1
+    pw, ph = _size_mm(r.pages[0])
+    assert pw == pytest.approx(w * MM, abs=0.5)
+    assert ph == pytest.approx(h * MM, abs=0.5)
+
+
+def test_bleed_grows_the_page_and_adds_crop_marks(pdfs, demo_case):
+    pw, ph = _size_mm(PdfReader(pdfs["A1+bleed"]).pages[0])
+    assert pw == pytest.approx((841 + 6) * MM, abs=0.5)
+    assert ph == pytest.approx((594 + 6) * MM, abs=0.5)
+    df, g, meta, reg = demo_case
+    crop = {}
+    for bleed in (False, True):
+        cfg = dict(vouwkaart.DEFAULT_CFG, afloopmarge=bleed)
+        fig = vouwkaart.build_figure(df, g, reg, meta, cfg, "A1")
+        crop[bleed] = [a for a in fig.artists if a.get_gid() == "snijteken"]
+    assert len(crop[False]) == 0 and len(crop[True]) == 8  # two crop marks per corner
+    # Crop marks lie in the bleed, outside the trimmed sheet.
+    b = vouwkaart.BLEED_MM / (841 + 6)
+    for ln in crop[True]:
+        xs = ln.get_xdata()
+        ys = ln.get_ydata()
+        assert all(x <= b + 1e-9 or x >= 1 - b - 1e-9 for x in xs) or all(
+            y <= vouwkaart.BLEED_MM / 600 + 1e-9 or y >= 1 - vouwkaart.BLEED_MM / 600 - 1e-9
+            for y in ys
+        )
+
+
+def test_a4_has_one_page_per_indicator_with_values(pdfs, texts, demo_case):
+    df, _g, _meta, reg = demo_case
+    base = df[(df["niveau"] == "buurt") & (df["jaar"] == 2024)]
+    expected = [k for k in reg if base[k].notna().any()]
+    assert "afstand_supermarkt" not in expected
+    assert vouwkaart.main_indicators(df, reg) == expected
+    r = PdfReader(pdfs["A4"])
+    assert len(r.pages) == len(expected)
+    for page in r.pages:
+        pw, ph = _size_mm(page)
+        assert pw == pytest.approx(210 * MM, abs=0.5) and ph == pytest.approx(297 * MM, abs=0.5)
+    for k, page_text in zip(expected, texts["A4"], strict=True):
+        assert reg[k].label in page_text  # one indicator per page, in registry order
+
+
+# --- fonts and text -------------------------------------------------------------------
+@pytest.mark.parametrize("formaat", ["A1", "A3", "A4"])
+def test_fonts_are_embedded_truetype(pdfs, formaat):
+    r = PdfReader(pdfs[formaat])
+    seen = 0
+    for page in r.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            assert font["/Subtype"] != "/Type3"
+            desc_fonts = font.get("/DescendantFonts")
+            f = desc_fonts[0].get_object() if desc_fonts else font
+            assert "/FontFile2" in f["/FontDescriptor"].get_object(), font["/BaseFont"]
+            seen += 1
+    assert seen >= 1
+
+
+def test_a1_text_has_legend_questions_sources_and_cover(texts, demo_case):
+    df, _g, meta, reg = demo_case
+    text = texts["A1"][0]
+    vals, _ = maps.buurt_values(df, "aandeel_65plus")
+    cls = maps.classify(vals, "quantiles", 5, decimals=0, unit="%")
+    for label in cls.labels:
+        assert label in text
+    for vraag in vouwkaart.DEFAULT_CFG["vragen"]:
+        assert vraag in text
+    flat = " ".join(text.split())
+    for part in ("85984NED (2024)", "50150NED (2024)", "CC BY 4.0 CBS/Kadaster/RIVM"):
+        assert part in flat
+    assert "Wijkscan" in text and "Voorbeeldwaard" in text
+    assert "Vouwkaart voor het gesprek over zorgzame buurten" in flat
+    assert "FICTIEF — demogegevens" in text
+    assert "25 november 2026" in flat
+    assert "[geschat]" in text and "[gemodelleerd]" in text  # soort markers from the registry
+    assert "te weinig inwoners" in text and "geen gegevens" in text
+    assert "enquête 2022" in text  # survey year of the loneliness map
+    # Horizon maps are labelled with the last horizon year.
+    assert "2024 en 2040" in flat
+
+
+def test_every_format_says_fictief_only_when_fictief(texts, demo_case, tmp_path):
+    for formaat in ("A1", "A1+bleed", "A3", "A4"):
+        assert all("FICTIEF — demogegevens" in t for t in texts[formaat]), formaat
+    df, g, meta, reg = demo_case
+    echt = dict(meta, fictief=False)
+    out = tmp_path / "echt.pdf"
+    vouwkaart.render_vouwkaart(df, g, reg, echt, {}, "A3", out)
+    assert "FICTIEF" not in _text(out)
+
+
+def test_labels_come_from_the_registry(demo_case, tmp_path):
+    df, g, meta, reg = demo_case
+    reg2 = copy.copy(reg)
+    reg2["aandeel_65plus"] = dataclasses.replace(reg["aandeel_65plus"], label="Xq-label 65")
+    out = tmp_path / "a3.pdf"
+    vouwkaart.render_vouwkaart(df, g, reg2, meta, {}, "A3", out)
+    assert "Xq-label 65" in _text(out)
+
+
+def test_config_drives_indicator_classes_and_questions(demo_case, tmp_path):
+    df, g, meta, reg = demo_case
+    cfg = {"hoofdindicator": "dementie_per_100_65plus", "klassen": 3,
+           "classificatie": "equal_interval", "vragen": ["Wie doet al mee?"]}  # fmt: skip
+    out = tmp_path / "a1.pdf"
+    vouwkaart.render_vouwkaart(df, g, reg, meta, cfg, "A1", out)
+    text = _text(out)
+    vals, _ = maps.buurt_values(df, "dementie_per_100_65plus")
+    cls = maps.classify(vals, "equal_interval", 3, decimals=1, unit="per 100")
+    assert all(lab in text for lab in cls.labels) and cls.k == 3
+    assert "Wie doet al mee?" in text and "Wat is er al?" not in text
+    assert f"{reg['dementie_per_100_65plus'].label} in 2024" in " ".join(text.split())
+
+
+def test_all_text_is_pure_black(demo_case):
+    df, g, meta, reg = demo_case
+    fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
+    colours = {mpl.colors.to_hex(t.get_color()) for t in fig.findobj(Text) if t.get_text()}
+    assert colours == {"#000000"}
+
+
+# --- folds, layout, labels ---------------------------------------------------------------
+def _panel_of(fig, t: Text) -> tuple[int, int]:
+    bb = t.get_window_extent(maps._renderer(fig))
+    w, h = fig.bbox.width, fig.bbox.height
+    cx, cy = (bb.x0 + bb.x1) / 2 / w, 1 - (bb.y0 + bb.y1) / 2 / h
+    return int(cx * 4), int(cy * 2)
+
+
+def test_a1_panels_cover_top_right_workspace_below_and_nothing_on_folds(demo_case):
+    df, g, meta, reg = demo_case
+    fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
+    assert vouwkaart.fold_conflicts(fig, "A1") == []
+    by_text = {t.get_text(): t for t in fig.findobj(Text)}
+    assert _panel_of(fig, by_text["Vouwkaart voor het gesprek over zorgzame buurten"]) == (3, 0)
+    assert _panel_of(fig, by_text["Voorbeeldwaard"]) == (3, 0)
+    for vraag in vouwkaart.DEFAULT_CFG["vragen"]:
+        assert _panel_of(fig, by_text[vraag]) == (3, 1)
+        assert by_text[vraag].get_fontsize() >= 20
+    # Fold ticks: 3 vertical folds x 2 edges + 1 horizontal fold x 2 edges.
+    ticks = [a for a in fig.artists if a.get_gid() == "vouwteken"]
+    assert len(ticks) == 8
+    xs = sorted({round(float(t.get_xdata()[0]) * 841, 2) for t in ticks if t.get_xdata()[0] == t.get_xdata()[1]})
+    assert xs == [210.25, 420.5, 630.75]
+
+
+def test_fold_check_can_fail(demo_case):
+    df, g, meta, reg = demo_case
+    fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
+    fig.text(0.5, 0.5, "op de vouw")  # x = 420.5 mm: the middle fold
+    assert vouwkaart.fold_conflicts(fig, "A1") == ["op de vouw"]
+
+
+def _map_label_overlaps(fig) -> list[tuple[str, str]]:
+    r = maps._renderer(fig)
+    bad = []
+    for ax in fig.axes:
+        texts = [t for t in ax.texts if t.get_text().strip()]
+        boxes = [(t.get_text(), t.get_window_extent(r)) for t in texts]
+        bad += [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2) if ba.overlaps(bb)]
+    return bad
+
+
+def test_a1_map_labels_do_not_overlap_demo(demo_case):
+    df, g, meta, reg = demo_case
+    fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
+    assert _map_label_overlaps(fig) == []
+
+
+@pytest.mark.parametrize(("prefix", "naam", "n"), [("BU0226", "Duiven", 14),
+                                                   ("BU0150", "Deventer", 69)])  # fmt: skip
+def test_a1_on_real_geometry(prefix, naam, n):
+    if not REAL.exists():
+        pytest.skip("real buurt geometry (shared/data/real/nl2024) not available")
+    g = gpd.read_file(REAL, layer="buurt_gegeneraliseerd", where=f"statcode LIKE '{prefix}%'")
+    g = g.rename(columns={"statcode": "code", "statnaam": "naam"})[["code", "naam", "geometry"]]
+    assert len(g) == n
+    df, meta, reg = synthetic(g, naam, fictief=False)
+    fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
+    assert _map_label_overlaps(fig) == []
+    assert vouwkaart.fold_conflicts(fig, "A1") == []
+    texts = {t.get_text() for t in fig.findobj(Text)}
+    assert f"Wijkscan {naam} — buurten en wijken" in texts
+    # Every buurt is on the main map: by name (possibly wrapped) or in the numbered key.
+    flat = " ".join(" ".join(texts).split())
+    assert all(" ".join(b.split()) in flat for b in g["naam"])
+
+
+# --- pixels -----------------------------------------------------------------------------
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed")
+def test_a3_png_is_not_blank_and_shows_hatching(pdfs, demo_case, tmp_path):
+    df, g, meta, reg = demo_case
+    subprocess.run(["pdftoppm", "-r", "20", "-png", "-singlefile", str(pdfs["A3"]),
+                    str(tmp_path / "a3")], check=True)  # fmt: skip
+    img = mpl.image.imread(tmp_path / "a3.png")[:, :, :3]
+    assert (img.mean(axis=2) < 0.95).mean() > 0.25  # a map, not a blank sheet
+    # Locate a 'te weinig inwoners' buurt with the same layout, sample its pixels there.
+    fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A3")
+    ax = max(fig.axes, key=lambda a: len(a.collections))
+    code = df.loc[df["status"] == "te weinig inwoners", "code"].iloc[0]
+    pt = g.loc[g["code"] == code, "geometry"].iloc[0].representative_point()
+    px, py = ax.transData.transform((pt.x, pt.y))
+    h, w = img.shape[:2]
+    col = int(px / fig.bbox.width * w)
+    row = int((1 - py / fig.bbox.height) * h)
+    win = img[row - 2 : row + 3, col - 2 : col + 3]
+    grey = win.mean()
+    chroma = (win.max(axis=2) - win.min(axis=2)).max()
+    assert chroma < 0.05, "no palette colour on a buurt without value"
+    face = mpl.colors.to_rgb(maps.STATUS_STYLE[maps.TE_WEINIG]["facecolor"])[0]
+    assert grey < face - 0.02, "hatch lines darken the grey face"
+
+
+# --- files ------------------------------------------------------------------------------
+def test_render_is_atomic_and_build_figure_writes_nothing(demo_case, tmp_path, monkeypatch):
+    df, g, meta, reg = demo_case
+    monkeypatch.chdir(tmp_path)
+    vouwkaart.build_figure(df, g, reg, meta, {}, "A3")
+    assert list(tmp_path.iterdir()) == []
+    out = tmp_path / "kaart.pdf"
+    out.write_bytes(b"oud")
+    with pytest.raises(ValueError, match="formaat"):
+        vouwkaart.render_vouwkaart(df, g, reg, meta, {}, "A0", out)
+    assert out.read_bytes() == b"oud"
+    with pytest.raises(KeyError):
+        vouwkaart.render_vouwkaart(df, g, reg, meta, {"hoofdindicator": "bestaat_niet"}, "A3", out)
+    assert out.read_bytes() == b"oud"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kaart.pdf"]
