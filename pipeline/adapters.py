@@ -80,7 +80,7 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
 KEEP_DIR = ".bewaard"
 
 
-def store_raw(df: Any, dest: Path) -> None:
+def store_raw(df: Any, dest: Path, *, allow_empty: bool = False) -> None:
     """Write a raw table into the cache and keep a copy that no rerun deletes.
 
     Parameters
@@ -89,10 +89,26 @@ def store_raw(df: Any, dest: Path) -> None:
         Raw rows (already completely downloaded and parsed).
     dest
         Cache file, e.g. ``data/raw/cbs/kwb_85984NED_2024_GM0226.csv``.
+    allow_empty
+        Accept a table without rows (an optional dimension file, source 'geen').
+
+    Raises
+    ------
+    WijkscanError
+        For an empty table: a filter that matched nothing (unknown gemeente or year)
+        must not end up in the cache as if it were data.
     """
     import shutil
 
     from pipeline.io import atomic_path
+
+    if len(df) == 0 and not allow_empty:
+        raise WijkscanError(
+            f"De bron leverde geen enkele rij voor {dest.name}.",
+            waar=str(dest),
+            oplossing="Controleer gemeentecode en peiljaar in de configuratie; bestaat de gemeente "
+            "in dat jaar (herindelingen) en bevat de tabel dat jaar?",
+        )
 
     kept = dest.parent / KEEP_DIR / dest.name
     with atomic_path(kept) as tmp:
@@ -344,7 +360,7 @@ def fetch_health(input: Any, output: Any, params: Any, wildcards: Any) -> None:
             (gemeente, f"WK{num}", f"BU{num}"),
             "bronnen.gezondheidsmonitor.pad",
         )
-    store_raw(rows, Path(output.csv))
+    store_raw(rows, Path(output.csv), allow_empty=bron == "geen")
 
 
 @step
@@ -545,3 +561,65 @@ def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> N
     export.write_xlsx(table, reg, meta, Path(output.xlsx))
     buurten = gpd.read_file(input.buurten, layer="buurten")
     export.write_gpkg(table, buurten, reg, int(params.config["jaar"]), Path(output.gpkg))
+
+
+# ------------------------------------------------------------------ render (reports)
+
+
+def _load_published(input: Any, config: dict[str, Any]) -> tuple[Any, Any, dict, dict]:
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from pipeline import registry
+
+    table = pd.read_parquet(input.indicatoren)
+    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
+    buurten = gpd.read_file(input.buurten, layer="buurten")
+    reg = registry.registry_from_config(config, meta.get("prevalentie_bron", ""))
+    return table, buurten, reg, meta
+
+
+@step
+def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """The council report as self-contained HTML."""
+    import pandas as pd
+
+    from pipeline import report
+
+    table, buurten, reg, meta = _load_published(input, params.config)
+    refs = pd.read_parquet(input.referenties) if input.get("referenties") else None
+    rapport_cfg = dict(params.rapport) | {
+        "min_inwoners": params.config["indicatoren"]["min_inwoners"],
+        "afronding": params.config["indicatoren"]["afronding"],
+    }
+    report.write_html(
+        table,
+        buurten,
+        reg,
+        meta,
+        rapport_cfg,
+        refs,
+        path=Path(output.html),
+        template_dir=Path(params.template_dir),
+    )
+
+
+@step
+def render_report_pdf(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """The council report printed to an A4 PDF."""
+    from pipeline import report
+
+    report.html_to_pdf(Path(input.html), Path(output.pdf))
+
+
+@step
+def render_vouwkaart(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """One vouwkaart format (A1, A3 or A4 set) as vector PDF."""
+    from pipeline import vouwkaart
+
+    table, buurten, reg, meta = _load_published(input, params.config)
+    vouwkaart.render_vouwkaart(
+        table, buurten, reg, meta, dict(params.vouwkaart), wildcards.formaat, Path(output.pdf)
+    )

@@ -76,17 +76,21 @@ def new_figure(width_mm: float, height_mm: float) -> Figure:
     return fig
 
 
-def to_data_uri(fig: Figure, fmt_: str = "svg", dpi: int = 200) -> str:
-    """Serialise a figure as a ``data:`` URI (SVG or PNG).
+def to_data_uri(fig: Figure, fmt_: str = "auto", dpi: int = 220, max_svg_kb: int = 600) -> str:
+    """Serialise a figure as a ``data:`` URI (SVG, PNG, or SVG unless it gets too big).
 
     Parameters
     ----------
     fig
         The figure (it is not closed; Figures without pyplot need no closing).
     fmt_
-        ``'svg'`` (vector, default) or ``'png'``.
+        ``'svg'`` (vector), ``'png'``, or ``'auto'``: SVG, but PNG when the SVG
+        would exceed ``max_svg_kb`` (maps of large gemeenten with many haloed
+        labels), so the HTML stays light enough to open and print.
     dpi
-        Resolution for PNG.
+        Resolution for PNG (220 dpi prints sharply at the embedded size).
+    max_svg_kb
+        Size limit for ``'auto'``.
 
     Returns
     -------
@@ -95,11 +99,18 @@ def to_data_uri(fig: Figure, fmt_: str = "svg", dpi: int = 200) -> str:
     """
     import matplotlib as mpl
 
-    buf = io.BytesIO()
-    with mpl.rc_context(_RC | {"svg.fonttype": "path"}):
-        fig.savefig(buf, format=fmt_, dpi=dpi, metadata=_metadata(fmt_))
-    mime = "image/svg+xml" if fmt_ == "svg" else "image/png"
-    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+    def render(kind: str) -> bytes:
+        buf = io.BytesIO()
+        with mpl.rc_context(_RC):
+            fig.savefig(buf, format=kind, dpi=dpi, metadata=_metadata(kind))
+        return buf.getvalue()
+
+    kind = "svg" if fmt_ in ("svg", "auto") else "png"
+    data = render(kind)
+    if fmt_ == "auto" and len(data) > max_svg_kb * 1024:
+        kind, data = "png", render("png")
+    mime = "image/svg+xml" if kind == "svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _metadata(fmt_: str) -> dict[str, Any]:
@@ -201,25 +212,42 @@ def trend_chart(
                     va="bottom",
                     fontsize=7,
                     fontweight="bold" if not pr else "normal",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+                    zorder=5,
                 )
+            ref_lines, ref_labels = [], []
             for i, (lab, ref_val) in enumerate(p.referenties.items()):
                 if fmt.is_missing(ref_val):
                     continue
-                ax.axhline(float(ref_val), color=REF, lw=0.9, ls=(0, (4, 2)) if i == 0 else ":")
-                ax.text(
-                    len(jaren) - 0.5,
-                    float(ref_val),
-                    f" {lab}: {fmt.waarde(ref_val, p.indicator)}",
-                    va="bottom",
-                    ha="right",
+                ref_lines.append(
+                    ax.axhline(float(ref_val), color=REF, lw=0.9, ls=(0, (4, 2)) if i == 0 else ":")
+                )
+                ref_labels.append(f"{lab}: {fmt.waarde(ref_val, p.indicator)}")
+            if ref_lines:
+                # Reference lines are explained above the panel, clear of the bar labels.
+                ax.legend(
+                    ref_lines,
+                    ref_labels,
+                    loc="lower left",
+                    bbox_to_anchor=(0.0, 1.0),
+                    frameon=False,
                     fontsize=6.5,
+                    handlelength=2.4,
+                    borderaxespad=0.2,
+                    borderpad=0,
                 )
             ax.set_xticks(x, [str(j) for j in jaren])
             ax.set_ylim(0, top * 1.18)
             ax.set_yticks([])
             ax.spines["left"].set_visible(False)
             _style(ax)
-            ax.set_title(_wrap(p.indicator.label, 34), fontsize=8, loc="left", fontweight="bold")
+            ax.set_title(
+                _wrap(p.indicator.label, 34),
+                fontsize=8,
+                loc="left",
+                fontweight="bold",
+                pad=14 if ref_lines else 6,
+            )
         fig.legend(
             handles=legend_patches_projectie(basisjaar),
             loc="lower center",
@@ -229,7 +257,7 @@ def trend_chart(
             handlelength=2.2,
             handleheight=1.1,
         )
-        fig.subplots_adjust(left=0.02, right=0.99, top=0.80, bottom=0.27, wspace=0.18)
+        fig.subplots_adjust(left=0.02, right=0.99, top=0.76, bottom=0.27, wspace=0.18)
     return fig
 
 
@@ -398,8 +426,10 @@ def map_figure(
             legend=True,
             legend_size=7,
         )
-        if res.legend is not None and jaar is not None:
-            res.legend.set_title(maps.legend_title(indicator, jaar))
+        if res.legend is not None:
+            # Long labels would run off the figure: wrap every line of the title.
+            title = maps.legend_title(indicator, jaar)
+            res.legend.set_title("\n".join(_wrap(line, 30) for line in title.split("\n")))
         if res.numbered:
             key_ax = fig.add_axes((0.72, 0.0, 0.28, 0.45))
             key_ax.set_axis_off()
@@ -496,6 +526,8 @@ def overview_map(
     *,
     width_mm: float = 170,
     height_mm: float = 110,
+    labels: bool | str = "names",
+    sleutel: bool = False,
 ) -> tuple[Figure, list[tuple[int, str]]]:
     """Orientation map: buurt names, wijken in light tints with a named legend.
 
@@ -512,6 +544,11 @@ def overview_map(
         Wijk code -> name.
     width_mm, height_mm
         Printed size.
+    labels
+        ``'names'`` (numbers where a name does not fit) or ``'numbers'``.
+    sleutel
+        Draw the numbered key in the figure; otherwise the caller prints it
+        (as HTML text, better for long keys).
 
     Returns
     -------
@@ -554,7 +591,7 @@ def overview_map(
             ),
             autolim=False,
         )
-        _, numbered = maps.place_labels(ax, g, mode="names", fontsize=6.5)
+        _, numbered = maps.place_labels(ax, g, mode=labels, fontsize=6.5)
         handles = [
             Patch(facecolor=colour[wk], edgecolor="#5a5a5a", lw=0.4, label=wijk_namen.get(wk, wk))
             for wk in codes
@@ -570,7 +607,7 @@ def overview_map(
             alignment="left",
         )
         key = [(nr, naam) for nr, _code, naam in numbered]
-        if key:
+        if key and sleutel:
             key_ax = fig.add_axes((0.72, 0.0, 0.28, 0.45))
             key_ax.set_axis_off()
             maps.draw_key(key_ax, key, fontsize=6.5, ncols=1 if len(key) < 18 else 2)

@@ -78,7 +78,7 @@ GEEN_GEGEVENS = "geen gegevens"
 #: Hatch styles for buurten without a value: light grey, distinct patterns, never a
 #: palette colour. The face is a neutral grey so they also differ from the lightest class.
 STATUS_STYLE: dict[str, dict[str, Any]] = {
-    TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "", "hatchcolor": "#9b9b9b"},
+    TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "////", "hatchcolor": "#9b9b9b"},
     GEEN_GEGEVENS: {"facecolor": "#ffffff", "hatch": "xx", "hatchcolor": "#9b9b9b"},
 }
 #: Classification schemes accepted by :func:`classify` (the config enum).
@@ -997,6 +997,23 @@ def north_arrow(
     return Bbox.union([ann.get_window_extent(r), ann.arrow_patch.get_window_extent(r)])
 
 
+def _free_corner(
+    ax: Axes, shape: Any, corners: Sequence[tuple[float, float]], w: float, h: float
+) -> tuple[float, float]:
+    """Of candidate lower-left corners (axes fraction) of a w x h box, the one that covers
+    the least of ``shape`` (first wins ties), so map furniture does not hide buurten."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    best, best_area = corners[0], math.inf
+    for cx, cy in corners:
+        b = box(x0 + cx * (x1 - x0), y0 + cy * (y1 - y0),
+                x0 + (cx + w) * (x1 - x0), y0 + (cy + h) * (y1 - y0))  # fmt: skip
+        area = shape.intersection(b).area
+        if area < best_area - 1e-6 * b.area:
+            best, best_area = (cx, cy), area
+    return best
+
+
 # ---------------------------------------------------------------------------
 # the choropleth
 # ---------------------------------------------------------------------------
@@ -1193,9 +1210,25 @@ def draw_choropleth(
 
     avoid = list(avoid)
     if scalebar:
-        avoid.append(scale_bar(ax, **(scalebar if isinstance(scalebar, dict) else {})))
+        kw = dict(scalebar) if isinstance(scalebar, dict) else {}
+        if "x" not in kw and "y" not in kw:
+            # Corner with the least map underneath (the gemeente shape decides).
+            x0, x1 = ax.get_xlim()
+            frac = _nice_length(x1 - x0) / (x1 - x0)
+            kw["x"], kw["y"] = _free_corner(
+                ax, outline, [(0.03, 0.03), (0.97 - frac, 0.03), (0.03, 0.9)], frac, 0.07
+            )
+        avoid.append(scale_bar(ax, **kw))
     if north:
-        avoid.append(north_arrow(ax, **(north if isinstance(north, dict) else {})))
+        kw = dict(north) if isinstance(north, dict) else {}
+        if "x" not in kw and "y" not in kw:
+            size = kw.get("size", 0.06)
+            nx, ny = _free_corner(
+                ax, outline, [(0.94, 0.97 - size - 0.04), (0.02, 0.97 - size - 0.04),
+                              (0.94, 0.03)], 0.04, size + 0.04,
+            )  # fmt: skip
+            kw["x"], kw["y"] = nx + 0.02, ny + size + 0.04
+        avoid.append(north_arrow(ax, **kw))
 
     boxes: dict[str, Bbox] = {}
     numbered: list[tuple[int, str, str]] = []

@@ -20,6 +20,7 @@ with the configured weights.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,8 @@ from pipeline import charts, fmt, maps, texts
 from pipeline.errors import WijkscanError
 from pipeline.io import atomic_path, write_text
 from pipeline.registry import THEMAS, Indicator
+
+log = logging.getLogger("wijkscan")
 
 TEMPLATE = "rapport.html.j2"
 CSS = "rapport.css"
@@ -85,6 +88,9 @@ HOOFDSTUKKEN: dict[str, dict[str, Any]] = {
 
 _ID_COLUMNS = ("code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status")
 _MAX_BARS = 25
+# Above this many buurten the theme maps carry no names (they would crowd); the
+# orientation map then gets a full page and its numbered key is printed as text.
+_MAX_NAMEN = 40
 # Heat-table classes of the rank score (0-1), darkest = largest task.
 _HEAT_EDGES = (0.2, 0.4, 0.6, 0.8)
 
@@ -397,7 +403,10 @@ def _alt_trend(gemeente: str, panels: Sequence[charts.TrendPanel], basisjaar: in
     parts = []
     for p in panels:
         vals = "; ".join(f"{j}: {fmt.waarde(v, p.indicator)}" for j, v in sorted(p.waarden.items()))
-        parts.append(f"{p.indicator.label}: {vals}.")
+        refs = "".join(
+            f" Stippellijn {lab}: {fmt.waarde(v, p.indicator)}." for lab, v in p.referenties.items()
+        )
+        parts.append(f"{p.indicator.label}: {vals}.{refs}")
     return (
         f"Staafdiagram per jaar voor {gemeente} als geheel. {basisjaar} is het basisjaar; "
         f"de latere jaren zijn een prognose (gearceerde staven). " + " ".join(parts)
@@ -425,7 +434,10 @@ def _overzicht(
         return None
     w = indicatoren[(indicatoren["niveau"] == "wijk") & (indicatoren["jaar"] == j0)]
     namen = dict(zip(w["code"].astype(str), w["naam"].astype(str), strict=True))
-    fig, key = charts.overview_map(geo, wijken, namen, height_mm=92)
+    groot = len(geo) > _MAX_NAMEN
+    fig, key = charts.overview_map(
+        geo, wijken, namen, height_mm=200 if groot else 84, sleutel=False
+    )
     per_wijk = []
     for wk in wijken["wijkcode"].astype(str):
         leden = indicatoren[
@@ -442,8 +454,11 @@ def _overzicht(
             f"Overzichtskaart van {gemeente} met de grenzen van de wijken (dikke lijnen) en de "
             f"namen van de buurten. " + "; ".join(per_wijk) + "."
         ),
-        "bijschrift": f"De wijken en buurten van {gemeente}.",
+        "bijschrift": f"De wijken en buurten van {gemeente}."
+        + (" Buurten met een nummer staan in de lijst onder de kaart." if key else ""),
         "soort": "overzicht",
+        "sleutel": [{"nr": nr, "naam": naam} for nr, naam in key],
+        "groot": groot,
     }
 
 
@@ -478,15 +493,24 @@ def _thema_figuren(
         )
 
     key = spec["kaart"]
-    if key in registry and key in indicatoren:
+    if key in registry and key in indicatoren and len(buurten):
         ind = registry[key]
         values, status = maps.buurt_values(indicatoren, key, j0)
-        fig, res = charts.map_figure(buurten, values, ind, status=status, wijken=wijken, jaar=j0)
+        fig, res = charts.map_figure(
+            buurten,
+            values,
+            ind,
+            status=status,
+            wijken=wijken,
+            jaar=j0,
+            labels="names" if len(buurten) <= _MAX_NAMEN else False,
+        )
         _relabel_nodata(res)
         add(
             charts.to_data_uri(fig),
             _alt_kaart(gemeente, ind, j0, values, status, names, res.classification),
             f"{ind.label} per buurt, {j0}. Dikke lijnen: wijkgrenzen. "
+            + ("Buurtnamen: zie figuur 1. " if len(buurten) > _MAX_NAMEN else "")
             + ("Donker = laag = grootste opgave." if ind.richting < 0 else "Donker = hoog."),
             "kaart",
         )
@@ -932,6 +956,9 @@ def build_context(
         "verantwoording": _verantwoording(registry, meta, cfg),
         "bijlage": _bijlage(indicatoren, registry, j0),
         "n_buurten": int(len(names)),
+        "zonder_kaart": sorted(
+            str(names[c]) for c in names.index if c not in set(geo["code"].astype(str))
+        ),
         "refs": refs is not None,
         "regio_naam": _ref_naam(refs, "regio", "Regio"),
     }
@@ -1017,4 +1044,9 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> None:
         filename=str(html_path), base_url=str(html_path.parent), url_fetcher=fetcher
     )
     with atomic_path(pdf_path) as tmp:
-        doc.write_pdf(str(tmp))
+        try:
+            # Tagged PDF (PDF/UA-1): headings, tables and alt texts reach screen readers.
+            doc.write_pdf(str(tmp), pdf_variant="pdf/ua-1")
+        except Exception:  # pragma: no cover - older WeasyPrint without this variant
+            log.warning("PDF/UA niet gelukt; gewone PDF gemaakt", exc_info=True)
+            doc.write_pdf(str(tmp))

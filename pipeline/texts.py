@@ -542,6 +542,15 @@ def samenvatting(
         grootste_opgave(scores, indicatoren, registry) if scores is not None else None,
     ]
     found = [b for b in kandidaten if b is not None]
+    # Without projections (base year only) the growth findings drop out: fill up
+    # with where the buurten differ most, so the summary still has four findings.
+    for key in ("aandeel_75plus", "mantelzorgpotentieel", "dementie_per_100_65plus"):
+        if len(found) >= 4:
+            break
+        if key in registry and key in indicatoren:
+            extra = spreiding(indicatoren, registry, key, naam)
+            if extra is not None:
+                found.insert(len(found) - 1 if scores is not None else len(found), extra)
     return found[:6] + instellingen(indicatoren, registry)
 
 

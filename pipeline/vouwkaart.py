@@ -595,8 +595,8 @@ def _main_map(
         ax, d.buurten, vals, ind, classification=cls, status=status, wijken=d.wijken,
         labels="names", label_size=label_size, number_size=number_size, legend=False,
         line_scale=line_scale, pad=0.02, avoid=_fold_avoid(sheet, formaat),
-        scalebar={"fontsize": label_size, "x": 0.03, "y": 0.03, "height_frac": 0.01},
-        north={"fontsize": label_size + 4, "x": 0.96, "y": 0.97, "size": 0.07},
+        scalebar={"fontsize": label_size, "height_frac": 0.01},
+        north={"fontsize": label_size + 4, "size": 0.07},
     )  # fmt: skip
 
 

@@ -1,5 +1,7 @@
 # Shared helpers (input functions and target lists) for the included workflow files.
 # Every function is named (no lambdas) and only maps config to paths.
+from pathlib import Path
+
 from pipeline import config as wcfg
 
 
@@ -24,7 +26,7 @@ def raw_geometry(wildcards):
 
 def geometry_source(wildcards):
     if wildcards.bron == "cbs":
-        return f"data/raw/cbs/pdok_gebiedsindelingen_{wildcards.jaar}.gpkg"
+        return [f"data/raw/cbs/pdok_gebiedsindelingen_{wildcards.jaar}.gpkg"]
     if wildcards.bron == "lokaal":
         return wcfg.local_input(config, "geometrie")
     return []
@@ -38,6 +40,7 @@ def geometry_layer(wildcards):
 
 def gemeente_outputs(gemeente):
     outs = [
+        f"reports/{gemeente}/indicatoren_{gemeente}.csv",
         f"reports/{gemeente}/wijkscan_{gemeente}.html",
         f"reports/{gemeente}/wijkscan_{gemeente}.pdf",
     ]
@@ -87,3 +90,7 @@ def indicator_config():
     # setting does not recompute (and re-render) everything.
     keys = ("jaar", "horizon", "bronnen", "cbs", "indicatoren")
     return {key: config[key] for key in keys}
+
+
+def report_templates(wildcards):
+    return sorted(str(p) for p in Path("templates").glob("*") if p.is_file())

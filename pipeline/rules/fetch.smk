@@ -46,13 +46,15 @@ rule fetch_geometry:
 rule fetch_population:
     input:
         lokaal=local_file("bevolking"),
+        # The KWB fetch is the authority on whether the gemeente exists; it runs first.
+        kwb=ancient(raw_kwb),
     output:
         csv="data/raw/{bron}/bevolking_{tabel}_{jaar}_{gemeente}.csv",
         dim="data/raw/{bron}/bevolking_{tabel}_{jaar}_{gemeente}_leeftijd.csv",
-    params:
-        cbs=config["cbs"],
     log:
         "logs/fetch_population/{bron}_{tabel}_{jaar}_{gemeente}.log",
+    params:
+        cbs=config["cbs"],
     run:
         adapters.fetch_population(input, output, params, wildcards, log)
 
@@ -60,13 +62,15 @@ rule fetch_population:
 rule fetch_forecast:
     input:
         lokaal=local_file("prognose"),
+        # The KWB fetch is the authority on whether the gemeente exists; it runs first.
+        kwb=ancient(raw_kwb),
     output:
         csv="data/raw/{bron}/prognose_{tabel}_{jaar}_{gemeente}.csv",
+    log:
+        "logs/fetch_forecast/{bron}_{tabel}_{jaar}_{gemeente}.log",
     params:
         cbs=config["cbs"],
         horizon=config["horizon"],
-    log:
-        "logs/fetch_forecast/{bron}_{tabel}_{jaar}_{gemeente}.log",
     run:
         adapters.fetch_forecast(input, output, params, wildcards, log)
 
@@ -74,11 +78,13 @@ rule fetch_forecast:
 rule fetch_health:
     input:
         lokaal=local_file("gezondheidsmonitor"),
+        # The KWB fetch is the authority on whether the gemeente exists; it runs first.
+        kwb=ancient(raw_kwb),
     output:
         csv="data/raw/{bron}/gezondheid_{tabel}_{jaar}_{gemeente}.csv",
-    params:
-        cbs=config["cbs"],
     log:
         "logs/fetch_health/{bron}_{tabel}_{jaar}_{gemeente}.log",
+    params:
+        cbs=config["cbs"],
     run:
         adapters.fetch_health(input, output, params, wildcards, log)

@@ -36,11 +36,11 @@ rule prepare_population:
     output:
         gemeente="data/processed/{gemeente}/bevolking_gemeente.parquet",
         brp="data/processed/{gemeente}/bevolking_brp.parquet",
+    log:
+        "logs/prepare_population/{gemeente}.log",
     params:
         jaar=config["jaar"],
         bron=config["bronnen"]["bevolking"]["type"],
-    log:
-        "logs/prepare_population/{gemeente}.log",
     run:
         adapters.prepare_population(input, output, params, wildcards, log)
 
@@ -52,12 +52,12 @@ rule prepare_forecast:
     output:
         prognose="data/processed/{gemeente}/prognose_gemeente.parquet",
         methode="data/processed/{gemeente}/prognose_methode.json",
+    log:
+        "logs/prepare_forecast/{gemeente}.log",
     params:
         jaar=config["jaar"],
         horizon=config["horizon"],
         bron=config["bronnen"]["prognose"]["type"],
-    log:
-        "logs/prepare_forecast/{gemeente}.log",
     run:
         adapters.prepare_forecast(input, output, params, wildcards, log)
 
@@ -81,10 +81,10 @@ rule estimate_population:
     output:
         bevolking="data/processed/{gemeente}/bevolking_buurt_basis.parquet",
         diagnostiek="data/processed/{gemeente}/schatting_diagnostiek.json",
-    params:
-        jaar=config["jaar"],
     log:
         "logs/estimate_population/{gemeente}.log",
+    params:
+        jaar=config["jaar"],
     run:
         adapters.estimate_population(input, output, params, wildcards, log)
 
@@ -95,11 +95,11 @@ rule project_population:
         prognose="data/processed/{gemeente}/prognose_gemeente.parquet",
     output:
         bevolking="data/processed/{gemeente}/bevolking_buurt.parquet",
+    log:
+        "logs/project_population/{gemeente}.log",
     params:
         jaar=config["jaar"],
         horizon=config["horizon"],
-    log:
-        "logs/project_population/{gemeente}.log",
     run:
         adapters.project_population(input, output, params, wildcards, log)
 
@@ -118,13 +118,13 @@ rule compute_indicators:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         grootheden="data/processed/{gemeente}/grootheden.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
+    log:
+        "logs/compute_indicators/{gemeente}.log",
     params:
         config=indicator_config(),
         raw_files=raw_files,
         table_ids=table_ids,
         prevalentie_bron=config["indicatoren"]["dementie_bron"],
-    log:
-        "logs/compute_indicators/{gemeente}.log",
     run:
         adapters.compute_indicators(input, output, params, wildcards, log)
 
@@ -138,9 +138,9 @@ rule export_indicators:
         csv="reports/{gemeente}/indicatoren_{gemeente}.csv",
         xlsx="reports/{gemeente}/indicatoren_{gemeente}.xlsx",
         gpkg="reports/{gemeente}/indicatoren_{gemeente}.gpkg",
-    params:
-        config=indicator_config(),
     log:
         "logs/export_indicators/{gemeente}.log",
+    params:
+        config=indicator_config(),
     run:
         adapters.export_indicators(input, output, params, wildcards, log)

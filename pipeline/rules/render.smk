@@ -1,1 +1,47 @@
-# Render rules: report (HTML, PDF) and vouwkaarten per gemeente.
+# Render rules: the council report (HTML, PDF) and vouwkaarten per gemeente.
+# Templates are inputs, so a template change reruns only these rules.
+
+
+rule render_report:
+    input:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+        buurten="data/processed/{gemeente}/buurten.gpkg",
+        templates=report_templates,
+    output:
+        html="reports/{gemeente}/wijkscan_{gemeente}.html",
+    log:
+        "logs/render_report/{gemeente}.log",
+    params:
+        config=indicator_config(),
+        rapport=config["rapport"],
+        template_dir="templates",
+    run:
+        adapters.render_report(input, output, params, wildcards, log)
+
+
+rule render_report_pdf:
+    input:
+        html="reports/{gemeente}/wijkscan_{gemeente}.html",
+    output:
+        pdf="reports/{gemeente}/wijkscan_{gemeente}.pdf",
+    log:
+        "logs/render_report_pdf/{gemeente}.log",
+    run:
+        adapters.render_report_pdf(input, output, params, wildcards, log)
+
+
+rule render_vouwkaart:
+    input:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+        buurten="data/processed/{gemeente}/buurten.gpkg",
+    output:
+        pdf="reports/{gemeente}/vouwkaart_{gemeente}_{formaat}.pdf",
+    log:
+        "logs/render_vouwkaart/{gemeente}_{formaat}.log",
+    params:
+        config=indicator_config(),
+        vouwkaart=config["vouwkaart"],
+    run:
+        adapters.render_vouwkaart(input, output, params, wildcards, log)

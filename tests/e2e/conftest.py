@@ -16,10 +16,13 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 
 def make_workdir(dest: Path) -> Path:
-    """Copy the workflow files (not data, reports or caches) into ``dest``."""
+    """A fresh working directory with the config and templates (not data or caches).
+
+    The Snakefile and rule files are used from the repository (``--snakefile``); a
+    copied ``pipeline/rules`` folder would shadow the installed ``pipeline`` package.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(REPO / "Snakefile", dest / "Snakefile")
-    for sub in ("config", "templates", "pipeline/rules"):
+    for sub in ("config", "templates"):
         shutil.copytree(REPO / sub, dest / sub, dirs_exist_ok=True)
     return dest
 
@@ -32,7 +35,8 @@ def write_config(workdir: Path, name: str, cfg: dict) -> Path:
 
 def snakemake(workdir: Path, *args: str, configfile: Path | None = None, cores: int = 2):
     """Run snakemake in ``workdir``; returns the CompletedProcess (never raises)."""
-    cmd = [str(SNAKEMAKE), "--cores", str(cores), "--nocolor", *args]
+    cmd = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", str(cores)]
+    cmd += ["--nocolor", *args]
     if configfile is not None:
         cmd += ["--configfile", str(configfile)]
     env = dict(os.environ, MPLBACKEND="Agg")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import make_workdir, snakemake, write_config
+from tests.e2e.conftest import snakemake, write_config
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,9 @@ from pipeline.registry import build_registry
 
 @pytest.fixture(scope="module")
 def reg():
-    return build_registry("85984NED", 2024, (50, 64), 85, "prev", "50150NED", "03759ned", "85171NED")
+    return build_registry(
+        "85984NED", 2024, (50, 64), 85, "prev", "50150NED", "03759ned", "85171NED"
+    )
 
 
 @pytest.mark.parametrize(

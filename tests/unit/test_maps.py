@@ -20,8 +20,7 @@ from pipeline import demo, maps
 from pipeline.registry import build_registry
 
 REAL = (
-    Path(__file__).resolve().parents[3]
-    / "shared/data/real/nl2024/buurt_2024_gegeneraliseerd.gpkg"
+    Path(__file__).resolve().parents[3] / "shared/data/real/nl2024/buurt_2024_gegeneraliseerd.gpkg"
 )
 
 
@@ -108,9 +107,10 @@ def test_shared_bins_give_identical_breaks_for_now_and_future():
     # The point of sharing: the future map is darker than the base-year map.
     assert c_fut.classes.mean() > c_now.classes.mean()
     # ...which independent classifications would hide.
-    assert maps.classify(future, "quantiles", 4).classes.tolist() == maps.classify(
-        now, "quantiles", 4
-    ).classes.tolist()
+    assert (
+        maps.classify(future, "quantiles", 4).classes.tolist()
+        == maps.classify(now, "quantiles", 4).classes.tolist()
+    )
 
 
 def test_palette_is_sequential_in_greyscale_and_reversed_for_lower_is_worse():

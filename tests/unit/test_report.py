@@ -35,8 +35,14 @@ def meta(fictief: bool = True) -> dict:
         "fictief": fictief,
         "fictief_onderdelen": ["kwb"] if fictief else [],
         "bronnen": [
-            {"onderwerp": "Kerncijfers wijken en buurten", "uitgever": "CBS", "tabel": "85984NED",
-             "jaar": 2024, "type": "demo", "licentie": "CC BY 4.0"},
+            {
+                "onderwerp": "Kerncijfers wijken en buurten",
+                "uitgever": "CBS",
+                "tabel": "85984NED",
+                "jaar": 2024,
+                "type": "demo",
+                "licentie": "CC BY 4.0",
+            },
         ],
         "waarschuwingen": ["Buurtcode BU00019999 heeft geen geometrie."],
         "versie": "0.1.0",
@@ -214,10 +220,20 @@ def test_headings_in_order(html):
     for prev, cur in zip(levels, levels[1:], strict=False):
         assert cur <= prev + 1, d.headings
     h2 = [t for lvl, t in d.headings if lvl == 2]
-    expected = ["Inhoud", "Samenvatting", "Zo leest u dit rapport", "Vergrijzing",
-                "Mantelzorgpotentieel", "Dementie", "Eenzaamheid", "Wonen en voorzieningen",
-                "Buurten in beeld", "Data en lokale kennis", "Verantwoording",
-                "Bijlage: alle cijfers per buurt"]
+    expected = [
+        "Inhoud",
+        "Samenvatting",
+        "Zo leest u dit rapport",
+        "Vergrijzing",
+        "Mantelzorgpotentieel",
+        "Dementie",
+        "Eenzaamheid",
+        "Wonen en voorzieningen",
+        "Buurten in beeld",
+        "Data en lokale kennis",
+        "Verantwoording",
+        "Bijlage: alle cijfers per buurt",
+    ]
     assert h2 == expected
 
 
@@ -273,8 +289,11 @@ def test_summary_numbers_come_from_the_table(html, tabel, reg):
     text = " ".join(d.section_text["samenvatting"])
     for s in sorted(set(strong), key=len, reverse=True):
         text = text.replace(s, " ")
-    for label in sorted({x for i in reg.values() for x in (i.label, i.bron, texts.wie_van(i))}
-                        | set(tabel["naam"]), key=len, reverse=True):
+    for label in sorted(
+        {x for i in reg.values() for x in (i.label, i.bron, texts.wie_van(i))} | set(tabel["naam"]),
+        key=len,
+        reverse=True,
+    ):
         text = text.replace(label, " ").replace(fmt.kleine_letter(label), " ")
     text = re.sub(r"\b(19|20)\d\d\b", " ", text)
     assert not re.search(r"\d", text), text
@@ -310,6 +329,27 @@ def test_custom_weights_and_questions_change_the_report(tabel, reg):
     assert "Wie kent de buurt?" in h
     assert "80%" in h and "20%" in h  # shares of the weights
     assert h.count("score ") > 0
+
+
+def test_buurt_without_geometry_is_named_and_still_in_tables(tabel, reg):
+    geo = geometrie()
+    geo = geo[geo["code"] != "BU00010005"]  # Nieuwbouw-Zuid has no boundary
+    h = report.render_html(tabel, geo, reg, meta(), None, None)
+    text = "".join(parse(h).text)
+    assert "Niet op de kaarten (geen buurtgrens gevonden): Nieuwbouw-Zuid." in text
+    assert text.count("Nieuwbouw-Zuid") > 3  # heat table, bars, appendix
+    assert "Buurtcode BU00019999 heeft geen geometrie." in text  # meta warning
+
+
+def test_base_year_only_table_renders(tabel, reg):
+    basis = tabel[tabel["jaar"] == 2024].copy()
+    h = report.render_html(basis, geometrie(), reg, meta(), None, None)
+    d = parse(h)
+    assert [t for lvl, t in d.headings if lvl == 2][1] == "Samenvatting"
+    summary = " ".join(d.section_text["samenvatting"])
+    assert "naar verwachting" not in summary  # no projections to talk about
+    assert "Eenzaamheid" in summary and "Waar beginnen?" in summary
+    assert len(re.findall(r'<article class="bevinding">', h)) >= 4
 
 
 def test_strict_undefined(tmp_path):
@@ -359,6 +399,8 @@ def test_pdf_is_a4_with_pages_and_text(built):
     assert "Nieuwbouw-Zuid" in text
     assert re.search(r"Pagina \d+ van \d+", text)
     assert "FICTIEF" in text
+    root = r.trailer["/Root"]
+    assert "/StructTreeRoot" in root and str(root.get("/Lang")) == "nl"  # tagged PDF
 
 
 def test_pdf_first_page_converts_to_png(built, tmp_path):
@@ -376,8 +418,11 @@ def test_pdf_first_page_converts_to_png(built, tmp_path):
 
 def test_pdf_build_refuses_network(tmp_path):
     h = tmp_path / "x.html"
-    h.write_text('<html lang="nl"><body><p>Samenvatting</p>'
-                 '<img src="http://127.0.0.1:9/x.png" alt="x"></body></html>', encoding="utf-8")
+    h.write_text(
+        '<html lang="nl"><body><p>Samenvatting</p>'
+        '<img src="http://127.0.0.1:9/x.png" alt="x"></body></html>',
+        encoding="utf-8",
+    )
     report.html_to_pdf(h, tmp_path / "x.pdf")  # must not hang or fail: URL refused
     assert (tmp_path / "x.pdf").stat().st_size > 0
 
@@ -396,9 +441,17 @@ def _png_is_not_blank(path: Path) -> bool:
 
 def _chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
     cmd = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", f"--user-data-dir={tmp_path / 'profiel'}", *args, url,
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profiel'}",
+        *args,
+        url,
     ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
 
@@ -406,7 +459,8 @@ def _chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProce
 def _console_errors(stderr: str, page: str) -> list[str]:
     """Console errors and failed loads that Chromium logs for ``page``."""
     return [
-        line for line in stderr.splitlines()
+        line
+        for line in stderr.splitlines()
         if re.search(r"Uncaught|Failed to load resource|net::ERR_", line)
         and ("CONSOLE" in line or page in line)
     ]
@@ -419,8 +473,14 @@ def test_renders_in_headless_chromium(built, tmp_path):
     h, _ = built
     png = tmp_path / "shot.png"
     url = h.resolve().as_uri()
-    shot = _chromium(tmp_path, url, f"--screenshot={png}", "--window-size=1280,2000",
-                     "--enable-logging=stderr", "--v=0")
+    shot = _chromium(
+        tmp_path,
+        url,
+        f"--screenshot={png}",
+        "--window-size=1280,2000",
+        "--enable-logging=stderr",
+        "--v=0",
+    )
     assert png.is_file(), shot.stderr[-2000:]
     assert _png_is_not_blank(png)
     assert not _console_errors(shot.stderr, h.name)
@@ -437,8 +497,16 @@ def test_browser_check_detects_a_broken_page(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("chromium not installed")
     bad = tmp_path / "kapot.html"
-    bad.write_text('<html><body><p>x</p><script>throw new Error("kapot")</script></body></html>',
-                   encoding="utf-8")
-    run = _chromium(tmp_path, bad.resolve().as_uri(), f"--screenshot={tmp_path / 'k.png'}",
-                    "--window-size=400,300", "--enable-logging=stderr", "--v=0")
+    bad.write_text(
+        '<html><body><p>x</p><script>throw new Error("kapot")</script></body></html>',
+        encoding="utf-8",
+    )
+    run = _chromium(
+        tmp_path,
+        bad.resolve().as_uri(),
+        f"--screenshot={tmp_path / 'k.png'}",
+        "--window-size=400,300",
+        "--enable-logging=stderr",
+        "--v=0",
+    )
     assert _console_errors(run.stderr, bad.name)

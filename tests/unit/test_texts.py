@@ -142,7 +142,10 @@ def voorbeeld_tabel(krimp: bool = False) -> pd.DataFrame:
             buurt_rows.append(r)
         rows += buurt_rows
         for code, naam, niveau, members in [
-            *((wk, wn, "wijk", [r for r in buurt_rows if r["wijkcode"] == wk]) for wk, wn in WIJKEN.items()),
+            *(
+                (wk, wn, "wijk", [r for r in buurt_rows if r["wijkcode"] == wk])
+                for wk, wn in WIJKEN.items()
+            ),
             (GEMEENTE[0], GEMEENTE[1], "gemeente", buurt_rows),
         ]:
             agg = {
@@ -191,10 +194,20 @@ def voorbeeld_tabel(krimp: bool = False) -> pd.DataFrame:
 def refs_tabel() -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"niveau": "regio", "naam": "Regio Testland", "aandeel_65plus": 21.4,
-             "mantelzorgpotentieel": 12.34, "eenzaam_pct": 45.0},
-            {"niveau": "nederland", "naam": "Nederland", "aandeel_65plus": 20.1,
-             "mantelzorgpotentieel": 13.66, "eenzaam_pct": 47.0},
+            {
+                "niveau": "regio",
+                "naam": "Regio Testland",
+                "aandeel_65plus": 21.4,
+                "mantelzorgpotentieel": 12.34,
+                "eenzaam_pct": 45.0,
+            },
+            {
+                "niveau": "nederland",
+                "naam": "Nederland",
+                "aandeel_65plus": 20.1,
+                "mantelzorgpotentieel": 13.66,
+                "eenzaam_pct": 47.0,
+            },
         ]
     )
 
@@ -222,7 +235,9 @@ def controleer(b: texts.Bevinding, tabel: pd.DataFrame, reg, refs=None) -> None:
             assert c.tekst == fmt.procent(abs(expect))
             continue
         assert c.afgeleid == "", c
-        if c.code in ("regio", "nederland") or (refs is not None and c.code in set(refs.get("code", []))):
+        if c.code in ("regio", "nederland") or (
+            refs is not None and c.code in set(refs.get("code", []))
+        ):
             sel = refs[refs["niveau"] == c.code]
             value = float(sel.iloc[0][c.key])
         else:
@@ -270,19 +285,36 @@ def test_summary_has_four_to_six_findings_with_year_and_source():
         assert all(reg[k].bron for k in b.bron_keys)
 
 
+def test_base_year_only_still_gives_four_checked_findings():
+    reg, tabel = registry(), voorbeeld_tabel()
+    basis = tabel[tabel["jaar"] == JAAR]
+    found = [b for b in texts.samenvatting(basis, reg, GEMEENTE[1]) if b.soort == "bevinding"]
+    assert len(found) >= 4
+    for b in found:
+        controleer(b, basis, reg)
+
+
 def test_checker_catches_a_wrong_number():
     reg, tabel = registry(), voorbeeld_tabel()
     b = texts.samenvatting(tabel, reg, GEMEENTE[1])[0]
     c = b.cijfers[0]
     fout = texts.Cijfer(c.key, c.code, c.jaar, c.waarde + 5, fmt.getal(c.waarde + 5), c.peiljaar)
     tampered = texts.Bevinding(
-        b.kop, b.sjabloon.format(fout.tekst, *(x.tekst for x in b.cijfers[1:])),
-        (fout, *b.cijfers[1:]), b.thema, sjabloon=b.sjabloon,
+        b.kop,
+        b.sjabloon.format(fout.tekst, *(x.tekst for x in b.cijfers[1:])),
+        (fout, *b.cijfers[1:]),
+        b.thema,
+        sjabloon=b.sjabloon,
     )
     with pytest.raises(AssertionError):
         controleer(tampered, tabel, reg)
-    sneaky = texts.Bevinding(b.kop, b.tekst + " Dat zijn 17 buurten.", b.cijfers, b.thema,
-                             sjabloon=b.sjabloon + " Dat zijn 17 buurten.")
+    sneaky = texts.Bevinding(
+        b.kop,
+        b.tekst + " Dat zijn 17 buurten.",
+        b.cijfers,
+        b.thema,
+        sjabloon=b.sjabloon + " Dat zijn 17 buurten.",
+    )
     with pytest.raises(AssertionError, match="unlisted number"):
         controleer(sneaky, tabel, reg)
 

@@ -1,0 +1,98 @@
+"""README command 1: the demo build produces real, consistent outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pypdf
+import pytest
+
+from pipeline import demo
+
+pytestmark = pytest.mark.e2e
+
+GM = "GM9999"
+MM = 72 / 25.4
+
+
+def _pdf(path):
+    reader = pypdf.PdfReader(str(path))
+    box = reader.pages[0].mediabox
+    return reader, float(box.width) / MM, float(box.height) / MM
+
+
+def test_indicator_csv_is_consistent(demo_build):
+    t = pd.read_csv(demo_build / f"reports/{GM}/indicatoren_{GM}.csv", dtype={"code": str})
+    base = t[t.jaar == 2024]
+    buurten = base[base.niveau == "buurt"]
+    assert set(buurten.code) == {b.code for b in demo.BUURTEN}
+    gm = base[base.niveau == "gemeente"].iloc[0]
+    # KWB rounds buurt counts to 5: sums agree within 2.5 per buurt.
+    assert abs(buurten.inwoners.sum() - gm.inwoners) <= 2.5 * len(buurten)
+    small = buurten.set_index("code").loc["BU9999BG02"]
+    assert small.status == "te weinig inwoners" and pd.isna(small.aandeel_65plus)
+    for year in (2030, 2035, 2040):
+        part = t[(t.jaar == year)]
+        b = part[part.niveau == "buurt"]
+        g = part[part.niveau == "gemeente"].iloc[0]
+        assert b.aantal_85plus.notna().all()
+        assert (b.aantal_85plus % 5 == 0).all()  # estimates are published rounded to 5
+        assert abs(b.aantal_85plus.sum() - g.aantal_85plus) <= 2.5 * len(b) + 2.5
+    # The demo is an ageing gemeente: 85+ grows towards the horizon.
+    g = t[t.niveau == "gemeente"].set_index("jaar")
+    assert g.loc[2040, "aantal_85plus"] > g.loc[2024, "aantal_85plus"]
+
+
+def test_xlsx_and_gpkg_exports(demo_build):
+    xl = pd.ExcelFile(demo_build / f"reports/{GM}/indicatoren_{GM}.xlsx")
+    assert xl.sheet_names == ["Buurten", "Wijken", "Gemeente", "Toelichting", "Bronnen"]
+    toel = xl.parse("Toelichting")
+    assert "mantelzorgpotentieel" in set(toel["Indicator (kolom)"])
+    assert (toel["Let op"] == "FICTIEF: demogegevens").all()
+    gdf = gpd.read_file(demo_build / f"reports/{GM}/indicatoren_{GM}.gpkg")
+    assert len(gdf) == len(demo.BUURTEN)
+    assert {"aandeel_65plus", "aandeel_65plus_2040", "mantelzorgpotentieel_2030"} <= set(
+        gdf.columns
+    )
+
+
+def test_provenance_pins_raw_files(demo_build):
+    meta = json.loads((demo_build / f"data/processed/{GM}/bronnen.json").read_text())
+    assert meta["fictief"] is True
+    tables = {b["tabel"] for b in meta["bronnen"]}
+    assert {"85984NED", "03759ned", "primos", "50150NED"} <= tables
+    for b in meta["bronnen"]:
+        raw = demo_build / b["bestand"]
+        assert hashlib.sha256(raw.read_bytes()).hexdigest() == b["sha256"]
+
+
+def test_report_html_and_pdf(demo_build):
+    text = (demo_build / f"reports/{GM}/wijkscan_{GM}.html").read_text(encoding="utf-8")
+    for b in demo.BUURTEN:
+        assert html.escape(b.naam, quote=False) in text or html.escape(b.naam) in text, b.naam
+    assert "FICTIEF" in text and "85984NED" in text
+    assert "<script" not in text.lower()
+    reader, w, h = _pdf(demo_build / f"reports/{GM}/wijkscan_{GM}.pdf")
+    assert (round(w), round(h)) == (210, 297)
+    assert len(reader.pages) > 5
+    alltext = "\n".join(p.extract_text() or "" for p in reader.pages)
+    assert "Samenvatting" in alltext and "Oude Kern" in alltext
+
+
+@pytest.mark.parametrize(
+    "formaat,size", [("A1", (841, 594)), ("A3", (420, 297)), ("A4", (210, 297))]
+)
+def test_vouwkaarten(demo_build, formaat, size):
+    reader, w, h = _pdf(demo_build / f"reports/{GM}/vouwkaart_{GM}_{formaat}.pdf")
+    assert (round(w), round(h)) == size
+    text = "\n".join(p.extract_text() or "" for p in reader.pages)
+    assert "Voorbeeldwaard" in text
+    if formaat == "A1":
+        assert len(reader.pages) == 1
+        for q in ("Wat weten we al?", "Wat zien jullie?"):
+            assert q in text
+        assert "85984NED" in text

@@ -1,0 +1,183 @@
+"""Online sources (CBS OData v3, PDOK download) against a local loopback server.
+
+The real cbsodata client and the real download code talk HTTP to a server that
+speaks the CBS protocol (padded keys, paging, third-party catalog); nothing is
+mocked. The demo gemeente's raw tables are served, so the online build must
+reproduce the offline demo build's indicators.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline import demo
+from pipeline.sources.cbs_tables import raw_85171ned
+from tests.e2e.conftest import make_workdir, snakemake, write_config
+from tests.support.odata_server import Dimension, ODataServer, Table
+
+pytestmark = pytest.mark.e2e
+GM = demo.DEMO_GEMEENTE
+
+
+def _dim(name: str, keys, kind: str = "Dimension", titles=None) -> Dimension:
+    keys = list(dict.fromkeys(keys))
+    titles = titles or {}
+    return Dimension(name, [{"Key": k, "Title": titles.get(k, k.strip())} for k in keys], kind=kind)
+
+
+def _tables() -> list[Table]:
+    kwb = demo.kwb_table().drop(columns=["ID"])
+    names = dict(zip(kwb["WijkenEnBuurten"], kwb.pop("Naam"), strict=True))
+    # A second gemeente in the same table: the server-side filter must leave it out.
+    other = kwb.iloc[[0]].copy()
+    other["WijkenEnBuurten"] = "GM9998    "
+    names["GM9998    "] = "Andergem"
+    kwb = pd.concat([kwb, other], ignore_index=True)
+    t_kwb = Table(
+        "85984NED", kwb, [_dim("WijkenEnBuurten", kwb["WijkenEnBuurten"], "GeoDetail", names)]
+    )
+
+    rows, leeftijd = demo.bevolking_raw(2024)
+    rows = rows.drop(columns=["ID"])
+    t_bev = Table(
+        "03759ned",
+        rows,
+        [
+            _dim("Geslacht", rows["Geslacht"]),
+            Dimension("Leeftijd", leeftijd[["Key", "Title"]]),
+            _dim("BurgerlijkeStaat", rows["BurgerlijkeStaat"]),
+            _dim("RegioS", rows["RegioS"], "GeoDimension"),
+            _dim("Perioden", rows["Perioden"], "TimeDimension"),
+        ],
+    )
+    fc = demo.prognose_primos(2024, [2030, 2035, 2040])
+    totals = fc.groupby("Jaar", as_index=False)["Aantal personen"].sum()
+    tidy = pd.DataFrame(
+        {
+            "gemeentecode": GM,
+            "jaar": totals["Jaar"],
+            "geslacht": "totaal",
+            "leeftijd_van": 0,
+            "leeftijd_tot": pd.array([pd.NA] * len(totals), dtype="Int64"),
+            "aantal": totals["Aantal personen"].round(-2),
+        }
+    )
+    prog, prog_dim = raw_85171ned(tidy)
+    prog = prog.drop(columns=["ID"])
+    t_prog = Table(
+        "85171NED",
+        prog,
+        [
+            _dim("Geslacht", prog["Geslacht"]),
+            Dimension("Leeftijd", prog_dim[["Key", "Title"]]),
+            _dim("RegioIndeling2021", prog["RegioIndeling2021"], "GeoDimension"),
+            _dim("Perioden", prog["Perioden"], "TimeDimension"),
+        ],
+    )
+    return [t_kwb, t_bev, t_prog]
+
+
+def _health_table() -> Table:
+    g = demo.gezondheid_raw().drop(columns=["ID"])
+    dims = [
+        _dim("Leeftijd", g["Leeftijd"]),
+        _dim("Marges", g["Marges"]),
+        _dim("WijkenEnBuurten", g["WijkenEnBuurten"], "GeoDetail"),
+        _dim("Perioden", g["Perioden"], "TimeDimension"),
+    ]
+    return Table("50150NED", g, dims, catalog="RIVM")
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    gpkg = tmp_path_factory.mktemp("pdok") / "gebiedsindelingen.gpkg"
+    demo.write_geometry(gpkg)
+    with ODataServer(_tables()) as cbs, ODataServer([_health_table()]) as derden:
+        cbs.add_file("/pdok/2024/gebiedsindelingen.gpkg", gpkg.read_bytes())
+        yield cbs, derden
+
+
+def _online_config(cbs: ODataServer, derden: ODataServer) -> dict:
+    host = cbs.url.split("://", 1)[1]
+    return {
+        "gemeenten": [GM],
+        "bronnen": {
+            k: {"type": "cbs"}
+            for k in ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor")
+        },
+        "cbs": {
+            "api_url": host,
+            "derden_url": derden.url.split("://", 1)[1],
+            "https": False,
+            "timeout": 5,
+            "pogingen": 3,
+        },
+        "pdok": {"url": cbs.url + "/pdok/{jaar}/gebiedsindelingen.gpkg"},
+        "vouwkaart": {"formaten": ["A3"]},
+    }
+
+
+def test_online_build_matches_offline_demo(servers, demo_build, tmp_path):
+    cbs, derden = servers
+    cbs.inject("drop", times=2, path_contains="UntypedDataSet")  # CBS does drop connections
+    wd = make_workdir(tmp_path / "online")
+    cfg = write_config(wd, "online.yaml", _online_config(cbs, derden))
+    res = snakemake(wd, configfile=cfg)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+    raw = wd / "data/raw/cbs"
+    assert (raw / f"kwb_85984NED_2024_{GM}.csv").is_file()
+    kwb = pd.read_csv(raw / f"kwb_85984NED_2024_{GM}.csv", dtype=str)
+    assert not kwb["WijkenEnBuurten"].str.contains("GM9998").any()  # filtered server-side
+    assert kwb["WijkenEnBuurten"].str.endswith(" ").any()  # keys kept as CBS pads them
+    online = pd.read_csv(wd / f"reports/{GM}/indicatoren_{GM}.csv", dtype={"code": str})
+    offline = pd.read_csv(demo_build / f"reports/{GM}/indicatoren_{GM}.csv", dtype={"code": str})
+    cols = [
+        "inwoners",
+        "aantal_65plus",
+        "aantal_85plus",
+        "mantelzorgpotentieel",
+        "eenzaam_pct",
+        "dementie_aantal",
+    ]
+    a = online[online.jaar == 2024].set_index("code")[cols]
+    b = offline[offline.jaar == 2024].set_index("code")[cols]
+    pd.testing.assert_frame_equal(a.sort_index(), b.sort_index())
+    # 85171NED has totals only: the horizon totals follow the published forecast.
+    g = online[(online.niveau == "gemeente")].set_index("jaar")
+    assert g.loc[2040, "inwoners"] == pytest.approx(
+        demo.prognose_primos(2024, [2040]).query("Jaar == 2040")["Aantal personen"].sum(), abs=60
+    )
+    assert any("UntypedDataSet" in r.path for r in cbs.requests)
+
+
+def test_unknown_gemeente_online_lists_codes(servers, tmp_path):
+    cbs, derden = servers
+    wd = make_workdir(tmp_path / "onbekend")
+    cfg = _online_config(cbs, derden)
+    cfg["gemeenten"] = ["GM9990"]
+    res = snakemake(wd, configfile=write_config(wd, "online.yaml", cfg))
+    assert res.returncode != 0
+    err = res.stdout + res.stderr
+    assert "GM9990 komt niet voor in CBS-tabel 85984NED" in err
+    assert "GM9999" in err  # a close existing code is suggested
+    assert not list((wd / "data/raw").rglob("*GM9990*.csv"))
+
+
+def test_outage_keeps_last_good_download(servers, tmp_path):
+    cbs, derden = servers
+    wd = make_workdir(tmp_path / "storing")
+    cfg = write_config(wd, "online.yaml", _online_config(cbs, derden))
+    target = f"data/raw/cbs/kwb_85984NED_2024_{GM}.csv"
+    assert snakemake(wd, target, configfile=cfg).returncode == 0
+    good = (wd / target).read_bytes()
+    cbs.inject("http500", times=None, path_contains="85984NED")
+    try:
+        res = snakemake(wd, target, "--forcerun", "fetch_kwb", configfile=cfg)
+    finally:
+        cbs.clear_faults()
+    assert res.returncode != 0
+    assert "laatste goede versie is bewaard" in res.stdout + res.stderr
+    kept = wd / "data/raw/cbs/.bewaard" / f"kwb_85984NED_2024_{GM}.csv"
+    assert kept.read_bytes() == good
+    assert not (wd / target).exists() or (wd / target).read_bytes() == good

@@ -1,0 +1,75 @@
+"""Real gemeenten from the shared CBS/PDOK extracts (offline, local files)."""
+
+from __future__ import annotations
+
+import html
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from pipeline import kwb
+from tests.e2e.conftest import make_workdir, snakemake, write_config
+
+pytestmark = pytest.mark.e2e
+
+GEMEENTEN = {"GM0226": 14, "GM0150": 69}
+
+
+@pytest.fixture(scope="module")
+def real_build(tmp_path_factory, real_kwb_path, real_gpkg_path):
+    wd = make_workdir(tmp_path_factory.mktemp("real"))
+    cfg = write_config(
+        wd,
+        "echt.yaml",
+        {
+            "gemeenten": list(GEMEENTEN),
+            "bronnen": {
+                "kwb": {"type": "lokaal", "pad": str(real_kwb_path)},
+                "geometrie": {"type": "lokaal", "pad": str(real_gpkg_path)},
+                "bevolking": {"type": "demo"},
+                "prognose": {"type": "demo"},
+                "gezondheidsmonitor": {"type": "geen"},
+            },
+            "vouwkaart": {"formaten": ["A1"]},
+        },
+    )
+    res = snakemake(wd, configfile=cfg)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+    return wd
+
+
+@pytest.mark.parametrize("gemeente,n", GEMEENTEN.items())
+def test_every_buurt_in_table_map_and_report(real_build, real_kwb_path, gemeente, n):
+    reg = kwb.normalize_kwb(kwb.read_kwb_csv(real_kwb_path), gemeente, "kwb")
+    codes = set(reg.loc[reg.niveau == "buurt", "code"])
+    assert len(codes) == n
+    t = pd.read_csv(
+        real_build / f"reports/{gemeente}/indicatoren_{gemeente}.csv", dtype={"code": str}
+    )
+    base = t[(t.jaar == 2024)]
+    assert set(base.loc[base.niveau == "buurt", "code"]) == codes
+    gdf = gpd.read_file(real_build / f"reports/{gemeente}/indicatoren_{gemeente}.gpkg")
+    assert set(gdf.code) == codes
+    page = (real_build / f"reports/{gemeente}/wijkscan_{gemeente}.html").read_text(encoding="utf-8")
+    for naam in reg.loc[reg.niveau == "buurt", "naam"]:
+        assert html.escape(naam) in page or html.escape(naam, quote=False) in page, naam
+
+
+@pytest.mark.parametrize("gemeente,n", GEMEENTEN.items())
+def test_buurt_sums_match_gemeente_and_kwb_65plus_kept(real_build, real_kwb_path, gemeente, n):
+    reg = kwb.normalize_kwb(kwb.read_kwb_csv(real_kwb_path), gemeente, "kwb").set_index("code")
+    t = pd.read_csv(
+        real_build / f"reports/{gemeente}/indicatoren_{gemeente}.csv", dtype={"code": str}
+    )
+    base = t[t.jaar == 2024].set_index("code")
+    buurten = base[base.niveau == "buurt"]
+    gm = base.loc[gemeente]
+    assert abs(buurten.inwoners.sum() - gm.inwoners) <= 2.5 * n
+    assert abs(buurten.aantal_65plus.sum() - gm.aantal_65plus) <= 2.5 * n
+    # Published 65+ counts are CBS's own numbers wherever CBS published one.
+    measured = reg.loc[buurten.index, "k_65plus"].dropna()
+    assert (buurten.loc[measured.index, "aantal_65plus"] == measured).all()
+    assert (
+        "eenzaam_pct" in t and t["eenzaam_pct"].isna().all()
+    )  # source 'geen': no numbers invented
