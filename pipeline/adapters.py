@@ -149,6 +149,9 @@ def fetch_kwb(input: Any, output: Any, params: Any, wildcards: Any) -> None:
         from pipeline import cbs
 
         raw = cbs.fetch_kwb(wildcards.tabel, gemeente, **_cbs_kwargs(params.cbs))
+    kwb.check_required(
+        raw.columns, input.lokaal[0] if bron == "lokaal" else f"CBS-tabel {wildcards.tabel}"
+    )
     log.info("%d rijen voor %s uit %s", len(raw), gemeente, bron)
     store_raw(raw, Path(output.csv))
 
@@ -508,6 +511,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
         mz_van=(int(ind["mantelzorg_van"][0]), int(ind["mantelzorg_van"][1])),
         mz_ouderen=int(ind["mantelzorg_ouderen_vanaf"]),
         mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
+        klein_inwoners=int(ind["hele_procenten_onder"]),
     )
     regios = pd.read_parquet(input.regios)
     bev_buurt = pd.read_parquet(input.bevolking)
@@ -589,7 +593,10 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     from pipeline import report
 
     table, buurten, reg, meta = _load_published(input, params.config)
-    refs = pd.read_parquet(input.referenties) if input.get("referenties") else None
+    ref_files = list(input.referenties) if "referenties" in input.keys() else []
+    refs = (
+        pd.concat([pd.read_parquet(p) for p in ref_files], ignore_index=True) if ref_files else None
+    )
     rapport_cfg = dict(params.rapport) | {
         "min_inwoners": params.config["indicatoren"]["min_inwoners"],
         "afronding": params.config["indicatoren"]["afronding"],
@@ -623,3 +630,60 @@ def render_vouwkaart(input: Any, output: Any, params: Any, wildcards: Any) -> No
     vouwkaart.render_vouwkaart(
         table, buurten, reg, meta, dict(params.vouwkaart), wildcards.formaat, Path(output.pdf)
     )
+
+
+@step
+def fetch_kwb_national(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """National KWB rows (NL01 and the gemeenten) for the national reference."""
+    from pipeline import kwb
+
+    if wildcards.bron == "lokaal":
+        raw = kwb.read_kwb_csv(Path(input.lokaal[0]))
+        codes = raw["WijkenEnBuurten"].astype(str).str.strip()
+        rows = raw[codes.str.startswith(("NL", "GM"))]
+    elif wildcards.bron == "cbs":
+        from pipeline import cbs
+
+        rows = cbs.fetch_table(
+            wildcards.tabel,
+            filters="startswith(WijkenEnBuurten,'NL') or startswith(WijkenEnBuurten,'GM')",
+            **_cbs_kwargs(params.cbs),
+        )
+    else:
+        raise WijkscanError("De demobron heeft geen landelijke cijfers.", waar="bronnen.kwb")
+    store_raw(rows, Path(output.csv))
+
+
+@step
+def prepare_reference_nl(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Published national reference row (KWB-based) for the report."""
+    from pipeline import indicators, kwb, reference, registry
+    from pipeline.io import write_parquet
+
+    cfg = params.config
+    raw = kwb.read_kwb_csv(Path(input.kwb))
+    q = reference.national_quantities(raw, int(cfg["jaar"]), Path(input.kwb).name)
+    s = indicators.Settings(basisjaar=int(cfg["jaar"]))
+    reg = registry.registry_from_config(cfg)
+    write_parquet(reference.publish_reference(q, reg, s), output.referentie)
+
+
+@step
+def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Published region reference rows (sum of the member gemeenten) per year."""
+    import pandas as pd
+
+    from pipeline import indicators, reference, registry
+    from pipeline.io import write_parquet
+
+    cfg = params.config
+    ind = cfg["indicatoren"]
+    s = indicators.Settings(
+        basisjaar=int(cfg["jaar"]),
+        min_inwoners=int(ind["min_inwoners"]),
+        afronding=int(ind["afronding"]),
+        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
+    )
+    q = reference.region_quantities([pd.read_parquet(p) for p in input.grootheden], params.naam)
+    reg = registry.registry_from_config(cfg)
+    write_parquet(reference.publish_reference(q, reg, s), output.referentie)

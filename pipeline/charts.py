@@ -615,6 +615,52 @@ def overview_map(
     return fig, key
 
 
+def cover_map(buurten: Any, wijken: Any, *, width_mm: float = 120, height_mm: float = 85) -> Figure:
+    """Quiet outline of the gemeente (buurten and wijken) for the title page.
+
+    Parameters
+    ----------
+    buurten
+        GeoDataFrame of the buurten (EPSG:28992).
+    wijken
+        Wijk polygons (heavier lines), or None.
+    width_mm, height_mm
+        Printed size.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib as mpl
+
+    fig = new_figure(width_mm, height_mm)
+    with mpl.rc_context(_RC):
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        maps.setup_map_axes(ax, buurten, pad=0.02)
+        ax.add_collection(
+            PatchCollection(
+                [PathPatch(_path(g)) for g in buurten.geometry],
+                facecolors="#c9d7ea",
+                edgecolors="#ffffff",
+                linewidths=0.6,
+                zorder=1,
+            ),
+            autolim=False,
+        )
+        if wijken is not None and len(wijken):
+            ax.add_collection(
+                PatchCollection(
+                    [PathPatch(_path(g)) for g in wijken.geometry],
+                    facecolors="none",
+                    edgecolors="#1d4f91",
+                    linewidths=1.2,
+                    zorder=2,
+                ),
+                autolim=False,
+            )
+    return fig
+
+
 def legend_patches_projectie(basisjaar: int) -> list[Patch]:
     """Legend patches of :func:`trend_chart` (base year vs projected bars)."""
     return [

@@ -30,6 +30,7 @@ class Settings:
     mz_van: tuple[int, int] = (50, 64)
     mz_ouderen: int = 85
     mz_min_ouderen: int = 10
+    klein_inwoners: int = 200
 
 
 def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.Series:
@@ -210,6 +211,10 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
             out[key] = np.nan
         if ind.is_rate:
             out.loc[small, key] = np.nan
+            if ind.eenheid == "%":
+                # A decimal on a share of a few hundred people suggests precision it lacks.
+                few = out["niveau"].isin(["buurt", "wijk"]) & (out["inwoners"] < s.klein_inwoners)
+                out.loc[few, key] = np.round(out.loc[few, key])
         if ind.is_aantal:
             measured = (out["jaar"] == s.basisjaar) & out.get(
                 f"_{key}_gemeten", pd.Series(False, index=out.index)

@@ -215,6 +215,28 @@ def select_gemeente(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFra
     return raw.loc[mask].copy()
 
 
+def check_required(columns: pd.Index | list[str], source: str) -> None:
+    """Raise a WijkscanError naming ``source`` when a required KWB column is absent.
+
+    Parameters
+    ----------
+    columns
+        Column names of the raw table.
+    source
+        The user's file or the CBS table id, for the message.
+    """
+    missing = [
+        c.prefix for c in KWB_COLUMNS if c.required and find_column(columns, c.prefix) is None
+    ]
+    if missing:
+        raise WijkscanError(
+            f"Verplichte kolom(men) ontbreken in {source}: {', '.join(missing)}.",
+            waar=f"{source} (kolommen: {', '.join(map(str, columns))})",
+            oplossing="Neem deze onderwerpen op in de StatLine-selectie, of controleer of een kolom "
+            "hernoemd is (de naam vóór het _nummer moet gelijk blijven).",
+        )
+
+
 def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame:
     """Turn raw KWB rows of one gemeente into the tidy ``regios`` table.
 
@@ -274,16 +296,7 @@ def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame
         "WK" + out["code"].str[2:8],
         np.where(out["niveau"] == "wijk", out["code"], None),
     )
-    missing = [
-        c.prefix for c in KWB_COLUMNS if c.required and find_column(rows.columns, c.prefix) is None
-    ]
-    if missing:
-        raise WijkscanError(
-            f"Verplichte kolom(men) ontbreken in {source}: {', '.join(missing)}.",
-            waar=f"{source} (kolommen: {', '.join(map(str, rows.columns))})",
-            oplossing="Neem deze onderwerpen op in de StatLine-selectie, of controleer of een kolom "
-            "hernoemd is (de naam vóór het _nummer moet gelijk blijven).",
-        )
+    check_required(rows.columns, source)
     for col in KWB_COLUMNS:
         src = find_column(rows.columns, col.prefix)
         if src is not None:

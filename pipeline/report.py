@@ -880,6 +880,9 @@ def build_context(
     names = _naam_map(indicatoren)
 
     geo = buurten[buurten["code"].astype(str).isin(set(names.index))].copy()
+    if getattr(geo, "crs", None) is not None and geo.crs.to_epsg() != 28992:
+        geo = geo.to_crs(28992)  # maps, scale bar and labels work in RD metres
+    geo["code"] = geo["code"].astype(str)
     geo["naam"] = geo["code"].map(names).fillna(geo.get("naam", geo["code"]))
     wijken = maps.dissolve_wijken(geo, indicatoren) if len(geo) else None
 
@@ -917,6 +920,16 @@ def build_context(
         indicatoren, geo, wijken, registry, cfg, naam, j0, scores, uitgesloten, teller
     )
     sv_views, sv_bronnen = _bevindingen(samenvatting, registry)
+    omslag = None
+    if len(geo):
+        n_wijken = 0 if wijken is None else len(wijken)
+        omslag = {
+            "src": charts.to_data_uri(charts.cover_map(geo, wijken)),
+            "alt": (
+                f"Omtrek van de gemeente {naam} met de grenzen van de {n_wijken} wijken "
+                f"(donkere lijnen) en {len(geo)} buurten (witte lijnen)."
+            ),
+        }
     overzicht = _overzicht(indicatoren, geo, wijken, naam, j0)
     css = (Path(template_dir) / CSS).read_text(encoding="utf-8")
     inhoud = [
@@ -946,6 +959,9 @@ def build_context(
         "let_op": [v for v in sv_views if v["soort"] == "let_op"],
         "samenvatting_bronnen": sv_bronnen,
         "overzicht": overzicht,
+        "omslag": omslag,
+        "omgekeerd": [i.label for i in registry.values() if i.richting < 0],
+        "verhoudingen": [i.label for i in registry.values() if i.eenheid == "ratio"],
         "markers": [{"teken": k, "uitleg": v} for k, v in fmt.MARKERS.items()],
         "nb": fmt.NB,
         "te_weinig": fmt.TE_WEINIG,

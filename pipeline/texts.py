@@ -212,7 +212,7 @@ THEMA_INLEIDING: dict[str, str] = {
         "en hoe dat de komende jaren verandert."
     ),
     "mantelzorg": (
-        "Het mantelzorgpotentieel laat zien hoeveel mensen van middelbare leeftijd er zijn voor "
+        "Dit cijfer laat zien hoeveel mensen van middelbare leeftijd er zijn voor "
         "elke zeer oude inwoner. Het is een ruwe maat: het zegt niet wie echt helpt. Maar als "
         "het getal daalt, wordt het lastiger om zorg door familie en buren te organiseren."
     ),
@@ -335,13 +335,13 @@ def ontwikkeling(
         richting = "stijgt" if b.waarde > a.waarde else "daalt"
     if richting == "blijft":
         template = (
-            f"{ind.label} in {naam}: {{0}} in {j0}. In {horizon[-1]} naar verwachting "
+            f"{_met_eenheid(ind)} in {naam}: {{0}} in {j0}. In {horizon[-1]} naar verwachting "
             "ongeveer gelijk: {1}."
         )
     else:
         woord = "stijging" if richting == "stijgt" else "daling"
         template = (
-            f"{ind.label} in {naam}: {{0}} in {j0}. In {horizon[-1]} naar verwachting {{1}}. "
+            f"{_met_eenheid(ind)} in {naam}: {{0}} in {j0}. In {horizon[-1]} naar verwachting {{1}}. "
             f"Dat is een {woord}."
         )
     cijfers = [a, b]
@@ -579,13 +579,13 @@ def spreiding(
     jaar = c_top.peiljaar
     if c_top.tekst == c_bot.tekst:
         template = (
-            f"{ind.label} ({jaar}): in alle buurten met een cijfer ongeveer even hoog, {{0}}. "
+            f"{_met_eenheid(ind, jaar)}: in alle buurten met een cijfer ongeveer even hoog, {{0}}. "
             f"In heel {naam}: {{1}}."
         )
         return _bevinding(ind.label, template, [c_top, g], ind.thema)
     hoog, laag = ("laagst", "hoogst") if asc else ("hoogst", "laagst")
     template = (
-        f"{ind.label} ({jaar}): het {hoog} in {_veilig(top['naam'])} ({{0}}), het {laag} in "
+        f"{_met_eenheid(ind, jaar)}: het {hoog} in {_veilig(top['naam'])} ({{0}}), het {laag} in "
         f"{_veilig(bottom['naam'])} ({{1}}). In heel {naam}: {{2}}."
     )
     return _bevinding(ind.label, template, [c_top, c_bot, g], ind.thema)
@@ -661,6 +661,18 @@ def alle_cijfers(bevindingen: list[Bevinding]) -> list[Cijfer]:
             out.append(c)
             out.extend(c.basis)
     return out
+
+
+def _met_eenheid(ind: Indicator, jaar: int | None = None) -> str:
+    """Label plus, for a ratio, what it counts, and the year if given.
+
+    ``'Mantelzorgpotentieel (50-64-jarigen per 85-plusser, 2024)'``,
+    ``'Aandeel 75-plussers (2024)'``.
+    """
+    extra = [ind.kort] if ind.eenheid == "ratio" else []
+    if jaar is not None:
+        extra.append(str(jaar))
+    return f"{ind.label} ({', '.join(extra)})" if extra else ind.label
 
 
 def wie_van(ind: Indicator) -> str:

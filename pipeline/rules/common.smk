@@ -94,3 +94,25 @@ def indicator_config():
 
 def report_templates(wildcards):
     return sorted(str(p) for p in Path("templates").glob("*") if p.is_file())
+
+
+def region_name():
+    return config["regio"]["naam"]
+
+
+def report_references(wildcards):
+    refs = []
+    if config["bronnen"]["kwb"]["type"] != "demo":
+        refs.append(f"data/processed/referentie/NL01_{config['jaar']}.parquet")
+    if region_name():
+        refs.append("data/processed/regio/referentie.parquet")
+    return refs
+
+
+def raw_kwb_national(wildcards):
+    src = config["bronnen"]["kwb"]["type"]
+    return f"data/raw/{src}/kwb_{wcfg.kwb_table_id(config)}_{wildcards.jaar}_NL01.csv"
+
+
+def region_quantities(wildcards):
+    return [f"data/processed/{gm}/grootheden.parquet" for gm in GEMEENTEN]

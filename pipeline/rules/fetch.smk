@@ -88,3 +88,16 @@ rule fetch_health:
         cbs=config["cbs"],
     run:
         adapters.fetch_health(input, output, params, wildcards, log)
+
+
+rule fetch_kwb_national:
+    input:
+        lokaal=local_file("kwb"),
+    output:
+        csv="data/raw/{bron}/kwb_{tabel}_{jaar}_NL01.csv",
+    log:
+        "logs/fetch_kwb_national/{bron}_{tabel}_{jaar}.log",
+    params:
+        cbs=config["cbs"],
+    run:
+        adapters.fetch_kwb_national(input, output, params, wildcards, log)

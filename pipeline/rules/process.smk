@@ -144,3 +144,31 @@ rule export_indicators:
         config=indicator_config(),
     run:
         adapters.export_indicators(input, output, params, wildcards, log)
+
+
+rule prepare_reference_nl:
+    input:
+        kwb=raw_kwb_national,
+    output:
+        referentie="data/processed/referentie/NL01_{jaar}.parquet",
+    log:
+        "logs/prepare_reference_nl/{jaar}.log",
+    params:
+        config=indicator_config(),
+    run:
+        adapters.prepare_reference_nl(input, output, params, wildcards, log)
+
+
+rule compute_region:
+    input:
+        grootheden=region_quantities,
+    output:
+        referentie="data/processed/regio/referentie.parquet",
+    log:
+        "logs/compute_region/regio.log",
+    params:
+        config=indicator_config(),
+        naam=region_name(),
+        leden=GEMEENTEN,
+    run:
+        adapters.compute_region(input, output, params, wildcards, log)

@@ -8,6 +8,7 @@ rule render_report:
         meta="data/processed/{gemeente}/bronnen.json",
         buurten="data/processed/{gemeente}/buurten.gpkg",
         templates=report_templates,
+        referenties=report_references,
     output:
         html="reports/{gemeente}/wijkscan_{gemeente}.html",
     log:

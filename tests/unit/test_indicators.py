@@ -145,3 +145,16 @@ def test_totaal_rows_next_to_sexes_are_not_counted_twice():
     q = ind.age_quantities(b, ind.Settings(basisjaar=2024), prev).set_index("code")
     assert q.loc["B", "aantal_85plus"] == 40 and q.loc["C", "aantal_85plus"] == 8
     assert q.loc["B", "dementie_aantal"] == pytest.approx(20)
+
+
+def test_shares_of_small_buurten_are_whole_percents():
+    s = ind.Settings(basisjaar=2024, min_inwoners=50, klein_inwoners=200)
+    q = pd.concat(
+        [
+            _q(code="BU1", inwoners=150.0, aantal_65plus=31.0),
+            _q(code="BU2", inwoners=1000.0, aantal_65plus=203.0),
+        ]
+    )
+    out = ind.publish(ind.derive(q, s), REG, s).set_index("code")
+    assert out.loc["BU1", "aandeel_65plus"] == 21.0  # 20.67 -> 21
+    assert out.loc["BU2", "aandeel_65plus"] == pytest.approx(20.3)

@@ -290,7 +290,8 @@ def test_summary_numbers_come_from_the_table(html, tabel, reg):
     for s in sorted(set(strong), key=len, reverse=True):
         text = text.replace(s, " ")
     for label in sorted(
-        {x for i in reg.values() for x in (i.label, i.bron, texts.wie_van(i))} | set(tabel["naam"]),
+        {x for i in reg.values() for x in (i.label, i.kort, i.bron, texts.wie_van(i))}
+        | set(tabel["naam"]),
         key=len,
         reverse=True,
     ):
@@ -341,6 +342,11 @@ def test_buurt_without_geometry_is_named_and_still_in_tables(tabel, reg):
     assert "Buurtcode BU00019999 heeft geen geometrie." in text  # meta warning
 
 
+def test_geometry_in_other_crs_is_projected(tabel, reg, html):
+    h = report.render_html(tabel, geometrie().to_crs(4326), reg, meta(), None, None)
+    assert "Nieuwbouw-Zuid" in h and h.count("data:image/") == html.count("data:image/")
+
+
 def test_base_year_only_table_renders(tabel, reg):
     basis = tabel[tabel["jaar"] == 2024].copy()
     h = report.render_html(basis, geometrie(), reg, meta(), None, None)
@@ -350,6 +356,11 @@ def test_base_year_only_table_renders(tabel, reg):
     assert "naar verwachting" not in summary  # no projections to talk about
     assert "Eenzaamheid" in summary and "Waar beginnen?" in summary
     assert len(re.findall(r'<article class="bevinding">', h)) >= 4
+
+
+def test_rendering_is_deterministic(tabel, reg, html):
+    again = report.render_html(tabel, geometrie(), reg, meta(), None, None)
+    assert again == html  # same inputs, same bytes: the report can be rebuilt and diffed
 
 
 def test_strict_undefined(tmp_path):
