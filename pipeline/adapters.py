@@ -543,9 +543,21 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
         prev_bron,
     )
     meta["prognose_methode"] = methode.get("methode")
+    meta["dementie_landelijk"] = pd.read_csv(
+        input.landelijk, dtype=str, keep_default_na=False
+    ).to_dict("records")
     write_parquet(q, output.grootheden)
     write_parquet(table, output.indicatoren)
     write_json(meta, output.meta)
+    base = table[(table["jaar"] == s.basisjaar) & (table["niveau"] == "gemeente")].iloc[0]
+    n_buurten = int(((table["jaar"] == s.basisjaar) & (table["niveau"] == "buurt")).sum())
+    # One line per gemeente in the Snakemake output, so long runs show what is done.
+    print(
+        f"wijkscan {wildcards.gemeente} {naam}: {n_buurten} buurten, "
+        f"{base['inwoners']:.0f} inwoners, indicatoren klaar"
+        + (" (FICTIEF)" if meta["fictief"] else ""),
+        file=sys.stderr,
+    )
 
 
 @step

@@ -821,6 +821,64 @@ def _verantwoording(
 # ------------------------------------------------------------------ rendering
 
 
+def dementie_vergelijking(
+    indicatoren: pd.DataFrame, refs: pd.DataFrame | None, meta: dict[str, Any], jaar: int
+) -> dict[str, Any] | None:
+    """The gemeente's dementia estimate next to published national totals, as a range.
+
+    Published national figures differ a lot by definition (known to the GP versus
+    estimated in the population), so the report shows them all, each per 1,000
+    inhabitants when the national population is known, instead of one "true" number.
+
+    Parameters
+    ----------
+    indicatoren
+        Published indicator table.
+    refs
+        Reference rows (``niveau == 'nederland'`` gives the national population).
+    meta
+        Provenance with ``dementie_landelijk`` (rows of ``config/dementie_landelijk.csv``).
+    jaar
+        Base year.
+
+    Returns
+    -------
+    dict or None
+        Template data, or None when no national figures are configured.
+    """
+    rows = meta.get("dementie_landelijk") or []
+    gm = indicatoren[(indicatoren["niveau"] == "gemeente") & (indicatoren["jaar"] == jaar)]
+    if not rows or gm.empty:
+        return None
+    g = gm.iloc[0]
+    nl_inw = None
+    if refs is not None and "niveau" in refs:
+        nl = refs[refs["niveau"] == "nederland"]
+        if len(nl) and pd.notna(nl["inwoners"].iloc[0]):
+            nl_inw = float(nl["inwoners"].iloc[0])
+    per_1000 = g["dementie_aantal"] / g["inwoners"] * 1000 if g["inwoners"] else float("nan")
+    landelijk = []
+    for r in sorted(rows, key=lambda r: int(r["aantal"])):
+        landelijk.append(
+            {
+                "jaar": int(r["jaar"]),
+                "aantal": fmt.getal(float(r["aantal"])),
+                "per_1000": fmt.getal(float(r["aantal"]) / nl_inw * 1000, 1) if nl_inw else fmt.NB,
+                "definitie": r["definitie"],
+                "bron": r["bron"],
+            }
+        )
+    return {
+        "gemeente_aantal": fmt.getal(float(g["dementie_aantal"])),
+        "gemeente_per_1000": fmt.getal(per_1000, 1),
+        "jaar": jaar,
+        "laag": landelijk[0]["aantal"],
+        "hoog": landelijk[-1]["aantal"],
+        "landelijk": landelijk,
+        "nl_bekend": nl_inw is not None,
+    }
+
+
 def make_environment(template_dir: Path) -> jinja2.Environment:
     """Jinja2 environment of the report: autoescape on, undefined variables fail.
 
@@ -909,6 +967,11 @@ def build_context(
                     thema, indicatoren, geo, wijken, registry, naam, j0, refs, teller
                 ),
                 "tabel": _thema_tabel(thema, indicatoren, registry, j0, horizon, refs),
+                "vergelijking": (
+                    dementie_vergelijking(indicatoren, refs, meta, j0)
+                    if thema == "dementie"
+                    else None
+                ),
                 "definities": [
                     {"label": i.label, "definitie": i.definitie}
                     for i in registry.values()

@@ -114,6 +114,7 @@ rule compute_indicators:
         eenzaamheid="data/processed/{gemeente}/eenzaamheid.parquet",
         controle="data/processed/{gemeente}/geometrie_controle.json",
         prevalentie=config["indicatoren"]["dementie_prevalentie"],
+        landelijk=config["indicatoren"]["dementie_landelijk"],
     output:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         grootheden="data/processed/{gemeente}/grootheden.parquet",

@@ -76,6 +76,7 @@ def test_report_html_and_pdf(demo_build):
         assert b.naam in html.unescape(text), b.naam
     assert "Hofje & Co" not in text  # ... but only in escaped form
     assert "FICTIEF" in text and "85984NED" in text
+    assert "Ter vergelijking: landelijke cijfers" in text and "290.000" in text
     assert "<script" not in text.lower()
     reader, w, h = _pdf(demo_build / f"reports/{GM}/wijkscan_{GM}.pdf")
     assert (round(w), round(h)) == (210, 297)
