@@ -23,6 +23,7 @@ wildcard_constraints:
     jaar=r"\d{4}",
     tabel=r"[0-9A-Za-z]+",
     formaat=r"A1|A3|A4",
+    regio=r"[a-z0-9_]+",
 
 
 include: "pipeline/rules/common.smk"

@@ -699,3 +699,33 @@ def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None
     q = reference.region_quantities([pd.read_parquet(p) for p in input.grootheden], params.naam)
     reg = registry.registry_from_config(cfg)
     write_parquet(reference.publish_reference(q, reg, s), output.referentie)
+
+
+@step
+def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """The regional comparison report as self-contained HTML."""
+    import json
+
+    import pandas as pd
+
+    from pipeline import region, registry
+    from pipeline.io import write_text
+
+    tables = [pd.read_parquet(p) for p in input.tabellen]
+    metas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in input.metas]
+    refs = (
+        pd.concat([pd.read_parquet(p) for p in input.referenties], ignore_index=True)
+        if len(input.referenties)
+        else None
+    )
+    reg = registry.registry_from_config(params.config, metas[0].get("prevalentie_bron", ""))
+    ctx = region.build_context(
+        tables,
+        refs,
+        reg,
+        metas,
+        params.naam,
+        dict(params.weging),
+        template_dir=Path(params.template_dir),
+    )
+    write_text(region.render_html(ctx, Path(params.template_dir)), output.html)

@@ -52,7 +52,8 @@ def gemeente_outputs(gemeente):
 
 
 def all_outputs(gemeenten):
-    return [path for gemeente in gemeenten for path in gemeente_outputs(gemeente)]
+    paths = [path for gemeente in gemeenten for path in gemeente_outputs(gemeente)]
+    return paths + region_outputs()
 
 
 def raw_population(wildcards):
@@ -114,5 +115,33 @@ def raw_kwb_national(wildcards):
     return f"data/raw/{src}/kwb_{wcfg.kwb_table_id(config)}_{wildcards.jaar}_NL01.csv"
 
 
+def region_members():
+    return list(config["regio"]["leden"]) or list(GEMEENTEN)
+
+
+def region_slug():
+    from pipeline.region import slug
+
+    return slug(region_name()) if region_name() else None
+
+
 def region_quantities(wildcards):
-    return [f"data/processed/{gm}/grootheden.parquet" for gm in GEMEENTEN]
+    return [f"data/processed/{gm}/grootheden.parquet" for gm in region_members()]
+
+
+def region_tables(wildcards):
+    return [f"data/processed/{gm}/indicatoren.parquet" for gm in region_members()]
+
+
+def region_metas(wildcards):
+    return [f"data/processed/{gm}/bronnen.json" for gm in region_members()]
+
+
+def region_outputs():
+    if not region_name():
+        return []
+    s = region_slug()
+    return [
+        f"reports/regio/{s}/wijkscan_regio_{s}.html",
+        f"reports/regio/{s}/wijkscan_regio_{s}.pdf",
+    ]

@@ -170,6 +170,6 @@ rule compute_region:
     params:
         config=indicator_config(),
         naam=region_name(),
-        leden=GEMEENTEN,
+        leden=region_members(),
     run:
         adapters.compute_region(input, output, params, wildcards, log)

@@ -46,3 +46,33 @@ rule render_vouwkaart:
         vouwkaart=config["vouwkaart"],
     run:
         adapters.render_vouwkaart(input, output, params, wildcards, log)
+
+
+rule render_region_report:
+    input:
+        tabellen=region_tables,
+        metas=region_metas,
+        referenties=report_references,
+        templates=report_templates,
+    output:
+        html="reports/regio/{regio}/wijkscan_regio_{regio}.html",
+    log:
+        "logs/render_region_report/{regio}.log",
+    params:
+        config=indicator_config(),
+        naam=region_name(),
+        weging=config["rapport"]["weging"],
+        template_dir="templates",
+    run:
+        adapters.render_region_report(input, output, params, wildcards, log)
+
+
+rule render_region_pdf:
+    input:
+        html="reports/regio/{regio}/wijkscan_regio_{regio}.html",
+    output:
+        pdf="reports/regio/{regio}/wijkscan_regio_{regio}.pdf",
+    log:
+        "logs/render_region_pdf/{regio}.log",
+    run:
+        adapters.render_report_pdf(input, output, params, wildcards, log)

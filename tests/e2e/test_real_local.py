@@ -32,6 +32,7 @@ def real_build(tmp_path_factory, real_kwb_path, real_gpkg_path):
                 "gezondheidsmonitor": {"type": "geen"},
             },
             "vouwkaart": {"formaten": ["A1"]},
+            "regio": {"naam": "Testregio Oost"},
         },
     )
     res = snakemake(wd, configfile=cfg)
@@ -73,3 +74,26 @@ def test_buurt_sums_match_gemeente_and_kwb_65plus_kept(real_build, real_kwb_path
     assert (
         "eenzaam_pct" in t and t["eenzaam_pct"].isna().all()
     )  # source 'geen': no numbers invented
+
+
+def test_region_report_compares_gemeenten_with_nl(real_build):
+    page = (
+        real_build / "reports/regio/testregio_oost/wijkscan_regio_testregio_oost.html"
+    ).read_text(encoding="utf-8")
+    text = html.unescape(page)
+    for naam in ("Duiven", "Deventer", "Testregio Oost", "Nederland"):
+        assert naam in text
+    ref = pd.read_parquet(real_build / "data/processed/regio/referentie.parquet")
+    t = {
+        gm: pd.read_csv(real_build / f"reports/{gm}/indicatoren_{gm}.csv", dtype={"code": str})
+        for gm in GEMEENTEN
+    }
+    base = ref[ref.jaar == 2024].iloc[0]
+    assert base.inwoners == sum(
+        x[(x.code == gm) & (x.jaar == 2024)].inwoners.iloc[0] for gm, x in t.items()
+    )
+    # The cross-gemeente overview ranks buurten of both gemeenten together.
+    assert "BU0226" in page and "BU0150" in page
+    assert (
+        real_build / "reports/regio/testregio_oost/wijkscan_regio_testregio_oost.pdf"
+    ).stat().st_size > 10_000

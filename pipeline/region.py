@@ -1,0 +1,157 @@
+"""The regional comparison report: gemeenten side by side, and buurten across the region."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+import pipeline
+from pipeline import fmt, report
+from pipeline.registry import Indicator
+
+#: Indicators in the side-by-side table (base year and last horizon year).
+KERN = (
+    "inwoners",
+    "aandeel_65plus",
+    "aantal_85plus",
+    "mantelzorgpotentieel",
+    "dementie_aantal",
+    "eenzaam_pct",
+)
+#: Of these, the ones also shown for the last horizon year (keeps the table on A4).
+KERN_PROGNOSE = ("aantal_85plus", "mantelzorgpotentieel", "dementie_aantal")
+
+
+def slug(naam: str) -> str:
+    """File-system friendly region name: ``'De Liemers & Arnhem'`` -> ``'de_liemers_arnhem'``."""
+    s = re.sub(r"[^0-9a-z]+", "_", naam.lower()).strip("_")
+    return s or "regio"
+
+
+def _cell(value: Any, ind: Indicator) -> str:
+    if fmt.is_missing(value):
+        return fmt.NB
+    if ind.eenheid == "%":
+        return fmt.procent(value, ind.decimalen)
+    return fmt.getal(value, ind.decimalen)
+
+
+def build_context(
+    tables: list[pd.DataFrame],
+    refs: pd.DataFrame | None,
+    registry: dict[str, Indicator],
+    metas: list[dict[str, Any]],
+    naam: str,
+    weging: dict[str, float],
+    template_dir: Path = report.TEMPLATE_DIR,
+    top: int = 20,
+) -> dict[str, Any]:
+    """Template data for the regional report (pure).
+
+    Parameters
+    ----------
+    tables
+        Published indicator tables of the member gemeenten.
+    refs
+        Region and NL reference rows (``niveau`` 'regio'/'nederland'), or None.
+    registry
+        Indicator registry.
+    metas
+        Provenance of each member gemeente.
+    naam
+        Region name.
+    weging
+        Weights of the buurt ranking (same rule as the gemeente report).
+    template_dir
+        Directory with ``rapport.css`` (inlined).
+    top
+        Number of buurten in the cross-gemeente overview.
+
+    Returns
+    -------
+    dict
+        Context for ``regio.html.j2``.
+    """
+    alle = pd.concat(tables, ignore_index=True)
+    j0 = int(alle["jaar"].min())
+    j1 = int(alle["jaar"].max())
+    keys = [k for k in KERN if k in registry]
+
+    def years(k: str) -> list[int]:
+        return [j0, j1] if k in KERN_PROGNOSE and j1 != j0 else [j0]
+
+    kolommen = [
+        {"label": registry[k].kort, "jaar": j, "soort": registry[k].soort}
+        for k in keys
+        for j in years(k)
+    ]
+
+    def rij(row_by_year: dict[int, pd.Series], kop: str, klasse: str = "") -> dict[str, Any]:
+        cellen = []
+        for k in keys:
+            for j in years(k):
+                r = row_by_year.get(j)
+                cellen.append(_cell(None if r is None else r.get(k), registry[k]))
+        return {"kop": kop, "cellen": cellen, "klasse": klasse}
+
+    rijen = []
+    for t in tables:
+        g = t[t["niveau"] == "gemeente"]
+        by_year = {int(r["jaar"]): r for _, r in g.iterrows()}
+        rijen.append(rij(by_year, str(g["naam"].iloc[0])))
+    for niveau, kop in (("regio", naam), ("nederland", "Nederland")):
+        if refs is not None and len(refs[refs["niveau"] == niveau]):
+            part = refs[refs["niveau"] == niveau]
+            rijen.append(rij({int(r["jaar"]): r for _, r in part.iterrows()}, kop, "referentie"))
+    scores, uitgesloten = report.buurt_scores(alle, registry, weging, j0)
+    gm_naam = alle[alle["niveau"] == "gemeente"].drop_duplicates("code").set_index("code")["naam"]
+    buurten = []
+    for _, r in scores.head(top).iterrows():
+        buurten.append(
+            {
+                "rang": int(r["rang"]),
+                "naam": r["naam"],
+                "code": r["code"],
+                "gemeente": gm_naam.get("GM" + r["code"][2:6], r["code"][2:6]),
+                "score": fmt.getal(r["score"], 2),
+                "waarden": [_cell(r[k], registry[k]) for k in weging if k in registry],
+            }
+        )
+    bronnen = {}
+    for m in metas:
+        for b in m.get("bronnen", []):
+            bronnen[(b["onderwerp"], b["tabel"], b["jaar"], b["type_label"])] = b
+    css = (Path(template_dir) / report.CSS).read_text(encoding="utf-8")
+    return {
+        "css": Markup(css.replace("</", "<\\/")),
+        "regio": naam,
+        "gemeenten": [m["gemeentenaam"] for m in metas],
+        "fictief": any(m.get("fictief") for m in metas),
+        "basisjaar": j0,
+        "laatste_jaar": j1,
+        "kolommen": kolommen,
+        "rijen": rijen,
+        "weging": [
+            {"label": registry[k].label, "gewicht": fmt.getal(w, 1)}
+            for k, w in weging.items()
+            if k in registry
+        ],
+        "weging_koppen": [registry[k].kort for k in weging if k in registry],
+        "buurten": buurten,
+        "n_buurten": int(len(scores)),
+        "n_uitgesloten": int(len(uitgesloten)),
+        "bronnen": list(bronnen.values()),
+        "versie": pipeline.__version__,
+        "gebouwd": fmt.datum(dt.date.today().isoformat()),
+        "nb": fmt.NB,
+    }
+
+
+def render_html(context: dict[str, Any], template_dir: Path) -> str:
+    """Render the regional report (autoescape, StrictUndefined)."""
+    return report.make_environment(template_dir).get_template("regio.html.j2").render(**context)
