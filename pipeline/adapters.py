@@ -316,7 +316,13 @@ def fetch_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None
     elif bron == "primos":
         from pipeline.sources.primos import read_primos
 
-        rows = read_primos(Path(input.lokaal[0]), [gemeente])
+        from pipeline.ages import labels
+
+        # Validated against the user's file (errors name it), cached in the documented
+        # Primos layout so that prepare_forecast reads demo and Primos alike.
+        tidy = read_primos(Path(input.lokaal[0]), [gemeente])
+        rows = tidy[["gemeentecode", "jaar", "geslacht", "aantal"]].copy()
+        rows.insert(2, "leeftijd", labels(tidy["leeftijd_van"], tidy["leeftijd_tot"]))
     elif bron == "cbs":
         from pipeline import cbs
 
@@ -498,7 +504,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
 
     import pandas as pd
 
-    from pipeline import indicators, provenance, registry
+    from pipeline import indicators, provenance, registry, schemas
     from pipeline.io import write_json, write_parquet
     from pipeline.sources.prevalentie import read_prevalentie
 
@@ -524,6 +530,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     reg = registry.registry_from_config(cfg, prev_bron)
     q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaam, prev, s)
     table = indicators.publish(indicators.derive(q, s), reg, s)
+    schemas.validate(table, schemas.indicator_schema(reg), "compute_indicators")
     controle = json.loads(Path(input.controle).read_text(encoding="utf-8"))
     methode = json.loads(Path(input.methode).read_text(encoding="utf-8"))
     warnings = list(controle.get("waarschuwingen", []))

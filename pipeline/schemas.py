@@ -90,3 +90,32 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.Da
             oplossing="Controleer de invoer; aantallen mogen niet negatief zijn, percentages "
             "liggen tussen 0 en 100, codes volgen de CBS-indeling.",
         ) from exc
+
+
+def indicator_schema(registry: dict) -> pa.DataFrameSchema:
+    """Schema of the published indicator table, derived from the registry.
+
+    Shares lie within 0-100, counts and ratios are non-negative, and every region
+    appears once per year.
+
+    Parameters
+    ----------
+    registry
+        Indicator registry (key -> :class:`pipeline.registry.Indicator`).
+
+    Returns
+    -------
+    pandera.DataFrameSchema
+    """
+    columns: dict[str, pa.Column] = {
+        "code": pa.Column(str, pa.Check.str_matches(CODE_PATTERN)),
+        "niveau": pa.Column(str, pa.Check.isin(["gemeente", "wijk", "buurt"])),
+        "jaar": pa.Column(int, pa.Check.in_range(1990, 2100)),
+        "status": pa.Column(str, pa.Check.isin(["", "te weinig inwoners", "geen gegevens"])),
+    }
+    for key, ind in registry.items():
+        check = pa.Check.in_range(0, 100) if ind.eenheid == "%" else pa.Check.ge(0)
+        columns[key] = pa.Column(float, check, nullable=True)
+    return pa.DataFrameSchema(
+        columns, unique=["code", "jaar"], strict=False, coerce=False, name="indicatoren"
+    )

@@ -23,7 +23,7 @@ def test_misspelled_config_key(tmp_path):
     cfg = write_config(wd, "fout.yaml", {"vouwkaart": {"klasen": 4}})
     res = snakemake(wd, "-n", configfile=cfg)
     assert res.returncode != 0
-    err = res.stderr
+    err = res.stdout + res.stderr
     assert "vouwkaart.klasen" in err and "klassen" in err
     assert "Traceback (most recent call last)" not in err
 

@@ -1,0 +1,605 @@
+"""Indicators for every buurt in the Netherlands in one pass (pure functions).
+
+The Snakemake workflow builds one gemeente at a time: about fifteen jobs per gemeente,
+each a separate Python process. For a national table that is mostly process start-up
+(see ``benchmarks/README.md``). This module computes the same published indicator table
+for all gemeenten at once, from the same raw inputs and with the same domain functions:
+
+1. :func:`normalize_all` - the national KWB table into the tidy ``regios`` layout
+   (a vectorised :func:`pipeline.kwb.normalize_kwb`);
+2. the gemeente population by age and sex, here for the offline demo source
+   (:func:`demo_population`, a vectorised :func:`pipeline.demo.rescale_to_kwb`);
+3. :func:`pipeline.estimate.estimate_buurt_ages` once for all buurten (it is vectorised
+   across gemeenten);
+4. optionally :func:`pipeline.project.project_buurten` once for all buurten, with the
+   gemeente forecast of :func:`demo_forecast`;
+5. :func:`assemble_all` (a multi-gemeente :func:`pipeline.indicators.assemble`), then
+   :func:`pipeline.indicators.derive` and :func:`pipeline.indicators.publish`, which
+   work row by row and are called once.
+
+The unit tests check that the rows of a gemeente equal those of the per-gemeente path
+(the functions the adapters call). Run it from the command line with
+``python -m pipeline.national``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline import indicators, kwb
+from pipeline.errors import WijkscanError
+
+log = logging.getLogger(__name__)
+
+_REGION_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+_LEVEL_ORDER = {"gemeente": 0, "wijk": 1, "buurt": 2}
+_ID_COLS = ["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode"]
+
+
+# ------------------------------------------------------------------------------ KWB
+
+
+def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Turn a national raw KWB table into the tidy ``regios`` table of every gemeente.
+
+    Vectorised equivalent of calling :func:`pipeline.kwb.normalize_kwb` for each gemeente
+    and concatenating: the same columns, values, checks and order (per gemeente the
+    gemeente row, its wijken, its buurten, each sorted by code; gemeenten by code).
+
+    Parameters
+    ----------
+    raw
+        Raw KWB rows of all gemeenten (StatLine "onbewerkte dataset", strings).
+    source
+        File or table name for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, niveau, naam, gemeentenaam, gemeentecode, wijkcode`` and the canonical
+        measures of :data:`pipeline.kwb.KWB_COLUMNS` present in the source. Rows of
+        a gemeente number without a GM row are left out (with a warning), as the
+        per-gemeente path never builds such a gemeente. Rows such as ``NL01`` are ignored.
+
+    Raises
+    ------
+    WijkscanError
+        For a malformed region code, a SoortRegio that contradicts the code, a missing
+        required column or a duplicate region code.
+    """
+    codes = raw["WijkenEnBuurten"].astype(str).str.strip()
+    # The national row (NL01) and other non-gemeente aggregates are not regios.
+    keep = codes.str.match(r"^(GM|WK|BU)")
+    rows = raw.loc[keep]
+    codes = codes[keep]
+    bad = codes[~codes.str.match(_REGION_RE)]
+    if len(bad):
+        raise WijkscanError(
+            f"Onbekende regiocodes in {source}: {', '.join(bad.head(5))}",
+            waar=f"{source}, kolom WijkenEnBuurten",
+            oplossing="Verwacht GMxxxx, WKxxxxxx of BUxxxxxxxx (KWB-indeling).",
+        )
+    gm_codes = set(codes[codes.str.startswith("GM")])
+    gemeentecode = "GM" + codes.str[2:6]
+    orphan = ~gemeentecode.isin(gm_codes)
+    if orphan.any():
+        log.warning(
+            "%d wijk- en buurtrijen zonder gemeenterij in %s weggelaten (bijv. %s).",
+            int(orphan.sum()),
+            source,
+            ", ".join(codes[orphan].head(3)),
+        )
+        rows, codes, gemeentecode = rows[~orphan], codes[~orphan], gemeentecode[~orphan]
+
+    out = pd.DataFrame(index=rows.index)
+    out["code"] = codes
+    out["niveau"] = out["code"].str[:2].map({"GM": "gemeente", "WK": "wijk", "BU": "buurt"})
+    soort_col = kwb.find_column(rows.columns, "SoortRegio")
+    if soort_col is not None:
+        soort = rows[soort_col].astype(str).str.strip().str.lower().map(kwb._SOORT)
+        conflict = soort.notna() & (soort != out["niveau"])
+        if conflict.any():
+            first = out.loc[conflict, "code"].iloc[0]
+            raise WijkscanError(
+                f"SoortRegio en regiocode spreken elkaar tegen in {source} (bijv. {first}).",
+                waar=f"{source}, kolom {soort_col}",
+                oplossing="Het bestand is waarschijnlijk bewerkt; exporteer het opnieuw uit StatLine.",
+            )
+    out["naam"] = rows["Naam"].astype(str).str.strip() if "Naam" in rows.columns else out["code"]
+    gm_naam_col = kwb.find_column(rows.columns, "Gemeentenaam")
+    if gm_naam_col:
+        out["gemeentenaam"] = rows[gm_naam_col].astype(str).str.strip()
+    else:
+        # Per gemeente the fallback is the name on its first row (the GM row in CBS order).
+        first_name = out.groupby(gemeentecode, sort=False)["naam"].first()
+        out["gemeentenaam"] = gemeentecode.map(first_name)
+    out["gemeentecode"] = gemeentecode
+    out["wijkcode"] = np.where(
+        out["niveau"] == "buurt",
+        "WK" + out["code"].str[2:8],
+        np.where(out["niveau"] == "wijk", out["code"], None),
+    )
+    kwb.check_required(rows.columns, source)
+    for col in kwb.KWB_COLUMNS:
+        src = kwb.find_column(rows.columns, col.prefix)
+        if src is not None:
+            out[col.name] = kwb.to_number(rows[src])
+    if out["code"].duplicated().any():
+        dup = out.loc[out["code"].duplicated(), "code"].iloc[0]
+        raise WijkscanError(
+            f"Regiocode {dup} komt meer dan eens voor in {source}.",
+            oplossing="Verwijder dubbele rijen; elke regio hoort één keer in de tabel te staan.",
+        )
+    order = out["niveau"].map(_LEVEL_ORDER)
+    out = out.assign(_o=order).sort_values(["gemeentecode", "_o", "code"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ demo population
+
+
+def demo_template(jaar: int) -> pd.DataFrame:
+    """The demo gemeente's population as the per-gemeente path parses it.
+
+    ``fetch_population`` writes :func:`pipeline.demo.bevolking_raw` (relabelled to the
+    real gemeente) and ``prepare_population`` parses it with
+    :func:`pipeline.sources.cbs_tables.parse_03759ned`; the result is the same for every
+    gemeente apart from the code, so it is parsed once here.
+
+    Parameters
+    ----------
+    jaar
+        Base year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy ``bevolking`` table (single years, man/vrouw/totaal) with
+        ``gemeentecode='GM9999'``.
+    """
+    from pipeline import demo
+    from pipeline.sources.cbs_tables import parse_03759ned
+
+    rows, dim = demo.bevolking_raw(jaar)
+    return parse_03759ned(rows, dim, jaar, [demo.DEMO_GEMEENTE], bron="demo")
+
+
+def rescale_all(template: pd.DataFrame, regios: pd.DataFrame) -> pd.DataFrame:
+    """Fit one age structure into the KWB bands of every gemeente at once.
+
+    Vectorised :func:`pipeline.demo.rescale_to_kwb`: within each KWB band that a gemeente
+    has (NaN bands are skipped), the template's ages are scaled to the gemeente's band
+    count; the ages of the other bands share the remaining inhabitants. The arithmetic is
+    done in the same order, so the numbers equal the per-gemeente function's.
+
+    Parameters
+    ----------
+    template
+        Tidy population of one gemeente (``geslacht, leeftijd_van, leeftijd_tot, aantal``,
+        any ``gemeentecode``).
+    regios
+        Tidy KWB table of all gemeenten (:func:`normalize_all`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The template repeated per gemeente (in ``regios`` order) with that gemeente's code
+        and rescaled ``aantal``.
+    """
+    from pipeline import demo
+
+    gm = regios[regios["niveau"] == "gemeente"].reset_index(drop=True)
+    n_g, n_r = len(gm), len(template)
+    base = template["aantal"].to_numpy(dtype=float)
+    van = template["leeftijd_van"].to_numpy()
+    sexes = template["geslacht"].isin(["man", "vrouw"]).to_numpy()
+    factor = np.ones((n_g, n_r))
+    covered = np.zeros((n_g, n_r), dtype=bool)
+    known = np.zeros(n_g)
+    for col, lo, hi in demo._KWB_BANDS:
+        if col not in gm:
+            continue
+        vals = gm[col].to_numpy(dtype=float)
+        has = ~np.isnan(vals)
+        mask = (van >= lo) & (van <= (hi if hi is not None else 10_000))
+        # The same pandas sum as rescale_to_kwb, so totals agree to the last bit.
+        total = template.loc[mask & sexes, "aantal"].sum()
+        f = vals / total if total else np.zeros(n_g)
+        sel = np.ix_(has, mask)
+        factor[sel] = np.broadcast_to(f[has, None], (int(has.sum()), int(mask.sum())))
+        covered[sel] = True
+        known[has] += vals[has]
+    inwoners = gm["inwoners"].to_numpy(dtype=float)
+    # Gemeenten share a handful of coverage patterns (normally one): one rest sum each.
+    patterns, inverse = np.unique(covered, axis=0, return_inverse=True)
+    for p, pattern in enumerate(patterns):
+        members = np.flatnonzero(inverse.ravel() == p)
+        rest = ~pattern
+        rest_total = template.loc[rest & sexes, "aantal"].sum()
+        if rest_total:
+            f = np.maximum(inwoners[members] - known[members], 0.0) / rest_total
+            factor[np.ix_(members, rest)] = f[:, None]
+    out = pd.concat([template] * n_g, ignore_index=True) if n_g else template.iloc[:0].copy()
+    out["gemeentecode"] = np.repeat(gm["gemeentecode"].to_numpy(dtype=object), n_r)
+    out["aantal"] = (base[None, :] * factor).reshape(-1)
+    return out
+
+
+def demo_population(regios: pd.DataFrame, jaar: int) -> pd.DataFrame:
+    """Gemeente population for the offline demo source ('demo' for a real gemeente).
+
+    Parameters
+    ----------
+    regios
+        Tidy KWB table of all gemeenten.
+    jaar
+        Base year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy ``bevolking`` table of every gemeente: the demo's fictional structure within
+        the real KWB bands (fictief).
+    """
+    return rescale_all(demo_template(jaar), regios)
+
+
+def demo_forecast_template(jaar: int, horizon: Sequence[int]) -> pd.DataFrame:
+    """The demo forecast as ``prepare_forecast`` reads it (Primos layout, parsed once).
+
+    The per-gemeente path stores :func:`pipeline.demo.prognose_primos` as CSV and reads it
+    with :func:`pipeline.sources.primos.read_primos`; the same round trip is done here
+    through a temporary file so the parsed numbers are identical.
+
+    Parameters
+    ----------
+    jaar
+        Base year.
+    horizon
+        Forecast years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy forecast of the demo gemeente (5-year classes by sex, base year included).
+    """
+    from pipeline import demo
+    from pipeline.sources.primos import read_primos
+
+    rows = demo.prognose_primos(int(jaar), list(horizon))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "prognose_primos.csv"
+        rows.to_csv(path, index=False)
+        return read_primos(path, [demo.DEMO_GEMEENTE])
+
+
+def demo_forecast(
+    template: pd.DataFrame, base: pd.DataFrame, jaar: int, horizon: Sequence[int]
+) -> pd.DataFrame:
+    """Gemeente forecasts for all gemeenten from the demo growth (vectorised).
+
+    Vectorised :func:`pipeline.demo.apply_demo_growth` followed by
+    :func:`pipeline.forecast.gemeente_forecast`: each gemeente's base year (in the
+    forecast's classes) times the demo's growth per class, sex and year.
+
+    Parameters
+    ----------
+    template
+        Output of :func:`demo_forecast_template`.
+    base
+        Tidy base-year population of all gemeenten (:func:`demo_population`).
+    jaar
+        Base year.
+    horizon
+        Forecast years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gemeentecode, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal`` for the
+        horizon years.
+    """
+    from pipeline import forecast
+    from pipeline.ages import to_bands
+
+    keys = ["geslacht", "leeftijd_van"]
+    tpl_base = template[template["jaar"] == jaar]
+    classes = tpl_base[["leeftijd_van", "leeftijd_tot"]].drop_duplicates()
+    mv = base[base["geslacht"].isin(["man", "vrouw"])]
+    real = to_bands(mv, classes)
+    real_base = real.set_index(["gemeentecode", *keys])["aantal"]
+    demo_base = tpl_base.set_index(keys)["aantal"]
+    growth = (
+        template["aantal"].to_numpy()
+        / demo_base.reindex(pd.MultiIndex.from_frame(template[keys])).to_numpy()
+    )
+    gem = real_base.index.get_level_values("gemeentecode").unique()
+    n_g, n_t = len(gem), len(template)
+    out = pd.concat([template] * n_g, ignore_index=True)
+    out["gemeentecode"] = np.repeat(np.asarray(gem, dtype=object), n_t)
+    idx = pd.MultiIndex.from_frame(out[["gemeentecode", *keys]])
+    out["aantal"] = real_base.reindex(idx).to_numpy() * np.tile(growth, n_g)
+    table, _method = forecast.gemeente_forecast(out, base, int(jaar), list(horizon))
+    return table
+
+
+# ---------------------------------------------------------------------- indicators
+
+
+def settings_from_config(cfg: dict[str, Any]) -> indicators.Settings:
+    """Indicator settings from a validated config, exactly as ``compute_indicators`` builds them.
+
+    Parameters
+    ----------
+    cfg
+        Validated configuration (defaults filled in).
+
+    Returns
+    -------
+    pipeline.indicators.Settings
+        The settings.
+    """
+    ind = cfg["indicatoren"]
+    return indicators.Settings(
+        basisjaar=int(cfg["jaar"]),
+        min_inwoners=int(ind["min_inwoners"]),
+        afronding=int(ind["afronding"]),
+        mz_van=(int(ind["mantelzorg_van"][0]), int(ind["mantelzorg_van"][1])),
+        mz_ouderen=int(ind["mantelzorg_ouderen_vanaf"]),
+        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
+        klein_inwoners=int(ind["hele_procenten_onder"]),
+    )
+
+
+def assemble_all(
+    regios: pd.DataFrame,
+    bev_buurt: pd.DataFrame,
+    bev_gemeente: pd.DataFrame | None,
+    eenzaamheid: pd.DataFrame | None,
+    prevalentie: pd.DataFrame,
+    s: indicators.Settings,
+) -> pd.DataFrame:
+    """:func:`pipeline.indicators.assemble` for many gemeenten in one call.
+
+    ``assemble`` takes one gemeente: it labels the whole gemeente population with that
+    gemeente's code and, without a gemeente population, sums all buurten into it. Here
+    the gemeente population carries its own ``gemeentecode`` and buurten are summed per
+    gemeente; every other step is the same code keyed by region code. The unit tests
+    compare the result with ``assemble`` per gemeente.
+
+    Parameters
+    ----------
+    regios
+        Tidy KWB table of all gemeenten.
+    bev_buurt
+        Population per buurt (``code, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal``).
+    bev_gemeente
+        Population per gemeente with ``gemeentecode`` (base year and forecast), or None.
+    eenzaamheid
+        Loneliness per region code, or None.
+    prevalentie
+        Dementia prevalence rates.
+    s
+        Settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and year, as ``assemble`` returns them, for all gemeenten.
+    """
+    ids = regios[_ID_COLS]
+    buurt_ids = ids[ids["niveau"] == "buurt"]
+    qb = indicators.age_quantities(bev_buurt, s, prevalentie)
+    qb = qb[qb["code"].isin(buurt_ids["code"])]
+    qw = indicators._sum_up(qb, "WK" + qb["code"].str[2:8])
+    if bev_gemeente is not None and len(bev_gemeente):
+        qg = indicators.age_quantities(
+            bev_gemeente.assign(code=bev_gemeente["gemeentecode"]), s, prevalentie
+        )
+    else:
+        qg = indicators._sum_up(qb, "GM" + qb["code"].str[2:6])
+    q = pd.concat([qb, qw, qg], ignore_index=True)
+    q = q.merge(ids, on="code", how="inner")
+    # From here on the same statements as indicators.assemble (all keyed by code).
+    kwb_t = regios.set_index("code")
+    base = q["jaar"] == s.basisjaar
+    for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
+        if col in kwb_t:
+            measured = q.loc[base, "code"].map(kwb_t[col])
+            has = measured.notna()
+            q.loc[measured.index[has], key] = measured[has]
+            q[f"_{key}_gemeten"] = False
+            q.loc[measured.index[has], f"_{key}_gemeten"] = True
+    for col in indicators._KWB_CONTEXT:
+        q[col] = np.where(base, q["code"].map(kwb_t[col]) if col in kwb_t else np.nan, np.nan)
+    for col in indicators._LONELINESS:
+        q[col] = np.nan
+    q["eenzaamheid_jaar"] = pd.array([pd.NA] * len(q), dtype="Int64")
+    if eenzaamheid is not None and len(eenzaamheid):
+        e = eenzaamheid.drop_duplicates("code", keep="last").set_index("code")
+        for col in indicators._LONELINESS:
+            if col in e:
+                q.loc[base, col] = q.loc[base, "code"].map(e[col])
+        q.loc[base, "eenzaamheid_jaar"] = q.loc[base, "code"].map(e["jaar"]).astype("Int64")
+    q["schatting"] = np.where(base, "basisjaar", "projectie")
+    # Per gemeente in assemble's order (year, level name, code); gemeenten by code.
+    q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
+    return q.reset_index(drop=True)
+
+
+def national_indicators(
+    raw_kwb: pd.DataFrame,
+    gemeente_pop: pd.DataFrame | None,
+    prevalentie: pd.DataFrame,
+    registry: dict[str, Any],
+    s: indicators.Settings,
+    *,
+    forecast: pd.DataFrame | None = None,
+    horizon: Sequence[int] = (),
+    eenzaamheid: pd.DataFrame | None = None,
+    source: str = "KWB",
+) -> pd.DataFrame:
+    """Published indicators for every region of every gemeente, in one pass.
+
+    Parameters
+    ----------
+    raw_kwb
+        National raw KWB table (StatLine "onbewerkte dataset").
+    gemeente_pop
+        Tidy base-year population by age and sex of every gemeente
+        (``gemeentecode, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal``); None for
+        the offline demo structure (:func:`demo_population`, marked fictief elsewhere).
+    prevalentie
+        Dementia prevalence rates (:func:`pipeline.sources.prevalentie.read_prevalentie`).
+    registry
+        Indicator registry (:func:`pipeline.registry.registry_from_config`).
+    s
+        Settings (:func:`settings_from_config`).
+    forecast
+        Tidy gemeente forecast for the horizon years (all gemeenten); None with a
+        horizon means the demo growth (:func:`demo_forecast`).
+    horizon
+        Horizon years; empty for the base year only.
+    eenzaamheid
+        RIVM loneliness per region code (``code, jaar, *_pct``), or None.
+    source
+        Name of the KWB file for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The published table (:func:`pipeline.indicators.publish`) of all gemeenten:
+        per gemeente, year, level and code one row. ``attrs`` holds ``diagnostiek`` (IPF)
+        and ``seconden`` (time per step).
+    """
+    from pipeline import estimate, project
+
+    t = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        steps[name] = round(now - t, 3)
+        t = now
+
+    regios = normalize_all(raw_kwb, source)
+    lap("kwb")
+    if gemeente_pop is None:
+        gemeente_pop = demo_population(regios, s.basisjaar)
+    lap("bevolking")
+    buurten = regios[regios["niveau"] == "buurt"]
+    base = estimate.estimate_buurt_ages(buurten, gemeente_pop)
+    diag = base.attrs.get("diagnostiek")
+    base = base.copy()
+    base.attrs = {}
+    lap("schatting")
+    years = sorted({int(h) for h in horizon} - {s.basisjaar})
+    bev_gem = gemeente_pop
+    if years:
+        if forecast is None:
+            forecast = demo_forecast(
+                demo_forecast_template(s.basisjaar, years), gemeente_pop, s.basisjaar, years
+            )
+        bev_buurt = project.project_buurten(base, forecast, s.basisjaar, years)
+        bev_buurt.attrs = {}
+        bev_gem = pd.concat([gemeente_pop, forecast], ignore_index=True)
+    else:
+        bev_buurt = base.assign(jaar=s.basisjaar)
+    lap("projectie")
+    q = assemble_all(regios, bev_buurt, bev_gem, eenzaamheid, prevalentie, s)
+    lap("grootheden")
+    table = indicators.publish(indicators.derive(q, s), registry, s)
+    lap("publiceren")
+    table.attrs["diagnostiek"] = diag.as_dict() if hasattr(diag, "as_dict") else diag
+    table.attrs["seconden"] = steps
+    return table
+
+
+# -------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: national indicators from a local KWB file (offline demo population).
+
+    Parameters
+    ----------
+    argv
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.national",
+        description="Indicatoren voor alle buurten van Nederland in één keer (KWB lokaal; "
+        "leeftijdsopbouw en prognose 'demo' = FICTIEF).",
+    )
+    parser.add_argument("--kwb", type=Path, required=True, help="KWB-bestand (StatLine-CSV)")
+    parser.add_argument("--uit", type=Path, help="schrijf de tabel als Parquet")
+    parser.add_argument(
+        "--configfile", type=Path, help="configuratie (standaard: config/config.yaml)"
+    )
+    parser.add_argument(
+        "--horizon", action="store_true", help="ook de horizonjaren uit de configuratie"
+    )
+    args = parser.parse_args(argv)
+
+    import yaml
+    from snakemake.utils import validate
+
+    from pipeline import config as wcfg
+    from pipeline import registry as reg
+    from pipeline.sources.prevalentie import read_prevalentie
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        repo = Path(__file__).resolve().parents[1]
+        cfg_path = args.configfile or repo / "config" / "config.yaml"
+        cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+        wcfg.check(cfg)
+        validate(cfg, str(wcfg.SCHEMA_PATH))
+        t0 = time.perf_counter()
+        raw = kwb.read_kwb_csv(args.kwb)
+        prev_path = Path(cfg["indicatoren"]["dementie_prevalentie"])
+        prev = read_prevalentie(prev_path if prev_path.is_absolute() else repo / prev_path)
+        prev_bron = cfg["indicatoren"]["dementie_bron"]
+        table = national_indicators(
+            raw,
+            None,
+            prev,
+            reg.registry_from_config(cfg, prev_bron),
+            settings_from_config(cfg),
+            horizon=cfg["horizon"] if args.horizon else (),
+            source=args.kwb.name,
+        )
+        if args.uit:
+            args.uit.parent.mkdir(parents=True, exist_ok=True)
+            table.to_parquet(args.uit, index=False)
+    except WijkscanError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 1
+    n = table.groupby("niveau")["code"].nunique()
+    print(
+        f"{n.get('gemeente', 0)} gemeenten, {n.get('wijk', 0)} wijken, {n.get('buurt', 0)} "
+        f"buurten, {table['jaar'].nunique()} jaar; {len(table)} rijen in "
+        f"{time.perf_counter() - t0:.1f} s (stappen: {table.attrs['seconden']})."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
