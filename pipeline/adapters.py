@@ -314,9 +314,8 @@ def fetch_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None
         rows = demo.prognose_primos(int(wildcards.jaar), list(params.horizon))
         rows["Gemeente"] = gemeente
     elif bron == "primos":
-        from pipeline.sources.primos import read_primos
-
         from pipeline.ages import labels
+        from pipeline.sources.primos import read_primos
 
         # Validated against the user's file (errors name it), cached in the documented
         # Primos layout so that prepare_forecast reads demo and Primos alike.
