@@ -362,6 +362,70 @@ def settings_from_config(cfg: dict[str, Any]) -> indicators.Settings:
     )
 
 
+def one_sex_partition(bev: pd.DataFrame) -> pd.DataFrame:
+    """Vectorised :func:`pipeline.indicators.one_sex_partition` (same rows kept).
+
+    Keep man/vrouw rows where a region-year has them, else its 'totaal' rows. The
+    original builds a ``code|jaar`` string per row with a row-wise ``agg``, which takes
+    about 25 s for the 0.6 million rows of all buurten; a group-wise ``any`` is the same
+    selection in well under a second.
+
+    Parameters
+    ----------
+    bev
+        Long population table with ``code``, ``jaar`` and ``geslacht``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``bev`` that form one partition by sex.
+    """
+    has_sex = bev["geslacht"].isin(["man", "vrouw"])
+    group_has_sex = has_sex.groupby([bev["code"], bev["jaar"]], sort=False).transform("any")
+    drop = (bev["geslacht"] == "totaal") & group_has_sex
+    return bev.loc[~drop]
+
+
+def age_quantities(
+    bev: pd.DataFrame, s: indicators.Settings, prevalentie: pd.DataFrame
+) -> pd.DataFrame:
+    """:func:`pipeline.indicators.age_quantities` with the vectorised sex partition.
+
+    The same band sums and dementia count per ``(code, jaar)``; only the partition step
+    is :func:`one_sex_partition` of this module (see there for why).
+
+    Parameters
+    ----------
+    bev
+        Long population table (``code, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal``).
+    s
+        Settings.
+    prevalentie
+        Dementia prevalence rates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts per ``code, jaar``.
+    """
+    by = ["code", "jaar"]
+    bev = one_sex_partition(bev)
+    band = indicators.band_sum
+    q = pd.DataFrame(
+        {
+            "inwoners": band(bev, 0, None, by),
+            "aantal_65plus": band(bev, 65, None, by),
+            "aantal_75plus": band(bev, 75, None, by),
+            "aantal_85plus": band(bev, 85, None, by),
+            "aantal_18plus": band(bev, 18, None, by),
+            "aantal_mz_van": band(bev, s.mz_van[0], s.mz_van[1], by),
+            "aantal_mz_ouderen": band(bev, s.mz_ouderen, None, by),
+            "dementie_aantal": indicators.dementia_count(bev, prevalentie, by),
+        }
+    )
+    return q.reset_index()
+
+
 def assemble_all(
     regios: pd.DataFrame,
     bev_buurt: pd.DataFrame,
@@ -400,13 +464,11 @@ def assemble_all(
     """
     ids = regios[_ID_COLS]
     buurt_ids = ids[ids["niveau"] == "buurt"]
-    qb = indicators.age_quantities(bev_buurt, s, prevalentie)
+    qb = age_quantities(bev_buurt, s, prevalentie)
     qb = qb[qb["code"].isin(buurt_ids["code"])]
     qw = indicators._sum_up(qb, "WK" + qb["code"].str[2:8])
     if bev_gemeente is not None and len(bev_gemeente):
-        qg = indicators.age_quantities(
-            bev_gemeente.assign(code=bev_gemeente["gemeentecode"]), s, prevalentie
-        )
+        qg = age_quantities(bev_gemeente.assign(code=bev_gemeente["gemeentecode"]), s, prevalentie)
     else:
         qg = indicators._sum_up(qb, "GM" + qb["code"].str[2:6])
     q = pd.concat([qb, qw, qg], ignore_index=True)

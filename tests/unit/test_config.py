@@ -16,7 +16,12 @@ def _base() -> dict:
 
 
 def test_shipped_configs_are_valid():
-    for name in ("config.yaml", "voorbeeld_lokaal.yaml", "voorbeeld_online.yaml"):
+    for name in (
+        "config.yaml",
+        "voorbeeld_lokaal.yaml",
+        "voorbeeld_online.yaml",
+        "voorbeeld_regio.yaml",
+    ):
         wcfg.check(yaml.safe_load((wcfg.SCHEMA_PATH.parent / name).read_text()))
 
 
