@@ -508,16 +508,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     from pipeline.sources.prevalentie import read_prevalentie
 
     cfg = params.config
-    ind = cfg["indicatoren"]
-    s = indicators.Settings(
-        basisjaar=int(cfg["jaar"]),
-        min_inwoners=int(ind["min_inwoners"]),
-        afronding=int(ind["afronding"]),
-        mz_van=(int(ind["mantelzorg_van"][0]), int(ind["mantelzorg_van"][1])),
-        mz_ouderen=int(ind["mantelzorg_ouderen_vanaf"]),
-        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
-        klein_inwoners=int(ind["hele_procenten_onder"]),
-    )
+    s = indicators.settings_from_config(cfg)
     regios = pd.read_parquet(input.regios)
     bev_buurt = pd.read_parquet(input.bevolking)
     bev_gem = pd.concat(
@@ -681,7 +672,7 @@ def prepare_reference_nl(input: Any, output: Any, params: Any, wildcards: Any) -
     cfg = params.config
     raw = kwb.read_kwb_csv(Path(input.kwb))
     q = reference.national_quantities(raw, int(cfg["jaar"]), Path(input.kwb).name)
-    s = indicators.Settings(basisjaar=int(cfg["jaar"]))
+    s = indicators.settings_from_config(cfg)
     reg = registry.registry_from_config(cfg)
     write_parquet(reference.publish_reference(q, reg, s), output.referentie)
 
@@ -695,13 +686,7 @@ def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None
     from pipeline.io import write_parquet
 
     cfg = params.config
-    ind = cfg["indicatoren"]
-    s = indicators.Settings(
-        basisjaar=int(cfg["jaar"]),
-        min_inwoners=int(ind["min_inwoners"]),
-        afronding=int(ind["afronding"]),
-        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
-    )
+    s = indicators.settings_from_config(cfg)
     q = reference.region_quantities([pd.read_parquet(p) for p in input.grootheden], params.naam)
     reg = registry.registry_from_config(cfg)
     write_parquet(reference.publish_reference(q, reg, s), output.referentie)

@@ -33,6 +33,20 @@ class Settings:
     klein_inwoners: int = 200
 
 
+def settings_from_config(config: dict) -> Settings:
+    """Settings from the validated configuration (keys ``jaar`` and ``indicatoren``)."""
+    ind = config["indicatoren"]
+    return Settings(
+        basisjaar=int(config["jaar"]),
+        min_inwoners=int(ind["min_inwoners"]),
+        afronding=int(ind["afronding"]),
+        mz_van=(int(ind["mantelzorg_van"][0]), int(ind["mantelzorg_van"][1])),
+        mz_ouderen=int(ind["mantelzorg_ouderen_vanaf"]),
+        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
+        klein_inwoners=int(ind["hele_procenten_onder"]),
+    )
+
+
 def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.Series:
     """Sum the population in an age band, splitting classes that straddle its edges.
 

@@ -592,6 +592,36 @@ def national_indicators(
 # -------------------------------------------------------------------- command line
 
 
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """Read and validate a wijkscan configuration with all defaults filled in.
+
+    Parameters
+    ----------
+    path
+        YAML file; default ``config/config.yaml`` of this checkout.
+
+    Returns
+    -------
+    dict
+        The configuration as the Snakefile sees it after ``validate``.
+
+    Raises
+    ------
+    WijkscanError
+        When the configuration is invalid (Dutch message with the key path).
+    """
+    import yaml
+    from snakemake.utils import validate
+
+    from pipeline import config as wcfg
+
+    path = path or Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+    cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    wcfg.check(cfg)
+    validate(cfg, str(wcfg.SCHEMA_PATH))
+    return cfg
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: national indicators from a local KWB file (offline demo population).
 
@@ -620,20 +650,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    import yaml
-    from snakemake.utils import validate
-
-    from pipeline import config as wcfg
     from pipeline import registry as reg
     from pipeline.sources.prevalentie import read_prevalentie
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         repo = Path(__file__).resolve().parents[1]
-        cfg_path = args.configfile or repo / "config" / "config.yaml"
-        cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-        wcfg.check(cfg)
-        validate(cfg, str(wcfg.SCHEMA_PATH))
+        cfg = load_config(args.configfile)
         t0 = time.perf_counter()
         raw = kwb.read_kwb_csv(args.kwb)
         prev_path = Path(cfg["indicatoren"]["dementie_prevalentie"])

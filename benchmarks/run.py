@@ -1,0 +1,530 @@
+"""Benchmarks of wijkscan on the real extracts: wall time and peak memory per scenario.
+
+Usage (from the repository root)::
+
+    /work/venv/bin/python benchmarks/run.py                # writes benchmarks/results.md
+    /work/venv/bin/python benchmarks/run.py --nationaal    # also the national full build (hours)
+
+Every scenario runs as a child process. Wall time is measured around it; peak memory in two
+ways, because a Snakemake build is a tree of processes (one per job):
+
+* ``piek proces``: the largest resident set of any single process in the tree
+  (``ru_maxrss`` from ``wait4``, what ``/usr/bin/time -v`` reports);
+* ``piek samen``: the largest *sum* of resident sets over the tree, sampled every 0.1 s
+  (with two jobs in parallel this is what the machine must have).
+
+The targets are reported as PASS/FAIL; nothing here tunes a measurement to a target, and no
+test asserts them. See ``benchmarks/README.md`` for the method and the conclusions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+NL2024 = REPO.parent / "shared" / "data" / "real" / "nl2024"
+KWB = NL2024 / "kwb_2024_85984NED_subset.csv"
+GPKG = NL2024 / "buurt_2024_gegeneraliseerd.gpkg"
+BIN = Path(sys.executable).parent
+SNAKEMAKE = BIN / "snakemake"
+PROFILE_LOCAL = REPO / "profiles" / "local"
+
+EEN_GEMEENTE = ("GM0226", "GM0202")
+ZEVEN = ("GM0150", "GM0202", "GM0226", "GM0293", "GM0299", "GM1705", "GM1734")
+#: Targets on the 2-core reference machine.
+DOEL_VLOER = 3.0
+DOEL_NOOP_S = 3.0
+DOEL_LANDELIJK_S = 30.0
+
+
+# ------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Meting:
+    """One measured child process (tree)."""
+
+    naam: str
+    seconden: float
+    piek_proces_mb: float
+    piek_samen_mb: float
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the process exited with 0."""
+        return self.returncode == 0
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    """Sum of resident set sizes of a process and all its descendants (bytes)."""
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in members:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def meet(naam: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Meting:
+    """Run ``cmd`` and measure wall time, largest process RSS and largest summed tree RSS.
+
+    Parameters
+    ----------
+    naam
+        Label for the report.
+    cmd
+        Command and arguments.
+    cwd
+        Working directory.
+    env
+        Extra environment variables.
+
+    Returns
+    -------
+    Meting
+        The measurement, with stdout/stderr of the run.
+    """
+    full_env = dict(os.environ, MPLBACKEND="Agg", **(env or {}))
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=out, stderr=err, text=True)
+        peak = 0
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            try:
+                ps = psutil.Process(proc.pid)
+            except psutil.Error:
+                return
+            while not stop.is_set():
+                peak = max(peak, _tree_rss(ps))
+                stop.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        # wait4 gives the rusage of the child and every descendant it waited for: ru_maxrss
+        # is then the largest single process of the tree (kB on Linux).
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        stop.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Meting(
+            naam=naam,
+            seconden=seconds,
+            piek_proces_mb=usage.ru_maxrss / 1024,
+            piek_samen_mb=peak / 2**20,
+            returncode=proc.returncode,
+            stdout=out.read(),
+            stderr=err.read(),
+        )
+
+
+# --------------------------------------------------------------------- workdirs
+
+
+def werkmap(root: Path, naam: str) -> Path:
+    """A fresh Snakemake working directory with config/ and templates/ (like the e2e tests)."""
+    wd = root / naam
+    if wd.exists():
+        shutil.rmtree(wd)
+    wd.mkdir(parents=True)
+    for sub in ("config", "templates"):
+        shutil.copytree(REPO / sub, wd / sub)
+    return wd
+
+
+def echte_config(wd: Path, naam: str, gemeenten: list[str] | None) -> Path:
+    """Config for real gemeenten from the shared extracts (absolute paths; demo ages).
+
+    ``gemeenten=None`` gives config/landelijk.yaml (all gemeenten) with absolute paths.
+    """
+    if gemeenten is None:
+        cfg = yaml.safe_load((REPO / "config" / "landelijk.yaml").read_text(encoding="utf-8"))
+        for kind in ("kwb", "geometrie"):
+            cfg["bronnen"][kind]["pad"] = str((REPO / cfg["bronnen"][kind]["pad"]).resolve())
+    else:
+        cfg = {
+            "gemeenten": gemeenten,
+            "bronnen": {
+                "kwb": {"type": "lokaal", "pad": str(KWB)},
+                "geometrie": {"type": "lokaal", "pad": str(GPKG), "laag": "buurt_gegeneraliseerd"},
+                "bevolking": {"type": "demo"},
+                "prognose": {"type": "demo"},
+                "gezondheidsmonitor": {"type": "geen"},
+            },
+            # One vouwkaart per gemeente, as in config/landelijk.yaml and the rendering floor.
+            "vouwkaart": {"formaten": ["A1"]},
+        }
+    path = wd / "config" / naam
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def snakemake_cmd(configfile: Path, *args: str) -> list[str]:
+    """The build command: the repository's Snakefile with the local profile."""
+    return [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--profile",
+        str(PROFILE_LOCAL),
+        "--nocolor",
+        "--configfile",
+        str(configfile),
+        *args,
+    ]
+
+
+def adapter_seconds(wd: Path) -> dict[str, list[float]]:
+    """Rule -> the adapters' own durations ('klaar ... in X s' in each job's log)."""
+    out: dict[str, list[float]] = defaultdict(list)
+    for log in sorted((wd / "logs").glob("*/*.log")):
+        m = re.search(
+            r"klaar \w+ in ([0-9.]+) s", log.read_text(encoding="utf-8", errors="replace")
+        )
+        if m:
+            out[log.parent.name].append(float(m[1]))
+    return dict(out)
+
+
+def jobs_done(m: Meting) -> int:
+    """Number of jobs Snakemake ran ('N of N steps (100%) done')."""
+    hits = re.findall(r"(\d+) of (\d+) steps \(100%\) done", m.stderr + m.stdout)
+    return int(hits[-1][1]) if hits else 0
+
+
+# -------------------------------------------------------------- rendering floor
+
+_FLOOR_MAP = r"""
+import sys
+import matplotlib
+matplotlib.use("Agg")
+import geopandas as gpd
+import matplotlib.pyplot as plt
+gpkg, gemeente, out = sys.argv[1:4]
+gdf = gpd.read_file(gpkg, layer="buurt_gegeneraliseerd", where=f"statcode LIKE 'BU{gemeente[2:]}%'")
+fig = plt.figure(figsize=(841 / 25.4, 594 / 25.4))  # A1 landscape
+ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
+ax.set_axis_off()
+gdf.assign(v=range(len(gdf))).plot(column="v", cmap="YlOrRd", ax=ax, edgecolor="white", lw=0.4)
+for name, pt in zip(gdf["statnaam"], gdf.representative_point()):
+    ax.annotate(name, (pt.x, pt.y), ha="center", fontsize=7)
+fig.savefig(out)
+print(len(gdf))
+"""
+
+_FLOOR_PDF = r"""
+import sys
+from weasyprint import HTML
+rows = "".join(f"<tr><td>Buurt {i}</td><td>{10 + i}%</td></tr>" for i in range(20))
+html = f'''<html><head><meta charset="utf-8"><style>@page {{ size: A4; margin: 2cm }}
+body {{ font-family: sans-serif; font-size: 10pt }}</style></head><body>
+<h1>Wijkscan</h1><p>Een pagina met een kop, een alinea en een tabel.</p>
+<table>{rows}</table></body></html>'''
+HTML(string=html).write_pdf(sys.argv[1])
+"""
+
+
+def rendering_floor(root: Path, gemeente: str) -> tuple[Meting, Meting]:
+    """A bare A1 map of the gemeente's buurten and a bare one-page WeasyPrint PDF."""
+    kaart = meet(
+        f"vloer kaart {gemeente}",
+        [str(BIN / "python"), "-c", _FLOOR_MAP, str(GPKG), gemeente, str(root / "vloer.pdf")],
+        root,
+    )
+    pdf = meet(
+        "vloer pdf",
+        [str(BIN / "python"), "-c", _FLOOR_PDF, str(root / "vloer_rapport.pdf")],
+        root,
+    )
+    return kaart, pdf
+
+
+# ------------------------------------------------------------------ overheads
+
+
+def spawn_cost(wd: Path, configfile: Path, gemeente: str, repeat: int = 3) -> dict[str, float]:
+    """Fixed cost of one Snakemake job: rerun the exact spawned command of a tiny job.
+
+    Snakemake runs every ``run:`` job as a new ``python -m snakemake --target-jobs ...``
+    process that parses the workflow again. The command is taken from ``--verbose`` output
+    of a forced ``prepare_loneliness`` (0.05 s of work) and timed ``repeat`` times.
+    """
+    target = f"data/processed/{gemeente}/eenzaamheid.parquet"
+    probe = meet(
+        "probe", snakemake_cmd(configfile, "--verbose", "--force", "--cores", "1", target), wd
+    )
+    cmds = re.findall(r"^spawned job: (.*)$", probe.stderr + probe.stdout, flags=re.M)
+    if not probe.ok or not cmds:
+        return {}
+    walls, rss, work = [], [], []
+    for _ in range(repeat):
+        m = meet("spawn", ["bash", "-c", cmds[-1]], wd)
+        walls.append(m.seconden)
+        rss.append(m.piek_proces_mb)
+        own = adapter_seconds(wd).get("prepare_loneliness", [0.0])
+        work.append(own[0] if own else 0.0)
+    return {
+        "taak_s": statistics.median(walls),
+        "eigen_werk_s": statistics.median(work),
+        "rss_mb": statistics.median(rss),
+    }
+
+
+def import_costs() -> dict[str, tuple[float, float]]:
+    """Wall time and RSS of a bare interpreter importing what jobs import."""
+    stmts = {
+        "python zonder imports": "pass",
+        "snakemake --version": None,
+        "import pandas": "import pandas",
+        "import geopandas": "import geopandas",
+        "import pipeline.report": "import pipeline.report",
+        "import pipeline.vouwkaart": "import pipeline.vouwkaart",
+    }
+    out = {}
+    for label, stmt in stmts.items():
+        cmd = [str(SNAKEMAKE), "--version"] if stmt is None else [str(BIN / "python"), "-c", stmt]
+        runs = [meet(label, cmd, REPO) for _ in range(3)]
+        out[label] = (
+            statistics.median(r.seconden for r in runs),
+            statistics.median(r.piek_proces_mb for r in runs),
+        )
+    return out
+
+
+# ----------------------------------------------------------------------- report
+
+
+def _fmt_s(x: float) -> str:
+    return f"{x:.1f} s" if x >= 10 else f"{x:.2f} s"
+
+
+def _row(m: Meting, doel: str = "", oordeel: str = "") -> str:
+    status = "" if m.ok else f" (mislukt, code {m.returncode})"
+    return (
+        f"| {m.naam}{status} | {_fmt_s(m.seconden)} | {m.piek_proces_mb:.0f} MB | "
+        f"{m.piek_samen_mb:.0f} MB | {doel} | {oordeel} |"
+    )
+
+
+def _pass(ok: bool) -> str:
+    return "**PASS**" if ok else "**FAIL**"
+
+
+def environment() -> list[str]:
+    """Machine and software lines for the report."""
+    import snakemake
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    mem = psutil.virtual_memory().total / 2**30
+    return [
+        f"- datum: {dt.datetime.now().isoformat(timespec='minutes')}",
+        f"- machine: {os.cpu_count()} kernen, {mem:.0f} GiB, {platform.platform()}",
+        f"- Python {platform.python_version()}, Snakemake {snakemake.__version__}",
+        f"- commit {commit}" + (" (met lokale wijzigingen)" if dirty else ""),
+        f"- data: {KWB.name}, {GPKG.name} (bevolking/prognose 'demo', eenzaamheid 'geen', "
+        "vouwkaart A1)",
+    ]
+
+
+# ------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run all scenarios and write the Markdown report."""
+    parser = argparse.ArgumentParser(description="Benchmarks van wijkscan op de echte extracten.")
+    parser.add_argument("--nationaal", action="store_true", help="ook de landelijke build (uren)")
+    parser.add_argument("--werkmap", type=Path, help="map voor de builds (standaard: tijdelijk)")
+    parser.add_argument(
+        "--uitvoer", type=Path, default=REPO / "benchmarks" / "results.md", help="rapport"
+    )
+    args = parser.parse_args(argv)
+    if not KWB.is_file() or not GPKG.is_file():
+        print(f"De echte extracten ontbreken in {NL2024}.", file=sys.stderr)
+        return 2
+    root = args.werkmap or Path(tempfile.mkdtemp(prefix="wijkscan_bench_"))
+    root.mkdir(parents=True, exist_ok=True)
+    print(f"werkmap: {root}", flush=True)
+    lines = ["# Benchmarks wijkscan", "", *environment(), ""]
+    verdicts: list[str] = []
+    table = [
+        "| meting | wandtijd | piek proces | piek samen | doel | oordeel |",
+        "|---|---|---|---|---|---|",
+    ]
+    details: list[str] = []
+
+    # 1. One gemeente, full build, against the rendering floor of the same run.
+    for gm in EEN_GEMEENTE:
+        wd = werkmap(root, f"een_{gm}")
+        cfg = echte_config(wd, "een.yaml", [gm])
+        print(f"bouw {gm} ...", flush=True)
+        build = meet(f"volledige build {gm}", snakemake_cmd(cfg), wd)
+        kaart, pdf = rendering_floor(wd, gm)
+        floor = kaart.seconden + pdf.seconden
+        ratio = build.seconden / floor
+        ok = build.ok and ratio <= DOEL_VLOER
+        table.append(_row(build, f"<= {DOEL_VLOER:.0f} x vloer", f"{ratio:.1f} x, {_pass(ok)}"))
+        table.append(_row(kaart))
+        table.append(_row(pdf))
+        verdicts.append(
+            f"- Eén gemeente {gm} binnen {DOEL_VLOER:.0f}x de vloer: {_pass(ok)} "
+            f"({_fmt_s(build.seconden)} = {ratio:.1f} x vloer {_fmt_s(floor)})"
+        )
+        if not build.ok:
+            details += ["", f"Build {gm} mislukte:", "```", build.stderr[-2000:], "```"]
+        own = adapter_seconds(wd)
+        n_jobs = jobs_done(build) or sum(len(v) for v in own.values())
+        spawn = spawn_cost(wd, cfg, gm) if build.ok else {}
+        details += ["", f"### Waar gaat de tijd heen: {gm} ({n_jobs} taken, 2 kernen)", ""]
+        details += ["| regel | taken | eigen werk (adapter) |", "|---|---|---|"]
+        for rule, secs in sorted(own.items(), key=lambda kv: -sum(kv[1])):
+            details.append(f"| {rule} | {len(secs)} | {_fmt_s(sum(secs))} |")
+        work = sum(sum(v) for v in own.values())
+        details.append(f"| **totaal** | {sum(len(v) for v in own.values())} | {_fmt_s(work)} |")
+        if spawn:
+            fixed = spawn["taak_s"] - spawn["eigen_werk_s"]
+            details += [
+                "",
+                f"- Vaste kosten per taak (apart proces `python -m snakemake --target-jobs`, "
+                f"gemeten op prepare_loneliness): {_fmt_s(spawn['taak_s'])} per taak, waarvan "
+                f"{_fmt_s(spawn['eigen_werk_s'])} eigen werk; {spawn['rss_mb']:.0f} MB per proces.",
+                f"- {n_jobs} taken x {_fmt_s(fixed)} = {_fmt_s(n_jobs * fixed)} CPU aan opstarten; "
+                f"eigen werk {_fmt_s(work)}; samen {_fmt_s(n_jobs * fixed + work)} CPU, "
+                f"op 2 kernen minstens {_fmt_s((n_jobs * fixed + work) / 2)} (gemeten: "
+                f"{_fmt_s(build.seconden)}).",
+                f"- Vloer: kaart {_fmt_s(kaart.seconden)} + pdf {_fmt_s(pdf.seconden)} = "
+                f"{_fmt_s(floor)} (elk een nieuw Python-proces met imports, zoals een taak).",
+            ]
+
+    # 2. No-op rebuild of 7 gemeenten after building them.
+    wd = werkmap(root, "zeven")
+    cfg = echte_config(wd, "zeven.yaml", list(ZEVEN))
+    print("bouw 7 gemeenten ...", flush=True)
+    build7 = meet("build 7 gemeenten", snakemake_cmd(cfg), wd)
+    table.append(_row(build7))
+    noop = meet("no-op rebuild 7 gemeenten", snakemake_cmd(cfg), wd)
+    nothing = "Nothing to be done" in noop.stdout + noop.stderr
+    ok = build7.ok and noop.ok and nothing and noop.seconden < DOEL_NOOP_S
+    table.append(_row(noop, f"< {DOEL_NOOP_S:.0f} s", _pass(ok)))
+    dry = meet("dry-run (-n) 7 gemeenten", snakemake_cmd(cfg, "-n"), wd)
+    table.append(_row(dry))
+    verdicts.append(
+        f"- No-op rebuild van 7 gemeenten onder {DOEL_NOOP_S:.0f} s: {_pass(ok)} "
+        f"({_fmt_s(noop.seconden)}{'' if nothing else ', deed WEL iets'})"
+    )
+    if not build7.ok:
+        details += ["", "Build 7 gemeenten mislukte:", "```", build7.stderr[-2000:], "```"]
+
+    # 3. National indicators in one pass (pipeline.national), base year and with horizons.
+    out = root / "landelijk"
+    out.mkdir(exist_ok=True)
+    nat_cmd = [str(BIN / "python"), "-m", "pipeline.national", "--kwb", str(KWB)]
+    nat = meet(
+        "landelijke indicatoren (basisjaar)", [*nat_cmd, "--uit", str(out / "nl.parquet")], REPO
+    )
+    ok = nat.ok and nat.seconden < DOEL_LANDELIJK_S
+    table.append(_row(nat, f"< {DOEL_LANDELIJK_S:.0f} s", _pass(ok)))
+    nat_h = meet(
+        "landelijke indicatoren (met horizonjaren)",
+        [*nat_cmd, "--horizon", "--uit", str(out / "nl_h.parquet")],
+        REPO,
+    )
+    table.append(
+        _row(
+            nat_h,
+            f"< {DOEL_LANDELIJK_S:.0f} s",
+            _pass(nat_h.ok and nat_h.seconden < DOEL_LANDELIJK_S),
+        )
+    )
+    verdicts.append(
+        f"- Landelijke indicatoren in één keer onder {DOEL_LANDELIJK_S:.0f} s: {_pass(ok)} "
+        f"({_fmt_s(nat.seconden)}, {nat.piek_proces_mb:.0f} MB; met horizonjaren "
+        f"{_fmt_s(nat_h.seconden)}, {nat_h.piek_proces_mb:.0f} MB)"
+    )
+    details += [
+        "",
+        "### Landelijke indicatoren",
+        "",
+        "```",
+        nat.stdout.strip(),
+        nat_h.stdout.strip(),
+        "```",
+    ]
+
+    # 4. National full build: the DAG always, the build only on request.
+    wdn = werkmap(root, "landelijk_build")
+    cfgn = echte_config(wdn, "landelijk.yaml", None)
+    dag = meet("landelijke DAG (dry-run, -n)", snakemake_cmd(cfgn, "-n", "--quiet", "rules"), wdn)
+    m = re.search(r"^total\s+(\d+)", dag.stdout + dag.stderr, flags=re.M)
+    n_nat = int(m[1]) if m else 0
+    table.append(_row(dag))
+    if args.nationaal:
+        print("landelijke build (uren) ...", flush=True)
+        full = meet("landelijke build", snakemake_cmd(cfgn, "--keep-going"), wdn)
+        table.append(_row(full))
+        verdicts.append(
+            f"- Landelijke build: {_fmt_s(full.seconden)} ({'gelukt' if full.ok else 'met fouten'})"
+        )
+    else:
+        verdicts.append(
+            f"- Landelijke build: niet gedraaid (gebruik --nationaal); {n_nat} taken gepland."
+        )
+
+    costs = import_costs()
+    details += ["", "### Importkosten (nieuw proces, mediaan van 3)", ""]
+    details += ["| wat | wandtijd | RSS |", "|---|---|---|"]
+    details += [f"| {k} | {_fmt_s(s)} | {r:.0f} MB |" for k, (s, r) in costs.items()]
+
+    lines += ["## Oordeel per doel (2 kernen)", "", *verdicts, "", "## Metingen", "", *table]
+    lines += [
+        "",
+        "*piek proces*: grootste enkele proces (ru_maxrss); *piek samen*: grootste som "
+        "over alle processen tegelijk (elke 0,1 s bemonsterd).",
+        "",
+        "## Details",
+        *details,
+        "",
+    ]
+    args.uitvoer.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(verdicts))
+    print(f"rapport: {args.uitvoer}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
