@@ -308,6 +308,8 @@ def import_costs() -> dict[str, tuple[float, float]]:
         "snakemake --version": None,
         "import pandas": "import pandas",
         "import geopandas": "import geopandas",
+        "import mapclassify": "import mapclassify",
+        "import snakemake_executor_plugin_slurm": "import snakemake_executor_plugin_slurm",
         "import pipeline.report": "import pipeline.report",
         "import pipeline.vouwkaart": "import pipeline.vouwkaart",
     }
@@ -387,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|",
     ]
     details: list[str] = []
+    fixed_costs: list[float] = []
 
     # 1. One gemeente, full build, against the rendering floor of the same run.
     for gm in EEN_GEMEENTE:
@@ -418,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         details.append(f"| **totaal** | {sum(len(v) for v in own.values())} | {_fmt_s(work)} |")
         if spawn:
             fixed = spawn["taak_s"] - spawn["eigen_werk_s"]
+            fixed_costs.append(fixed)
             details += [
                 "",
                 f"- Vaste kosten per taak (apart proces `python -m snakemake --target-jobs`, "
@@ -501,8 +505,14 @@ def main(argv: list[str] | None = None) -> int:
             f"- Landelijke build: {_fmt_s(full.seconden)} ({'gelukt' if full.ok else 'met fouten'})"
         )
     else:
+        bound = ""
+        if fixed_costs and n_nat:
+            lower = n_nat * statistics.mean(fixed_costs) / 2
+            bound = (
+                f"; alleen het opstarten van die taken kost al {lower / 3600:.1f} uur op 2 kernen"
+            )
         verdicts.append(
-            f"- Landelijke build: niet gedraaid (gebruik --nationaal); {n_nat} taken gepland."
+            f"- Landelijke build: niet gedraaid (gebruik --nationaal); {n_nat} taken gepland{bound}."
         )
 
     costs = import_costs()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,38 @@ from typing import Any
 from pipeline.errors import WijkscanError
 
 log = logging.getLogger("wijkscan")
+
+#: With ``--force-use-threads`` (profiles/local) Snakemake runs ``run:`` jobs as threads of
+#: one process instead of spawning a Snakemake process per job. Matplotlib's rcParams are
+#: process-global (``rc_context`` swaps them) and WeasyPrint/Pango make no thread-safety
+#: promise, so renders take turns; data steps still run side by side.
+RENDER_LOCK = threading.Lock()
+
+
+_PRELOAD_LOCK = threading.Lock()
+#: C extensions every data step needs. Importing them from two threads at once has crashed
+#: the process (SIGSEGV) in thread mode, so the first job imports them while others wait.
+_PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "shapely", "pyproj", "pyogrio", "geopandas")
+
+
+def _preload() -> None:
+    import importlib
+
+    with _PRELOAD_LOCK:
+        for name in _PRELOAD:
+            if name not in sys.modules:
+                importlib.import_module(name)
+
+
+class _ThisThread(logging.Filter):
+    """Pass only records emitted by the thread that runs this job."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ident = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread == self.ident
 
 
 class StepFailed(Exception):
@@ -41,10 +74,13 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, mode="w", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        # Jobs may share a process (threads): each log file gets only its own job's records.
+        handler.addFilter(_ThisThread())
         root = logging.getLogger()
         root.addHandler(handler)
         root.setLevel(logging.INFO)
         t0 = time.perf_counter()
+        _preload()
         try:
             log.info("start %s %s", func.__name__, dict(wildcards.items()) if wildcards else {})
             func(input, output, params, wildcards)
@@ -599,8 +635,6 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """The council report as self-contained HTML."""
     import pandas as pd
 
-    from pipeline import report
-
     table, buurten, reg, meta = _load_published(input, params.config)
     ref_files = list(input.referenties) if "referenties" in input.keys() else []
     refs = (
@@ -610,35 +644,41 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
         "min_inwoners": params.config["indicatoren"]["min_inwoners"],
         "afronding": params.config["indicatoren"]["afronding"],
     }
-    report.write_html(
-        table,
-        buurten,
-        reg,
-        meta,
-        rapport_cfg,
-        refs,
-        path=Path(output.html),
-        template_dir=Path(params.template_dir),
-    )
+    with RENDER_LOCK:
+        from pipeline import report
+
+        report.write_html(
+            table,
+            buurten,
+            reg,
+            meta,
+            rapport_cfg,
+            refs,
+            path=Path(output.html),
+            template_dir=Path(params.template_dir),
+        )
 
 
 @step
 def render_report_pdf(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """The council report printed to an A4 PDF."""
-    from pipeline import report
+    # WeasyPrint/Pango are not known to be thread-safe either.
+    with RENDER_LOCK:
+        from pipeline import report
 
-    report.html_to_pdf(Path(input.html), Path(output.pdf))
+        report.html_to_pdf(Path(input.html), Path(output.pdf))
 
 
 @step
 def render_vouwkaart(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """One vouwkaart format (A1, A3 or A4 set) as vector PDF."""
-    from pipeline import vouwkaart
-
     table, buurten, reg, meta = _load_published(input, params.config)
-    vouwkaart.render_vouwkaart(
-        table, buurten, reg, meta, dict(params.vouwkaart), wildcards.formaat, Path(output.pdf)
-    )
+    with RENDER_LOCK:
+        from pipeline import vouwkaart
+
+        vouwkaart.render_vouwkaart(
+            table, buurten, reg, meta, dict(params.vouwkaart), wildcards.formaat, Path(output.pdf)
+        )
 
 
 @step
@@ -699,7 +739,7 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
 
     import pandas as pd
 
-    from pipeline import region, registry
+    from pipeline import registry
     from pipeline.io import write_text
 
     tables = [pd.read_parquet(p) for p in input.tabellen]
@@ -710,6 +750,9 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
         else None
     )
     reg = registry.registry_from_config(params.config, metas[0].get("prevalentie_bron", ""))
+    with RENDER_LOCK:
+        from pipeline import region  # imports matplotlib (via the report module)
+
     ctx = region.build_context(
         tables,
         refs,

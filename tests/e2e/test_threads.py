@@ -1,0 +1,27 @@
+"""Thread mode (--force-use-threads): all jobs in one process, logs still per job."""
+
+from __future__ import annotations
+
+import pypdf
+import pytest
+
+from tests.e2e.conftest import make_workdir, snakemake
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_in_thread_mode(tmp_path):
+    wd = make_workdir(tmp_path)
+    res = snakemake(wd, "--force-use-threads")
+    assert res.returncode == 0, res.stderr[-4000:]
+    reader = pypdf.PdfReader(str(wd / "reports/GM9999/vouwkaart_GM9999_A1.pdf"))
+    fonts = reader.pages[0]["/Resources"]["/Font"].get_object()
+    subtypes = {str(f.get_object()["/Subtype"]) for f in fonts.values()}
+    # A concurrent rcParams swap (pdf.fonttype 3 instead of 42) would give Type 3 fonts.
+    assert subtypes and "/Type3" not in subtypes, subtypes
+    # Jobs share one process, but each log file holds only its own job's records.
+    for log in (wd / "logs").rglob("*.log"):
+        text = log.read_text(encoding="utf-8")
+        starts = [line for line in text.splitlines() if " start " in line]
+        assert len(starts) == 1, (log, starts)
+        assert "snakemake.logging" not in text, log
