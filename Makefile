@@ -17,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --profile profiles/local --cores $(CORES)
 	@echo "Klaar: zie reports/GM9999/"
 
 # pdftoppm (PDF -> PNG checks) and Chromium (headless report check) come from Debian.
