@@ -323,12 +323,16 @@ def assemble(
         qg = _sum_up(qb, pd.Series(ids["gemeentecode"].iloc[0], index=qb.index))
     q = pd.concat([qb, qw, qg], ignore_index=True)
     q = q.merge(ids, on="code", how="inner")
-    # CBS-published counts replace estimates in the base year at every level.
+    # CBS-published counts replace estimates in the base year for buurten and the gemeente.
+    # Wijken keep the sum of their buurten: CBS rounds and suppresses wijk counts
+    # separately, and a published wijk 65+ of 5 next to buurt estimates of 15 85-plussers
+    # would make 85+ more than 65+ (seen in WK028902, WK030725, WK0363TA in KWB 2024).
     kwb = regios.set_index("code")
     base = q["jaar"] == s.basisjaar
+    override = base & q["niveau"].isin(["buurt", "gemeente"])
     for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
         if col in kwb:
-            measured = q.loc[base, "code"].map(kwb[col])
+            measured = q.loc[override, "code"].map(kwb[col])
             has = measured.notna()
             q.loc[measured.index[has], key] = measured[has]
             q[f"_{key}_gemeten"] = False

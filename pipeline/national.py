@@ -350,16 +350,7 @@ def settings_from_config(cfg: dict[str, Any]) -> indicators.Settings:
     pipeline.indicators.Settings
         The settings.
     """
-    ind = cfg["indicatoren"]
-    return indicators.Settings(
-        basisjaar=int(cfg["jaar"]),
-        min_inwoners=int(ind["min_inwoners"]),
-        afronding=int(ind["afronding"]),
-        mz_van=(int(ind["mantelzorg_van"][0]), int(ind["mantelzorg_van"][1])),
-        mz_ouderen=int(ind["mantelzorg_ouderen_vanaf"]),
-        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
-        klein_inwoners=int(ind["hele_procenten_onder"]),
-    )
+    return indicators.settings_from_config(cfg)
 
 
 def one_sex_partition(bev: pd.DataFrame) -> pd.DataFrame:
@@ -478,7 +469,8 @@ def assemble_all(
     base = q["jaar"] == s.basisjaar
     for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
         if col in kwb_t:
-            measured = q.loc[base, "code"].map(kwb_t[col])
+            # Same rule as indicators.assemble: wijken keep the sum of their buurten.
+            measured = q.loc[base & q["niveau"].isin(["buurt", "gemeente"]), "code"].map(kwb_t[col])
             has = measured.notna()
             q.loc[measured.index[has], key] = measured[has]
             q[f"_{key}_gemeten"] = False

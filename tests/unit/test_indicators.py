@@ -158,3 +158,43 @@ def test_shares_of_small_buurten_are_whole_percents():
     out = ind.publish(ind.derive(q, s), REG, s).set_index("code")
     assert out.loc["BU1", "aandeel_65plus"] == 21.0  # 20.67 -> 21
     assert out.loc["BU2", "aandeel_65plus"] == pytest.approx(20.3)
+
+
+def test_wijk_counts_are_buurt_sums_so_85plus_never_exceeds_65plus():
+    """A CBS-rounded wijk 65+ smaller than its buurten's estimated 85+ must not leak in."""
+    regios = pd.DataFrame(
+        {
+            "code": ["GM0001", "WK000101", "BU00010101", "BU00010102"],
+            "naam": ["G", "W", "B1", "B2"],
+            "niveau": ["gemeente", "wijk", "buurt", "buurt"],
+            "gemeentecode": "GM0001",
+            "gemeentenaam": "G",
+            "wijkcode": [None, "WK000101", "WK000101", "WK000101"],
+            "inwoners": [1000.0, 100.0, 60.0, 45.0],
+            "k_65plus": [200.0, 5.0, 20.0, 15.0],  # wijk published as 5: rounded/suppressed
+        }
+    )
+    b = bev(
+        [
+            ("BU00010101", 2024, "totaal", 65, 84, 8.0),
+            ("BU00010101", 2024, "totaal", 85, None, 12.0),
+            ("BU00010101", 2024, "totaal", 0, 64, 40.0),
+            ("BU00010102", 2024, "totaal", 65, 84, 10.0),
+            ("BU00010102", 2024, "totaal", 85, None, 5.0),
+            ("BU00010102", 2024, "totaal", 0, 64, 30.0),
+        ]
+    )
+    prev = pd.DataFrame(
+        {
+            "leeftijd_van": [85],
+            "leeftijd_tot": pd.array([None], dtype="Int64"),
+            "geslacht": ["totaal"],
+            "prevalentie": [0.3],
+        }
+    )
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
+    assert q.loc["WK000101", "aantal_65plus"] == 35.0  # 20 + 15, not the published 5
+    assert q.loc["BU00010101", "aantal_65plus"] == 20.0  # buurten keep CBS's number
+    out = ind.derive(q.reset_index(), s).set_index("code")
+    assert out.loc["WK000101", "dubbele_vergrijzing"] <= 100
