@@ -42,7 +42,6 @@ import json
 import logging
 import os
 import re
-import stat
 import tempfile
 import threading
 import time
@@ -55,6 +54,7 @@ import requests
 from cbsodata import cbsodata3
 
 from pipeline.errors import WijkscanError
+from pipeline.io import file_mode, fsync_dir
 
 __all__ = [
     "KEY_WIDTHS",
@@ -575,34 +575,13 @@ def write_csv_atomic(df: pd.DataFrame, path: Path, *, allow_empty: bool = False)
             fh.flush()
             os.fsync(fh.fileno())
         # mkstemp creates the file with mode 0600; keep the usual permissions.
-        os.chmod(tmp, _file_mode(path))
+        os.chmod(tmp, file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
-
-
-def _file_mode(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o644
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Persist the rename itself; not possible on every platform (Windows).
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)
 
 
 def fetch_kwb(table_id: str, gemeente: str, **kwargs: Any) -> pd.DataFrame:

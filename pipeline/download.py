@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from pathlib import Path
 import requests
 
 from pipeline.errors import WijkscanError
+from pipeline.io import file_mode, fsync_dir
 
 __all__ = ["download_file", "validate_gpkg"]
 
@@ -101,7 +101,7 @@ def download_file(
         try:
             try:
                 _fetch_to(url, fd, tmp, timeout=timeout, validate=validate, dest=dest)
-                os.chmod(tmp, _file_mode(dest))
+                os.chmod(tmp, file_mode(dest))
                 os.replace(tmp, dest)
             finally:
                 with contextlib.suppress(FileNotFoundError):
@@ -129,7 +129,7 @@ def download_file(
             )
             time.sleep(delay)
             continue
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         log.info("Gedownload: %s -> %s (%d bytes)", url, dest, dest.stat().st_size)
         return dest
     raise AssertionError("unreachable")  # pragma: no cover
@@ -298,25 +298,3 @@ def validate_gpkg(path: Path, layer: str | None = None) -> None:
     if total == 0:
         what = f"Laag {layer!r} in GeoPackage {name}" if layer else f"GeoPackage {name}"
         raise WijkscanError(f"{what} bevat geen objecten.", waar=str(path), oplossing=fix)
-
-
-def _file_mode(path: Path) -> int:
-    # mkstemp creates mode 0600; keep an existing file's mode, else the usual 0644.
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o644
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Persist the rename itself; not possible on every platform (Windows).
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -5,12 +5,41 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+
+def file_mode(path: Path) -> int:
+    """Mode for a file replacing ``path``: the existing file's mode, else 0644 minus umask.
+
+    ``mkstemp`` creates files with mode 0600, which would make reports unreadable for
+    colleagues on a shared server.
+    """
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o644 & ~umask
+
+
+def fsync_dir(directory: Path) -> None:
+    """Persist a rename in ``directory`` (not possible on every platform, e.g. Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -37,6 +66,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp_path
         if not tmp_path.exists():
             raise RuntimeError(f"writer produced no file for {path}")
+        os.chmod(tmp_path, file_mode(path))
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
