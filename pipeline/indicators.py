@@ -275,6 +275,58 @@ def _sum_up(q: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     return tmp.groupby(["code", "jaar"])[list(_ADDITIVE)].sum(min_count=1).reset_index()
 
 
+def attach_base_year(
+    q: pd.DataFrame, regios: pd.DataFrame, eenzaamheid: pd.DataFrame | None, s: Settings
+) -> pd.DataFrame:
+    """Put CBS-published counts, KWB context and loneliness on the base-year rows.
+
+    Parameters
+    ----------
+    q
+        Quantities per region and year with ``code``, ``niveau`` and ``jaar``.
+    regios
+        Tidy KWB table(s) of the gemeente(n), all levels.
+    eenzaamheid
+        RIVM loneliness per region code (``code, jaar, *_pct``), or None.
+    s
+        Settings (base year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``q`` with measured counts and ``_<key>_gemeten`` flags, context and
+        loneliness columns, ``eenzaamheid_jaar`` and ``schatting``.
+    """
+    q = q.copy()
+    # CBS-published counts replace estimates in the base year for buurten and the gemeente.
+    # Wijken keep the sum of their buurten: CBS rounds and suppresses wijk counts
+    # separately, and a published wijk 65+ of 5 next to buurt estimates of 15 85-plussers
+    # would make 85+ more than 65+ (seen in WK028902, WK030725, WK0363TA in KWB 2024).
+    kwb = regios.set_index("code")
+    base = q["jaar"] == s.basisjaar
+    override = base & q["niveau"].isin(["buurt", "gemeente"])
+    for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
+        if col in kwb:
+            measured = q.loc[override, "code"].map(kwb[col])
+            has = measured.notna()
+            q.loc[measured.index[has], key] = measured[has]
+            q[f"_{key}_gemeten"] = False
+            q.loc[measured.index[has], f"_{key}_gemeten"] = True
+    for col in _KWB_CONTEXT:
+        q[col] = np.where(base, q["code"].map(kwb[col]) if col in kwb else np.nan, np.nan)
+    for col in _LONELINESS:
+        q[col] = np.nan
+    q["eenzaamheid_jaar"] = pd.array([pd.NA] * len(q), dtype="Int64")
+    if eenzaamheid is not None and len(eenzaamheid):
+        e = eenzaamheid.drop_duplicates("code", keep="last").set_index("code")
+        for col in _LONELINESS:
+            if col in e:
+                q.loc[base, col] = q.loc[base, "code"].map(e[col])
+        q.loc[base, "eenzaamheid_jaar"] = q.loc[base, "code"].map(e["jaar"]).astype("Int64")
+    q["schatting"] = np.where(base, "basisjaar", "projectie")
+    return q
+
+
 def assemble(
     regios: pd.DataFrame,
     bev_buurt: pd.DataFrame,
@@ -323,32 +375,7 @@ def assemble(
         qg = _sum_up(qb, pd.Series(ids["gemeentecode"].iloc[0], index=qb.index))
     q = pd.concat([qb, qw, qg], ignore_index=True)
     q = q.merge(ids, on="code", how="inner")
-    # CBS-published counts replace estimates in the base year for buurten and the gemeente.
-    # Wijken keep the sum of their buurten: CBS rounds and suppresses wijk counts
-    # separately, and a published wijk 65+ of 5 next to buurt estimates of 15 85-plussers
-    # would make 85+ more than 65+ (seen in WK028902, WK030725, WK0363TA in KWB 2024).
-    kwb = regios.set_index("code")
-    base = q["jaar"] == s.basisjaar
-    override = base & q["niveau"].isin(["buurt", "gemeente"])
-    for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
-        if col in kwb:
-            measured = q.loc[override, "code"].map(kwb[col])
-            has = measured.notna()
-            q.loc[measured.index[has], key] = measured[has]
-            q[f"_{key}_gemeten"] = False
-            q.loc[measured.index[has], f"_{key}_gemeten"] = True
-    for col in _KWB_CONTEXT:
-        q[col] = np.where(base, q["code"].map(kwb[col]) if col in kwb else np.nan, np.nan)
-    for col in _LONELINESS:
-        q[col] = np.nan
-    q["eenzaamheid_jaar"] = pd.array([pd.NA] * len(q), dtype="Int64")
-    if eenzaamheid is not None and len(eenzaamheid):
-        e = eenzaamheid.drop_duplicates("code", keep="last").set_index("code")
-        for col in _LONELINESS:
-            if col in e:
-                q.loc[base, col] = q.loc[base, "code"].map(e[col])
-        q.loc[base, "eenzaamheid_jaar"] = q.loc[base, "code"].map(e["jaar"]).astype("Int64")
-    q["schatting"] = np.where(base, "basisjaar", "projectie")
+    q = attach_base_year(q, regios, eenzaamheid, s)
     return q.sort_values(["jaar", "niveau", "code"]).reset_index(drop=True)
 
 

@@ -464,29 +464,7 @@ def assemble_all(
         qg = indicators._sum_up(qb, "GM" + qb["code"].str[2:6])
     q = pd.concat([qb, qw, qg], ignore_index=True)
     q = q.merge(ids, on="code", how="inner")
-    # From here on the same statements as indicators.assemble (all keyed by code).
-    kwb_t = regios.set_index("code")
-    base = q["jaar"] == s.basisjaar
-    for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
-        if col in kwb_t:
-            # Same rule as indicators.assemble: wijken keep the sum of their buurten.
-            measured = q.loc[base & q["niveau"].isin(["buurt", "gemeente"]), "code"].map(kwb_t[col])
-            has = measured.notna()
-            q.loc[measured.index[has], key] = measured[has]
-            q[f"_{key}_gemeten"] = False
-            q.loc[measured.index[has], f"_{key}_gemeten"] = True
-    for col in indicators._KWB_CONTEXT:
-        q[col] = np.where(base, q["code"].map(kwb_t[col]) if col in kwb_t else np.nan, np.nan)
-    for col in indicators._LONELINESS:
-        q[col] = np.nan
-    q["eenzaamheid_jaar"] = pd.array([pd.NA] * len(q), dtype="Int64")
-    if eenzaamheid is not None and len(eenzaamheid):
-        e = eenzaamheid.drop_duplicates("code", keep="last").set_index("code")
-        for col in indicators._LONELINESS:
-            if col in e:
-                q.loc[base, col] = q.loc[base, "code"].map(e[col])
-        q.loc[base, "eenzaamheid_jaar"] = q.loc[base, "code"].map(e["jaar"]).astype("Int64")
-    q["schatting"] = np.where(base, "basisjaar", "projectie")
+    q = indicators.attach_base_year(q, regios, eenzaamheid, s)
     # Per gemeente in assemble's order (year, level name, code); gemeenten by code.
     q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
     return q.reset_index(drop=True)

@@ -105,18 +105,13 @@ def publish_reference(
 ) -> pd.DataFrame:
     """Derive and publish reference rows with the same rules as the gemeente rows."""
     q = q.copy()
+    # Quantities a reference source may lack (e.g. no national age detail) stay missing.
     for col in (
-        "aantal_75plus",
-        "aantal_85plus",
-        "aantal_18plus",
-        "aantal_mz_van",
-        "aantal_mz_ouderen",
-        "dementie_aantal",
+        *indicators._ADDITIVE,
         "eenzaam_pct",
         "k_0_14",
         "huishoudens",
         "eenpersoonshuishoudens",
-        "aantal_65plus",
     ):
         if col not in q:
             q[col] = np.nan
