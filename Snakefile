@@ -32,6 +32,11 @@ include: "pipeline/rules/process.smk"
 include: "pipeline/rules/render.smk"
 
 
+if config["berekening"] == "in_een_keer":
+
+    include: "pipeline/rules/national.smk"
+
+
 rule all:
     default_target: True
     input:

@@ -45,6 +45,7 @@ GPKG = NL2024 / "buurt_2024_gegeneraliseerd.gpkg"
 BIN = Path(sys.executable).parent
 SNAKEMAKE = BIN / "snakemake"
 PROFILE_LOCAL = REPO / "profiles" / "local"
+PROFILE_LANDELIJK = REPO / "profiles" / "landelijk"
 
 EEN_GEMEENTE = ("GM0226", "GM0202")
 ZEVEN = ("GM0150", "GM0202", "GM0226", "GM0293", "GM0299", "GM1705", "GM1734")
@@ -486,66 +487,91 @@ def main(argv: list[str] | None = None) -> int:
     if not build7.ok:
         details += ["", "Build 7 gemeenten mislukte:", "```", build7.stderr[-2000:], "```"]
 
-    # 3. National indicators in one pass (pipeline.national), base year and with horizons.
+    # 3. National indicators in one pass: the Snakemake rules of 'berekening: in_een_keer'
+    #    (read KWB and geometry once, all gemeenten in one job), then the pure computation
+    #    alone (python -m pipeline.national), base year and with horizons.
+    wdn = werkmap(root, "landelijk_build")
+    cfgn = echte_config(wdn, "landelijk.yaml", None)
+    dag = meet(
+        "landelijke DAG (dry-run, -n)",
+        snakemake_cmd(cfgn, "-n", "--quiet", "rules", profile=PROFILE_LANDELIJK),
+        wdn,
+    )
+    m = re.search(r"^total\s+(\d+)", dag.stdout + dag.stderr, flags=re.M)
+    n_nat = int(m[1]) if m else 0
+    print("landelijke indicatoren ...", flush=True)
+    nat_smk = meet(
+        "landelijke indicatoren (Snakemake, in_een_keer, met horizonjaren)",
+        snakemake_cmd(cfgn, "--until", "compute_indicators_all", profile=PROFILE_LANDELIJK),
+        wdn,
+    )
+    ok = nat_smk.ok and nat_smk.seconden < DOEL_LANDELIJK_S
+    table.append(_row(nat_smk, f"< {DOEL_LANDELIJK_S:.0f} s", _pass(ok)))
+    own = adapter_seconds(wdn)
     out = root / "landelijk"
     out.mkdir(exist_ok=True)
     nat_cmd = [str(BIN / "python"), "-m", "pipeline.national", "--kwb", str(KWB)]
     nat = meet(
-        "landelijke indicatoren (basisjaar)", [*nat_cmd, "--uit", str(out / "nl.parquet")], REPO
+        "landelijke indicatoren, alleen rekenen (basisjaar)",
+        [*nat_cmd, "--uit", str(out / "nl.parquet")],
+        REPO,
     )
-    ok = nat.ok and nat.seconden < DOEL_LANDELIJK_S
-    table.append(_row(nat, f"< {DOEL_LANDELIJK_S:.0f} s", _pass(ok)))
     nat_h = meet(
-        "landelijke indicatoren (met horizonjaren)",
+        "landelijke indicatoren, alleen rekenen (met horizonjaren)",
         [*nat_cmd, "--horizon", "--uit", str(out / "nl_h.parquet")],
         REPO,
     )
-    table.append(
-        _row(
-            nat_h,
-            f"< {DOEL_LANDELIJK_S:.0f} s",
-            _pass(nat_h.ok and nat_h.seconden < DOEL_LANDELIJK_S),
-        )
-    )
+    table += [_row(nat), _row(nat_h)]
     verdicts.append(
         f"- Landelijke indicatoren in één keer onder {DOEL_LANDELIJK_S:.0f} s: {_pass(ok)} "
-        f"({_fmt_s(nat.seconden)}, {nat.piek_proces_mb:.0f} MB; met horizonjaren "
-        f"{_fmt_s(nat_h.seconden)}, {nat_h.piek_proces_mb:.0f} MB)"
+        f"({_fmt_s(nat_smk.seconden)} als Snakemake-run met horizonjaren, piek "
+        f"{nat_smk.piek_samen_mb:.0f} MB; alleen rekenen {_fmt_s(nat.seconden)} basisjaar, "
+        f"{_fmt_s(nat_h.seconden)} met horizonjaren)"
     )
     details += [
         "",
         "### Landelijke indicatoren",
+        "",
+        "Snakemake (`berekening: in_een_keer`), eigen werk per regel: "
+        + ", ".join(f"{r} {_fmt_s(sum(v))}" for r, v in sorted(own.items())),
         "",
         "```",
         nat.stdout.strip(),
         nat_h.stdout.strip(),
         "```",
     ]
+    if not nat_smk.ok:
+        details += ["", "Landelijke indicatoren mislukten:", "```", nat_smk.stderr[-2000:], "```"]
 
-    # 4. National full build: the DAG always, the build only on request.
-    wdn = werkmap(root, "landelijk_build")
-    cfgn = echte_config(wdn, "landelijk.yaml", None)
-    dag = meet("landelijke DAG (dry-run, -n)", snakemake_cmd(cfgn, "-n", "--quiet", "rules"), wdn)
-    m = re.search(r"^total\s+(\d+)", dag.stdout + dag.stderr, flags=re.M)
-    n_nat = int(m[1]) if m else 0
+    # 4. National full build (profiles/landelijk): the DAG always, the build on request. It
+    #    continues in the same workdir, so it adds exports, reports and vouwkaarten.
     table.append(_row(dag))
     if args.nationaal:
-        print("landelijke build (uren) ...", flush=True)
-        full = meet("landelijke build", snakemake_cmd(cfgn, "--keep-going"), wdn)
-        table.append(_row(full))
-        verdicts.append(
-            f"- Landelijke build: {_fmt_s(full.seconden)} ({'gelukt' if full.ok else 'met fouten'})"
+        print("landelijke build (rapporten en vouwkaarten) ...", flush=True)
+        full = meet(
+            "landelijke build (export, rapporten, vouwkaarten)",
+            snakemake_cmd(cfgn, profile=PROFILE_LANDELIJK),
+            wdn,
         )
-    else:
-        bound = ""
-        if fixed_costs and n_nat:
-            lower = n_nat * statistics.mean(fixed_costs) / 2
-            bound = (
-                f"; met een proces per taak kost alleen het opstarten al {lower / 3600:.1f} uur "
-                "op 2 kernen"
-            )
+        table.append(_row(full))
+        n_pdf = len(list(wdn.glob("reports/GM*/wijkscan_GM*.pdf")))
+        n_vk = len(list(wdn.glob("reports/GM*/vouwkaart_GM*.pdf")))
+        total = nat_smk.seconden + full.seconden
+        peak = max(nat_smk.piek_samen_mb, full.piek_samen_mb)
         verdicts.append(
-            f"- Landelijke build: niet gedraaid (gebruik --nationaal); {n_nat} taken gepland{bound}."
+            f"- Landelijke build ({n_nat} taken, profiles/landelijk): {_fmt_s(total)} "
+            f"({total / 60:.0f} min) in totaal, {n_pdf} rapporten en {n_vk} vouwkaarten; "
+            f"piek {peak:.0f} MB samen, {max(nat_smk.piek_proces_mb, full.piek_proces_mb):.0f} MB "
+            f"grootste proces (doel < 2 GB: {_pass(full.ok and peak < 2048)})"
+        )
+        slow = sorted(((sum(v), r) for r, v in adapter_seconds(wdn).items()), reverse=True)
+        details += ["", "### Landelijke build: eigen werk per regel (som over gemeenten)", ""]
+        details += [f"- {r}: {_fmt_s(t)}" for t, r in slow]
+        if not full.ok:
+            details += ["", "Landelijke build mislukte:", "```", full.stderr[-3000:], "```"]
+    else:
+        verdicts.append(
+            f"- Landelijke build: niet gedraaid (gebruik --nationaal); {n_nat} taken gepland."
         )
 
     costs = import_costs()

@@ -582,13 +582,16 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     write_parquet(q, output.grootheden)
     write_parquet(table, output.indicatoren)
     write_json(meta, output.meta)
-    base = table[(table["jaar"] == s.basisjaar) & (table["niveau"] == "gemeente")].iloc[0]
-    n_buurten = int(((table["jaar"] == s.basisjaar) & (table["niveau"] == "buurt")).sum())
-    # One line per gemeente in the Snakemake output, so long runs show what is done.
+    _progress(wildcards.gemeente, naam, table, s.basisjaar, bool(meta["fictief"]))
+
+
+def _progress(gemeente: str, naam: str, table: Any, basisjaar: int, fictief: bool) -> None:
+    """One line per gemeente in the Snakemake output, so long runs show what is done."""
+    base = table[(table["jaar"] == basisjaar) & (table["niveau"] == "gemeente")].iloc[0]
+    n_buurten = int(((table["jaar"] == basisjaar) & (table["niveau"] == "buurt")).sum())
     print(
-        f"wijkscan {wildcards.gemeente} {naam}: {n_buurten} buurten, "
-        f"{base['inwoners']:.0f} inwoners, indicatoren klaar"
-        + (" (FICTIEF)" if meta["fictief"] else ""),
+        f"wijkscan {gemeente} {naam}: {n_buurten} buurten, "
+        f"{base['inwoners']:.0f} inwoners, indicatoren klaar" + (" (FICTIEF)" if fictief else ""),
         file=sys.stderr,
     )
 
@@ -596,6 +599,20 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
 @step
 def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """CSV, XLSX and GeoPackage exports of the published indicators."""
+    _export(
+        input.indicatoren,
+        input.meta,
+        input.buurten,
+        params.config,
+        output.csv,
+        output.xlsx,
+        output.gpkg,
+    )
+
+
+def _export(
+    indicatoren: str, meta: str, buurten: str, config: dict, csv: str, xlsx: str, gpkg: str
+) -> None:
     import json
 
     import geopandas as gpd
@@ -603,13 +620,13 @@ def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> N
 
     from pipeline import export, registry
 
-    table = pd.read_parquet(input.indicatoren)
-    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
-    reg = registry.registry_from_config(params.config, meta.get("prevalentie_bron", ""))
-    export.write_csv(table, Path(output.csv))
-    export.write_xlsx(table, reg, meta, Path(output.xlsx))
-    buurten = gpd.read_file(input.buurten, layer="buurten")
-    export.write_gpkg(table, buurten, reg, int(params.config["jaar"]), Path(output.gpkg))
+    table = pd.read_parquet(indicatoren)
+    meta_d = json.loads(Path(meta).read_text(encoding="utf-8"))
+    reg = registry.registry_from_config(config, meta_d.get("prevalentie_bron", ""))
+    export.write_csv(table, Path(csv))
+    export.write_xlsx(table, reg, meta_d, Path(xlsx))
+    geo = gpd.read_file(buurten, layer="buurten")
+    export.write_gpkg(table, geo, reg, int(config["jaar"]), Path(gpkg))
 
 
 # ------------------------------------------------------------------ render (reports)
@@ -632,7 +649,7 @@ def _load_published(input: Any, config: dict[str, Any]) -> tuple[Any, Any, dict,
 
 @step
 def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """The council report as self-contained HTML."""
+    """The council report as self-contained HTML, printed to an A4 PDF."""
     import pandas as pd
 
     table, buurten, reg, meta = _load_published(input, params.config)
@@ -657,16 +674,8 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
             path=Path(output.html),
             template_dir=Path(params.template_dir),
         )
-
-
-@step
-def render_report_pdf(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """The council report printed to an A4 PDF."""
-    # WeasyPrint/Pango are not known to be thread-safe either.
-    with RENDER_LOCK:
-        from pipeline import report
-
-        report.html_to_pdf(Path(input.html), Path(output.pdf))
+        # WeasyPrint/Pango are not known to be thread-safe either: still under the lock.
+        report.html_to_pdf(Path(output.html), Path(output.pdf))
 
 
 @step
@@ -734,7 +743,7 @@ def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None
 
 @step
 def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """The regional comparison report as self-contained HTML."""
+    """The regional comparison report as self-contained HTML, printed to an A4 PDF."""
     import json
 
     import pandas as pd
@@ -763,3 +772,163 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
         template_dir=Path(params.template_dir),
     )
     write_text(region.render_html(ctx, Path(params.template_dir)), output.html)
+    with RENDER_LOCK:
+        from pipeline import report
+
+        report.html_to_pdf(Path(output.html), Path(output.pdf))
+
+
+# ------------------------------------------- national one pass (berekening: in_een_keer)
+
+
+@step
+def prepare_regions_all(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Tidy, validated region table of every selected gemeente, from the national KWB file."""
+    from pipeline import kwb, national, schemas
+    from pipeline.io import write_parquet
+
+    source = Path(input.kwb[0])
+    regios = national.normalize_all(kwb.read_kwb_csv(source), source.name)
+    wanted = set(params.gemeenten)
+    missing = sorted(wanted - set(regios.loc[regios["niveau"] == "gemeente", "code"]))
+    if missing:
+        raise WijkscanError(
+            f"{len(missing)} gemeente(n) staan niet in {source.name}: {', '.join(missing[:10])}",
+            waar="gemeenten / bronnen.kwb.pad",
+            oplossing="Controleer de gemeentecodes en het peiljaar van het KWB-bestand.",
+        )
+    regios = regios[regios["gemeentecode"].isin(wanted)].reset_index(drop=True)
+    schemas.validate(regios, schemas.REGIOS, str(source))
+    write_parquet(regios, output.regios)
+    log.info("%d gemeenten, %d buurten", len(wanted), int((regios.niveau == "buurt").sum()))
+
+
+@step
+def prepare_geometry_all(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Buurt polygons of every selected gemeente from one read of the national file."""
+    import pandas as pd
+
+    from pipeline import geometry, national
+    from pipeline.io import atomic_path, write_json
+
+    regios = pd.read_parquet(input.regios)
+    source = Path(input.gpkg[0])
+    geo = geometry.read_buurten(source, None, params.laag)
+    parts = national.geometry_per_gemeente(
+        geo, regios, int(params.jaar), params.controle, source.name
+    )
+    gpkgs = dict(zip(params.gemeenten, output.gpkg, strict=True))
+    controles = dict(zip(params.gemeenten, output.controle, strict=True))
+    for gm, (gdf, controle) in parts.items():
+        with atomic_path(gpkgs[gm]) as tmp:
+            gdf.to_file(tmp, layer="buurten", driver="GPKG")
+        write_json(controle, controles[gm])
+    log.info("buurtgrenzen van %d gemeenten uit %s", len(parts), source.name)
+
+
+@step
+def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Indicators, quantities and provenance of every selected gemeente in one pass."""
+    import copy
+    import json
+
+    import pandas as pd
+
+    from pipeline import indicators, national, provenance, registry, schemas
+    from pipeline.io import write_json, write_parquet
+    from pipeline.sources.cbs_tables import lees_cbs_csv, parse_85171ned
+    from pipeline.sources.prevalentie import read_prevalentie
+    from pipeline.sources.primos import read_primos
+
+    cfg = params.config
+    bronnen = {kind: cfg["bronnen"][kind]["type"] for kind in cfg["bronnen"]}
+    s = indicators.settings_from_config(cfg)
+    gemeenten = list(params.gemeenten)
+    regios = pd.read_parquet(input.regios)
+    pop_file = Path(input.bevolking[0]) if len(input.bevolking) else None
+    pop = national.population_all(
+        bronnen["bevolking"],
+        regios,
+        s.basisjaar,
+        lees_cbs_csv(pop_file) if pop_file else None,
+        pop_file.name if pop_file else "demo",
+    )
+    schemas.validate(pop, schemas.BEVOLKING, str(pop_file or "demo"))
+    years = sorted({int(h) for h in cfg["horizon"]} - {s.basisjaar})
+    fc, methode = None, None
+    if years:
+        tidy = None
+        if bronnen["prognose"] == "primos":
+            tidy = read_primos(Path(input.prognose[0]), gemeenten)
+        elif bronnen["prognose"] == "lokaal":
+            path = Path(input.prognose[0])
+            tidy = parse_85171ned(lees_cbs_csv(path), gemeenten=gemeenten, bron=path.name)
+        fc, methode = national.forecast_all(bronnen["prognose"], pop, s.basisjaar, years, tidy)
+    eenzaam = None
+    if len(input.gezondheid):
+        path = Path(input.gezondheid[0])
+        eenzaam = national.loneliness_all(lees_cbs_csv(path), gemeenten, path.name)
+    prev_bron = params.prevalentie_bron
+    reg = registry.registry_from_config(cfg, prev_bron)
+    res = national.compute_all(
+        regios,
+        pop,
+        read_prevalentie(Path(input.prevalentie)),
+        reg,
+        s,
+        forecast=fc,
+        prognose_methode=methode,
+        eenzaamheid=eenzaam,
+    )
+    table, q = res.indicatoren, res.grootheden
+    schemas.validate(table, schemas.indicator_schema(reg), "compute_indicators_all")
+    # Hash the national files once; every gemeente's bronnen.json cites the same files.
+    template = provenance.build_meta(
+        "", "", cfg, dict(params.raw_files), dict(params.table_ids), [], prev_bron
+    )
+    template["prognose_methode"] = res.prognose_methode
+    template["dementie_landelijk"] = pd.read_csv(
+        input.landelijk, dtype=str, keep_default_na=False
+    ).to_dict("records")
+    cohort = res.prognose_methode == "totaal_met_cohortmodel"
+    paths = {
+        kind: dict(zip(gemeenten, getattr(output, kind), strict=True))
+        for kind in ("indicatoren", "grootheden", "meta")
+    }
+    controles = dict(zip(gemeenten, input.controle, strict=True))
+    tables = dict(tuple(table.groupby("gemeentecode", sort=False)))
+    quantities = dict(tuple(q.groupby("gemeentecode", sort=False)))
+    for gm in gemeenten:
+        t_gm = tables[gm].reset_index(drop=True)
+        controle = json.loads(Path(controles[gm]).read_text(encoding="utf-8"))
+        warnings = list(controle.get("waarschuwingen", []))
+        if cohort:
+            warnings.append(
+                "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de "
+                "toekomst is met een cohortmodel benaderd (zie Verantwoording)."
+            )
+        meta = copy.deepcopy(template)
+        naam = str(t_gm.loc[t_gm["niveau"] == "gemeente", "naam"].iloc[0])
+        meta.update(gemeente=gm, gemeentenaam=naam, waarschuwingen=warnings)
+        write_parquet(quantities[gm].reset_index(drop=True), paths["grootheden"][gm])
+        write_parquet(t_gm, paths["indicatoren"][gm])
+        write_json(meta, paths["meta"][gm])
+        _progress(gm, naam, t_gm, s.basisjaar, bool(meta["fictief"]))
+    log.info("in één keer: %s", res.seconden)
+
+
+@step
+def export_indicators_all(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """The exports of every gemeente in one job (alongside the per-gemeente renders)."""
+    files = zip(
+        input.indicatoren,
+        input.meta,
+        input.buurten,
+        output.csv,
+        output.xlsx,
+        output.gpkg,
+        strict=True,
+    )
+    for indicatoren, meta, buurten, csv, xlsx, gpkg in files:
+        _export(indicatoren, meta, buurten, params.config, csv, xlsx, gpkg)
+    log.info("exports van %d gemeenten", len(input.indicatoren))

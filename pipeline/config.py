@@ -103,8 +103,20 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Source types the national one-pass computation (``berekening: in_een_keer``) reads:
+#: files that hold every gemeente, read once. BRP extracts and online tables are per gemeente.
+ONE_PASS_TYPES: dict[str, tuple[str, ...]] = {
+    "kwb": ("lokaal",),
+    "geometrie": ("lokaal", "cbs"),
+    "bevolking": ("lokaal", "demo"),
+    "prognose": ("lokaal", "primos", "demo"),
+    "gezondheidsmonitor": ("lokaal", "geen"),
+}
+
+
 def check_sources(config: dict[str, Any]) -> None:
-    """Check that every input kind has a source type it supports."""
+    """Check that every input kind has a source type it supports (also in one-pass mode)."""
+    one_pass = config.get("berekening", "per_gemeente") == "in_een_keer"
     for kind, allowed in ALLOWED_TYPES.items():
         src = config.get("bronnen", {}).get(kind, {}).get("type", "demo")
         if src not in allowed:
@@ -112,6 +124,13 @@ def check_sources(config: dict[str, Any]) -> None:
                 f"Bron '{src}' kan niet voor '{kind}'.",
                 waar=f"configuratie, sleutel bronnen.{kind}.type",
                 oplossing=f"Kies een van: {', '.join(allowed)}.",
+            )
+        if one_pass and src not in ONE_PASS_TYPES[kind]:
+            raise WijkscanError(
+                f"Bron '{src}' voor '{kind}' kan niet met 'berekening: in_een_keer'.",
+                waar=f"configuratie, sleutels berekening en bronnen.{kind}.type",
+                oplossing=f"Kies voor {kind} een van: {', '.join(ONE_PASS_TYPES[kind])} (een "
+                "landelijk bestand), of zet 'berekening: per_gemeente'.",
             )
 
 

@@ -46,8 +46,8 @@ def _list_layers(path: Path) -> list[str]:
         ) from exc
 
 
-def read_buurten(path: Path, gemeente: str, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read the buurten of one gemeente from a GeoPackage in either published layout.
+def read_buurten(path: Path, gemeente: str | None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read the buurten of one gemeente (or all) from a GeoPackage in either published layout.
 
     Parameters
     ----------
@@ -55,6 +55,7 @@ def read_buurten(path: Path, gemeente: str, layer: str | None = None) -> gpd.Geo
         GeoPackage file.
     gemeente
         Gemeente code (``GM0226``); buurten are selected on the code prefix ``BU0226``.
+        None reads every buurt (the national one-pass run reads the file once).
     layer
         Layer name; None to detect it.
 
@@ -93,7 +94,7 @@ def read_buurten(path: Path, gemeente: str, layer: str | None = None) -> gpd.Geo
             "(CBS wijk- en buurtkaart); zet anders 'laag' in de configuratie.",
         )
     lay_name, code_col, name_col = candidates[0]
-    num = gemeente[2:]
+    num = gemeente[2:] if gemeente else ""
     try:
         cols = pyogrio.read_info(path, layer=lay_name)["fields"].tolist()
     except Exception as exc:

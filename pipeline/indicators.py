@@ -131,12 +131,12 @@ def one_sex_partition(bev: pd.DataFrame) -> pd.DataFrame:
     """Keep man/vrouw rows where a region-year has them, else its 'totaal' rows.
 
     CBS tables carry 'totaal' next to both sexes; summing all three would count
-    everybody twice.
+    everybody twice. A group-wise ``any`` (not a ``code|jaar`` key per row): for the
+    0.6 million rows of all buurten that is under a second instead of ~25 s.
     """
     has_sex = bev["geslacht"].isin(["man", "vrouw"])
-    keys = bev[["code", "jaar"]].astype(str).agg("|".join, axis=1)
-    with_sex = set(keys[has_sex])
-    drop = (bev["geslacht"] == "totaal") & keys.isin(with_sex)
+    group_has_sex = has_sex.groupby([bev["code"], bev["jaar"]], sort=False).transform("any")
+    drop = (bev["geslacht"] == "totaal") & group_has_sex
     return bev.loc[~drop]
 
 
@@ -337,17 +337,20 @@ def assemble(
 ) -> pd.DataFrame:
     """Collect all quantities per region (buurt, wijk, gemeente) and year.
 
+    Works for one gemeente or many at once (the national one-pass run): buurten are
+    summed to their own wijk and gemeente by code.
+
     Parameters
     ----------
     regios
-        Tidy KWB table of one gemeente (all levels, base year).
+        Tidy KWB table of one or more gemeenten (all levels, base year).
     bev_buurt
         Estimated/projected population per buurt: ``code, jaar, geslacht,
         leeftijd_van, leeftijd_tot, aantal`` for the base and horizon years.
     bev_gemeente
-        Population of the gemeente by age (and sex) per year (``jaar`` and
-        age columns; 03759ned for the base year, the forecast for horizons),
-        or None to sum the buurten.
+        Population of the gemeente(n) by age (and sex) per year (``jaar`` and
+        age columns; 03759ned for the base year, the forecast for horizons), with
+        ``gemeentecode`` when ``regios`` holds several gemeenten; None to sum the buurten.
     eenzaamheid
         RIVM loneliness per region code: ``code, jaar`` and the ``*_pct`` columns,
         or None.
@@ -361,22 +364,28 @@ def assemble(
     pandas.DataFrame
         One row per region and year with counts, KWB context (base year only),
         loneliness (base year rows; ``eenzaamheid_jaar`` = survey year) and
-        ``_<key>_gemeten`` flags for counts published by CBS.
+        ``_<key>_gemeten`` flags for counts published by CBS; sorted by gemeente,
+        year, level and code.
     """
     ids = regios[["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode"]]
+    gemeenten = ids.loc[ids["niveau"] == "gemeente", "code"]
     buurt_ids = ids[ids["niveau"] == "buurt"]
     qb = age_quantities(bev_buurt, s, prevalentie)
     qb = qb[qb["code"].isin(buurt_ids["code"])]
     qw = _sum_up(qb, "WK" + qb["code"].str[2:8])
     if bev_gemeente is not None and len(bev_gemeente):
-        g = bev_gemeente.assign(code=regios.loc[regios.niveau == "gemeente", "code"].iloc[0])
+        if len(gemeenten) == 1 or "gemeentecode" not in bev_gemeente:
+            g = bev_gemeente.assign(code=gemeenten.iloc[0])
+        else:
+            g = bev_gemeente.assign(code=bev_gemeente["gemeentecode"])
         qg = age_quantities(g, s, prevalentie)
     else:
-        qg = _sum_up(qb, pd.Series(ids["gemeentecode"].iloc[0], index=qb.index))
+        qg = _sum_up(qb, "GM" + qb["code"].str[2:6])
     q = pd.concat([qb, qw, qg], ignore_index=True)
     q = q.merge(ids, on="code", how="inner")
     q = attach_base_year(q, regios, eenzaamheid, s)
-    return q.sort_values(["jaar", "niveau", "code"]).reset_index(drop=True)
+    q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
+    return q.reset_index(drop=True)
 
 
 def compute(

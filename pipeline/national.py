@@ -13,7 +13,7 @@ for all gemeenten at once, from the same raw inputs and with the same domain fun
    across gemeenten);
 4. optionally :func:`pipeline.project.project_buurten` once for all buurten, with the
    gemeente forecast of :func:`demo_forecast`;
-5. :func:`assemble_all` (a multi-gemeente :func:`pipeline.indicators.assemble`), then
+5. :func:`pipeline.indicators.assemble` (several gemeenten at once), then
    :func:`pipeline.indicators.derive` and :func:`pipeline.indicators.publish`, which
    work row by row and are called once.
 
@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 _REGION_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
 _LEVEL_ORDER = {"gemeente": 0, "wijk": 1, "buurt": 2}
-_ID_COLS = ["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode"]
 
 
 # ------------------------------------------------------------------------------ KWB
@@ -286,7 +286,7 @@ def demo_forecast_template(jaar: int, horizon: Sequence[int]) -> pd.DataFrame:
 
 def demo_forecast(
     template: pd.DataFrame, base: pd.DataFrame, jaar: int, horizon: Sequence[int]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, str]:
     """Gemeente forecasts for all gemeenten from the demo growth (vectorised).
 
     Vectorised :func:`pipeline.demo.apply_demo_growth` followed by
@@ -306,9 +306,10 @@ def demo_forecast(
 
     Returns
     -------
-    pandas.DataFrame
-        ``gemeentecode, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal`` for the
-        horizon years.
+    tuple
+        ``(table, method)``: ``gemeentecode, jaar, geslacht, leeftijd_van, leeftijd_tot,
+        aantal`` for the horizon years, and the method label of
+        :func:`pipeline.forecast.gemeente_forecast`.
     """
     from pipeline import forecast
     from pipeline.ages import to_bands
@@ -330,144 +331,314 @@ def demo_forecast(
     out["gemeentecode"] = np.repeat(np.asarray(gem, dtype=object), n_t)
     idx = pd.MultiIndex.from_frame(out[["gemeentecode", *keys]])
     out["aantal"] = real_base.reindex(idx).to_numpy() * np.tile(growth, n_g)
-    table, _method = forecast.gemeente_forecast(out, base, int(jaar), list(horizon))
-    return table
+    return forecast.gemeente_forecast(out, base, int(jaar), list(horizon))
+
+
+# ------------------------------------------------------------------------ geometry
+
+
+def geometry_per_gemeente(
+    geo: Any, regios: pd.DataFrame, jaar: int, mode: str, source: str
+) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Split national buurt polygons per gemeente and check them against the data.
+
+    The same checks as the per-gemeente rules ``fetch_geometry`` and ``prepare_geometry``
+    (no polygons at all is an error; a code mismatch follows ``geometrie_controle``), on
+    a file that is read once.
+
+    Parameters
+    ----------
+    geo
+        GeoDataFrame ``code, naam, geometry`` of all buurten
+        (:func:`pipeline.geometry.read_buurten` with ``gemeente=None``).
+    regios
+        Tidy KWB table of the gemeenten to build.
+    jaar
+        Data year (for messages).
+    mode
+        ``geometrie_controle``: ``'fout'`` or ``'waarschuwing'``.
+    source
+        Geometry file name for messages.
+
+    Returns
+    -------
+    dict
+        Gemeente code -> ``(buurten, controle)``: the gemeente's polygons with the data's
+        buurt names, and the record ``prepare_geometry`` writes to
+        ``geometrie_controle.json``.
+
+    Raises
+    ------
+    WijkscanError
+        When a gemeente has no polygon at all, or codes differ under ``'fout'``.
+    """
+    from pipeline import geometry
+
+    prefix = geo["code"].str[2:6].to_numpy()
+    names = regios.set_index("code")["naam"]
+    buurt_rows = regios[regios["niveau"] == "buurt"]
+    data_codes = buurt_rows.groupby("gemeentecode")["code"]
+    out: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for gm in regios.loc[regios["niveau"] == "gemeente", "code"]:
+        gdf = geo[prefix == gm[2:]].reset_index(drop=True)
+        if gdf.empty:
+            raise WijkscanError(
+                f"Geen enkele buurt van {gm} in {source}.",
+                waar="bronnen.geometrie",
+                oplossing="Controleer of het bestand de juiste jaargang en het hele land bevat.",
+            )
+        codes = data_codes.get_group(gm) if gm in data_codes.groups else pd.Series(dtype=str)
+        match = geometry.match_codes(codes, gdf["code"])
+        warnings = geometry.check_codes(match, jaar, mode, source)
+        # Names come from the data table: the geometry's names can lag a renaming.
+        gdf["naam"] = gdf["code"].map(names).fillna(gdf["naam"])
+        out[gm] = (
+            gdf,
+            {
+                "ontbreekt_in_geometrie": match.only_in_data,
+                "ontbreekt_in_data": match.only_in_geometry,
+                "waarschuwingen": warnings,
+            },
+        )
+    return out
 
 
 # ---------------------------------------------------------------------- indicators
 
 
-def settings_from_config(cfg: dict[str, Any]) -> indicators.Settings:
-    """Indicator settings from a validated config, exactly as ``compute_indicators`` builds them.
+@dataclass
+class NationalResult:
+    """Everything the one-pass computation produces, for all gemeenten at once."""
 
-    Parameters
-    ----------
-    cfg
-        Validated configuration (defaults filled in).
-
-    Returns
-    -------
-    pipeline.indicators.Settings
-        The settings.
-    """
-    return indicators.settings_from_config(cfg)
-
-
-def one_sex_partition(bev: pd.DataFrame) -> pd.DataFrame:
-    """Vectorised :func:`pipeline.indicators.one_sex_partition` (same rows kept).
-
-    Keep man/vrouw rows where a region-year has them, else its 'totaal' rows. The
-    original builds a ``code|jaar`` string per row with a row-wise ``agg``, which takes
-    about 25 s for the 0.6 million rows of all buurten; a group-wise ``any`` is the same
-    selection in well under a second.
-
-    Parameters
-    ----------
-    bev
-        Long population table with ``code``, ``jaar`` and ``geslacht``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows of ``bev`` that form one partition by sex.
-    """
-    has_sex = bev["geslacht"].isin(["man", "vrouw"])
-    group_has_sex = has_sex.groupby([bev["code"], bev["jaar"]], sort=False).transform("any")
-    drop = (bev["geslacht"] == "totaal") & group_has_sex
-    return bev.loc[~drop]
+    #: Published indicators (:func:`pipeline.indicators.publish`), per gemeente in order.
+    indicatoren: pd.DataFrame
+    #: Unrounded quantities (:func:`pipeline.indicators.assemble`), for regional sums.
+    grootheden: pd.DataFrame
+    #: IPF diagnostics of the buurt estimate.
+    diagnostiek: dict[str, Any] | None
+    #: Forecast method (``leeftijdsdetail`` / ``totaal_met_cohortmodel``); None without horizon.
+    prognose_methode: str | None
+    #: Seconds per step.
+    seconden: dict[str, float] = field(default_factory=dict)
 
 
-def age_quantities(
-    bev: pd.DataFrame, s: indicators.Settings, prevalentie: pd.DataFrame
-) -> pd.DataFrame:
-    """:func:`pipeline.indicators.age_quantities` with the vectorised sex partition.
-
-    The same band sums and dementia count per ``(code, jaar)``; only the partition step
-    is :func:`one_sex_partition` of this module (see there for why).
-
-    Parameters
-    ----------
-    bev
-        Long population table (``code, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal``).
-    s
-        Settings.
-    prevalentie
-        Dementia prevalence rates.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Counts per ``code, jaar``.
-    """
-    by = ["code", "jaar"]
-    bev = one_sex_partition(bev)
-    band = indicators.band_sum
-    q = pd.DataFrame(
-        {
-            "inwoners": band(bev, 0, None, by),
-            "aantal_65plus": band(bev, 65, None, by),
-            "aantal_75plus": band(bev, 75, None, by),
-            "aantal_85plus": band(bev, 85, None, by),
-            "aantal_18plus": band(bev, 18, None, by),
-            "aantal_mz_van": band(bev, s.mz_van[0], s.mz_van[1], by),
-            "aantal_mz_ouderen": band(bev, s.mz_ouderen, None, by),
-            "dementie_aantal": indicators.dementia_count(bev, prevalentie, by),
-        }
-    )
-    return q.reset_index()
-
-
-def assemble_all(
+def population_all(
+    bron: str,
     regios: pd.DataFrame,
-    bev_buurt: pd.DataFrame,
-    bev_gemeente: pd.DataFrame | None,
-    eenzaamheid: pd.DataFrame | None,
-    prevalentie: pd.DataFrame,
-    s: indicators.Settings,
+    jaar: int,
+    rows: pd.DataFrame | None = None,
+    source: str = "03759ned",
 ) -> pd.DataFrame:
-    """:func:`pipeline.indicators.assemble` for many gemeenten in one call.
+    """Base-year population by age and sex of every gemeente in ``regios``.
 
-    ``assemble`` takes one gemeente: it labels the whole gemeente population with that
-    gemeente's code and, without a gemeente population, sums all buurten into it. Here
-    the gemeente population carries its own ``gemeentecode`` and buurten are summed per
-    gemeente; every other step is the same code keyed by region code. The unit tests
-    compare the result with ``assemble`` per gemeente.
+    Parameters
+    ----------
+    bron
+        ``'demo'`` (the demo's fictional structure within each gemeente's real KWB
+        bands) or ``'lokaal'`` (a national 03759ned StatLine CSV in ``rows``).
+    regios
+        Tidy KWB table of the gemeenten (:func:`normalize_all`).
+    jaar
+        Base year.
+    rows
+        Raw 03759ned rows (``lokaal``).
+    source
+        File name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy ``bevolking`` table with ``gemeentecode``.
+
+    Raises
+    ------
+    WijkscanError
+        For another source type (BRP extracts and online tables are per gemeente).
+    """
+    if bron == "demo":
+        return demo_population(regios, jaar)
+    if bron == "lokaal" and rows is not None:
+        from pipeline.sources.cbs_tables import parse_03759ned
+
+        gemeenten = regios.loc[regios["niveau"] == "gemeente", "code"].tolist()
+        return parse_03759ned(rows, None, jaar, gemeenten, bron=source)
+    raise WijkscanError(
+        f"Bevolkingsbron '{bron}' kan niet in één landelijke berekening.",
+        waar="bronnen.bevolking.type bij berekening: in_een_keer",
+        oplossing="Gebruik 'lokaal' (landelijke 03759ned-CSV) of 'demo', of zet berekening "
+        "op per_gemeente.",
+    )
+
+
+def forecast_all(
+    bron: str,
+    base: pd.DataFrame,
+    jaar: int,
+    horizon: Sequence[int],
+    tidy: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """Gemeente forecasts by age and sex for the horizon years, all gemeenten at once.
+
+    Parameters
+    ----------
+    bron
+        ``'demo'`` (the demo growth on each gemeente's base year), or a tidy forecast in
+        ``tidy`` (Primos, or 85171NED parsed with
+        :func:`pipeline.sources.cbs_tables.parse_85171ned`).
+    base
+        Tidy base-year population of all gemeenten.
+    jaar
+        Base year.
+    horizon
+        Horizon years (without the base year).
+    tidy
+        Tidy forecast of all gemeenten for the non-demo sources.
+
+    Returns
+    -------
+    tuple
+        ``(table, method)`` as :func:`pipeline.forecast.gemeente_forecast` returns them.
+    """
+    from pipeline import forecast
+
+    years = [int(h) for h in horizon]
+    if bron == "demo":
+        return demo_forecast(demo_forecast_template(jaar, years), base, jaar, years)
+    if tidy is None:
+        raise ValueError("forecast_all needs the tidy forecast for a non-demo source")
+    return forecast.gemeente_forecast(tidy, base, jaar, years)
+
+
+def loneliness_all(
+    rows: pd.DataFrame | None, gemeenten: Sequence[str], source: str
+) -> pd.DataFrame | None:
+    """RIVM loneliness per region code for all gemeenten (None for source 'geen').
+
+    Parameters
+    ----------
+    rows
+        Raw 50120NED/50150NED rows of the whole country, or None.
+    gemeenten
+        Gemeente codes.
+    source
+        File name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``code, niveau, jaar, *_pct`` of every gemeente, or None.
+
+    Raises
+    ------
+    WijkscanError
+        When gemeenten are missing from the file (listed, with the fix).
+    """
+    if rows is None:
+        return None
+    from pipeline.sources.cbs_tables import parse_gezondheidsmonitor
+
+    keys = rows["WijkenEnBuurten"].astype(str).str.strip()
+    num = keys.str[2:6]
+    parts, missing = [], []
+    for gm in gemeenten:
+        sub = rows[num == gm[2:]]
+        if sub.empty:
+            missing.append(gm)
+            continue
+        parts.append(parse_gezondheidsmonitor(sub, gm, bron=source))
+    if missing:
+        raise WijkscanError(
+            f"{len(missing)} gemeente(n) ontbreken in {source}: {', '.join(missing[:10])}"
+            + (" ..." if len(missing) > 10 else ""),
+            waar="bronnen.gezondheidsmonitor.pad",
+            oplossing="Gebruik de landelijke CSV van de tabel, of zet de bron op 'geen'.",
+        )
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def compute_all(
+    regios: pd.DataFrame,
+    gemeente_pop: pd.DataFrame,
+    prevalentie: pd.DataFrame,
+    registry: dict[str, Any],
+    s: indicators.Settings,
+    *,
+    forecast: pd.DataFrame | None = None,
+    prognose_methode: str | None = None,
+    eenzaamheid: pd.DataFrame | None = None,
+) -> NationalResult:
+    """Published indicators for every region of every gemeente, in one pass.
+
+    The same domain functions as the per-gemeente rules, called once on all buurten:
+    :func:`pipeline.estimate.estimate_buurt_ages` (vectorised across gemeenten),
+    :func:`pipeline.project.project_buurten`, :func:`pipeline.indicators.assemble`
+    (several gemeenten), :func:`~pipeline.indicators.derive` and
+    :func:`~pipeline.indicators.publish`.
 
     Parameters
     ----------
     regios
-        Tidy KWB table of all gemeenten.
-    bev_buurt
-        Population per buurt (``code, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal``).
-    bev_gemeente
-        Population per gemeente with ``gemeentecode`` (base year and forecast), or None.
-    eenzaamheid
-        Loneliness per region code, or None.
+        Tidy KWB table of all gemeenten (:func:`normalize_all`).
+    gemeente_pop
+        Tidy base-year population by age and sex with ``gemeentecode``
+        (:func:`population_all`).
     prevalentie
         Dementia prevalence rates.
+    registry
+        Indicator registry.
     s
         Settings.
+    forecast
+        Gemeente forecast for the horizon years (:func:`forecast_all`), or None for the
+        base year only.
+    prognose_methode
+        Method label of ``forecast``.
+    eenzaamheid
+        RIVM loneliness per region code (:func:`loneliness_all`), or None.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per region and year, as ``assemble`` returns them, for all gemeenten.
+    NationalResult
+        Indicators, quantities, diagnostics and timings.
     """
-    ids = regios[_ID_COLS]
-    buurt_ids = ids[ids["niveau"] == "buurt"]
-    qb = age_quantities(bev_buurt, s, prevalentie)
-    qb = qb[qb["code"].isin(buurt_ids["code"])]
-    qw = indicators._sum_up(qb, "WK" + qb["code"].str[2:8])
-    if bev_gemeente is not None and len(bev_gemeente):
-        qg = age_quantities(bev_gemeente.assign(code=bev_gemeente["gemeentecode"]), s, prevalentie)
+    from pipeline import estimate, project
+
+    t = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        steps[name] = round(now - t, 3)
+        t = now
+
+    buurten = regios[regios["niveau"] == "buurt"]
+    base = estimate.estimate_buurt_ages(buurten, gemeente_pop)
+    diag = base.attrs.get("diagnostiek")
+    base = base.copy()
+    base.attrs = {}
+    lap("schatting")
+    bev_gem = gemeente_pop
+    if forecast is not None and len(forecast):
+        years = sorted(set(forecast["jaar"].astype(int)) - {s.basisjaar})
+        bev_buurt = project.project_buurten(base, forecast, s.basisjaar, years)
+        bev_buurt.attrs = {}
+        bev_gem = pd.concat([gemeente_pop, forecast], ignore_index=True)
     else:
-        qg = indicators._sum_up(qb, "GM" + qb["code"].str[2:6])
-    q = pd.concat([qb, qw, qg], ignore_index=True)
-    q = q.merge(ids, on="code", how="inner")
-    q = indicators.attach_base_year(q, regios, eenzaamheid, s)
-    # Per gemeente in assemble's order (year, level name, code); gemeenten by code.
-    q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
-    return q.reset_index(drop=True)
+        bev_buurt = base.assign(jaar=s.basisjaar)
+        prognose_methode = None
+    lap("projectie")
+    q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaamheid, prevalentie, s)
+    lap("grootheden")
+    table = indicators.publish(indicators.derive(q, s), registry, s)
+    lap("publiceren")
+    return NationalResult(
+        indicatoren=table,
+        grootheden=q,
+        diagnostiek=diag.as_dict() if hasattr(diag, "as_dict") else diag,
+        prognose_methode=prognose_methode,
+        seconden=steps,
+    )
 
 
 def national_indicators(
@@ -482,80 +653,64 @@ def national_indicators(
     eenzaamheid: pd.DataFrame | None = None,
     source: str = "KWB",
 ) -> pd.DataFrame:
-    """Published indicators for every region of every gemeente, in one pass.
+    """Published indicators of all gemeenten from a raw national KWB table (one pass).
 
     Parameters
     ----------
     raw_kwb
         National raw KWB table (StatLine "onbewerkte dataset").
     gemeente_pop
-        Tidy base-year population by age and sex of every gemeente
-        (``gemeentecode, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal``); None for
-        the offline demo structure (:func:`demo_population`, marked fictief elsewhere).
+        Tidy base-year population of every gemeente; None for the offline demo structure
+        (:func:`demo_population`, marked fictief elsewhere).
     prevalentie
-        Dementia prevalence rates (:func:`pipeline.sources.prevalentie.read_prevalentie`).
+        Dementia prevalence rates.
     registry
-        Indicator registry (:func:`pipeline.registry.registry_from_config`).
+        Indicator registry.
     s
-        Settings (:func:`settings_from_config`).
+        Settings.
     forecast
-        Tidy gemeente forecast for the horizon years (all gemeenten); None with a
-        horizon means the demo growth (:func:`demo_forecast`).
+        Tidy gemeente forecast for the horizon years; None with a horizon means the demo
+        growth (:func:`demo_forecast`).
     horizon
         Horizon years; empty for the base year only.
     eenzaamheid
-        RIVM loneliness per region code (``code, jaar, *_pct``), or None.
+        RIVM loneliness per region code, or None.
     source
         Name of the KWB file for messages.
 
     Returns
     -------
     pandas.DataFrame
-        The published table (:func:`pipeline.indicators.publish`) of all gemeenten:
-        per gemeente, year, level and code one row. ``attrs`` holds ``diagnostiek`` (IPF)
-        and ``seconden`` (time per step).
+        The published table of all gemeenten; ``attrs`` holds ``diagnostiek`` (IPF) and
+        ``seconden`` (time per step).
     """
-    from pipeline import estimate, project
-
-    t = time.perf_counter()
-    steps: dict[str, float] = {}
-
-    def lap(name: str) -> None:
-        nonlocal t
-        now = time.perf_counter()
-        steps[name] = round(now - t, 3)
-        t = now
-
+    t0 = time.perf_counter()
     regios = normalize_all(raw_kwb, source)
-    lap("kwb")
+    t1 = time.perf_counter()
     if gemeente_pop is None:
         gemeente_pop = demo_population(regios, s.basisjaar)
-    lap("bevolking")
-    buurten = regios[regios["niveau"] == "buurt"]
-    base = estimate.estimate_buurt_ages(buurten, gemeente_pop)
-    diag = base.attrs.get("diagnostiek")
-    base = base.copy()
-    base.attrs = {}
-    lap("schatting")
     years = sorted({int(h) for h in horizon} - {s.basisjaar})
-    bev_gem = gemeente_pop
-    if years:
-        if forecast is None:
-            forecast = demo_forecast(
-                demo_forecast_template(s.basisjaar, years), gemeente_pop, s.basisjaar, years
-            )
-        bev_buurt = project.project_buurten(base, forecast, s.basisjaar, years)
-        bev_buurt.attrs = {}
-        bev_gem = pd.concat([gemeente_pop, forecast], ignore_index=True)
-    else:
-        bev_buurt = base.assign(jaar=s.basisjaar)
-    lap("projectie")
-    q = assemble_all(regios, bev_buurt, bev_gem, eenzaamheid, prevalentie, s)
-    lap("grootheden")
-    table = indicators.publish(indicators.derive(q, s), registry, s)
-    lap("publiceren")
-    table.attrs["diagnostiek"] = diag.as_dict() if hasattr(diag, "as_dict") else diag
-    table.attrs["seconden"] = steps
+    methode = None
+    if years and forecast is None:
+        forecast, methode = forecast_all("demo", gemeente_pop, s.basisjaar, years)
+    t2 = time.perf_counter()
+    res = compute_all(
+        regios,
+        gemeente_pop,
+        prevalentie,
+        registry,
+        s,
+        forecast=forecast if years else None,
+        prognose_methode=methode,
+        eenzaamheid=eenzaamheid,
+    )
+    table = res.indicatoren
+    table.attrs["diagnostiek"] = res.diagnostiek
+    table.attrs["seconden"] = {
+        "kwb": round(t1 - t0, 3),
+        "bevolking": round(t2 - t1, 3),
+        **res.seconden,
+    }
     return table
 
 
@@ -637,7 +792,7 @@ def main(argv: list[str] | None = None) -> int:
             None,
             prev,
             reg.registry_from_config(cfg, prev_bron),
-            settings_from_config(cfg),
+            indicators.settings_from_config(cfg),
             horizon=cfg["horizon"] if args.horizon else (),
             source=args.kwb.name,
         )

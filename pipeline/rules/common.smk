@@ -145,3 +145,36 @@ def region_outputs():
         f"reports/regio/{s}/wijkscan_regio_{s}.html",
         f"reports/regio/{s}/wijkscan_regio_{s}.pdf",
     ]
+
+
+# National one-pass mode ("berekening: in_een_keer", pipeline/rules/national.smk).
+def national_regions():
+    return f"data/processed/landelijk/regios_{config['jaar']}.parquet"
+
+
+def national_geometry_file():
+    if config["bronnen"]["geometrie"]["type"] == "cbs":
+        return [f"data/raw/cbs/pdok_gebiedsindelingen_{config['jaar']}.gpkg"]
+    return wcfg.local_input(config, "geometrie")
+
+
+def national_layer():
+    if config["bronnen"]["geometrie"]["type"] == "cbs":
+        return config["pdok"]["laag"]
+    return config["bronnen"]["geometrie"].get("laag")
+
+
+def national_raw_files():
+    files = {}
+    for kind in ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor"):
+        local = (
+            national_geometry_file()
+            if kind == "geometrie"
+            else wcfg.local_input(config, kind)
+        )
+        files[kind] = local[0] if local else "(ingebouwd)"
+    return files
+
+
+def per_gemeente_files(pattern):
+    return [pattern.format(gemeente=gm) for gm in GEMEENTEN]

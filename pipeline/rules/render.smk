@@ -1,5 +1,7 @@
 # Render rules: the council report (HTML, PDF) and vouwkaarten per gemeente.
-# Templates are inputs, so a template change reruns only these rules.
+# Templates are inputs, so a template change reruns only these rules. HTML and PDF
+# come from one job: the PDF is printed from the HTML just written, so the figures
+# are drawn once and the report costs one process instead of two.
 
 
 rule render_report:
@@ -11,6 +13,7 @@ rule render_report:
         referenties=report_references,
     output:
         html="reports/{gemeente}/wijkscan_{gemeente}.html",
+        pdf="reports/{gemeente}/wijkscan_{gemeente}.pdf",
     log:
         "logs/render_report/{gemeente}.log",
     params:
@@ -19,17 +22,6 @@ rule render_report:
         template_dir="templates",
     run:
         adapters.render_report(input, output, params, wildcards, log)
-
-
-rule render_report_pdf:
-    input:
-        html="reports/{gemeente}/wijkscan_{gemeente}.html",
-    output:
-        pdf="reports/{gemeente}/wijkscan_{gemeente}.pdf",
-    log:
-        "logs/render_report_pdf/{gemeente}.log",
-    run:
-        adapters.render_report_pdf(input, output, params, wildcards, log)
 
 
 rule render_vouwkaart:
@@ -56,6 +48,7 @@ rule render_region_report:
         templates=report_templates,
     output:
         html="reports/regio/{regio}/wijkscan_regio_{regio}.html",
+        pdf="reports/regio/{regio}/wijkscan_regio_{regio}.pdf",
     log:
         "logs/render_region_report/{regio}.log",
     params:
@@ -65,14 +58,3 @@ rule render_region_report:
         template_dir="templates",
     run:
         adapters.render_region_report(input, output, params, wildcards, log)
-
-
-rule render_region_pdf:
-    input:
-        html="reports/regio/{regio}/wijkscan_regio_{regio}.html",
-    output:
-        pdf="reports/regio/{regio}/wijkscan_regio_{regio}.pdf",
-    log:
-        "logs/render_region_pdf/{regio}.log",
-    run:
-        adapters.render_report_pdf(input, output, params, wildcards, log)

@@ -28,7 +28,8 @@ SLURM_PROFILE = REPO / "profiles" / "slurm"
 LOCAL_PROFILE = REPO / "profiles" / "local"
 PARTITION = "wijkscan_test"
 
-#: Rules with one job per gemeente (render_vouwkaart: one per gemeente and format).
+#: Rules with one job per gemeente with ``berekening: per_gemeente`` (render_vouwkaart: one
+#: per gemeente and format).
 PER_GEMEENTE = (
     "fetch_kwb",
     "fetch_geometry",
@@ -45,8 +46,15 @@ PER_GEMEENTE = (
     "compute_indicators",
     "export_indicators",
     "render_report",
-    "render_report_pdf",
 )
+#: ``berekening: in_een_keer`` (config/landelijk.yaml): these once, only these per gemeente.
+ONE_PASS = (
+    "prepare_regions_all",
+    "prepare_geometry_all",
+    "compute_indicators_all",
+    "export_indicators_all",
+)
+ONE_PASS_PER_GEMEENTE = ("render_report",)
 
 requires_slurm_plugin = pytest.mark.skipif(
     importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
@@ -131,16 +139,23 @@ def slurm_dry_run(national_wd):
     return res.stdout + res.stderr, profile_settings(SLURM_PROFILE, env), seconds
 
 
-def _assert_national_counts(stats: Counter) -> None:
+def _assert_national_counts(stats: Counter, one_pass: bool = True) -> None:
     cfg = yaml.safe_load((REPO / "config" / "landelijk.yaml").read_text(encoding="utf-8"))
-    for rule in PER_GEMEENTE:
+    assert cfg["berekening"] == "in_een_keer"
+    per_gemeente = ONE_PASS_PER_GEMEENTE if one_pass else PER_GEMEENTE
+    for rule in per_gemeente:
         assert stats[rule] == N_GEMEENTEN, (rule, stats[rule])
     formats = len(cfg["vouwkaart"]["formaten"])
     assert stats["render_vouwkaart"] == N_GEMEENTEN * formats
-    # Anything else is shared by all gemeenten (national reference, 'all') or per gemeente.
-    others = {r: n for r, n in stats.items() if r not in (*PER_GEMEENTE, "render_vouwkaart")}
+    if one_pass:
+        assert all(stats[rule] == 1 for rule in ONE_PASS), stats
+        assert not set(PER_GEMEENTE) - set(ONE_PASS_PER_GEMEENTE) & set(stats)
+    else:
+        assert not set(ONE_PASS) & set(stats)
+    # Anything else is shared by all gemeenten (national reference, 'all').
+    others = {r: n for r, n in stats.items() if r not in (*per_gemeente, "render_vouwkaart")}
     others.pop("total", None)
-    assert all(n in (1, N_GEMEENTEN) for n in others.values()), others
+    assert all(n == 1 for n in others.values()), others
     assert stats["all"] == 1
 
 
@@ -149,8 +164,8 @@ def test_slurm_dry_run_plans_every_gemeente(slurm_dry_run):
     out, _, seconds = slurm_dry_run
     stats = job_stats(out)
     _assert_national_counts(stats)
-    # The light steps of one gemeente go to Slurm as one group job.
-    assert out.count("Group job gemeente") == N_GEMEENTEN
+    # Per gemeente only the renders remain, each its own Slurm job with its own resources.
+    assert "Group job" not in out
     print(f"dry run (slurm, {stats['total']} jobs): {seconds:.1f} s")
 
 
@@ -170,10 +185,10 @@ def test_slurm_profile_resources_reach_every_job(slurm_dry_run):
             for key, value in expected.items():
                 assert job.get(key) == value, (rule, key, job)
             checked += 1
-    assert checked >= N_GEMEENTEN * len(PER_GEMEENTE)
+    assert checked >= N_GEMEENTEN * len(ONE_PASS_PER_GEMEENTE)
     # The heavy steps really got more than the light ones.
-    pdf = jobs["render_report_pdf"][0]
-    fetch = jobs["fetch_kwb"][0]
+    pdf = jobs["render_report"][0]
+    fetch = jobs["prepare_regions_all"][0]
     assert int(pdf["mem_mb"]) > int(fetch["mem_mb"])
     assert int(pdf["runtime"]) > int(fetch["runtime"])
 
@@ -200,3 +215,14 @@ def test_local_dry_run_plans_every_gemeente(national_wd):
     assert f"Using profile {LOCAL_PROFILE}" in out
     _assert_national_counts(job_stats(out))
     assert "Group job" not in out
+
+
+def test_local_dry_run_per_gemeente_plans_every_step(national_wd, real_kwb_path, real_gpkg_path):
+    # The same national selection computed per gemeente: the full chain for each of them.
+    wd, _ = national_wd
+    cfg = national_config(real_kwb_path, real_gpkg_path) | {"berekening": "per_gemeente"}
+    path = write_config(wd, "landelijk_per_gemeente.yaml", cfg)
+    res = snakemake(wd, "-n", "--profile", str(LOCAL_PROFILE), configfile=path)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    _assert_national_counts(job_stats(out), one_pass=False)

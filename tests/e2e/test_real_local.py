@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -16,25 +18,26 @@ pytestmark = pytest.mark.e2e
 GEMEENTEN = {"GM0226": 14, "GM0150": 69}
 
 
+def real_config(real_kwb_path, real_gpkg_path, **extra) -> dict:
+    return {
+        "gemeenten": list(GEMEENTEN),
+        "bronnen": {
+            "kwb": {"type": "lokaal", "pad": str(real_kwb_path)},
+            "geometrie": {"type": "lokaal", "pad": str(real_gpkg_path)},
+            "bevolking": {"type": "demo"},
+            "prognose": {"type": "demo"},
+            "gezondheidsmonitor": {"type": "geen"},
+        },
+        "vouwkaart": {"formaten": ["A1"]},
+        "regio": {"naam": "Testregio Oost"},
+        **extra,
+    }
+
+
 @pytest.fixture(scope="module")
 def real_build(tmp_path_factory, real_kwb_path, real_gpkg_path):
     wd = make_workdir(tmp_path_factory.mktemp("real"))
-    cfg = write_config(
-        wd,
-        "echt.yaml",
-        {
-            "gemeenten": list(GEMEENTEN),
-            "bronnen": {
-                "kwb": {"type": "lokaal", "pad": str(real_kwb_path)},
-                "geometrie": {"type": "lokaal", "pad": str(real_gpkg_path)},
-                "bevolking": {"type": "demo"},
-                "prognose": {"type": "demo"},
-                "gezondheidsmonitor": {"type": "geen"},
-            },
-            "vouwkaart": {"formaten": ["A1"]},
-            "regio": {"naam": "Testregio Oost"},
-        },
-    )
+    cfg = write_config(wd, "echt.yaml", real_config(real_kwb_path, real_gpkg_path))
     res = snakemake(wd, configfile=cfg)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
     return wd
@@ -97,3 +100,54 @@ def test_region_report_compares_gemeenten_with_nl(real_build):
     assert (
         real_build / "reports/regio/testregio_oost/wijkscan_regio_testregio_oost.pdf"
     ).stat().st_size > 10_000
+
+
+def _jobs(stdout: str) -> set[str]:
+    return set(re.findall(r"^rule (\w+):", stdout, flags=re.M))
+
+
+def test_one_pass_gives_the_per_gemeente_results(
+    real_build, tmp_path, real_kwb_path, real_gpkg_path
+):
+    # "berekening: in_een_keer" reads the national files once and computes all gemeenten
+    # in one job; its per-gemeente files must carry the numbers of the per-gemeente rules.
+    wd = make_workdir(tmp_path / "in_een_keer")
+    cfg = write_config(
+        wd, "echt.yaml", real_config(real_kwb_path, real_gpkg_path, berekening="in_een_keer")
+    )
+    targets = [f"reports/{gm}/indicatoren_{gm}.csv" for gm in GEMEENTEN]
+    targets.append("data/processed/regio/referentie.parquet")
+    plan = snakemake(wd, "-n", *targets, configfile=cfg)
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    jobs = _jobs(plan.stdout)
+    assert {"prepare_regions_all", "prepare_geometry_all", "compute_indicators_all"} <= jobs
+    per_gemeente = {"prepare_regions", "estimate_population", "compute_indicators", "fetch_kwb"}
+    assert not jobs & per_gemeente, jobs
+    res = snakemake(wd, *targets, configfile=cfg)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+    # One progress line per gemeente, as in the per-gemeente rules.
+    for gm in GEMEENTEN:
+        assert re.search(rf"wijkscan {gm} \w+: \d+ buurten", res.stderr), res.stderr[-2000:]
+    for gm in GEMEENTEN:
+        for name in ("indicatoren", "grootheden"):
+            a = pd.read_parquet(real_build / f"data/processed/{gm}/{name}.parquet")
+            b = pd.read_parquet(wd / f"data/processed/{gm}/{name}.parquet")
+            # Same functions on bigger arrays: group sums may differ in the last bit.
+            pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=0)
+        ga = gpd.read_file(real_build / f"data/processed/{gm}/buurten.gpkg")
+        gb = gpd.read_file(wd / f"data/processed/{gm}/buurten.gpkg")
+        pd.testing.assert_frame_equal(ga.drop(columns="geometry"), gb.drop(columns="geometry"))
+        assert ga.geometry.geom_equals_exact(gb.geometry, 0).all()
+        meta = json.loads((wd / f"data/processed/{gm}/bronnen.json").read_text(encoding="utf-8"))
+        assert meta["gemeente"] == gm and meta["fictief"]
+        # Provenance names the national file that was actually read, with its hash.
+        kwb_bron = next(b for b in meta["bronnen"] if b["tabel"] == "85984NED")
+        assert kwb_bron["bestand"] == str(real_kwb_path) and len(kwb_bron["sha256"]) == 64
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(real_build / "data/processed/regio/referentie.parquet"),
+        pd.read_parquet(wd / "data/processed/regio/referentie.parquet"),
+        check_exact=False,
+        rtol=1e-12,
+    )
+    again = snakemake(wd, "-n", *targets, configfile=cfg)
+    assert not _jobs(again.stdout), again.stdout[-2000:]

@@ -21,6 +21,7 @@ def test_shipped_configs_are_valid():
         "voorbeeld_lokaal.yaml",
         "voorbeeld_online.yaml",
         "voorbeeld_regio.yaml",
+        "landelijk.yaml",
     ):
         wcfg.check(yaml.safe_load((wcfg.SCHEMA_PATH.parent / name).read_text()))
 
@@ -60,6 +61,36 @@ def test_bad_gemeente_code_is_reported_with_path():
     cfg["gemeenten"] = ["GM226"]
     with pytest.raises(WijkscanError, match="gemeenten.0"):
         wcfg.check(cfg)
+
+
+@pytest.mark.parametrize(
+    "kind,src",
+    [("bevolking", "brp"), ("kwb", "cbs"), ("gezondheidsmonitor", "cbs"), ("prognose", "cbs")],
+)
+def test_one_pass_refuses_per_gemeente_sources(kind, src):
+    cfg = _base()
+    cfg["berekening"] = "in_een_keer"
+    cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "kwb.csv"}
+    cfg["bronnen"]["geometrie"] = {"type": "lokaal", "pad": "buurten.gpkg"}
+    cfg["bronnen"]["gezondheidsmonitor"] = {"type": "geen"}
+    cfg["bronnen"][kind] = {"type": src, "pad": "bestand.csv"}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    msg = str(exc.value)
+    assert f"bronnen.{kind}.type" in msg and "per_gemeente" in msg, msg
+
+
+def test_one_pass_accepts_national_files():
+    cfg = _base()
+    cfg["berekening"] = "in_een_keer"
+    cfg["bronnen"] = {
+        "kwb": {"type": "lokaal", "pad": "kwb.csv"},
+        "geometrie": {"type": "cbs"},
+        "bevolking": {"type": "lokaal", "pad": "03759ned.csv"},
+        "prognose": {"type": "primos", "pad": "primos.xlsx"},
+        "gezondheidsmonitor": {"type": "lokaal", "pad": "50150NED.csv"},
+    }
+    wcfg.check(cfg)
 
 
 def test_local_source_without_path_is_an_error():

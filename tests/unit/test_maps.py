@@ -90,6 +90,34 @@ def test_all_schemes_are_deterministic(scheme):
     assert (a.classes >= 0).all()
 
 
+@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval"])
+def test_numpy_schemes_equal_mapclassify(scheme):
+    # quantiles/equal_interval are computed without importing mapclassify (start-up time);
+    # they must give mapclassify's class edges, ties and rounding included.
+    import warnings
+
+    import mapclassify
+
+    cls = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval}
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        n = int(rng.integers(2, 60))
+        y = (
+            np.round(rng.gamma(2.0, 10.0, n), 1)
+            if trial % 2
+            else rng.integers(0, 5, n).astype(float)
+        )
+        k_eff = min(int(rng.integers(2, 10)), np.unique(y).size)
+        if k_eff < 2:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            bins = cls[scheme](y, k=k_eff).bins
+        expected = np.unique(np.concatenate([[y.min()], bins]))
+        expected[-1] = max(expected[-1], y.max())
+        assert maps._edges(y, scheme, k_eff) == pytest.approx(list(expected)), (y, k_eff)
+
+
 def test_unknown_scheme_is_refused():
     with pytest.raises(ValueError, match="classificatie"):
         maps.classify(pd.Series([1.0, 2.0, 3.0]), "kwantielen", 3)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from pipeline import demo, estimate, forecast, indicators, kwb, national, project, registry
+from pipeline.errors import WijkscanError
 from pipeline.sources.cbs_tables import parse_03759ned
 from pipeline.sources.prevalentie import read_prevalentie
 from pipeline.sources.primos import read_primos
@@ -27,7 +30,7 @@ def setup(real_kwb_path):
     cfg["bronnen"]["gezondheidsmonitor"] = {"type": "geen"}
     prev = read_prevalentie(REPO / cfg["indicatoren"]["dementie_prevalentie"])
     reg = registry.registry_from_config(cfg, cfg["indicatoren"]["dementie_bron"])
-    s = national.settings_from_config(cfg)
+    s = indicators.settings_from_config(cfg)
     raw = kwb.read_kwb_csv(real_kwb_path)
     return cfg, raw, prev, reg, s
 
@@ -89,18 +92,18 @@ def test_rescale_all_equals_rescale_to_kwb(setup):
         np.testing.assert_array_equal(got["aantal"].to_numpy(), one["aantal"].to_numpy())
 
 
-def test_one_sex_partition_matches_indicators():
+def test_one_sex_partition_keeps_sexes_else_totaal():
     bev = pd.DataFrame(
         {
-            "code": ["A", "A", "A", "B", "B", "C", "C"],
-            "jaar": [2024, 2024, 2024, 2024, 2030, 2024, 2024],
-            "geslacht": ["man", "vrouw", "totaal", "totaal", "totaal", "man", "totaal"],
-            "aantal": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+            "code": ["A", "A", "A", "B", "B", "C", "C", "D"],
+            "jaar": [2024, 2024, 2024, 2024, 2030, 2024, 2024, 2030],
+            "geslacht": ["man", "vrouw", "totaal", "totaal", "totaal", "man", "totaal", "totaal"],
+            "aantal": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
         }
     )
-    pd.testing.assert_frame_equal(
-        national.one_sex_partition(bev), indicators.one_sex_partition(bev)
-    )
+    kept = indicators.one_sex_partition(bev)
+    # A: both sexes -> no totaal; B: only totaal (both years); C: a sex -> no totaal.
+    assert kept["aantal"].tolist() == [1.0, 2.0, 4.0, 5.0, 6.0, 8.0]
 
 
 def test_every_buurt_once_and_kwb_65plus_kept(setup, table):
@@ -152,3 +155,56 @@ def test_command_line_writes_parquet(real_kwb_path, tmp_path, capsys):
     t = pd.read_parquet(out)
     assert t["gemeentecode"].nunique() == 342
     assert "342 gemeenten" in capsys.readouterr().out
+
+
+def _regios(buurten: dict[str, list[str]]) -> pd.DataFrame:
+    rows = []
+    for gm, codes in buurten.items():
+        rows.append({"code": gm, "niveau": "gemeente", "naam": f"Gem {gm}", "gemeentecode": gm})
+        rows += [
+            {"code": c, "niveau": "buurt", "naam": f"Data {c}", "gemeentecode": gm} for c in codes
+        ]
+    return pd.DataFrame(rows)
+
+
+def _geo(codes: list[str]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"code": codes, "naam": [f"Kaart {c}" for c in codes]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(codes))],
+        crs="EPSG:28992",
+    )
+
+
+def test_geometry_per_gemeente_splits_and_checks():
+    regios = _regios({"GM0001": ["BU00010001", "BU00010002"], "GM0002": ["BU00020001"]})
+    geo = _geo(["BU00010001", "BU00010002", "BU00020001", "BU00020009", "BU00030001"])
+    parts = national.geometry_per_gemeente(geo, regios, 2024, "waarschuwing", "nl.gpkg")
+    assert list(parts) == ["GM0001", "GM0002"]
+    gdf1, ctl1 = parts["GM0001"]
+    assert gdf1["code"].tolist() == ["BU00010001", "BU00010002"]
+    # Names come from the data table, as in prepare_geometry.
+    assert gdf1["naam"].tolist() == ["Data BU00010001", "Data BU00010002"]
+    assert ctl1 == {"ontbreekt_in_geometrie": [], "ontbreekt_in_data": [], "waarschuwingen": []}
+    gdf2, ctl2 = parts["GM0002"]
+    assert ctl2["ontbreekt_in_data"] == ["BU00020009"] and len(ctl2["waarschuwingen"]) == 1
+    assert gdf2.loc[gdf2.code == "BU00020009", "naam"].item() == "Kaart BU00020009"
+    with pytest.raises(WijkscanError, match="BU00020009"):
+        national.geometry_per_gemeente(geo, regios, 2024, "fout", "nl.gpkg")
+    with pytest.raises(WijkscanError, match="GM0002"):
+        national.geometry_per_gemeente(geo.iloc[:2], regios, 2024, "waarschuwing", "nl.gpkg")
+
+
+def test_population_all_refuses_per_gemeente_sources():
+    regios = _regios({"GM0001": ["BU00010001"]})
+    with pytest.raises(WijkscanError, match="per_gemeente"):
+        national.population_all("brp", regios, 2024)
+
+
+def test_loneliness_all_names_missing_gemeenten():
+    assert national.loneliness_all(None, ["GM0001"], "x.csv") is None
+    rows = pd.DataFrame(
+        {"WijkenEnBuurten": ["GM0001", "BU00010001"], "Perioden": ["2022JJ00"] * 2}
+    ).assign(Eenzaam_27=["40", "45"])
+    with pytest.raises(WijkscanError, match="GM0002") as exc:
+        national.loneliness_all(rows, ["GM0001", "GM0002"], "50150NED.csv")
+    assert "50150NED.csv" in str(exc.value)

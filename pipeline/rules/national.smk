@@ -1,0 +1,83 @@
+# National one-pass mode ("berekening: in_een_keer"): the national files are read once
+# and the indicators of all gemeenten are computed in one job, instead of about twelve
+# small jobs per gemeente. The outputs are the same per-gemeente files the render rules
+# read, so reports and vouwkaarten still run per gemeente, in parallel. The exports
+# are one job too: a few tenths of a second per gemeente, less than starting a job.
+
+
+ruleorder: prepare_geometry_all > prepare_geometry
+ruleorder: compute_indicators_all > compute_indicators
+ruleorder: export_indicators_all > export_indicators
+
+
+rule prepare_regions_all:
+    input:
+        kwb=wcfg.local_input(config, "kwb"),
+    output:
+        regios=national_regions(),
+    log:
+        "logs/prepare_regions_all/regios.log",
+    params:
+        gemeenten=GEMEENTEN,
+    run:
+        adapters.prepare_regions_all(input, output, params, wildcards, log)
+
+
+rule prepare_geometry_all:
+    input:
+        gpkg=national_geometry_file(),
+        regios=national_regions(),
+    output:
+        gpkg=per_gemeente_files("data/processed/{gemeente}/buurten.gpkg"),
+        controle=per_gemeente_files("data/processed/{gemeente}/geometrie_controle.json"),
+    log:
+        "logs/prepare_geometry_all/geometrie.log",
+    params:
+        gemeenten=GEMEENTEN,
+        jaar=config["jaar"],
+        laag=national_layer(),
+        controle=config["geometrie_controle"],
+    run:
+        adapters.prepare_geometry_all(input, output, params, wildcards, log)
+
+
+rule compute_indicators_all:
+    input:
+        regios=national_regions(),
+        bevolking=wcfg.local_input(config, "bevolking"),
+        prognose=wcfg.local_input(config, "prognose"),
+        gezondheid=wcfg.local_input(config, "gezondheidsmonitor"),
+        controle=per_gemeente_files("data/processed/{gemeente}/geometrie_controle.json"),
+        prevalentie=config["indicatoren"]["dementie_prevalentie"],
+        landelijk=config["indicatoren"]["dementie_landelijk"],
+    output:
+        indicatoren=per_gemeente_files("data/processed/{gemeente}/indicatoren.parquet"),
+        grootheden=per_gemeente_files("data/processed/{gemeente}/grootheden.parquet"),
+        meta=per_gemeente_files("data/processed/{gemeente}/bronnen.json"),
+    log:
+        "logs/compute_indicators_all/indicatoren.log",
+    params:
+        config=indicator_config(),
+        gemeenten=GEMEENTEN,
+        raw_files=national_raw_files(),
+        table_ids=table_ids(None),
+        prevalentie_bron=config["indicatoren"]["dementie_bron"],
+    run:
+        adapters.compute_indicators_all(input, output, params, wildcards, log)
+
+
+rule export_indicators_all:
+    input:
+        indicatoren=per_gemeente_files("data/processed/{gemeente}/indicatoren.parquet"),
+        meta=per_gemeente_files("data/processed/{gemeente}/bronnen.json"),
+        buurten=per_gemeente_files("data/processed/{gemeente}/buurten.gpkg"),
+    output:
+        csv=per_gemeente_files("reports/{gemeente}/indicatoren_{gemeente}.csv"),
+        xlsx=per_gemeente_files("reports/{gemeente}/indicatoren_{gemeente}.xlsx"),
+        gpkg=per_gemeente_files("reports/{gemeente}/indicatoren_{gemeente}.gpkg"),
+    log:
+        "logs/export_indicators_all/export.log",
+    params:
+        config=indicator_config(),
+    run:
+        adapters.export_indicators_all(input, output, params, wildcards, log)
