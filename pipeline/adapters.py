@@ -618,15 +618,23 @@ def _export(
     import geopandas as gpd
     import pandas as pd
 
-    from pipeline import export, registry
+    from pipeline import registry
 
     table = pd.read_parquet(indicatoren)
     meta_d = json.loads(Path(meta).read_text(encoding="utf-8"))
     reg = registry.registry_from_config(config, meta_d.get("prevalentie_bron", ""))
-    export.write_csv(table, Path(csv))
-    export.write_xlsx(table, reg, meta_d, Path(xlsx))
     geo = gpd.read_file(buurten, layer="buurten")
-    export.write_gpkg(table, geo, reg, int(config["jaar"]), Path(gpkg))
+    _write_exports(table, meta_d, geo, reg, int(config["jaar"]), csv, xlsx, gpkg)
+
+
+def _write_exports(
+    table: Any, meta: dict, geo: Any, reg: dict, jaar: int, csv: str, xlsx: str, gpkg: str
+) -> None:
+    from pipeline import export
+
+    export.write_csv(table, Path(csv))
+    export.write_xlsx(table, reg, meta, Path(xlsx))
+    export.write_gpkg(table, geo, reg, jaar, Path(gpkg))
 
 
 # ------------------------------------------------------------------ render (reports)
@@ -675,7 +683,12 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
             template_dir=Path(params.template_dir),
         )
         # WeasyPrint/Pango are not known to be thread-safe either: still under the lock.
-        report.html_to_pdf(Path(output.html), Path(output.pdf))
+        pages = report.html_to_pdf(Path(output.html), Path(output.pdf))
+    # The gemeente is built when its report is: one line for long (national) runs.
+    print(
+        f"wijkscan {wildcards.gemeente} {meta['gemeentenaam']}: rapport klaar ({pages} pagina's)",
+        file=sys.stderr,
+    )
 
 
 @step
@@ -784,11 +797,11 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
 @step
 def prepare_regions_all(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """Tidy, validated region table of every selected gemeente, from the national KWB file."""
-    from pipeline import kwb, national, schemas
+    from pipeline import kwb, schemas
     from pipeline.io import write_parquet
 
     source = Path(input.kwb[0])
-    regios = national.normalize_all(kwb.read_kwb_csv(source), source.name)
+    regios = kwb.normalize_all(kwb.read_kwb_csv(source), source.name)
     wanted = set(params.gemeenten)
     missing = sorted(wanted - set(regios.loc[regios["niveau"] == "gemeente", "code"]))
     if missing:
@@ -818,11 +831,13 @@ def prepare_geometry_all(input: Any, output: Any, params: Any, wildcards: Any) -
         geo, regios, int(params.jaar), params.controle, source.name
     )
     gpkgs = dict(zip(params.gemeenten, output.gpkg, strict=True))
-    controles = dict(zip(params.gemeenten, output.controle, strict=True))
-    for gm, (gdf, controle) in parts.items():
+    for gm, (gdf, _) in parts.items():
         with atomic_path(gpkgs[gm]) as tmp:
             gdf.to_file(tmp, layer="buurten", driver="GPKG")
-        write_json(controle, controles[gm])
+    # One national copy for the export job (it would otherwise list 342 inputs).
+    with atomic_path(output.buurten) as tmp:
+        pd.concat([gdf for gdf, _ in parts.values()]).to_file(tmp, layer="buurten", driver="GPKG")
+    write_json({gm: controle for gm, (_, controle) in parts.items()}, output.controle)
     log.info("buurtgrenzen van %d gemeenten uit %s", len(parts), source.name)
 
 
@@ -895,13 +910,13 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
         kind: dict(zip(gemeenten, getattr(output, kind), strict=True))
         for kind in ("indicatoren", "grootheden", "meta")
     }
-    controles = dict(zip(gemeenten, input.controle, strict=True))
+    controles = json.loads(Path(input.controle).read_text(encoding="utf-8"))
     tables = dict(tuple(table.groupby("gemeentecode", sort=False)))
     quantities = dict(tuple(q.groupby("gemeentecode", sort=False)))
+    metas = {}
     for gm in gemeenten:
         t_gm = tables[gm].reset_index(drop=True)
-        controle = json.loads(Path(controles[gm]).read_text(encoding="utf-8"))
-        warnings = list(controle.get("waarschuwingen", []))
+        warnings = list(controles[gm].get("waarschuwingen", []))
         if cohort:
             warnings.append(
                 "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de "
@@ -913,22 +928,40 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
         write_parquet(quantities[gm].reset_index(drop=True), paths["grootheden"][gm])
         write_parquet(t_gm, paths["indicatoren"][gm])
         write_json(meta, paths["meta"][gm])
+        metas[gm] = meta
         _progress(gm, naam, t_gm, s.basisjaar, bool(meta["fictief"]))
+    # National copies: the export job reads these two instead of 342 x 2 files.
+    write_parquet(table, output.landelijk_indicatoren)
+    write_json(metas, output.landelijk_bronnen)
     log.info("in één keer: %s", res.seconden)
 
 
 @step
 def export_indicators_all(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """The exports of every gemeente in one job (alongside the per-gemeente renders)."""
-    files = zip(
-        input.indicatoren,
-        input.meta,
-        input.buurten,
-        output.csv,
-        output.xlsx,
-        output.gpkg,
-        strict=True,
-    )
-    for indicatoren, meta, buurten, csv, xlsx, gpkg in files:
-        _export(indicatoren, meta, buurten, params.config, csv, xlsx, gpkg)
-    log.info("exports van %d gemeenten", len(input.indicatoren))
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from pipeline import registry
+
+    table = pd.read_parquet(input.indicatoren)
+    metas = json.loads(Path(input.meta).read_text(encoding="utf-8"))
+    geo = gpd.read_file(input.buurten, layer="buurten")
+    tables = dict(tuple(table.groupby("gemeentecode", sort=False)))
+    prefix = geo["code"].str[2:6]
+    files = zip(params.gemeenten, output.csv, output.xlsx, output.gpkg, strict=True)
+    for gm, csv, xlsx, gpkg in files:
+        reg = registry.registry_from_config(params.config, metas[gm].get("prevalentie_bron", ""))
+        _write_exports(
+            tables[gm].reset_index(drop=True),
+            metas[gm],
+            geo[prefix == gm[2:]].reset_index(drop=True),
+            reg,
+            int(params.config["jaar"]),
+            csv,
+            xlsx,
+            gpkg,
+        )
+    log.info("exports van %d gemeenten", len(params.gemeenten))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import WijkscanError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ COUNT_COLUMNS = (
 #: CBS GeoPackages use -99997 (and -99995..-99999) for the same purpose.
 _MISSING_STRINGS = {"", ".", "x", "-", "?"}
 _REGION_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+_LEVEL_ORDER = {"gemeente": 0, "wijk": 1, "buurt": 2}
 _SOORT = {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"}
 
 
@@ -261,20 +265,67 @@ def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame
     WijkscanError
         When a required column is missing or a region code is malformed.
     """
-    rows = select_gemeente(raw, gemeente, source)
-    out = pd.DataFrame(index=rows.index)
-    out["code"] = rows["WijkenEnBuurten"].astype(str).str.strip()
-    bad = out.loc[~out["code"].str.match(_REGION_RE), "code"]
+    return normalize_all(select_gemeente(raw, gemeente, source), source)
+
+
+def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Turn a national raw KWB table into the tidy ``regios`` table of every gemeente.
+
+    One vectorised pass over all rows; :func:`normalize_kwb` is this function on the rows
+    of one gemeente, so the per-gemeente and the national one-pass rules share every
+    check. Per gemeente: the gemeente row, its wijken, its buurten, each sorted by code;
+    gemeenten by code.
+
+    Parameters
+    ----------
+    raw
+        Raw KWB rows of all gemeenten (StatLine "onbewerkte dataset", strings).
+    source
+        File or table name for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, niveau, naam, gemeentenaam, gemeentecode, wijkcode`` and the canonical
+        measures of :data:`pipeline.KWB_COLUMNS` present in the source. Rows of
+        a gemeente number without a GM row are left out (with a warning), as the
+        per-gemeente path never builds such a gemeente. Rows such as ``NL01`` are ignored.
+
+    Raises
+    ------
+    WijkscanError
+        For a malformed region code, a SoortRegio that contradicts the code, a missing
+        required column or a duplicate region code.
+    """
+    codes = raw["WijkenEnBuurten"].astype(str).str.strip()
+    # The national row (NL01) and other non-gemeente aggregates are not regios.
+    keep = codes.str.match(r"^(GM|WK|BU)")
+    rows = raw.loc[keep]
+    codes = codes[keep]
+    bad = codes[~codes.str.match(_REGION_RE)]
     if len(bad):
         raise WijkscanError(
             f"Onbekende regiocodes in {source}: {', '.join(bad.head(5))}",
             waar=f"{source}, kolom WijkenEnBuurten",
             oplossing="Verwacht GMxxxx, WKxxxxxx of BUxxxxxxxx (KWB-indeling).",
         )
+    gm_codes = set(codes[codes.str.startswith("GM")])
+    gemeentecode = "GM" + codes.str[2:6]
+    orphan = ~gemeentecode.isin(gm_codes)
+    if orphan.any():
+        log.warning(
+            "%d wijk- en buurtrijen zonder gemeenterij in %s weggelaten (bijv. %s).",
+            int(orphan.sum()),
+            source,
+            ", ".join(codes[orphan].head(3)),
+        )
+        rows, codes, gemeentecode = rows[~orphan], codes[~orphan], gemeentecode[~orphan]
+
+    out = pd.DataFrame(index=rows.index)
+    out["code"] = codes
     out["niveau"] = out["code"].str[:2].map({"GM": "gemeente", "WK": "wijk", "BU": "buurt"})
     soort_col = find_column(rows.columns, "SoortRegio")
     if soort_col is not None:
-        # SoortRegio is padded ('Buurt     ') and must agree with the code prefix.
         soort = rows[soort_col].astype(str).str.strip().str.lower().map(_SOORT)
         conflict = soort.notna() & (soort != out["niveau"])
         if conflict.any():
@@ -284,13 +335,15 @@ def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame
                 waar=f"{source}, kolom {soort_col}",
                 oplossing="Het bestand is waarschijnlijk bewerkt; exporteer het opnieuw uit StatLine.",
             )
-    naam_col = "Naam" if "Naam" in rows.columns else None
-    out["naam"] = rows[naam_col].astype(str).str.strip() if naam_col else out["code"]
+    out["naam"] = rows["Naam"].astype(str).str.strip() if "Naam" in rows.columns else out["code"]
     gm_naam_col = find_column(rows.columns, "Gemeentenaam")
-    out["gemeentenaam"] = (
-        rows[gm_naam_col].astype(str).str.strip() if gm_naam_col else out["naam"].iloc[0]
-    )
-    out["gemeentecode"] = gemeente
+    if gm_naam_col:
+        out["gemeentenaam"] = rows[gm_naam_col].astype(str).str.strip()
+    else:
+        # Per gemeente the fallback is the name on its first row (the GM row in CBS order).
+        first_name = out.groupby(gemeentecode, sort=False)["naam"].first()
+        out["gemeentenaam"] = gemeentecode.map(first_name)
+    out["gemeentecode"] = gemeentecode
     out["wijkcode"] = np.where(
         out["niveau"] == "buurt",
         "WK" + out["code"].str[2:8],
@@ -307,8 +360,6 @@ def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame
             f"Regiocode {dup} komt meer dan eens voor in {source}.",
             oplossing="Verwijder dubbele rijen; elke regio hoort één keer in de tabel te staan.",
         )
-    order = {"gemeente": 0, "wijk": 1, "buurt": 2}
-    out = out.sort_values(
-        by=["niveau", "code"], key=lambda s: s.map(order) if s.name == "niveau" else s
-    )
-    return out.reset_index(drop=True)
+    order = out["niveau"].map(_LEVEL_ORDER)
+    out = out.assign(_o=order).sort_values(["gemeentecode", "_o", "code"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)

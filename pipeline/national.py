@@ -1,32 +1,32 @@
 """Indicators for every buurt in the Netherlands in one pass (pure functions).
 
-The Snakemake workflow builds one gemeente at a time: about fifteen jobs per gemeente,
-each a separate Python process. For a national table that is mostly process start-up
-(see ``benchmarks/README.md``). This module computes the same published indicator table
-for all gemeenten at once, from the same raw inputs and with the same domain functions:
+By default the workflow computes one gemeente at a time: about twelve small jobs per
+gemeente, each (outside thread mode) a separate Python process, and each reading the
+national source files again. With ``berekening: in_een_keer`` the rules in
+``pipeline/rules/national.smk`` call this module instead: the same published tables for
+all gemeenten at once, from the same sources and with the same domain functions:
 
-1. :func:`normalize_all` - the national KWB table into the tidy ``regios`` layout
-   (a vectorised :func:`pipeline.kwb.normalize_kwb`);
-2. the gemeente population by age and sex, here for the offline demo source
-   (:func:`demo_population`, a vectorised :func:`pipeline.demo.rescale_to_kwb`);
-3. :func:`pipeline.estimate.estimate_buurt_ages` once for all buurten (it is vectorised
-   across gemeenten);
-4. optionally :func:`pipeline.project.project_buurten` once for all buurten, with the
-   gemeente forecast of :func:`demo_forecast`;
-5. :func:`pipeline.indicators.assemble` (several gemeenten at once), then
-   :func:`pipeline.indicators.derive` and :func:`pipeline.indicators.publish`, which
-   work row by row and are called once.
+1. :func:`pipeline.kwb.normalize_all` - the national KWB table into the tidy ``regios``
+   layout (the same function the per-gemeente rule calls on one gemeente's rows);
+2. :func:`geometry_per_gemeente` - one read of the national buurt polygons, split and
+   checked per gemeente as ``prepare_geometry`` does;
+3. :func:`population_all` - the gemeente population by age and sex: a national 03759ned
+   file, or the offline demo structure (:func:`demo_population`, a vectorised
+   :func:`pipeline.demo.rescale_to_kwb`);
+4. :func:`forecast_all` - the gemeente forecasts (Primos, 85171NED or the demo growth);
+5. :func:`compute_all` - :func:`pipeline.estimate.estimate_buurt_ages` and
+   :func:`pipeline.project.project_buurten` once for all buurten (both vectorised across
+   gemeenten), then :func:`pipeline.indicators.assemble` (several gemeenten at once),
+   :func:`~pipeline.indicators.derive` and :func:`~pipeline.indicators.publish`.
 
-The unit tests check that the rows of a gemeente equal those of the per-gemeente path
-(the functions the adapters call). Run it from the command line with
-``python -m pipeline.national``.
+The unit and e2e tests check that the rows of a gemeente equal those of the per-gemeente
+rules. Without Snakemake: ``python -m pipeline.national --kwb <file>`` (demo ages).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 import tempfile
 import time
@@ -40,110 +40,9 @@ import pandas as pd
 
 from pipeline import indicators, kwb
 from pipeline.errors import WijkscanError
+from pipeline.kwb import normalize_all
 
 log = logging.getLogger(__name__)
-
-_REGION_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
-_LEVEL_ORDER = {"gemeente": 0, "wijk": 1, "buurt": 2}
-
-
-# ------------------------------------------------------------------------------ KWB
-
-
-def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Turn a national raw KWB table into the tidy ``regios`` table of every gemeente.
-
-    Vectorised equivalent of calling :func:`pipeline.kwb.normalize_kwb` for each gemeente
-    and concatenating: the same columns, values, checks and order (per gemeente the
-    gemeente row, its wijken, its buurten, each sorted by code; gemeenten by code).
-
-    Parameters
-    ----------
-    raw
-        Raw KWB rows of all gemeenten (StatLine "onbewerkte dataset", strings).
-    source
-        File or table name for error messages.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``code, niveau, naam, gemeentenaam, gemeentecode, wijkcode`` and the canonical
-        measures of :data:`pipeline.kwb.KWB_COLUMNS` present in the source. Rows of
-        a gemeente number without a GM row are left out (with a warning), as the
-        per-gemeente path never builds such a gemeente. Rows such as ``NL01`` are ignored.
-
-    Raises
-    ------
-    WijkscanError
-        For a malformed region code, a SoortRegio that contradicts the code, a missing
-        required column or a duplicate region code.
-    """
-    codes = raw["WijkenEnBuurten"].astype(str).str.strip()
-    # The national row (NL01) and other non-gemeente aggregates are not regios.
-    keep = codes.str.match(r"^(GM|WK|BU)")
-    rows = raw.loc[keep]
-    codes = codes[keep]
-    bad = codes[~codes.str.match(_REGION_RE)]
-    if len(bad):
-        raise WijkscanError(
-            f"Onbekende regiocodes in {source}: {', '.join(bad.head(5))}",
-            waar=f"{source}, kolom WijkenEnBuurten",
-            oplossing="Verwacht GMxxxx, WKxxxxxx of BUxxxxxxxx (KWB-indeling).",
-        )
-    gm_codes = set(codes[codes.str.startswith("GM")])
-    gemeentecode = "GM" + codes.str[2:6]
-    orphan = ~gemeentecode.isin(gm_codes)
-    if orphan.any():
-        log.warning(
-            "%d wijk- en buurtrijen zonder gemeenterij in %s weggelaten (bijv. %s).",
-            int(orphan.sum()),
-            source,
-            ", ".join(codes[orphan].head(3)),
-        )
-        rows, codes, gemeentecode = rows[~orphan], codes[~orphan], gemeentecode[~orphan]
-
-    out = pd.DataFrame(index=rows.index)
-    out["code"] = codes
-    out["niveau"] = out["code"].str[:2].map({"GM": "gemeente", "WK": "wijk", "BU": "buurt"})
-    soort_col = kwb.find_column(rows.columns, "SoortRegio")
-    if soort_col is not None:
-        soort = rows[soort_col].astype(str).str.strip().str.lower().map(kwb._SOORT)
-        conflict = soort.notna() & (soort != out["niveau"])
-        if conflict.any():
-            first = out.loc[conflict, "code"].iloc[0]
-            raise WijkscanError(
-                f"SoortRegio en regiocode spreken elkaar tegen in {source} (bijv. {first}).",
-                waar=f"{source}, kolom {soort_col}",
-                oplossing="Het bestand is waarschijnlijk bewerkt; exporteer het opnieuw uit StatLine.",
-            )
-    out["naam"] = rows["Naam"].astype(str).str.strip() if "Naam" in rows.columns else out["code"]
-    gm_naam_col = kwb.find_column(rows.columns, "Gemeentenaam")
-    if gm_naam_col:
-        out["gemeentenaam"] = rows[gm_naam_col].astype(str).str.strip()
-    else:
-        # Per gemeente the fallback is the name on its first row (the GM row in CBS order).
-        first_name = out.groupby(gemeentecode, sort=False)["naam"].first()
-        out["gemeentenaam"] = gemeentecode.map(first_name)
-    out["gemeentecode"] = gemeentecode
-    out["wijkcode"] = np.where(
-        out["niveau"] == "buurt",
-        "WK" + out["code"].str[2:8],
-        np.where(out["niveau"] == "wijk", out["code"], None),
-    )
-    kwb.check_required(rows.columns, source)
-    for col in kwb.KWB_COLUMNS:
-        src = kwb.find_column(rows.columns, col.prefix)
-        if src is not None:
-            out[col.name] = kwb.to_number(rows[src])
-    if out["code"].duplicated().any():
-        dup = out.loc[out["code"].duplicated(), "code"].iloc[0]
-        raise WijkscanError(
-            f"Regiocode {dup} komt meer dan eens voor in {source}.",
-            oplossing="Verwijder dubbele rijen; elke regio hoort één keer in de tabel te staan.",
-        )
-    order = out["niveau"].map(_LEVEL_ORDER)
-    out = out.assign(_o=order).sort_values(["gemeentecode", "_o", "code"], kind="stable")
-    return out.drop(columns="_o").reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ demo population
@@ -189,7 +88,7 @@ def rescale_all(template: pd.DataFrame, regios: pd.DataFrame) -> pd.DataFrame:
         Tidy population of one gemeente (``geslacht, leeftijd_van, leeftijd_tot, aantal``,
         any ``gemeentecode``).
     regios
-        Tidy KWB table of all gemeenten (:func:`normalize_all`).
+        Tidy KWB table of all gemeenten (:func:`pipeline.kwb.normalize_all`).
 
     Returns
     -------
@@ -437,7 +336,7 @@ def population_all(
         ``'demo'`` (the demo's fictional structure within each gemeente's real KWB
         bands) or ``'lokaal'`` (a national 03759ned StatLine CSV in ``rows``).
     regios
-        Tidy KWB table of the gemeenten (:func:`normalize_all`).
+        Tidy KWB table of the gemeenten (:func:`pipeline.kwb.normalize_all`).
     jaar
         Base year.
     rows
@@ -578,7 +477,7 @@ def compute_all(
     Parameters
     ----------
     regios
-        Tidy KWB table of all gemeenten (:func:`normalize_all`).
+        Tidy KWB table of all gemeenten (:func:`pipeline.kwb.normalize_all`).
     gemeente_pop
         Tidy base-year population by age and sex with ``gemeentecode``
         (:func:`population_all`).

@@ -1103,7 +1103,7 @@ def write_html(
     write_text(html, path)
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path) -> None:
+def html_to_pdf(html_path: Path, pdf_path: Path) -> int:
     """Print the HTML report to an A4 PDF with WeasyPrint, atomically.
 
     Only ``data:`` and ``file:`` URLs may be fetched, so the PDF build is offline.
@@ -1114,6 +1114,11 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> None:
         The HTML written by :func:`write_html`.
     pdf_path
         Destination PDF.
+
+    Returns
+    -------
+    int
+        Number of pages.
     """
     import weasyprint
 
@@ -1125,7 +1130,11 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> None:
     with atomic_path(pdf_path) as tmp:
         try:
             # Tagged PDF (PDF/UA-1): headings, tables and alt texts reach screen readers.
-            doc.write_pdf(str(tmp), pdf_variant="pdf/ua-1")
+            # The variant also sets layout options, so render() needs it too.
+            rendered = doc.render(pdf_variant="pdf/ua-1")
+            rendered.write_pdf(str(tmp), pdf_variant="pdf/ua-1")
         except Exception:  # pragma: no cover - older WeasyPrint without this variant
             log.warning("PDF/UA niet gelukt; gewone PDF gemaakt", exc_info=True)
-            doc.write_pdf(str(tmp))
+            rendered = doc.render()
+            rendered.write_pdf(str(tmp))
+    return len(rendered.pages)

@@ -148,8 +148,8 @@ def region_outputs():
 
 
 # National one-pass mode ("berekening: in_een_keer", pipeline/rules/national.smk).
-def national_regions():
-    return f"data/processed/landelijk/regios_{config['jaar']}.parquet"
+def national_file(name, ext):
+    return f"data/processed/landelijk/{name}_{config['jaar']}.{ext}"
 
 
 def national_geometry_file():

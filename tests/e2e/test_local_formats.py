@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline import demo
 from pipeline.sources.cbs_tables import raw_gezondheidsmonitor
-from tests.e2e.conftest import make_workdir, snakemake, write_config
+from tests.e2e.conftest import REPO, make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.e2e
 GM = demo.DEMO_GEMEENTE
@@ -85,3 +87,43 @@ def test_loneliness_from_50120_layout(local_build):
     for code, pct in want.items():
         assert base.loc[code, "eenzaam_pct"] == pytest.approx(pct), code
     assert (base["eenzaamheid_jaar"].dropna() == 2022).all()
+
+
+def test_one_pass_reads_national_files_like_the_per_gemeente_rules(
+    tmp_path, real_kwb_path, real_gpkg_path
+):
+    # 'berekening: in_een_keer' with real-layout files (03759ned, 85171NED totals only,
+    # 50150NED): the one-pass rules must give what the per-gemeente rules give.
+    fixtures = REPO / "tests" / "fixtures"
+    cfg = {
+        "gemeenten": ["GM0226"],
+        "bronnen": {
+            "kwb": {"type": "lokaal", "pad": str(real_kwb_path)},
+            "geometrie": {"type": "lokaal", "pad": str(real_gpkg_path)},
+            "bevolking": {"type": "lokaal", "pad": str(fixtures / "cbs_03759ned_GM0226_2024.csv")},
+            "prognose": {"type": "lokaal", "pad": str(fixtures / "cbs_85171ned_GM0226_GM0293.csv")},
+            "gezondheidsmonitor": {
+                "type": "lokaal",
+                "pad": str(fixtures / "rivm_50150NED_GM0226.csv"),
+            },
+        },
+    }
+    targets = ["data/processed/GM0226/indicatoren.parquet", "data/processed/GM0226/bronnen.json"]
+    wds = {}
+    for mode in ("per_gemeente", "in_een_keer"):
+        wd = make_workdir(tmp_path / mode)
+        path = write_config(wd, "fixtures.yaml", cfg | {"berekening": mode})
+        res = snakemake(wd, *targets, configfile=path)
+        assert res.returncode == 0, mode + res.stdout[-3000:] + res.stderr[-5000:]
+        wds[mode] = wd
+    per, one = (pd.read_parquet(wds[m] / targets[0]) for m in ("per_gemeente", "in_een_keer"))
+    pd.testing.assert_frame_equal(per, one, check_exact=False, rtol=1e-12, atol=0)
+    assert one["eenzaam_pct"].notna().sum() >= 3  # loneliness really came through
+    assert sorted(one["jaar"].unique()) == [2024, 2030, 2035, 2040]
+    metas = [
+        json.loads((wds[m] / targets[1]).read_text(encoding="utf-8"))
+        for m in ("per_gemeente", "in_een_keer")
+    ]
+    for key in ("prognose_methode", "waarschuwingen", "fictief", "gemeentenaam"):
+        assert metas[0][key] == metas[1][key], key
+    assert metas[1]["prognose_methode"] == "totaal_met_cohortmodel" and not metas[1]["fictief"]

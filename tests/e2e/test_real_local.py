@@ -40,7 +40,16 @@ def real_build(tmp_path_factory, real_kwb_path, real_gpkg_path):
     cfg = write_config(wd, "echt.yaml", real_config(real_kwb_path, real_gpkg_path))
     res = snakemake(wd, configfile=cfg)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+    (wd / "snakemake_uitvoer.txt").write_text(res.stderr, encoding="utf-8")
     return wd
+
+
+def test_one_progress_line_per_gemeente_built(real_build):
+    out = (real_build / "snakemake_uitvoer.txt").read_text(encoding="utf-8")
+    for gm, naam in (("GM0226", "Duiven"), ("GM0150", "Deventer")):
+        lines = re.findall(rf"^wijkscan {gm} {naam}: rapport klaar \((\d+) pagina's\)$", out, re.M)
+        assert len(lines) == 1, out[-2000:]
+        assert int(lines[0]) >= 20  # the whole report, not a stub
 
 
 @pytest.mark.parametrize("gemeente,n", GEMEENTEN.items())
@@ -115,13 +124,20 @@ def test_one_pass_gives_the_per_gemeente_results(
     cfg = write_config(
         wd, "echt.yaml", real_config(real_kwb_path, real_gpkg_path, berekening="in_een_keer")
     )
-    targets = [f"reports/{gm}/indicatoren_{gm}.csv" for gm in GEMEENTEN]
+    targets = [f"reports/{gm}/indicatoren_{gm}.gpkg" for gm in GEMEENTEN]
     targets.append("data/processed/regio/referentie.parquet")
     plan = snakemake(wd, "-n", *targets, configfile=cfg)
     assert plan.returncode == 0, plan.stderr[-3000:]
     jobs = _jobs(plan.stdout)
-    assert {"prepare_regions_all", "prepare_geometry_all", "compute_indicators_all"} <= jobs
-    per_gemeente = {"prepare_regions", "estimate_population", "compute_indicators", "fetch_kwb"}
+    national = {"prepare_regions_all", "prepare_geometry_all", "compute_indicators_all"}
+    assert national | {"export_indicators_all"} <= jobs
+    per_gemeente = {
+        "prepare_regions",
+        "estimate_population",
+        "compute_indicators",
+        "fetch_kwb",
+        "export_indicators",
+    }
     assert not jobs & per_gemeente, jobs
     res = snakemake(wd, *targets, configfile=cfg)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
@@ -134,10 +150,15 @@ def test_one_pass_gives_the_per_gemeente_results(
             b = pd.read_parquet(wd / f"data/processed/{gm}/{name}.parquet")
             # Same functions on bigger arrays: group sums may differ in the last bit.
             pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=0)
-        ga = gpd.read_file(real_build / f"data/processed/{gm}/buurten.gpkg")
-        gb = gpd.read_file(wd / f"data/processed/{gm}/buurten.gpkg")
-        pd.testing.assert_frame_equal(ga.drop(columns="geometry"), gb.drop(columns="geometry"))
-        assert ga.geometry.geom_equals_exact(gb.geometry, 0).all()
+        for path in (f"data/processed/{gm}/buurten.gpkg", f"reports/{gm}/indicatoren_{gm}.gpkg"):
+            ga, gb = gpd.read_file(real_build / path), gpd.read_file(wd / path)
+            pd.testing.assert_frame_equal(
+                pd.DataFrame(ga.drop(columns="geometry")),
+                pd.DataFrame(gb.drop(columns="geometry")),
+                check_exact=False,
+                rtol=1e-12,
+            )
+            assert ga.geometry.geom_equals_exact(gb.geometry, 0).all(), path
         meta = json.loads((wd / f"data/processed/{gm}/bronnen.json").read_text(encoding="utf-8"))
         assert meta["gemeente"] == gm and meta["fictief"]
         # Provenance names the national file that was actually read, with its hash.

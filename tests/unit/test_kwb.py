@@ -39,6 +39,21 @@ def test_demo_normalises_padded_keys_and_letter_codes(tmp_path):
     assert np.isnan(small["k_65plus"]) and small["inwoners"] == 35
 
 
+def test_normalize_all_skips_nl_and_rows_without_gemeente(tmp_path, caplog):
+    path = tmp_path / "kwb.csv"
+    demo.kwb_table().to_csv(path, index=False)
+    raw = kwb.read_kwb_csv(path)
+    extra = raw.iloc[[0, 1]].copy()
+    extra["WijkenEnBuurten"] = ["NL01      ", "WK123401  "]
+    extra["SoortRegio_2"] = ["Land", "Wijk"]
+    with caplog.at_level("WARNING"):
+        reg = kwb.normalize_all(pd.concat([extra, raw], ignore_index=True), "kwb.csv")
+    # NL01 is not a region of a gemeente; WK123401 has no GM1234 row: left out, with a warning.
+    assert not reg["code"].isin(["NL01", "WK123401"]).any()
+    assert "WK123401" in caplog.text
+    pd.testing.assert_frame_equal(reg, kwb.normalize_kwb(raw, "GM9999", "kwb.csv"))
+
+
 def test_unknown_gemeente_lists_existing_codes(tmp_path):
     path = tmp_path / "kwb.csv"
     demo.kwb_table().to_csv(path, index=False)

@@ -75,14 +75,14 @@ def per_gemeente(setup, gemeente: str, tmp: Path) -> pd.DataFrame:
 
 def test_normalize_all_equals_per_gemeente(setup):
     _, raw, *_ = setup
-    regios = national.normalize_all(raw, "kwb")
+    regios = kwb.normalize_all(raw, "kwb")
     parts = [kwb.normalize_kwb(raw, g, "kwb") for g in kwb.gemeente_codes(raw)]
     pd.testing.assert_frame_equal(regios, pd.concat(parts, ignore_index=True))
 
 
 def test_rescale_all_equals_rescale_to_kwb(setup):
     cfg, raw, *_ = setup
-    regios = national.normalize_all(raw, "kwb")
+    regios = kwb.normalize_all(raw, "kwb")
     tpl = national.demo_template(int(cfg["jaar"]))
     allpop = national.rescale_all(tpl, regios)
     for g, reg_g in regios.groupby("gemeentecode"):
@@ -108,7 +108,7 @@ def test_one_sex_partition_keeps_sexes_else_totaal():
 
 def test_every_buurt_once_and_kwb_65plus_kept(setup, table):
     cfg, raw, *_ = setup
-    regios = national.normalize_all(raw, "kwb")
+    regios = kwb.normalize_all(raw, "kwb")
     kwb_buurten = regios[regios["niveau"] == "buurt"].set_index("code")
     assert len(kwb_buurten) == 14_574
     assert table["gemeentecode"].nunique() == 342
