@@ -901,11 +901,9 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     template = provenance.build_meta(
         "", "", cfg, dict(params.raw_files), dict(params.table_ids), [], prev_bron
     )
-    template["prognose_methode"] = res.prognose_methode
     template["dementie_landelijk"] = pd.read_csv(
         input.landelijk, dtype=str, keep_default_na=False
     ).to_dict("records")
-    cohort = res.prognose_methode == "totaal_met_cohortmodel"
     paths = {
         kind: dict(zip(gemeenten, getattr(output, kind), strict=True))
         for kind in ("indicatoren", "grootheden", "meta")
@@ -917,14 +915,17 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     for gm in gemeenten:
         t_gm = tables[gm].reset_index(drop=True)
         warnings = list(controles[gm].get("waarschuwingen", []))
-        if cohort:
+        methode = res.prognose_methode.get(gm)
+        if methode == "totaal_met_cohortmodel":
             warnings.append(
                 "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de "
                 "toekomst is met een cohortmodel benaderd (zie Verantwoording)."
             )
         meta = copy.deepcopy(template)
         naam = str(t_gm.loc[t_gm["niveau"] == "gemeente", "naam"].iloc[0])
-        meta.update(gemeente=gm, gemeentenaam=naam, waarschuwingen=warnings)
+        meta.update(
+            gemeente=gm, gemeentenaam=naam, waarschuwingen=warnings, prognose_methode=methode
+        )
         write_parquet(quantities[gm].reset_index(drop=True), paths["grootheden"][gm])
         write_parquet(t_gm, paths["indicatoren"][gm])
         write_json(meta, paths["meta"][gm])
@@ -934,6 +935,7 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     write_parquet(table, output.landelijk_indicatoren)
     write_json(metas, output.landelijk_bronnen)
     log.info("in één keer: %s", res.seconden)
+    log.info("schatting (IPF) van alle buurten: %s", res.diagnostiek)
 
 
 @step

@@ -374,10 +374,12 @@ def assemble(
     qb = qb[qb["code"].isin(buurt_ids["code"])]
     qw = _sum_up(qb, "WK" + qb["code"].str[2:8])
     if bev_gemeente is not None and len(bev_gemeente):
-        if len(gemeenten) == 1 or "gemeentecode" not in bev_gemeente:
+        if len(gemeenten) == 1:
             g = bev_gemeente.assign(code=gemeenten.iloc[0])
-        else:
+        elif "gemeentecode" in bev_gemeente:
             g = bev_gemeente.assign(code=bev_gemeente["gemeentecode"])
+        else:
+            raise ValueError("bev_gemeente needs 'gemeentecode' when regios holds several")
         qg = age_quantities(g, s, prevalentie)
     else:
         qg = _sum_up(qb, "GM" + qb["code"].str[2:6])

@@ -278,17 +278,18 @@ def geometry_per_gemeente(
     buurt_rows = regios[regios["niveau"] == "buurt"]
     data_codes = buurt_rows.groupby("gemeentecode")["code"]
     out: dict[str, tuple[Any, dict[str, Any]]] = {}
+    # One job builds every gemeente: collect all problems, so one message names them all.
+    empty, mismatched = [], []
     for gm in regios.loc[regios["niveau"] == "gemeente", "code"]:
         gdf = geo[prefix == gm[2:]].reset_index(drop=True)
         if gdf.empty:
-            raise WijkscanError(
-                f"Geen enkele buurt van {gm} in {source}.",
-                waar="bronnen.geometrie",
-                oplossing="Controleer of het bestand de juiste jaargang en het hele land bevat.",
-            )
+            empty.append(gm)
+            continue
         codes = data_codes.get_group(gm) if gm in data_codes.groups else pd.Series(dtype=str)
         match = geometry.match_codes(codes, gdf["code"])
-        warnings = geometry.check_codes(match, jaar, mode, source)
+        warnings = geometry.check_codes(match, jaar, "waarschuwing", source)
+        if warnings and mode == "fout":
+            mismatched.append(f"{gm}: {warnings[0]}")
         # Names come from the data table: the geometry's names can lag a renaming.
         gdf["naam"] = gdf["code"].map(names).fillna(gdf["naam"])
         out[gm] = (
@@ -298,6 +299,22 @@ def geometry_per_gemeente(
                 "ontbreekt_in_data": match.only_in_geometry,
                 "waarschuwingen": warnings,
             },
+        )
+    if empty:
+        raise WijkscanError(
+            f"Geen enkele buurt van {len(empty)} gemeente(n) in {source}: {', '.join(empty[:10])}"
+            + (" ..." if len(empty) > 10 else ""),
+            waar="bronnen.geometrie",
+            oplossing="Controleer of het bestand de juiste jaargang en het hele land bevat.",
+        )
+    if mismatched:
+        raise WijkscanError(
+            f"Buurtcodes in data en geometrie ({source}) komen niet overeen bij "
+            f"{len(mismatched)} gemeente(n): " + "; ".join(mismatched[:5]),
+            waar="bronnen.geometrie / geometrie_controle",
+            oplossing="Gebruik buurtgrenzen van hetzelfde jaar als de data (codes worden "
+            "hergebruikt), of zet 'geometrie_controle: waarschuwing' om door te gaan; de "
+            "ontbrekende buurten worden dan in het rapport genoemd.",
         )
     return out
 
@@ -315,8 +332,9 @@ class NationalResult:
     grootheden: pd.DataFrame
     #: IPF diagnostics of the buurt estimate.
     diagnostiek: dict[str, Any] | None
-    #: Forecast method (``leeftijdsdetail`` / ``totaal_met_cohortmodel``); None without horizon.
-    prognose_methode: str | None
+    #: Forecast method per gemeente (``leeftijdsdetail`` / ``totaal_met_cohortmodel``);
+    #: empty without horizon.
+    prognose_methode: dict[str, str]
     #: Seconds per step.
     seconden: dict[str, float] = field(default_factory=dict)
 
@@ -375,8 +393,8 @@ def forecast_all(
     jaar: int,
     horizon: Sequence[int],
     tidy: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, str]:
-    """Gemeente forecasts by age and sex for the horizon years, all gemeenten at once.
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Gemeente forecasts by age and sex for the horizon years, all gemeenten.
 
     Parameters
     ----------
@@ -385,7 +403,7 @@ def forecast_all(
         ``tidy`` (Primos, or 85171NED parsed with
         :func:`pipeline.sources.cbs_tables.parse_85171ned`).
     base
-        Tidy base-year population of all gemeenten.
+        Tidy base-year population of all gemeenten (with ``gemeentecode``).
     jaar
         Base year.
     horizon
@@ -396,16 +414,37 @@ def forecast_all(
     Returns
     -------
     tuple
-        ``(table, method)`` as :func:`pipeline.forecast.gemeente_forecast` returns them.
+        ``(table, methods)``: the forecast of all gemeenten and, per gemeente, the method
+        of :func:`pipeline.forecast.gemeente_forecast`. A file forecast is expanded per
+        gemeente, as the per-gemeente rule does: 85171NED has totals only, and the cohort
+        model needs each gemeente's own age structure.
     """
     from pipeline import forecast
 
     years = [int(h) for h in horizon]
     if bron == "demo":
-        return demo_forecast(demo_forecast_template(jaar, years), base, jaar, years)
+        table, method = demo_forecast(demo_forecast_template(jaar, years), base, jaar, years)
+        return table, dict.fromkeys(base["gemeentecode"].unique(), method)
     if tidy is None:
         raise ValueError("forecast_all needs the tidy forecast for a non-demo source")
-    return forecast.gemeente_forecast(tidy, base, jaar, years)
+    bases = dict(tuple(base.groupby("gemeentecode", sort=False)))
+    missing = sorted(set(bases) - set(tidy["gemeentecode"]))
+    if missing:
+        raise WijkscanError(
+            f"{len(missing)} gemeente(n) ontbreken in de prognose: {', '.join(missing[:10])}"
+            + (" ..." if len(missing) > 10 else ""),
+            waar="bronnen.prognose.pad bij berekening: in_een_keer",
+            oplossing="Gebruik een prognose met deze gemeenten (85171NED volgt de indeling van "
+            "2021: later gefuseerde gemeenten ontbreken), of bouw ze per gemeente met een andere "
+            "prognosebron.",
+        )
+    tables, methods = [], {}
+    for gm, fc_gm in tidy.groupby("gemeentecode", sort=False):
+        if gm not in bases:
+            continue
+        table, methods[gm] = forecast.gemeente_forecast(fc_gm, bases[gm], jaar, years)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True), methods
 
 
 def loneliness_all(
@@ -436,6 +475,12 @@ def loneliness_all(
         return None
     from pipeline.sources.cbs_tables import parse_gezondheidsmonitor
 
+    if "WijkenEnBuurten" not in rows.columns:
+        raise WijkscanError(
+            f"Kolom 'WijkenEnBuurten' ontbreekt in {source}.",
+            waar=f"bronnen.gezondheidsmonitor.pad: kolommen {', '.join(map(str, rows.columns))}",
+            oplossing="Gebruik de StatLine-export 'onbewerkte dataset' van 50150NED of 50120NED.",
+        )
     keys = rows["WijkenEnBuurten"].astype(str).str.strip()
     num = keys.str[2:6]
     parts, missing = [], []
@@ -463,7 +508,7 @@ def compute_all(
     s: indicators.Settings,
     *,
     forecast: pd.DataFrame | None = None,
-    prognose_methode: str | None = None,
+    prognose_methode: dict[str, str] | None = None,
     eenzaamheid: pd.DataFrame | None = None,
 ) -> NationalResult:
     """Published indicators for every region of every gemeente, in one pass.
@@ -491,7 +536,7 @@ def compute_all(
         Gemeente forecast for the horizon years (:func:`forecast_all`), or None for the
         base year only.
     prognose_methode
-        Method label of ``forecast``.
+        Method label of ``forecast`` per gemeente.
     eenzaamheid
         RIVM loneliness per region code (:func:`loneliness_all`), or None.
 
@@ -525,7 +570,7 @@ def compute_all(
         bev_gem = pd.concat([gemeente_pop, forecast], ignore_index=True)
     else:
         bev_buurt = base.assign(jaar=s.basisjaar)
-        prognose_methode = None
+        prognose_methode = {}
     lap("projectie")
     q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaamheid, prevalentie, s)
     lap("grootheden")
@@ -535,7 +580,7 @@ def compute_all(
         indicatoren=table,
         grootheden=q,
         diagnostiek=diag.as_dict() if hasattr(diag, "as_dict") else diag,
-        prognose_methode=prognose_methode,
+        prognose_methode=dict(prognose_methode or {}),
         seconden=steps,
     )
 

@@ -188,8 +188,9 @@ def test_geometry_per_gemeente_splits_and_checks():
     gdf2, ctl2 = parts["GM0002"]
     assert ctl2["ontbreekt_in_data"] == ["BU00020009"] and len(ctl2["waarschuwingen"]) == 1
     assert gdf2.loc[gdf2.code == "BU00020009", "naam"].item() == "Kaart BU00020009"
-    with pytest.raises(WijkscanError, match="BU00020009"):
+    with pytest.raises(WijkscanError, match="BU00020009") as exc:
         national.geometry_per_gemeente(geo, regios, 2024, "fout", "nl.gpkg")
+    assert "GM0002" in str(exc.value) and "1 gemeente" in str(exc.value)
     with pytest.raises(WijkscanError, match="GM0002"):
         national.geometry_per_gemeente(geo.iloc[:2], regios, 2024, "waarschuwing", "nl.gpkg")
 
@@ -208,3 +209,33 @@ def test_loneliness_all_names_missing_gemeenten():
     with pytest.raises(WijkscanError, match="GM0002") as exc:
         national.loneliness_all(rows, ["GM0001", "GM0002"], "50150NED.csv")
     assert "50150NED.csv" in str(exc.value)
+
+
+def test_forecast_all_expands_totals_per_gemeente(real_kwb_path):
+    # 85171NED has totals only: the cohort model must use each gemeente's own base year,
+    # exactly as the per-gemeente rule (gemeente_forecast on one gemeente) does.
+    from pipeline.sources.cbs_tables import lees_cbs_csv, parse_85171ned
+
+    pair = ["GM0226", "GM0293"]
+    raw = kwb.read_kwb_csv(real_kwb_path)
+    regios = kwb.normalize_all(raw, "kwb")
+    regios = regios[regios["gemeentecode"].isin(pair)]
+    base = national.population_all("demo", regios, 2024)
+    path = REPO / "tests" / "fixtures" / "cbs_85171ned_GM0226_GM0293.csv"
+    tidy = parse_85171ned(lees_cbs_csv(path), gemeenten=pair, bron=path.name)
+    table, methods = national.forecast_all("lokaal", base, 2024, [2030, 2040], tidy)
+    assert methods == dict.fromkeys(pair, "totaal_met_cohortmodel")
+    for gm in pair:
+        one, _ = forecast.gemeente_forecast(
+            tidy[tidy["gemeentecode"] == gm], base[base["gemeentecode"] == gm], 2024, [2030, 2040]
+        )
+        got = table[table["gemeentecode"] == gm].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, one.reset_index(drop=True))
+    with pytest.raises(WijkscanError, match="GM0293"):
+        national.forecast_all("lokaal", base, 2024, [2030], tidy[tidy["gemeentecode"] == "GM0226"])
+
+
+def test_loneliness_all_without_region_column_is_a_clear_error():
+    rows = pd.DataFrame({"Regio": ["GM0001"], "Eenzaam_27": ["40"]})
+    with pytest.raises(WijkscanError, match="WijkenEnBuurten"):
+        national.loneliness_all(rows, ["GM0001"], "verkeerd.csv")
