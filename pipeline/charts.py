@@ -28,7 +28,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch
-from matplotlib.path import Path as MplPath
 
 from pipeline import fmt, maps
 from pipeline.registry import Indicator
@@ -521,24 +520,6 @@ def small_multiples(
     return fig, results
 
 
-def _path(geom: Any) -> MplPath:
-    """Matplotlib compound path of a (multi)polygon, holes included."""
-    polys = list(getattr(geom, "geoms", [geom])) if geom is not None else []
-    verts, codes = [], []
-    for poly in polys:
-        if poly.is_empty or poly.geom_type != "Polygon":
-            continue
-        for ring in [poly.exterior, *poly.interiors]:
-            xy = np.asarray(ring.coords)[:, :2]
-            c = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
-            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-            verts.append(xy)
-            codes.append(c)
-    if not verts:
-        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
-    return MplPath(np.concatenate(verts), np.concatenate(codes))
-
-
 def overview_map(
     buurten: Any,
     wijken: Any,
@@ -593,7 +574,7 @@ def overview_map(
                     wijk_of[i] = wk
         ax.add_collection(
             PatchCollection(
-                [PathPatch(_path(geom)) for geom in g.geometry],
+                [PathPatch(maps.geom_path(geom)) for geom in g.geometry],
                 facecolors=[colour.get(wijk_of.get(i, ""), "#eeeeee") for i in range(len(g))],
                 edgecolors="#5a5a5a",
                 linewidths=0.35,
@@ -603,7 +584,7 @@ def overview_map(
         )
         ax.add_collection(
             PatchCollection(
-                [PathPatch(_path(geom)) for geom in wijken.geometry],
+                [PathPatch(maps.geom_path(geom)) for geom in wijken.geometry],
                 facecolors="none",
                 edgecolors=maps.BLACK,
                 linewidths=1.3,
@@ -659,7 +640,7 @@ def cover_map(buurten: Any, wijken: Any, *, width_mm: float = 120, height_mm: fl
         maps.setup_map_axes(ax, buurten, pad=0.02)
         ax.add_collection(
             PatchCollection(
-                [PathPatch(_path(g)) for g in buurten.geometry],
+                [PathPatch(maps.geom_path(g)) for g in buurten.geometry],
                 facecolors="#c9d7ea",
                 edgecolors="#ffffff",
                 linewidths=0.6,
@@ -670,7 +651,7 @@ def cover_map(buurten: Any, wijken: Any, *, width_mm: float = 120, height_mm: fl
         if wijken is not None and len(wijken):
             ax.add_collection(
                 PatchCollection(
-                    [PathPatch(_path(g)) for g in wijken.geometry],
+                    [PathPatch(maps.geom_path(g)) for g in wijken.geometry],
                     facecolors="none",
                     edgecolors="#1d4f91",
                     linewidths=1.2,

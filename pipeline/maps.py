@@ -450,7 +450,7 @@ def _polys(geom: Any) -> list[Polygon]:
     return [g for part in getattr(geom, "geoms", []) for g in _polys(part)]
 
 
-def _geom_path(geom: Any) -> MplPath:
+def geom_path(geom: Any) -> MplPath:
     """Compound path (exterior plus holes) of a (multi)polygon."""
     verts: list[np.ndarray] = []
     codes: list[np.ndarray] = []
@@ -1149,7 +1149,7 @@ def draw_choropleth(
 
     setup_map_axes(ax, g, pad=pad)
     lw = 0.35 * line_scale
-    paths = [_geom_path(geom) for geom in g.geometry]
+    paths = [geom_path(geom) for geom in g.geometry]
     has = cls.to_numpy() >= 0
     if has.any():
         pc = PatchCollection(
@@ -1192,7 +1192,7 @@ def draw_choropleth(
     if wijken is not None and len(wijken):
         ax.add_collection(
             PatchCollection(
-                [PathPatch(_geom_path(w)) for w in wijken.geometry],
+                [PathPatch(geom_path(w)) for w in wijken.geometry],
                 facecolors="none",
                 edgecolors=BLACK,
                 linewidths=lw * 3.6,
@@ -1207,7 +1207,7 @@ def draw_choropleth(
     outline = shapely.union_all([geom.buffer(eps) for geom in geoms]).buffer(-eps)
     ax.add_patch(
         PathPatch(
-            _geom_path(outline), facecolor="none", edgecolor=BLACK, linewidth=lw * 4.5, zorder=3.5
+            geom_path(outline), facecolor="none", edgecolor=BLACK, linewidth=lw * 4.5, zorder=3.5
         )
     )
 

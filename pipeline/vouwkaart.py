@@ -693,10 +693,10 @@ def _cover(fig: Figure, sheet: Sheet, d: _Data, x: float, y: float, w: float, h:
     wn = d.wijknamen
     maps.setup_map_axes(ax, wn, pad=0.02)
     for geom in d.buurten.geometry:
-        ax.add_patch(mpl.patches.PathPatch(maps._geom_path(geom), facecolor="#f2f2f2",
+        ax.add_patch(mpl.patches.PathPatch(maps.geom_path(geom), facecolor="#f2f2f2",
                                            edgecolor="#9b9b9b", lw=0.4))  # fmt: skip
     for geom in wn.geometry:
-        ax.add_patch(mpl.patches.PathPatch(maps._geom_path(geom), facecolor="none",
+        ax.add_patch(mpl.patches.PathPatch(maps.geom_path(geom), facecolor="none",
                                            edgecolor=BLACK, lw=1.6))  # fmt: skip
     maps.place_labels(ax, wn, mode="names", fontsize=12, fallback=False)
     uitleg = ("Zo lees je de kaart: hoe donkerder de kleur, hoe groter de opgave. Gearceerd = "
