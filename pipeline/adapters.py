@@ -559,12 +559,9 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     schemas.validate(table, schemas.indicator_schema(reg), "compute_indicators")
     controle = json.loads(Path(input.controle).read_text(encoding="utf-8"))
     methode = json.loads(Path(input.methode).read_text(encoding="utf-8"))
-    warnings = list(controle.get("waarschuwingen", []))
-    if methode.get("methode") == "totaal_met_cohortmodel":
-        warnings.append(
-            "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de toekomst is "
-            "met een cohortmodel benaderd (zie Verantwoording)."
-        )
+    warnings = provenance.report_warnings(
+        controle.get("waarschuwingen", []), methode.get("methode")
+    )
     naam = str(regios.loc[regios["niveau"] == "gemeente", "naam"].iloc[0])
     meta = provenance.build_meta(
         wildcards.gemeente,
@@ -576,13 +573,18 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
         prev_bron,
     )
     meta["prognose_methode"] = methode.get("methode")
-    meta["dementie_landelijk"] = pd.read_csv(
-        input.landelijk, dtype=str, keep_default_na=False
-    ).to_dict("records")
+    meta["dementie_landelijk"] = _national_dementia(input.landelijk)
     write_parquet(q, output.grootheden)
     write_parquet(table, output.indicatoren)
     write_json(meta, output.meta)
     _progress(wildcards.gemeente, naam, table, s.basisjaar, bool(meta["fictief"]))
+
+
+def _national_dementia(path: str) -> list[dict[str, str]]:
+    """Published national dementia totals (config CSV) for bronnen.json, as strings."""
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
 
 
 def _progress(gemeente: str, naam: str, table: Any, basisjaar: int, fictief: bool) -> None:
@@ -901,9 +903,7 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     template = provenance.build_meta(
         "", "", cfg, dict(params.raw_files), dict(params.table_ids), [], prev_bron
     )
-    template["dementie_landelijk"] = pd.read_csv(
-        input.landelijk, dtype=str, keep_default_na=False
-    ).to_dict("records")
+    template["dementie_landelijk"] = _national_dementia(input.landelijk)
     paths = {
         kind: dict(zip(gemeenten, getattr(output, kind), strict=True))
         for kind in ("indicatoren", "grootheden", "meta")
@@ -914,13 +914,8 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     metas = {}
     for gm in gemeenten:
         t_gm = tables[gm].reset_index(drop=True)
-        warnings = list(controles[gm].get("waarschuwingen", []))
         methode = res.prognose_methode.get(gm)
-        if methode == "totaal_met_cohortmodel":
-            warnings.append(
-                "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de "
-                "toekomst is met een cohortmodel benaderd (zie Verantwoording)."
-            )
+        warnings = provenance.report_warnings(controles[gm].get("waarschuwingen", []), methode)
         meta = copy.deepcopy(template)
         naam = str(t_gm.loc[t_gm["niveau"] == "gemeente", "naam"].iloc[0])
         meta.update(

@@ -112,3 +112,27 @@ def build_meta(
         "versie": pipeline.__version__,
         "gebouwd": (today or dt.date.today()).isoformat(),
     }
+
+
+def report_warnings(geometrie_waarschuwingen: list[str], prognose_methode: str | None) -> list[str]:
+    """Warnings for the report: geometry mismatches plus the forecast method caveat.
+
+    Parameters
+    ----------
+    geometrie_waarschuwingen
+        Code-mismatch warnings from the geometry check.
+    prognose_methode
+        Method of :func:`pipeline.forecast.gemeente_forecast`, or None.
+
+    Returns
+    -------
+    list of str
+        The warnings, in Dutch.
+    """
+    warnings = list(geometrie_waarschuwingen)
+    if prognose_methode == "totaal_met_cohortmodel":
+        warnings.append(
+            "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de toekomst is "
+            "met een cohortmodel benaderd (zie Verantwoording)."
+        )
+    return warnings
