@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,24 @@ from pipeline.errors import WijkscanError
 
 log = logging.getLogger("wijkscan")
 
-#: With ``--force-use-threads`` (profiles/local) Snakemake runs ``run:`` jobs as threads of
-#: one process instead of spawning a Snakemake process per job. Matplotlib's rcParams are
-#: process-global (``rc_context`` swaps them) and WeasyPrint/Pango make no thread-safety
-#: promise, so renders take turns; data steps still run side by side.
+#: Matplotlib's rcParams are process-global (``rc_context`` swaps them) and WeasyPrint/Pango
+#: make no thread-safety promise, so only one render runs in a process at a time.
 RENDER_LOCK = threading.Lock()
+
+_POOL_LOCK = threading.Lock()
+_pool: Any = None
+#: The log file of the job running in this thread, for render jobs sent to a worker.
+_job = threading.local()
+#: What the render workers' forkserver imports before the first render (while the data
+#: steps still run); see :func:`start_render_workers`.
+_RENDER_MODULES = (
+    "geopandas",
+    "pyarrow.parquet",
+    "weasyprint",
+    "pipeline.report",
+    "pipeline.vouwkaart",
+    "pipeline.region",
+)
 
 
 _PRELOAD_LOCK = threading.Lock()
@@ -55,6 +69,160 @@ class _ThisThread(logging.Filter):
         return record.thread == self.ident
 
 
+def _started() -> int:
+    """A worker's first task: it only makes the pool start the worker now."""
+    return os.getpid()
+
+
+def _start_workers(pool: Any, n: int) -> None:
+    for _ in range(n):
+        pool.submit(_started)
+
+
+def start_render_workers(n: int) -> None:
+    """Start ``n`` render worker processes; :func:`render` then sends every render there.
+
+    For thread mode (``--force-use-threads``, profiles/local): all jobs are threads of the
+    Snakemake process, where renders would take turns on one core (:data:`RENDER_LOCK`).
+    In worker processes the reports and vouwkaarten of a run use as many cores as
+    Snakemake runs jobs, and a render that crashes its worker does not take Snakemake
+    down. Without a call to this function (a process per job: Slurm, profiles/landelijk)
+    renders run in the job's own process.
+
+    The workers come from a ``forkserver`` that imports matplotlib, WeasyPrint and the
+    render modules once, while the data steps run; each worker is a fork of it, started
+    warm in milliseconds. Not a plain ``fork`` of the Snakemake process: that process has
+    threads, and a forked child of a threaded process can deadlock on a lock another
+    thread held. The server also imports ``__main__`` (the snakemake script) once, which
+    ``spawn`` would redo in every worker.
+
+    Parameters
+    ----------
+    n
+        Number of workers; 0 keeps rendering in this process.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _pool
+    if n < 1:
+        return
+    with _POOL_LOCK:
+        if _pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["__main__", *_RENDER_MODULES])
+            # No max_tasks_per_child: up to Python 3.13 it can deadlock the pool when a worker
+            # retires (CPython gh-115634).
+            _pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+            # Workers start on demand: n tasks at once start all n. Starting the first one
+            # waits for the server's imports, so that happens beside the data steps.
+            threading.Thread(
+                target=_start_workers, args=(_pool, n), name="wijkscan-tekenen", daemon=True
+            ).start()
+
+
+def render_workers(use_threads: bool, cores: int, jobs: Iterable[str]) -> int:
+    """How many render workers a run needs (see :func:`start_render_workers`).
+
+    Parameters
+    ----------
+    use_threads
+        Snakemake runs the jobs as threads of its own process.
+    cores
+        Jobs Snakemake runs at once.
+    jobs
+        Rule names of the jobs the run still has to do.
+
+    Returns
+    -------
+    int
+        In thread mode with at least 2 cores and 2 render jobs (``render_*`` rules): one
+        per core, but no more than there are render jobs. Otherwise 0: with one core or
+        one render a worker would only add its start-up to the same serial work.
+    """
+    renders = sum(1 for name in jobs if name.startswith("render_"))
+    if not use_threads or cores < 2 or renders < 2:
+        return 0
+    return min(cores, renders)
+
+
+def finish_run() -> None:
+    """End of a run (Snakemake's ``onsuccess``/``onerror``): stop what would delay the exit.
+
+    Stops the render workers, and cancels the ``threading.Timer`` Snakemake's scheduler
+    arms on every pass for its job rate limit (``--max-jobs-per-timespan``, default 1 s):
+    the last one is not a daemon thread, so without this the interpreter waits up to a
+    second after the run is over. The scheduler has returned by then; nothing waits for
+    the timers any more.
+    """
+    global _pool
+    with _POOL_LOCK:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer) and getattr(
+            thread.function, "__module__", ""
+        ).startswith("snakemake."):
+            thread.cancel()
+
+
+def _logged(logfile: str | None, job: Callable[..., Any], *args: Any) -> Any:
+    """Run ``job`` in a worker process with its records appended to the job's log file."""
+    handler = None
+    root = logging.getLogger()
+    if logfile:
+        handler = logging.FileHandler(logfile, mode="a", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+    try:
+        log.info("tekenen in hulpproces %d", os.getpid())
+        return job(*args)
+    finally:
+        if handler is not None:
+            root.removeHandler(handler)
+            handler.close()
+
+
+def render(job: Callable[..., Any], *args: Any) -> Any:
+    """Run a render job (plain values in and out) in a render worker or in this process.
+
+    Parameters
+    ----------
+    job
+        A module-level function (a worker gets it pickled by name).
+    *args
+        Its arguments: paths as strings, config dicts.
+
+    Returns
+    -------
+    Any
+        What ``job`` returns.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _pool
+    pool = _pool
+    if pool is None:
+        with RENDER_LOCK:
+            return job(*args)
+    try:
+        return pool.submit(_logged, getattr(_job, "logfile", None), job, *args).result()
+    except BrokenProcessPool as exc:
+        # Later renders of this run draw in this process; this one fails with a fix.
+        with _POOL_LOCK:
+            if _pool is pool:
+                _pool = None
+        raise WijkscanError(
+            "Het hulpproces dat kaarten en PDF's tekent is onverwacht gestopt (afgebroken, "
+            "of te weinig geheugen).",
+            oplossing="Start dezelfde opdracht opnieuw; wat al klaar is, blijft staan. "
+            "Gebeurt het weer, geef dan minder kernen op (--cores 1 tekent alles in het "
+            "hoofdproces).",
+        ) from exc
+
+
 class StepFailed(Exception):
     """Raised to Snakemake when a step fails for a reason the user can fix."""
 
@@ -72,7 +240,9 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
     def wrapper(input: Any, output: Any, params: Any, wildcards: Any, logfile: Any) -> None:
         path = Path(str(logfile[0] if not isinstance(logfile, str) else logfile))
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+        # Appending (after emptying it) lets a render worker add its records in between.
+        path.write_text("", encoding="utf-8")
+        handler = logging.FileHandler(path, mode="a", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         # Jobs may share a process (threads): each log file gets only its own job's records.
         handler.addFilter(_ThisThread())
@@ -80,6 +250,7 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
         root.addHandler(handler)
         root.setLevel(logging.INFO)
         t0 = time.perf_counter()
+        _job.logfile = str(path)
         _preload()
         try:
             log.info("start %s %s", func.__name__, dict(wildcards.items()) if wildcards else {})
@@ -102,6 +273,7 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
             log.exception("onverwachte fout in %s", func.__name__)
             raise
         finally:
+            _job.logfile = None
             root.removeHandler(handler)
             handler.close()
 
@@ -642,7 +814,15 @@ def _write_exports(
 # ------------------------------------------------------------------ render (reports)
 
 
-def _load_published(input: Any, config: dict[str, Any]) -> tuple[Any, Any, dict, dict]:
+def _files(input: Any) -> dict[str, Any]:
+    """A rule's named input as plain strings (lists stay lists), so it can go to a worker."""
+    return {
+        key: [str(p) for p in value] if isinstance(value, list) else str(value)
+        for key, value in input.items()
+    }
+
+
+def _load_published(files: dict[str, Any], config: dict[str, Any]) -> tuple[Any, Any, dict, dict]:
     import json
 
     import geopandas as gpd
@@ -650,59 +830,144 @@ def _load_published(input: Any, config: dict[str, Any]) -> tuple[Any, Any, dict,
 
     from pipeline import registry
 
-    table = pd.read_parquet(input.indicatoren)
-    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
-    buurten = gpd.read_file(input.buurten, layer="buurten")
+    table = pd.read_parquet(files["indicatoren"])
+    meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
+    buurten = gpd.read_file(files["buurten"], layer="buurten")
     reg = registry.registry_from_config(config, meta.get("prevalentie_bron", ""))
     return table, buurten, reg, meta
+
+
+def _references(paths: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True) if paths else None
+
+
+def report_job(
+    files: dict[str, Any],
+    config: dict[str, Any],
+    rapport: dict[str, Any],
+    template_dir: str,
+    html: str,
+    pdf: str,
+) -> tuple[int, str]:
+    """Render one gemeente's report (HTML, then the PDF printed from it).
+
+    A render job takes and returns plain values only, so :func:`render` can run it in this
+    process or in a worker process.
+
+    Returns
+    -------
+    tuple of (int, str)
+        Number of PDF pages and the gemeente's name.
+    """
+    from pipeline import report
+
+    table, buurten, reg, meta = _load_published(files, config)
+    rapport_cfg = dict(rapport) | {
+        "min_inwoners": config["indicatoren"]["min_inwoners"],
+        "afronding": config["indicatoren"]["afronding"],
+    }
+    report.write_html(
+        table,
+        buurten,
+        reg,
+        meta,
+        rapport_cfg,
+        _references(files.get("referenties", [])),
+        path=Path(html),
+        template_dir=Path(template_dir),
+    )
+    return report.html_to_pdf(Path(html), Path(pdf)), str(meta["gemeentenaam"])
+
+
+def vouwkaart_job(
+    files: dict[str, Any], config: dict[str, Any], settings: dict[str, Any], formaat: str, pdf: str
+) -> None:
+    """Render one vouwkaart format (a render job, see :func:`report_job`)."""
+    from pipeline import vouwkaart
+
+    table, buurten, reg, meta = _load_published(files, config)
+    vouwkaart.render_vouwkaart(table, buurten, reg, meta, settings, formaat, Path(pdf))
+
+
+def region_report_job(
+    files: dict[str, Any],
+    config: dict[str, Any],
+    naam: str,
+    weging: dict[str, Any],
+    template_dir: str,
+    html: str,
+    pdf: str,
+) -> None:
+    """Render the regional report, HTML and PDF (a render job, see :func:`report_job`)."""
+    import json
+
+    import pandas as pd
+
+    from pipeline import region, registry, report
+    from pipeline.io import write_text
+
+    tables = [pd.read_parquet(p) for p in files["tabellen"]]
+    metas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in files["metas"]]
+    reg = registry.registry_from_config(config, metas[0].get("prevalentie_bron", ""))
+    ctx = region.build_context(
+        tables,
+        _references(files["referenties"]),
+        reg,
+        metas,
+        naam,
+        weging,
+        template_dir=Path(template_dir),
+    )
+    write_text(region.render_html(ctx, Path(template_dir)), html)
+    report.html_to_pdf(Path(html), Path(pdf))
 
 
 @step
 def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """The council report as self-contained HTML, printed to an A4 PDF."""
-    import pandas as pd
-
-    table, buurten, reg, meta = _load_published(input, params.config)
-    ref_files = list(input.referenties) if "referenties" in input.keys() else []
-    refs = (
-        pd.concat([pd.read_parquet(p) for p in ref_files], ignore_index=True) if ref_files else None
+    pages, naam = render(
+        report_job,
+        _files(input),
+        dict(params.config),
+        dict(params.rapport),
+        str(params.template_dir),
+        str(output.html),
+        str(output.pdf),
     )
-    rapport_cfg = dict(params.rapport) | {
-        "min_inwoners": params.config["indicatoren"]["min_inwoners"],
-        "afronding": params.config["indicatoren"]["afronding"],
-    }
-    with RENDER_LOCK:
-        from pipeline import report
-
-        report.write_html(
-            table,
-            buurten,
-            reg,
-            meta,
-            rapport_cfg,
-            refs,
-            path=Path(output.html),
-            template_dir=Path(params.template_dir),
-        )
-        # WeasyPrint/Pango are not known to be thread-safe either: still under the lock.
-        pages = report.html_to_pdf(Path(output.html), Path(output.pdf))
     # The gemeente is built when its report is: one line for long (national) runs.
     print(
-        f"wijkscan {wildcards.gemeente} {meta['gemeentenaam']}: rapport klaar ({pages} pagina's)",
-        file=sys.stderr,
+        f"wijkscan {wildcards.gemeente} {naam}: rapport klaar ({pages} pagina's)", file=sys.stderr
     )
 
 
 @step
 def render_vouwkaart(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """One vouwkaart format (A1, A3 or A4 set) as vector PDF."""
-    table, buurten, reg, meta = _load_published(input, params.config)
-    with RENDER_LOCK:
-        from pipeline import vouwkaart
+    render(
+        vouwkaart_job,
+        _files(input),
+        dict(params.config),
+        dict(params.vouwkaart),
+        str(wildcards.formaat),
+        str(output.pdf),
+    )
 
-        vouwkaart.render_vouwkaart(
-            table, buurten, reg, meta, dict(params.vouwkaart), wildcards.formaat, Path(output.pdf)
-        )
+
+@step
+def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """The regional comparison report as self-contained HTML, printed to an A4 PDF."""
+    render(
+        region_report_job,
+        _files(input),
+        dict(params.config),
+        str(params.naam),
+        dict(params.weging),
+        str(params.template_dir),
+        str(output.html),
+        str(output.pdf),
+    )
 
 
 @step
@@ -754,43 +1019,6 @@ def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None
     q = reference.region_quantities([pd.read_parquet(p) for p in input.grootheden], params.naam)
     reg = registry.registry_from_config(cfg)
     write_parquet(reference.publish_reference(q, reg, s), output.referentie)
-
-
-@step
-def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """The regional comparison report as self-contained HTML, printed to an A4 PDF."""
-    import json
-
-    import pandas as pd
-
-    from pipeline import registry
-    from pipeline.io import write_text
-
-    tables = [pd.read_parquet(p) for p in input.tabellen]
-    metas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in input.metas]
-    refs = (
-        pd.concat([pd.read_parquet(p) for p in input.referenties], ignore_index=True)
-        if len(input.referenties)
-        else None
-    )
-    reg = registry.registry_from_config(params.config, metas[0].get("prevalentie_bron", ""))
-    with RENDER_LOCK:
-        from pipeline import region  # imports matplotlib (via the report module)
-
-    ctx = region.build_context(
-        tables,
-        refs,
-        reg,
-        metas,
-        params.naam,
-        dict(params.weging),
-        template_dir=Path(params.template_dir),
-    )
-    write_text(region.render_html(ctx, Path(params.template_dir)), output.html)
-    with RENDER_LOCK:
-        from pipeline import report
-
-        report.html_to_pdf(Path(output.html), Path(output.pdf))
 
 
 # ------------------------------------------- national one pass (berekening: in_een_keer)

@@ -2,6 +2,7 @@
 # Every function is named (no lambdas) and only maps config to paths.
 from pathlib import Path
 
+from pipeline import adapters
 from pipeline import config as wcfg
 
 
@@ -178,3 +179,16 @@ def national_raw_files():
 
 def per_gemeente_files(pattern):
     return [pattern.format(gemeente=gm) for gm in GEMEENTEN]
+
+
+def render_worker_count(wf):
+    todo = [job.rule.name for job in wf.dag.needrun_jobs()]
+    return adapters.render_workers(wf.use_threads, wf.cores, todo)
+
+
+onsuccess:
+    adapters.finish_run()
+
+
+onerror:
+    adapters.finish_run()

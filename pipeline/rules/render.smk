@@ -4,6 +4,12 @@
 # are drawn once and the report costs one process instead of two.
 
 
+# In thread mode renders go to worker processes that start (and import matplotlib and
+# WeasyPrint) while the data steps run; see adapters.start_render_workers.
+onstart:
+    adapters.start_render_workers(render_worker_count(workflow))
+
+
 rule render_report:
     input:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
@@ -16,6 +22,9 @@ rule render_report:
         pdf="reports/{gemeente}/wijkscan_{gemeente}.pdf",
     log:
         "logs/render_report/{gemeente}.log",
+    # The longest job of a gemeente starts first; vouwkaarten and exports fill the other
+    # cores while it runs.
+    priority: 10
     params:
         config=indicator_config(),
         rapport=config["rapport"],

@@ -25,3 +25,21 @@ def test_demo_in_thread_mode(tmp_path):
         starts = [line for line in text.splitlines() if " start " in line]
         assert len(starts) == 1, (log, starts)
         assert "snakemake.logging" not in text, log
+    # Renders ran in worker processes (adapters.render), with their records in the job log
+    # between the job's own start and end lines.
+    render_logs = sorted((wd / "logs").glob("render_*/*.log"))
+    assert len(render_logs) >= 2
+    for log in render_logs:
+        lines = log.read_text(encoding="utf-8").splitlines()
+        worker = [i for i, line in enumerate(lines) if "tekenen in hulpproces" in line]
+        assert len(worker) == 1, log
+        assert " start " in lines[0] and " klaar " in lines[-1], log
+        assert 0 < worker[0] < len(lines) - 1
+    # Data steps stay in the Snakemake process.
+    assert "hulpproces" not in (wd / "logs/compute_indicators/GM9999.log").read_text()
+
+
+def test_process_mode_renders_in_the_job_process(demo_build):
+    # A process per job (Snakemake's default, Slurm): no render workers are started.
+    for log in (demo_build / "logs").glob("render_*/*.log"):
+        assert "hulpproces" not in log.read_text(encoding="utf-8"), log

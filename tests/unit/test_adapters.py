@@ -1,0 +1,126 @@
+"""Render workers (pipeline.adapters.render): where renders run and how failures surface."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import pytest
+
+from pipeline import adapters, config
+from pipeline.errors import WijkscanError
+
+
+@pytest.fixture
+def workers():
+    """Two render workers for one test; stopped (and the pool cleared) afterwards."""
+    adapters.start_render_workers(2)
+    yield
+    adapters.finish_run()
+
+
+@pytest.mark.parametrize(
+    ("threads", "cores", "jobs", "expected"),
+    [
+        (False, 8, ["render_report", "render_vouwkaart"], 0),  # a process per job
+        (True, 1, ["render_report", "render_vouwkaart"], 0),  # one core: nothing to gain
+        (True, 2, ["render_report", "compute_indicators"], 0),  # one render: no worker start
+        (True, 2, ["render_report", "render_vouwkaart", "export_indicators"], 2),
+        (True, 8, ["render_report", "render_vouwkaart", "render_region_report"], 3),
+        (True, 2, ["render_report"] * 7 + ["render_vouwkaart"] * 7, 2),
+    ],
+)
+def test_render_workers_only_in_thread_mode_with_work(threads, cores, jobs, expected):
+    assert adapters.render_workers(threads, cores, jobs) == expected
+
+
+def test_without_workers_renders_in_this_process():
+    assert adapters._pool is None
+    assert adapters.render(os.getpid) == os.getpid()
+
+
+def test_workers_render_in_another_process_and_log_to_the_job_log(workers, tmp_path):
+    logfile = tmp_path / "render_report.log"
+    logfile.write_text("", encoding="utf-8")
+    adapters._job.logfile = str(logfile)
+    try:
+        pid = adapters.render(os.getpid)
+        adapters.render(logging.getLogger("wijkscan").warning, "bericht uit het hulpproces")
+    finally:
+        adapters._job.logfile = None
+    assert pid != os.getpid()
+    text = logfile.read_text(encoding="utf-8")
+    assert f"tekenen in hulpproces {pid}" in text
+    assert "WARNING wijkscan: bericht uit het hulpproces" in text
+
+
+def test_two_renders_at_once_run_side_by_side(workers, tmp_path):
+    results: list[tuple[int, bool]] = []
+
+    def one() -> None:
+        results.append(adapters.render(_meet, str(tmp_path), 2))
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Each render waits in its worker until both have arrived: one after the other, the
+    # first would give up.
+    assert sorted(met for _, met in results) == [True, True]
+    assert len({pid for pid, _ in results}) == 2
+
+
+def _meet(folder: str, n: int, timeout: float = 30.0) -> tuple[int, bool]:
+    from pathlib import Path
+
+    (Path(folder) / str(os.getpid())).touch()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list(Path(folder).iterdir())) >= n:
+            return os.getpid(), True
+        time.sleep(0.01)
+    return os.getpid(), False
+
+
+def _sleep_then_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_user_error_in_a_worker_keeps_its_message(workers):
+    with pytest.raises(WijkscanError) as in_worker:
+        adapters.render(config.check, {"gemeenten": ["Duiven"]})
+    with pytest.raises(WijkscanError) as here:
+        config.check({"gemeenten": ["Duiven"]})
+    assert str(in_worker.value) == str(here.value)
+
+
+def test_a_crashed_worker_fails_the_job_with_a_fix_and_later_renders_run_here(workers):
+    with pytest.raises(WijkscanError, match="opnieuw") as err:
+        adapters.render(os._exit, 3)
+    assert "--cores 1" in str(err.value)
+    assert adapters._pool is None
+    assert adapters.render(os.getpid) == os.getpid()
+
+
+def _snakemake_rate_limit() -> None:  # stands in for the scheduler's lambda
+    pass
+
+
+def test_finish_run_cancels_only_snakemakes_timers(monkeypatch):
+    monkeypatch.setattr(_snakemake_rate_limit, "__module__", "snakemake.scheduling.job_scheduler")
+    theirs = threading.Timer(30, _snakemake_rate_limit)
+    ours = threading.Timer(30, _sleep_then_pid, args=(0,))
+    theirs.start()
+    ours.start()
+    try:
+        adapters.finish_run()
+        theirs.join(timeout=2)
+        assert not theirs.is_alive()
+        assert ours.is_alive()
+    finally:
+        ours.cancel()
+        theirs.cancel()
