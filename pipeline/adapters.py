@@ -29,6 +29,12 @@ RENDER_LOCK = threading.Lock()
 
 _POOL_LOCK = threading.Lock()
 _pool: Any = None
+_pool_size = 0
+_pool_renders = 0
+#: Renders per worker after which the pool is replaced by fresh forks of the server: in a
+#: national run (hundreds of renders) workers otherwise grow with matplotlib's and
+#: WeasyPrint's caches and the allocator's leftovers.
+RENDERS_PER_WORKER = 20
 #: The log file of the job running in this thread, for render jobs sent to a worker.
 _job = threading.local()
 #: What the render workers' forkserver imports before the first render (while the data
@@ -86,8 +92,8 @@ def start_render_workers(n: int) -> None:
     Snakemake process, where renders would take turns on one core (:data:`RENDER_LOCK`).
     In worker processes the reports and vouwkaarten of a run use as many cores as
     Snakemake runs jobs, and a render that crashes its worker does not take Snakemake
-    down. Without a call to this function (a process per job: Slurm, profiles/landelijk)
-    renders run in the job's own process.
+    down. Without a call to this function (a process per job: Slurm, or Snakemake without
+    ``--force-use-threads``) renders run in the job's own process.
 
     The workers come from a ``forkserver`` that imports matplotlib, WeasyPrint and the
     render modules once, while the data steps run; each worker is a fork of it, started
@@ -102,23 +108,44 @@ def start_render_workers(n: int) -> None:
         Number of workers; 0 keeps rendering in this process.
     """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    global _pool
+    global _pool, _pool_size, _pool_renders
     if n < 1:
         return
     with _POOL_LOCK:
         if _pool is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["__main__", *_RENDER_MODULES])
-            # No max_tasks_per_child: up to Python 3.13 it can deadlock the pool when a worker
-            # retires (CPython gh-115634).
-            _pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+            multiprocessing.get_context("forkserver").set_forkserver_preload(
+                ["__main__", *_RENDER_MODULES]
+            )
+            _pool, _pool_size, _pool_renders = _new_pool(n), n, 0
             # Workers start on demand: n tasks at once start all n. Starting the first one
             # waits for the server's imports, so that happens beside the data steps.
             threading.Thread(
                 target=_start_workers, args=(_pool, n), name="wijkscan-tekenen", daemon=True
             ).start()
+
+
+def _new_pool(n: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Not max_tasks_per_child for the recycling: up to Python 3.13 it can deadlock the pool
+    # when a worker retires (CPython gh-115634). See _pool_for_render.
+    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def _pool_for_render() -> Any:
+    """The current pool (``None``: render here), renewed every RENDERS_PER_WORKER renders."""
+    global _pool, _pool_renders
+    with _POOL_LOCK:
+        if _pool is None:
+            return None
+        _pool_renders += 1
+        if _pool_renders > RENDERS_PER_WORKER * _pool_size:
+            # Renders still running in the old pool finish there; its workers then exit.
+            _pool.shutdown(wait=False)
+            _pool, _pool_renders = _new_pool(_pool_size), 1
+        return _pool
 
 
 def render_workers(use_threads: bool, cores: int, jobs: Iterable[str]) -> int:
@@ -161,9 +188,8 @@ def finish_run() -> None:
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
     for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer) and getattr(
-            thread.function, "__module__", ""
-        ).startswith("snakemake."):
+        owner = getattr(getattr(thread, "function", None), "__module__", None) or ""
+        if isinstance(thread, threading.Timer) and owner.startswith("snakemake."):
             thread.cancel()
 
 
@@ -203,7 +229,7 @@ def render(job: Callable[..., Any], *args: Any) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
     global _pool
-    pool = _pool
+    pool = _pool_for_render()
     if pool is None:
         with RENDER_LOCK:
             return job(*args)

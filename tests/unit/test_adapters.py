@@ -124,3 +124,13 @@ def test_finish_run_cancels_only_snakemakes_timers(monkeypatch):
     finally:
         ours.cancel()
         theirs.cancel()
+
+
+def test_the_pool_is_renewed_with_fresh_workers(workers, monkeypatch):
+    # Two workers, one render each: the third render goes to a new pool (new forks).
+    monkeypatch.setattr(adapters, "RENDERS_PER_WORKER", 1)
+    first = adapters._pool
+    pids = [adapters.render(os.getpid) for _ in range(3)]
+    assert adapters._pool is not first
+    assert pids[2] not in pids[:2]
+    assert os.getpid() not in pids
