@@ -69,6 +69,8 @@ class Meting:
     returncode: int
     stdout: str = ""
     stderr: str = ""
+    #: Largest summed PSS of the tree (shared pages counted once); None without smaps_rollup.
+    piek_pss_mb: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -77,19 +79,41 @@ class Meting:
         return self.returncode == 0
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    """Sum of resident set sizes of a process and all its descendants (bytes)."""
-    total = 0
+def _pss(pid: int) -> int | None:
+    """Proportional set size of one process (bytes), from /proc/<pid>/smaps_rollup.
+
+    Pages shared by several processes (a forkserver and the workers forked from it share
+    their imported libraries) count once in total, split over the sharers.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _tree_mem(proc: psutil.Process) -> tuple[int, int | None]:
+    """Sums of RSS and of PSS over a process and all its descendants (bytes).
+
+    PSS is ``None`` where /proc has no smaps_rollup (not Linux, or too old a kernel).
+    """
+    rss = 0
+    pss: int | None = 0
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return 0, None
     for p in members:
         try:
-            total += p.memory_info().rss
+            rss += p.memory_info().rss
         except psutil.Error:
             continue
-    return total
+        one = _pss(p.pid)
+        pss = None if pss is None or one is None else pss + one
+    return rss, pss
 
 
 def meet(naam: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Meting:
@@ -116,16 +140,19 @@ def meet(naam: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=out, stderr=err, text=True)
         peak = 0
+        peak_pss: int | None = 0
         stop = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
             try:
                 ps = psutil.Process(proc.pid)
             except psutil.Error:
                 return
             while not stop.is_set():
-                peak = max(peak, _tree_rss(ps))
+                rss, pss = _tree_mem(ps)
+                peak = max(peak, rss)
+                peak_pss = None if pss is None or peak_pss is None else max(peak_pss, pss)
                 stop.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -144,6 +171,7 @@ def meet(naam: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None
             seconden=seconds,
             piek_proces_mb=usage.ru_maxrss / 1024,
             piek_samen_mb=peak / 2**20,
+            piek_pss_mb=None if peak_pss is None else peak_pss / 2**20,
             returncode=proc.returncode,
             stdout=out.read(),
             stderr=err.read(),
@@ -352,9 +380,10 @@ def _fmt_s(x: float) -> str:
 
 def _row(m: Meting, doel: str = "", oordeel: str = "") -> str:
     status = "" if m.ok else f" (mislukt, code {m.returncode})"
+    pss = "n.b." if m.piek_pss_mb is None else f"{m.piek_pss_mb:.0f} MB"
     return (
         f"| {m.naam}{status} | {_fmt_s(m.seconden)} | {m.piek_proces_mb:.0f} MB | "
-        f"{m.piek_samen_mb:.0f} MB | {doel} | {oordeel} |"
+        f"{m.piek_samen_mb:.0f} MB | {pss} | {doel} | {oordeel} |"
     )
 
 
@@ -404,8 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = ["# Benchmarks wijkscan", "", *environment(), ""]
     verdicts: list[str] = []
     table = [
-        "| meting | wandtijd | piek proces | piek samen | doel | oordeel |",
-        "|---|---|---|---|---|---|",
+        "| meting | wandtijd | piek proces | piek samen | piek samen (PSS) | doel | oordeel |",
+        "|---|---|---|---|---|---|---|",
     ]
     details: list[str] = []
     fixed_costs: list[float] = []
@@ -558,11 +587,17 @@ def main(argv: list[str] | None = None) -> int:
         n_vk = len(list(wdn.glob("reports/GM*/vouwkaart_GM*.pdf")))
         total = nat_smk.seconden + full.seconden
         peak = max(nat_smk.piek_samen_mb, full.piek_samen_mb)
+        # The render workers are forks of one server and share its pages; RSS counts those
+        # once per process, PSS once in total. The target is judged on PSS where there is one.
+        pss = [m.piek_pss_mb for m in (nat_smk, full) if m.piek_pss_mb is not None]
+        judged = max(pss) if len(pss) == 2 else peak
         verdicts.append(
             f"- Landelijke build ({n_nat} taken, profiles/landelijk): {_fmt_s(total)} "
             f"({total / 60:.0f} min) in totaal, {n_pdf} rapporten en {n_vk} vouwkaarten; "
-            f"piek {peak:.0f} MB samen, {max(nat_smk.piek_proces_mb, full.piek_proces_mb):.0f} MB "
-            f"grootste proces (doel < 2 GB: {_pass(full.ok and peak < 2048)})"
+            f"piek {peak:.0f} MB samen (RSS), "
+            + (f"{max(pss):.0f} MB samen (PSS), " if len(pss) == 2 else "")
+            + f"{max(nat_smk.piek_proces_mb, full.piek_proces_mb):.0f} MB grootste proces "
+            f"(doel < 2 GB: {_pass(full.ok and judged < 2048)})"
         )
         slow = sorted(((sum(v), r) for r, v in adapter_seconds(wdn).items()), reverse=True)
         details += ["", "### Landelijke build: eigen werk per regel (som over gemeenten)", ""]
@@ -582,8 +617,10 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["## Oordeel per doel (2 kernen)", "", *verdicts, "", "## Metingen", "", *table]
     lines += [
         "",
-        "*piek proces*: grootste enkele proces (ru_maxrss); *piek samen*: grootste som "
-        "over alle processen tegelijk (elke 0,1 s bemonsterd).",
+        "*piek proces*: grootste enkele proces (ru_maxrss; tekenprocessen die de "
+        "forkserver start, vallen daarbuiten); *piek samen*: grootste som van het RSS over "
+        "alle processen tegelijk (elke 0,1 s bemonsterd), waarin gedeelde pagina's per proces "
+        "meetellen; *piek samen (PSS)*: hetzelfde met PSS, gedeelde pagina's één keer.",
         "",
         "## Details",
         *details,
