@@ -1,5 +1,6 @@
 # Shared helpers (input functions and target lists) for the included workflow files.
-# Every function is named (no lambdas) and only maps config to paths.
+# Every function is named (no lambdas) and only maps config (or the DAG) to paths and counts;
+# the run hooks hand over to pipeline.adapters.
 from pathlib import Path
 
 from pipeline import adapters
