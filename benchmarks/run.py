@@ -95,13 +95,17 @@ def _pss(pid: int) -> int | None:
     return None
 
 
+#: PSS needs /proc/<pid>/smaps_rollup (Linux 4.14+).
+_HAS_PSS = Path("/proc/self/smaps_rollup").exists()
+
+
 def _tree_mem(proc: psutil.Process) -> tuple[int, int | None]:
     """Sums of RSS and of PSS over a process and all its descendants (bytes).
 
-    PSS is ``None`` where /proc has no smaps_rollup (not Linux, or too old a kernel).
+    PSS is ``None`` where /proc has no smaps_rollup. A process that ends between the two
+    reads adds only its RSS (builds start and end processes all the time).
     """
-    rss = 0
-    pss: int | None = 0
+    rss = pss = 0
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
@@ -111,9 +115,8 @@ def _tree_mem(proc: psutil.Process) -> tuple[int, int | None]:
             rss += p.memory_info().rss
         except psutil.Error:
             continue
-        one = _pss(p.pid)
-        pss = None if pss is None or one is None else pss + one
-    return rss, pss
+        pss += _pss(p.pid) or 0
+    return rss, pss if _HAS_PSS else None
 
 
 def meet(naam: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Meting:
@@ -152,7 +155,7 @@ def meet(naam: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None
             while not stop.is_set():
                 rss, pss = _tree_mem(ps)
                 peak = max(peak, rss)
-                peak_pss = None if pss is None or peak_pss is None else max(peak_pss, pss)
+                peak_pss = None if pss is None else max(peak_pss or 0, pss)
                 stop.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
