@@ -22,6 +22,8 @@ from typing import Any
 from pipeline.errors import WijkscanError
 
 log = logging.getLogger("wijkscan")
+#: One line per record in a job's log file (the job's own and its render worker's).
+_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 #: Matplotlib's rcParams are process-global (``rc_context`` swaps them) and WeasyPrint/Pango
 #: make no thread-safety promise, so only one render runs in a process at a time.
@@ -37,22 +39,22 @@ _pool_renders = 0
 RENDERS_PER_WORKER = 20
 #: The log file of the job running in this thread, for render jobs sent to a worker.
 _job = threading.local()
-#: What the render workers' forkserver imports before the first render (while the data
-#: steps still run); see :func:`start_render_workers`.
-_RENDER_MODULES = (
-    "geopandas",
-    "pyarrow.parquet",
-    "weasyprint",
-    "pipeline.report",
-    "pipeline.vouwkaart",
-    "pipeline.region",
-)
 
 
 _PRELOAD_LOCK = threading.Lock()
 #: C extensions every data step needs. Importing them from two threads at once has crashed
 #: the process (SIGSEGV) in thread mode, so the first job imports them while others wait.
 _PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "shapely", "pyproj", "pyogrio", "geopandas")
+#: What the render workers' forkserver imports before the first render (while the data
+#: steps still run): a render job reads the published tables too; see
+#: :func:`start_render_workers`.
+_RENDER_MODULES = (
+    *_PRELOAD,
+    "weasyprint",
+    "pipeline.report",
+    "pipeline.vouwkaart",
+    "pipeline.region",
+)
 
 
 def _preload() -> None:
@@ -199,7 +201,7 @@ def _logged(logfile: str | None, job: Callable[..., Any], *args: Any) -> Any:
     root = logging.getLogger()
     if logfile:
         handler = logging.FileHandler(logfile, mode="a", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
     try:
@@ -269,7 +271,7 @@ def step(func: Callable[..., None]) -> Callable[..., None]:
         # Appending (after emptying it) lets a render worker add its records in between.
         path.write_text("", encoding="utf-8")
         handler = logging.FileHandler(path, mode="a", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
         # Jobs may share a process (threads): each log file gets only its own job's records.
         handler.addFilter(_ThisThread())
         root = logging.getLogger()

@@ -215,6 +215,11 @@ def opsomming(items: Iterable[str], laatste: str = "en") -> str:
     return f"{', '.join(parts[:-1])} {laatste} {parts[-1]}"
 
 
+def eerste(items: Sequence[str], n: int = 10) -> str:
+    """The first ``n`` items comma-separated, with ``' ...'`` when there are more (messages)."""
+    return ", ".join(items[:n]) + (" ..." if len(items) > n else "")
+
+
 def jaren(values: Iterable[int]) -> str:
     """Years as a Dutch enumeration: ``[2030, 2035, 2040]`` -> ``'2030, 2035 en 2040'``."""
     return opsomming(str(int(v)) for v in values)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline import indicators, kwb
+from pipeline import fmt, indicators, kwb
 from pipeline.errors import WijkscanError
 from pipeline.kwb import normalize_all
 
@@ -302,8 +302,7 @@ def geometry_per_gemeente(
         )
     if empty:
         raise WijkscanError(
-            f"Geen enkele buurt van {len(empty)} gemeente(n) in {source}: {', '.join(empty[:10])}"
-            + (" ..." if len(empty) > 10 else ""),
+            f"Geen enkele buurt van {len(empty)} gemeente(n) in {source}: {fmt.eerste(empty)}",
             waar="bronnen.geometrie",
             oplossing="Controleer of het bestand de juiste jaargang en het hele land bevat.",
         )
@@ -431,8 +430,7 @@ def forecast_all(
     missing = sorted(set(bases) - set(tidy["gemeentecode"]))
     if missing:
         raise WijkscanError(
-            f"{len(missing)} gemeente(n) ontbreken in de prognose: {', '.join(missing[:10])}"
-            + (" ..." if len(missing) > 10 else ""),
+            f"{len(missing)} gemeente(n) ontbreken in de prognose: {fmt.eerste(missing)}",
             waar="bronnen.prognose.pad bij berekening: in_een_keer",
             oplossing="Gebruik een prognose met deze gemeenten (85171NED volgt de indeling van "
             "2021: later gefuseerde gemeenten ontbreken), of bouw ze per gemeente met een andere "
@@ -492,8 +490,7 @@ def loneliness_all(
         parts.append(parse_gezondheidsmonitor(sub, gm, bron=source))
     if missing:
         raise WijkscanError(
-            f"{len(missing)} gemeente(n) ontbreken in {source}: {', '.join(missing[:10])}"
-            + (" ..." if len(missing) > 10 else ""),
+            f"{len(missing)} gemeente(n) ontbreken in {source}: {fmt.eerste(missing)}",
             waar="bronnen.gezondheidsmonitor.pad",
             oplossing="Gebruik de landelijke CSV van de tabel, of zet de bron op 'geen'.",
         )
