@@ -134,3 +134,53 @@ def test_the_pool_is_renewed_with_fresh_workers(workers, monkeypatch):
     assert adapters._pool is not first
     assert pids[2] not in pids[:2]
     assert os.getpid() not in pids
+
+
+def _worker_renders() -> int:
+    return adapters._worker_renders
+
+
+def test_a_worker_releases_memory_between_renders_not_before_the_first(monkeypatch):
+    calls: list[int] = []
+    monkeypatch.setattr(adapters, "release_memory", lambda: calls.append(1))
+    monkeypatch.setattr(adapters, "_worker_renders", 0)
+    adapters._logged(None, os.getpid)
+    assert calls == []  # one gemeente, one report: no cost
+    adapters._logged(None, os.getpid)
+    adapters._logged(None, os.getpid)
+    assert calls == [1, 1]
+
+
+def test_render_workers_count_their_own_renders(workers):
+    # Each worker starts from the server's state (0): the count is per process.
+    seen = {adapters.render(_worker_renders) for _ in range(4)}
+    assert seen <= {1, 2, 3, 4} and max(seen) >= 2
+    assert adapters._worker_renders == 0
+
+
+def test_only_steps_marked_release_give_memory_back(monkeypatch, tmp_path):
+    calls: list[str] = []
+    monkeypatch.setattr(adapters, "release_memory", lambda: calls.append("vrij"))
+
+    def national(input, output, params, wildcards):
+        pass
+
+    def small(input, output, params, wildcards):
+        pass
+
+    adapters.step(small)({}, [], {}, {}, str(tmp_path / "small.log"))
+    assert calls == []
+    adapters.step(release=True)(national)({}, [], {}, {}, str(tmp_path / "national.log"))
+    assert calls == ["vrij"]
+    assert "klaar national" in (tmp_path / "national.log").read_text(encoding="utf-8")
+
+
+def test_release_memory_without_glibc_is_a_no_op(monkeypatch):
+    import ctypes
+
+    class NoTrim:  # macOS and musl have no malloc_trim
+        def __init__(self, name):
+            pass
+
+    monkeypatch.setattr(ctypes, "CDLL", NoTrim)
+    adapters.release_memory()
