@@ -1096,7 +1096,7 @@ def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None
 @step(release=True)
 def prepare_regions_all(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """Tidy, validated region table of every selected gemeente, from the national KWB file."""
-    from pipeline import kwb, schemas
+    from pipeline import fmt, kwb, schemas
     from pipeline.io import write_parquet
 
     source = Path(input.kwb[0])
@@ -1105,7 +1105,7 @@ def prepare_regions_all(input: Any, output: Any, params: Any, wildcards: Any) ->
     missing = sorted(wanted - set(regios.loc[regios["niveau"] == "gemeente", "code"]))
     if missing:
         raise WijkscanError(
-            f"{len(missing)} gemeente(n) staan niet in {source.name}: {', '.join(missing[:10])}",
+            f"{len(missing)} gemeente(n) staan niet in {source.name}: {fmt.eerste(missing)}",
             waar="gemeenten / bronnen.kwb.pad",
             oplossing="Controleer de gemeentecodes en het peiljaar van het KWB-bestand.",
         )

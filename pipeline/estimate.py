@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline import ages
+from pipeline import ages, fmt
 from pipeline.errors import WijkscanError
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def _prepare_kwb(kwb: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     dup = b["code"][b["code"].duplicated()]
     if len(dup):
         raise WijkscanError(
-            f"Buurtcodes komen dubbel voor in de KWB-tabel: {', '.join(dup.unique()[:5])}.",
+            f"Buurtcodes komen dubbel voor in de KWB-tabel: {fmt.eerste(list(dup.unique()), 5)}.",
             waar="KWB (buurten)",
             oplossing="Lever één rij per buurt (één KWB-jaar, één gemeente-indeling).",
         )
@@ -151,7 +151,7 @@ def _gemeente_bands(
     missing = sorted(set(gemeenten) - set(pop["gemeentecode"]))
     if missing:
         raise WijkscanError(
-            f"Geen leeftijdsverdeling voor gemeente(n) {', '.join(missing[:10])}.",
+            f"Geen leeftijdsverdeling voor gemeente(n) {fmt.eerste(missing)}.",
             waar="bevolking (gemeente)",
             oplossing="Haal de bevolking naar leeftijd en geslacht (03759ned) op voor alle "
             "gemeenten in de KWB-tabel.",
@@ -164,7 +164,7 @@ def _gemeente_bands(
     bad = [g for g, m in mode.items() if m == "?"]
     if bad:
         raise WijkscanError(
-            f"Gemeente(n) {', '.join(bad[:10])} hebben geen 'man'+'vrouw' of 'totaal'.",
+            f"Gemeente(n) {fmt.eerste(bad)} hebben geen 'man'+'vrouw' of 'totaal'.",
             waar="bevolking (gemeente), kolom geslacht",
             oplossing="geslacht is 'man', 'vrouw' of 'totaal'.",
         )
@@ -394,7 +394,7 @@ def estimate_buurt_ages(
     if split:
         log.warning(
             "Leeftijdsklassen van %s zijn grover dan 5 jaar; gelijkmatig verdeeld.",
-            ", ".join(split[:10]),
+            fmt.eerste(split),
         )
 
     frames: list[pd.DataFrame] = []
@@ -429,7 +429,7 @@ def estimate_buurt_ages(
             "%d buurt(en) met bekende leeftijdsbanden groter dan het aantal inwoners "
             "(restband op 0 gezet): %s",
             len(d.rest_geclipt),
-            ", ".join(d.rest_geclipt[:10]),
+            fmt.eerste(list(d.rest_geclipt)),
         )
     if not d.geconvergeerd:
         log.warning(
@@ -613,10 +613,10 @@ def from_brp(brp: pd.DataFrame, kwb: pd.DataFrame | None = None) -> pd.DataFrame
         absent = sorted(set(kb["code"]) - set(codes))
         if extra:
             log.warning(
-                "BRP-buurten die niet in de KWB voorkomen (weggelaten): %s", ", ".join(extra[:10])
+                "BRP-buurten die niet in de KWB voorkomen (weggelaten): %s", fmt.eerste(extra)
             )
         if absent:
-            log.warning("KWB-buurten zonder BRP-gegevens (NaN): %s", ", ".join(absent[:10]))
+            log.warning("KWB-buurten zonder BRP-gegevens (NaN): %s", fmt.eerste(absent))
         diag["niet_in_kwb"] = tuple(extra)
         diag["niet_in_brp"] = tuple(absent)
         codes = kb["code"].to_numpy(dtype=object)

@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from pipeline import fmt
 from pipeline.errors import WijkscanError
 
 log = logging.getLogger(__name__)
@@ -161,12 +162,12 @@ class CodeMatch:
         if self.only_in_data:
             parts.append(
                 f"{len(self.only_in_data)} buurt(en) in de data zonder grens: "
-                + ", ".join(self.only_in_data[:20])
+                + fmt.eerste(self.only_in_data, 20)
             )
         if self.only_in_geometry:
             parts.append(
                 f"{len(self.only_in_geometry)} buurt(en) op de kaart zonder data: "
-                + ", ".join(self.only_in_geometry[:20])
+                + fmt.eerste(self.only_in_geometry, 20)
             )
         return "; ".join(parts) + f" (peiljaar {jaar})"
 

@@ -20,7 +20,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from pipeline import ages
+from pipeline import ages, fmt
 from pipeline.errors import WijkscanError
 
 log = logging.getLogger(__name__)
@@ -276,7 +276,7 @@ def project_buurten(
     )
     if missing:
         raise WijkscanError(
-            f"Geen prognose voor: {', '.join(missing[:10])}.",
+            f"Geen prognose voor: {fmt.eerste(missing)}.",
             waar="prognose",
             oplossing="Lever de prognose voor alle gemeenten en horizonjaren.",
         )
@@ -321,7 +321,7 @@ def project_buurten(
             "%d prognoseklasse(n) zonder bevolking in de buurten; verdeeld naar totale "
             "bevolking: %s",
             len(terugval),
-            ", ".join(f"{g} {j} {s} {k}" for g, j, s, k in terugval[:5]),
+            fmt.eerste([f"{g} {j} {s} {k}" for g, j, s, k in terugval], 5),
         )
     res = pd.concat(frames, ignore_index=True)
     res["leeftijd_tot"] = res["leeftijd_tot"].astype("Int64")

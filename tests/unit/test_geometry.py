@@ -61,3 +61,14 @@ def test_real_geometry_has_every_buurt_of_the_table(real_gpkg_path, real_kwb_pat
     match = geometry.match_codes(reg.loc[reg.niveau == "buurt", "code"], gdf.code)
     assert match.ok, match
     assert len(gdf) == n
+
+
+def test_code_mismatch_message_says_when_the_list_is_cut_short():
+    from pipeline.geometry import CodeMatch
+
+    many = CodeMatch(only_in_data=[f"BU0226{i:04d}" for i in range(25)])
+    text = many.message(2024)
+    assert text.startswith("25 buurt(en) in de data zonder grens: BU02260000, ")
+    assert "BU02260019 ..." in text and "BU02260020" not in text
+    few = CodeMatch(only_in_geometry=["BU02260001"]).message(2024)
+    assert few == "1 buurt(en) op de kaart zonder data: BU02260001 (peiljaar 2024)"
