@@ -215,9 +215,9 @@ def opsomming(items: Iterable[str], laatste: str = "en") -> str:
     return f"{', '.join(parts[:-1])} {laatste} {parts[-1]}"
 
 
-def eerste(items: Sequence[str], n: int = 10) -> str:
-    """The first ``n`` items comma-separated, with ``' ...'`` when there are more (messages)."""
-    return ", ".join(items[:n]) + (" ..." if len(items) > n else "")
+def eerste(items: Sequence[str], n: int = 10, sep: str = ", ") -> str:
+    """The first ``n`` items joined by ``sep``, with ``' ...'`` when there are more (messages)."""
+    return sep.join(items[:n]) + (" ..." if len(items) > n else "")
 
 
 def jaren(values: Iterable[int]) -> str:

@@ -309,7 +309,7 @@ def geometry_per_gemeente(
     if mismatched:
         raise WijkscanError(
             f"Buurtcodes in data en geometrie ({source}) komen niet overeen bij "
-            f"{len(mismatched)} gemeente(n): " + "; ".join(mismatched[:5]),
+            f"{len(mismatched)} gemeente(n): " + fmt.eerste(mismatched, 5, sep="; "),
             waar="bronnen.geometrie / geometrie_controle",
             oplossing="Gebruik buurtgrenzen van hetzelfde jaar als de data (codes worden "
             "hergebruikt), of zet 'geometrie_controle: waarschuwing' om door te gaan; de "

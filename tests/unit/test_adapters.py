@@ -136,8 +136,8 @@ def test_the_pool_is_renewed_with_fresh_workers(workers, monkeypatch):
     assert os.getpid() not in pids
 
 
-def _worker_renders() -> int:
-    return adapters._worker_renders
+def _pid_and_count() -> tuple[int, int]:
+    return os.getpid(), adapters._worker_renders
 
 
 def test_a_worker_releases_memory_between_renders_not_before_the_first(monkeypatch):
@@ -151,10 +151,16 @@ def test_a_worker_releases_memory_between_renders_not_before_the_first(monkeypat
     assert calls == [1, 1]
 
 
-def test_render_workers_count_their_own_renders(workers):
-    # Each worker starts from the server's state (0): the count is per process.
-    seen = {adapters.render(_worker_renders) for _ in range(4)}
-    assert seen <= {1, 2, 3, 4} and max(seen) >= 2
+def test_each_render_worker_counts_its_own_renders_from_one(workers):
+    # A fork of the server starts at 0 (the warm-up task is no render): per worker pid the
+    # counts seen by the renders are 1, 2, 3, ... in order.
+    per_pid: dict[int, list[int]] = {}
+    for _ in range(6):
+        pid, count = adapters.render(_pid_and_count)
+        per_pid.setdefault(pid, []).append(count)
+    assert os.getpid() not in per_pid
+    for counts in per_pid.values():
+        assert counts == list(range(1, len(counts) + 1))
     assert adapters._worker_renders == 0
 
 
@@ -175,12 +181,39 @@ def test_only_steps_marked_release_give_memory_back(monkeypatch, tmp_path):
     assert "klaar national" in (tmp_path / "national.log").read_text(encoding="utf-8")
 
 
+class _FakeLibc:
+    def __init__(self, calls: list[int] | None) -> None:
+        if calls is not None:
+            self.malloc_trim = lambda pad: calls.append(pad)
+
+
+def test_release_memory_trims_the_c_heap(monkeypatch):
+    import ctypes
+
+    calls: list[int] = []
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: _FakeLibc(calls))
+    adapters.release_memory()
+    assert calls == [0]
+
+
 def test_release_memory_without_glibc_is_a_no_op(monkeypatch):
     import ctypes
 
-    class NoTrim:  # macOS and musl have no malloc_trim
-        def __init__(self, name):
-            pass
-
-    monkeypatch.setattr(ctypes, "CDLL", NoTrim)
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: _FakeLibc(None))  # macOS, musl
     adapters.release_memory()
+
+
+def test_a_failing_release_does_not_hide_the_steps_error(monkeypatch, tmp_path):
+    import ctypes
+
+    def broken(name):
+        raise TypeError("no CDLL(None) here")  # what Windows does
+
+    monkeypatch.setattr(ctypes, "CDLL", broken)
+    adapters.release_memory()  # swallowed, logged at debug level
+
+    def national(input, output, params, wildcards):
+        raise WijkscanError("kapot", oplossing="repareer")
+
+    with pytest.raises(adapters.StepFailed, match="kapot"):
+        adapters.step(release=True)(national)({}, [], {}, {}, str(tmp_path / "n.log"))

@@ -101,3 +101,10 @@ def test_text_helpers():
     assert fmt.kleine_letter("RIVM-cijfer") == "RIVM-cijfer"
     assert fmt.tekst(None) == "" and fmt.tekst(math.nan) == "" and fmt.tekst(pd.NA) == ""
     assert fmt.tekst("te weinig inwoners") == "te weinig inwoners"
+
+
+def test_eerste_marks_a_list_that_was_cut_short():
+    codes = [f"GM{i:04d}" for i in range(12)]
+    assert fmt.eerste(codes) == ", ".join(codes[:10]) + " ..."
+    assert fmt.eerste(codes[:10]) == ", ".join(codes[:10])
+    assert fmt.eerste(codes, 2, sep="; ") == "GM0000; GM0001 ..."
