@@ -106,9 +106,24 @@ def test_region_report_compares_gemeenten_with_nl(real_build):
     )
     # The cross-gemeente overview ranks buurten of both gemeenten together.
     assert "BU0226" in page and "BU0150" in page
-    assert (
+
+
+def test_region_pdf_shows_the_whole_comparison_and_fictief_on_every_page(real_build):
+    from pypdf import PdfReader
+
+    reader = PdfReader(
         real_build / "reports/regio/testregio_oost/wijkscan_regio_testregio_oost.pdf"
-    ).stat().st_size > 10_000
+    )
+    texts = [p.extract_text() for p in reader.pages]
+    # Demo ages: every printed page says so, not only the title page.
+    assert all("FICTIEF" in t for t in texts), [t[:80] for t in texts]
+    i = next(i for i, t in enumerate(texts) if "De gemeenten naast elkaar" in t)
+    box = reader.pages[i].mediabox
+    assert box.width > box.height  # the wide comparison table gets a landscape page
+    # Its last columns (dementia, loneliness) were cut off at the right edge in portrait.
+    for kop in ("Inwoners", "Dementie", "Eenzaam"):
+        assert kop in texts[i], texts[i][:400]
+    assert texts[i].count("n.b.") >= 1 and "Nederland" in texts[i]
 
 
 def _jobs(stdout: str) -> set[str]:
