@@ -37,7 +37,6 @@ CBS quirks that callers must know:
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import logging
 import os
@@ -53,6 +52,7 @@ import pandas as pd
 import requests
 from cbsodata import cbsodata3
 
+from pipeline import fmt
 from pipeline.errors import WijkscanError
 from pipeline.io import file_mode, fsync_dir
 
@@ -614,7 +614,7 @@ def fetch_kwb(table_id: str, gemeente: str, **kwargs: Any) -> pd.DataFrame:
             table_id, entity="WijkenEnBuurten", filters="startswith(Key,'GM')", **kwargs
         )
         existing = sorted(dim["Key"].astype(str).str.strip()) if len(dim) else []
-        close = difflib.get_close_matches(gemeente, existing, n=5, cutoff=0.5)
+        close = fmt.lijkende_codes(gemeente, existing)
         raise WijkscanError(
             f"Gemeente {gemeente} komt niet voor in CBS-tabel {table_id}.",
             waar=f"config 'gemeenten' ({len(existing)} gemeenten in deze tabel)",

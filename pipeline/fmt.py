@@ -220,6 +220,42 @@ def eerste(items: Sequence[str], n: int = 10, sep: str = ", ") -> str:
     return sep.join(items[:n]) + (" ..." if len(items) > n else "")
 
 
+def lijkende_codes(code: str, bestaand: Iterable[str], n: int = 5) -> list[str]:
+    """Existing codes that look like a mistyped ``code`` (``GM0227`` -> ``GM0226``, ``GM0228``).
+
+    Codes of the same kind and length, at most two characters different, closest first:
+    fewest differing characters, then nearest number. (difflib ranks ``GM0627`` as close to
+    ``GM0227`` as ``GM0226`` and breaks ties alphabetically, so the neighbours got lost.)
+
+    Parameters
+    ----------
+    code
+        The code that was not found.
+    bestaand
+        The codes that do exist.
+    n
+        At most this many suggestions.
+
+    Returns
+    -------
+    list of str
+        Suggestions, best first; empty when nothing is close.
+    """
+
+    def number(c: str) -> int:
+        digits = "".join(ch for ch in c[2:] if ch.isdigit())
+        return int(digits) if digits else 0
+
+    ranked = []
+    for other in set(bestaand):
+        if len(other) != len(code) or other[:2] != code[:2] or other == code:
+            continue
+        diff = sum(a != b for a, b in zip(code, other, strict=True))
+        if diff <= 2:
+            ranked.append((diff, abs(number(other) - number(code)), other))
+    return [c for *_, c in sorted(ranked)[:n]]
+
+
 def jaren(values: Iterable[int]) -> str:
     """Years as a Dutch enumeration: ``[2030, 2035, 2040]`` -> ``'2030, 2035 en 2040'``."""
     return opsomming(str(int(v)) for v in values)

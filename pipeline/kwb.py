@@ -9,7 +9,6 @@ suffix of a key differs between KWB years (``HuishoudensTotaal_28`` in 2022,
 from __future__ import annotations
 
 import csv
-import difflib
 import logging
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline import fmt
 from pipeline.errors import WijkscanError
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ def select_gemeente(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFra
     mask = (codes == gemeente) | codes.str.startswith(f"WK{num}") | codes.str.startswith(f"BU{num}")
     if not (codes == gemeente).any():
         existing = gemeente_codes(raw)
-        close = difflib.get_close_matches(gemeente, existing, n=5, cutoff=0.5)
+        close = fmt.lijkende_codes(gemeente, existing)
         hint = f"Bestaande codes die erop lijken: {', '.join(close)}. " if close else ""
         raise WijkscanError(
             f"Gemeente {gemeente} komt niet voor in {source}.",

@@ -108,3 +108,13 @@ def test_eerste_marks_a_list_that_was_cut_short():
     assert fmt.eerste(codes) == ", ".join(codes[:10]) + " ..."
     assert fmt.eerste(codes[:10]) == ", ".join(codes[:10])
     assert fmt.eerste(codes, 2, sep="; ") == "GM0000; GM0001 ..."
+
+
+def test_lijkende_codes_puts_the_neighbours_of_a_typo_first():
+    bestaand = ["GM0150", "GM0226", "GM0228", "GM0327", "GM0622", "GM0627", "GM1226", "WK022603"]
+    # difflib used to offer GM0627, GM0622, GM0327 ... and drop GM0226/GM0228.
+    assert fmt.lijkende_codes("GM0227", bestaand, n=3) == ["GM0226", "GM0228", "GM0327"]
+    assert fmt.lijkende_codes("GM0227", bestaand)[:2] == ["GM0226", "GM0228"]
+    assert "WK022603" not in fmt.lijkende_codes("GM0227", bestaand, n=10)
+    assert fmt.lijkende_codes("GM9876", bestaand) == []
+    assert fmt.lijkende_codes("GM0226", bestaand, n=1) == ["GM0228"]  # never itself
