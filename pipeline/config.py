@@ -86,11 +86,32 @@ def check(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
         )
     node = _subschema(schema, list(err.absolute_path))
     desc = node.get("description", "")
+    message, fix = _value_hint(err, where)
     raise WijkscanError(
-        f"Ongeldige waarde voor '{where}': {err.message}.",
+        f"Ongeldige waarde voor '{where}': {message}.",
         waar=f"configuratie, sleutel {where}" + (f" ({desc.strip()})" if desc else ""),
-        oplossing="Pas de waarde aan; zie config/schema.yaml voor de toegestane waarden.",
+        oplossing=fix,
     )
+
+
+def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
+    """Dutch message and fix for the value errors users actually make; else the schema's."""
+    value = err.instance
+    if err.validator == "type" and err.validator_value == "boolean" and isinstance(value, str):
+        # Snakemake's --config only turns True/False (Python spelling) into booleans.
+        cli = (
+            f" Op de opdrachtregel met een hoofdletter: --config {where}=False (of True)."
+            if "." not in where
+            else ""
+        )
+        return f"'{value}' is tekst, geen ja/nee-waarde", f"In YAML: true of false.{cli}"
+    if err.validator == "pattern" and str(err.validator_value).startswith("^GM"):
+        return (
+            f"'{value}' is geen gemeentecode",
+            "Gebruik de CBS-gemeentecode: GM en vier cijfers, bijvoorbeeld GM0226 voor Duiven "
+            "(niet de naam). Alle codes staan in de KWB-tabel (kolom WijkenEnBuurten).",
+        )
+    return err.message, "Pas de waarde aan; zie config/schema.yaml voor de toegestane waarden."
 
 
 #: Source types each input kind accepts (the schema lists the union).

@@ -63,6 +63,27 @@ def test_bad_gemeente_code_is_reported_with_path():
         wcfg.check(cfg)
 
 
+def test_a_name_instead_of_a_code_gets_a_dutch_fix():
+    cfg = _base()
+    cfg["gemeenten"] = ["GM0226", "Rozendaal"]
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    text = str(exc.value)
+    assert "'Rozendaal' is geen gemeentecode" in text and "niet de naam" in text
+    assert "does not match" not in text
+
+
+def test_false_from_the_command_line_explains_the_spelling():
+    # snakemake --config alle_gemeenten=false passes the string 'false'.
+    cfg = _base()
+    cfg["alle_gemeenten"] = "false"
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    text = str(exc.value)
+    assert "'false' is tekst" in text
+    assert "--config alle_gemeenten=False" in text
+
+
 @pytest.mark.parametrize(
     "kind,src",
     [("bevolking", "brp"), ("kwb", "cbs"), ("gezondheidsmonitor", "cbs"), ("prognose", "cbs")],
