@@ -443,7 +443,7 @@ def fetch_kwb(input: Any, output: Any, params: Any, wildcards: Any) -> None:
 @step
 def fetch_geometry(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """Buurt polygons of one gemeente into the cache, in the PDOK layout."""
-    from pipeline import demo, geometry
+    from pipeline import demo, fmt, geometry
     from pipeline.io import atomic_path
 
     bron, gemeente = wildcards.bron, wildcards.gemeente
@@ -458,11 +458,21 @@ def fetch_geometry(input: Any, output: Any, params: Any, wildcards: Any) -> None
     else:
         gdf = geometry.read_buurten(Path(input.gpkg[0]), gemeente, params.laag)
         if gdf.empty:
+            # Usually a mistyped code (this step runs before the KWB one says so): name the
+            # gemeenten of the file that look like it.
+            codes = geometry.read_buurten(Path(input.gpkg[0]), None, params.laag)["code"]
+            close = fmt.lijkende_codes(gemeente, {"GM" + str(c)[2:6] for c in codes})
+            hint = (
+                f"Bestaat {gemeente} wel? Gemeenten in dit bestand die erop lijken: "
+                f"{', '.join(close)}. "
+                if close
+                else ""
+            )
             raise WijkscanError(
                 f"Geen enkele buurt van {gemeente} in {input.gpkg[0]}.",
-                waar="bronnen.geometrie",
-                oplossing="Controleer of het bestand de juiste jaargang en het hele land (of deze "
-                "gemeente) bevat.",
+                waar="gemeenten / bronnen.geometrie",
+                oplossing=f"{hint}Controleer de gemeentecode, en of het bestand de juiste "
+                "jaargang en het hele land (of deze gemeente) bevat.",
             )
     out = gdf.rename(columns={"code": "statcode", "naam": "statnaam"})
     with atomic_path(output.gpkg) as tmp:
