@@ -13,6 +13,7 @@ configfile: "config/config.yaml"
 # A readable Dutch error (with the key path) first; validate() then fills in defaults.
 wcfg.check(config)
 validate(config, "config/schema.yaml")
+wcfg.check_local_files(config)
 
 GEMEENTEN = wcfg.selected_gemeenten(config)
 

@@ -220,6 +220,42 @@ def local_input(config: dict[str, Any], kind: str) -> list[str]:
     return []
 
 
+def check_local_files(config: dict[str, Any], base: Path | None = None) -> None:
+    """Check that every local source file exists, before Snakemake plans anything.
+
+    Without this a mistyped path surfaced as Snakemake's English ``MissingInputException``,
+    or not at all: gemeenten already in ``data/raw/`` kept using their cached copy.
+
+    Parameters
+    ----------
+    config
+        The validated configuration.
+    base
+        Directory relative paths are resolved from (default: the working directory).
+
+    Raises
+    ------
+    WijkscanError
+        Naming every missing file, its key and where a relative path was looked for.
+    """
+    base = Path.cwd() if base is None else Path(base)
+    missing = []
+    for kind in ALLOWED_TYPES:
+        src = config.get("bronnen", {}).get(kind, {})
+        pad = src.get("pad")
+        if src.get("type") in ("lokaal", "primos", "brp") and pad and not (base / pad).exists():
+            missing.append((kind, str(pad)))
+    if missing:
+        raise WijkscanError(
+            "Bestand niet gevonden: "
+            + "; ".join(f"bronnen.{kind}.pad = {pad}" for kind, pad in missing)
+            + f" (relatieve paden gelden vanaf {base}).",
+            waar="configuratie, " + ", ".join(f"bronnen.{kind}.pad" for kind, _ in missing),
+            oplossing="Controleer de spelling van het pad en de map waarin u snakemake start; "
+            "gebruik eventueel een absoluut pad.",
+        )
+
+
 def selected_gemeenten(config: dict[str, Any]) -> list[str]:
     """The gemeenten to build: the configured list, or all of the KWB source for a national run.
 

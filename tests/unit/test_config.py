@@ -130,3 +130,20 @@ def test_raw_paths_carry_table_and_period():
     )
     p = wcfg.raw_path(cfg, "kwb", "GM0226")
     assert p == "data/raw/demo/kwb_85984NED_2024_GM0226.csv"
+
+
+def test_a_missing_local_file_is_named_before_anything_runs(tmp_path):
+    cfg = _base()
+    (tmp_path / "kwb.csv").write_text("x", encoding="utf-8")
+    cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "kwb.csv"}
+    cfg["bronnen"]["geometrie"] = {"type": "lokaal", "pad": "nl2023/buurten.gpkg"}
+    cfg["bronnen"]["bevolking"] = {"type": "demo"}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check_local_files(cfg, base=tmp_path)
+    text = str(exc.value)
+    assert "bronnen.geometrie.pad = nl2023/buurten.gpkg" in text
+    assert "bronnen.kwb" not in text.split("Waar")[0]
+    assert str(tmp_path) in text
+    (tmp_path / "nl2023").mkdir()
+    (tmp_path / "nl2023" / "buurten.gpkg").write_text("x", encoding="utf-8")
+    wcfg.check_local_files(cfg, base=tmp_path)
