@@ -28,8 +28,12 @@ KERN_PROGNOSE = ("aantal_85plus", "mantelzorgpotentieel", "dementie_aantal")
 
 
 def slug(naam: str) -> str:
-    """File-system friendly region name: ``'De Liemers & Arnhem'`` -> ``'de_liemers_arnhem'``."""
+    """File-system friendly region name: ``'De Liemers & Arnhem'`` -> ``'de_liemers_arnhem'``.
+
+    A leading "Regio" is dropped: the files are already called ``wijkscan_regio_<slug>``.
+    """
     s = re.sub(r"[^0-9a-z]+", "_", naam.lower()).strip("_")
+    s = re.sub(r"^regio(_|$)", "", s)
     return s or "regio"
 
 
@@ -130,6 +134,8 @@ def build_context(
     return {
         "css": Markup(css.replace("</", "<\\/")),
         "regio": naam,
+        # In a sentence: "regio Liemers", but a name that already says "Regio ..." as is.
+        "regio_zin": naam if naam.lower().startswith("regio") else f"regio {naam}",
         "gemeenten": [m["gemeentenaam"] for m in metas],
         "fictief": any(m.get("fictief") for m in metas),
         "basisjaar": j0,
@@ -137,7 +143,14 @@ def build_context(
         "kolommen": kolommen,
         "rijen": rijen,
         "weging": [
-            {"label": registry[k].label, "gewicht": fmt.getal(w, 1)}
+            {
+                "label": registry[k].label,
+                # Rank scores only use indicators with numbers (e.g. loneliness with source
+                # 'geen' has none): say so instead of showing a weight that does nothing.
+                "gewicht": fmt.getal(w, 1)
+                if f"rs_{k}" in scores and scores[f"rs_{k}"].notna().any()
+                else f"{fmt.getal(w, 1)} (telt niet mee: geen cijfers)",
+            }
             for k, w in weging.items()
             if k in registry
         ],

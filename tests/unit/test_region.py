@@ -35,6 +35,9 @@ def _table(gm, naam, buurten):
 def test_slug():
     assert region.slug("De Liemers & Arnhem") == "de_liemers_arnhem"
     assert region.slug("!!!") == "regio"
+    assert region.slug("Regio Arnhem-Oost") == "arnhem_oost"  # not wijkscan_regio_regio_...
+    assert region.slug("Regio") == "regio"
+    assert region.slug("Regionaal Oost") == "regionaal_oost"
 
 
 def test_context_ranks_buurten_across_gemeenten_and_escapes():
@@ -55,3 +58,21 @@ def test_context_ranks_buurten_across_gemeenten_and_escapes():
     out = region.render_html(ctx, region.report.TEMPLATE_DIR)
     assert "<script>x" not in out and "&lt;script&gt;x" in out
     assert "Regio &amp; Co" in out
+
+
+def test_a_weight_without_numbers_is_marked_and_a_regio_name_is_not_doubled():
+    t1 = _table("GM0001", "Eerstedorp", [("BU00010001", "Hoog", 30.0), ("BU00010002", "Laag", 5.0)])
+    t1["eenzaam_pct"] = float("nan")  # source 'geen'
+    metas = [{"gemeentenaam": "Eerstedorp", "bronnen": []}]
+    weging = {"aandeel_75plus": 1.0, "eenzaam_pct": 1.0}
+    ctx = region.build_context([t1], None, REG, metas, "Regio Oost", weging)
+    gewicht = {w["label"]: w["gewicht"] for w in ctx["weging"]}
+    assert gewicht[REG["aandeel_75plus"].label] == "1,0"
+    assert gewicht[REG["eenzaam_pct"].label] == "1,0 (telt niet mee: geen cijfers)"
+    out = region.render_html(ctx, region.report.TEMPLATE_DIR)
+    assert "Kerncijfers per gemeente, Regio Oost en Nederland" in out
+    assert "regio Regio" not in out
+    ctx = region.build_context([t1], None, REG, metas, "Liemers", weging)
+    assert "Kerncijfers per gemeente, regio Liemers en Nederland" in region.render_html(
+        ctx, region.report.TEMPLATE_DIR
+    )
