@@ -206,10 +206,14 @@ def raw_path(config: dict[str, Any], kind: str, gemeente: str) -> str:
     return RAW_PATTERNS[kind].format(bron=src, tabel=tabel, jaar=config["jaar"], gemeente=gemeente)
 
 
+#: Source types read from a file the user supplies (``bronnen.<kind>.pad``).
+LOCAL_TYPES = ("lokaal", "primos", "brp")
+
+
 def local_input(config: dict[str, Any], kind: str) -> list[str]:
     """The user's local file for ``kind`` (empty when the source is online or demo)."""
     src = source(config, kind)
-    if src["type"] in ("lokaal", "primos", "brp"):
+    if src["type"] in LOCAL_TYPES:
         if not src.get("pad"):
             raise WijkscanError(
                 f"Bron '{kind}' is '{src['type']}' maar er is geen bestand opgegeven.",
@@ -243,7 +247,7 @@ def check_local_files(config: dict[str, Any], base: Path | None = None) -> None:
     for kind in ALLOWED_TYPES:
         src = config.get("bronnen", {}).get(kind, {})
         pad = src.get("pad")
-        if src.get("type") in ("lokaal", "primos", "brp") and pad and not (base / pad).exists():
+        if src.get("type") in LOCAL_TYPES and pad and not (base / pad).exists():
             missing.append((kind, str(pad)))
     if missing:
         raise WijkscanError(
