@@ -19,6 +19,8 @@ _PUBLISHERS: dict[str, tuple[str, str]] = {
         "RIVM (Gezondheidsmonitor)",
     ),
 }
+#: Publisher shown for demo inputs (fictitious numbers made by pipeline.demo).
+DEMO_UITGEVER = "wijkscan-demo (fictief)"
 _TYPE_LABEL = {
     "cbs": "online opgehaald",
     "lokaal": "lokaal bestand",
@@ -81,22 +83,27 @@ def build_meta(
             uitgever = "ABF Research (Primos)"
         if src == "brp":
             uitgever = f"Gemeente {gemeentenaam} (BRP)"
-        if src == "demo":
-            fictief.append(kind)
         if src == "geen":
             continue
+        tabel = table_ids.get(kind, "")
+        licentie = "CC BY 4.0" if src in ("cbs", "lokaal") else "zie leverancier"
+        if src == "demo":
+            # Generated numbers in a real table's layout: naming that table or its publisher
+            # (e.g. 'CBS/PBL primos' for the demo forecast) would pass them off as published.
+            fictief.append(kind)
+            uitgever, tabel, licentie = DEMO_UITGEVER, "", ""
         p = Path(path)
         bronnen.append(
             {
                 "onderwerp": onderwerp,
                 "uitgever": uitgever,
-                "tabel": table_ids.get(kind, ""),
+                "tabel": tabel,
                 "jaar": config["jaar"],
                 "type": src,
                 "type_label": _TYPE_LABEL[src],
                 "bestand": str(path),
                 "sha256": sha256(p) if p.is_file() else None,
-                "licentie": "CC BY 4.0" if src in ("cbs", "lokaal", "demo") else "zie leverancier",
+                "licentie": licentie,
             }
         )
     return {

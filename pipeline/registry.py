@@ -413,22 +413,24 @@ def registry_from_config(
     bron_type = {
         "cbs": "CBS",
         "lokaal": "lokaal bestand",
-        "demo": "fictief (demo)",
         "primos": "Primos (ABF Research)",
         "brp": "BRP-extract gemeente",
     }
     bev = config["bronnen"]["bevolking"]["type"]
     prog = config["bronnen"]["prognose"]["type"]
-    bevolking_bron = (
-        "BRP-extract per buurt"
-        if bev == "brp"
-        else f"{config['cbs']['bevolking_tabel']} ({bron_type[bev]})"
-    )
-    prognose_bron = (
-        "Primos (ABF Research)"
-        if prog == "primos"
-        else f"{config['cbs']['prognose_tabel']} ({bron_type[prog]})"
-    )
+    # Demo numbers are generated, not a CBS table: no table id that would suggest otherwise.
+    if bev == "brp":
+        bevolking_bron = "BRP-extract per buurt"
+    elif bev == "demo":
+        bevolking_bron = "fictief (demo)"
+    else:
+        bevolking_bron = f"{config['cbs']['bevolking_tabel']} ({bron_type[bev]})"
+    if prog == "primos":
+        prognose_bron = "Primos (ABF Research)"
+    elif prog == "demo":
+        prognose_bron = "fictief (demo)"
+    else:
+        prognose_bron = f"{config['cbs']['prognose_tabel']} ({bron_type[prog]})"
     ind = config["indicatoren"]
     return build_registry(
         kwb_tabel=config["cbs"]["kwb_tabellen"][str(config["jaar"])],

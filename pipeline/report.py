@@ -795,11 +795,7 @@ def _verantwoording(
             "uitgever": b.get("uitgever", ""),
             "tabel": b.get("tabel", ""),
             "jaar": b.get("jaar", ""),
-            "type": {
-                "demo": "fictief (demo)",
-                "cbs": "CBS (online)",
-                "lokaal": "lokaal bestand",
-            }.get(str(b.get("type", "")), str(b.get("type", ""))),
+            "type": b.get("type_label") or str(b.get("type", "")),
             "licentie": b.get("licentie", ""),
             "bestand": b.get("bestand", ""),
         }

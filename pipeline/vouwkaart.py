@@ -366,11 +366,13 @@ def source_line(meta: dict[str, Any]) -> str:
         tabel = "" if tabel.lower() in onderwerp.lower() else tabel
         parts.append(" ".join(v for v in (str(b.get("uitgever", "")), onderwerp, tabel) if v)
                      + (f" ({b['jaar']})" if b.get("jaar") else ""))  # fmt: skip
+        if not b.get("licentie"):
+            continue  # fictitious demo numbers: no licence, no rights holder
         for h in str(b.get("uitgever", "")).split("(")[0].split("/"):
             h = h.strip()
             if h and h not in holders:
                 holders.append(h)
-        if b.get("licentie") and b["licentie"] not in licences:
+        if b["licentie"] not in licences:
             licences.append(str(b["licentie"]))
     holders = holders or ["CBS", "Kadaster", "RIVM"]
     lic = " / ".join(licences) or "CC BY 4.0"

@@ -1,0 +1,86 @@
+"""Provenance records: real sources name their publisher and table, demo sources do not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from pipeline import national, provenance, registry, report, vouwkaart
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _config(**types: str) -> dict:
+    cfg = national.load_config(REPO / "config" / "config.yaml")
+    for kind, typ in types.items():
+        cfg["bronnen"][kind] = {"type": typ}
+    return cfg
+
+
+def _meta(tmp_path: Path, cfg: dict) -> dict:
+    raw = {}
+    for kind in ("kwb", "bevolking", "prognose", "gezondheidsmonitor"):
+        raw[kind] = tmp_path / f"{kind}.csv"
+        raw[kind].write_text("x\n", encoding="utf-8")
+    ids = {"kwb": "85984NED", "bevolking": "03759ned", "prognose": "primos",
+           "gezondheidsmonitor": "50150NED"}  # fmt: skip
+    return provenance.build_meta(
+        "GM0226", "Duiven", cfg, {k: str(v) for k, v in raw.items()}, ids, [], "bron",
+        today=dt.date(2026, 11, 26),
+    )  # fmt: skip
+
+
+def test_demo_sources_name_no_publisher_table_or_licence(tmp_path: Path) -> None:
+    cfg = _config(kwb="lokaal", bevolking="demo", prognose="demo", gezondheidsmonitor="geen")
+    meta = _meta(tmp_path, cfg)
+    by_kind = {b["onderwerp"]: b for b in meta["bronnen"]}
+    kwb = by_kind["Kerncijfers wijken en buurten"]
+    assert (kwb["uitgever"], kwb["tabel"], kwb["licentie"]) == ("CBS", "85984NED", "CC BY 4.0")
+    prog = by_kind["Regionale bevolkingsprognose"]
+    # Was 'CBS/PBL', table 'primos', CC BY 4.0: generated numbers passed off as published.
+    assert (prog["uitgever"], prog["tabel"], prog["licentie"]) == (provenance.DEMO_UITGEVER, "", "")
+    assert prog["type_label"] == "fictief (demo)"
+    assert meta["fictief"] and meta["fictief_onderdelen"] == ["bevolking", "prognose"]
+    # 'geen' is not a source at all.
+    assert "Gezondheid per wijk en buurt (eenzaamheid)" not in by_kind
+    json.dumps(meta)  # bronnen.json stays serialisable
+
+
+def test_licensed_sources_keep_their_publisher(tmp_path: Path) -> None:
+    cfg = _config(kwb="cbs", bevolking="cbs", prognose="primos", gezondheidsmonitor="cbs")
+    meta = _meta(tmp_path, cfg)
+    by_kind = {b["onderwerp"]: b for b in meta["bronnen"]}
+    prog = by_kind["Regionale bevolkingsprognose"]
+    assert (prog["uitgever"], prog["tabel"], prog["licentie"]) == (
+        "ABF Research (Primos)", "primos", "zie leverancier",
+    )  # fmt: skip
+    assert by_kind["Bevolking naar leeftijd en geslacht"]["tabel"] == "03759ned"
+    assert not meta["fictief"]
+
+
+def test_report_and_vouwkaart_do_not_credit_demo_numbers(tmp_path: Path) -> None:
+    cfg = _config(kwb="lokaal", bevolking="demo", prognose="demo", gezondheidsmonitor="geen")
+    meta = _meta(tmp_path, cfg)
+    line = vouwkaart.source_line(meta)
+    assert "CBS/PBL" not in line and "PBL" not in line and "primos" not in line
+    assert provenance.DEMO_UITGEVER in line
+    # Only the licensed source is a rights holder.
+    assert line.endswith("Licentie: CC BY 4.0 CBS.")
+    rows = report._verantwoording(
+        registry.registry_from_config(cfg), meta, {"min_inwoners": 50, "afronding": 5}
+    )["bronnen"]
+    prog = next(r for r in rows if r["onderwerp"] == "Regionale bevolkingsprognose")
+    assert (prog["uitgever"], prog["tabel"], prog["type"]) == (
+        provenance.DEMO_UITGEVER, "", "fictief (demo)",
+    )  # fmt: skip
+
+
+def test_indicator_sources_name_no_cbs_table_for_demo_ages() -> None:
+    demo = registry.registry_from_config(_config(bevolking="demo", prognose="demo"))
+    cbs = registry.registry_from_config(_config(bevolking="cbs", prognose="cbs"))
+    bron_demo = " ".join(i.bron for i in demo.values())
+    bron_cbs = " ".join(i.bron for i in cbs.values())
+    assert "03759ned" not in bron_demo and "85171NED" not in bron_demo
+    assert "fictief (demo)" in bron_demo
+    assert "03759ned (CBS)" in bron_cbs and "85171NED (CBS)" in bron_cbs
