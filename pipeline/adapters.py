@@ -291,13 +291,23 @@ def render(job: Callable[..., Any], *args: Any) -> Any:
 
 
 class StepFailed(Exception):
-    """Raised to Snakemake when a step fails for a reason the user can fix."""
+    """Raised to Snakemake when a step fails for a reason the user can fix.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    The step has already printed the full message (``FOUT in stap ...``) and written it to
+    the job's log, which Snakemake shows too (``show-failed-logs``). Snakemake prints
+    ``str(exc)`` a third time, inside its RuleException with code frames, so that text
+    only points to the message; the message itself is :attr:`melding`.
+    """
+
+    def __init__(self, step: str, melding: str, logfile: str) -> None:
+        super().__init__(step, melding, logfile)
+        self.step, self.melding, self.logfile = step, melding, logfile
 
     def __str__(self) -> str:  # Snakemake prints str(exc)
-        return self.args[0]
+        return (
+            f"Stap '{self.step}' is gestopt; de melding staat hierboven (FOUT in stap "
+            f"'{self.step}') en in {self.logfile}."
+        )
 
 
 def step(func: Callable[..., None] | None = None, *, release: bool = False) -> Any:
@@ -342,7 +352,7 @@ def step(func: Callable[..., None] | None = None, *, release: bool = False) -> A
                         )
             log.error("%s", exc)
             print(f"\nFOUT in stap '{func.__name__}':\n  {exc}\n", file=sys.stderr)
-            raise StepFailed(f"{exc}") from None
+            raise StepFailed(func.__name__, f"{exc}", str(path)) from None
         except Exception:
             log.exception("onverwachte fout in %s", func.__name__)
             raise

@@ -140,7 +140,8 @@ def read_buurten(path: Path, gemeente: str | None, layer: str | None = None) -> 
     # Some layouts split a buurt over several features (islands); merge them.
     if out["code"].duplicated().any():
         out = out.dissolve(by="code", as_index=False, aggfunc="first")
-    out = out[~out.geometry.is_empty & out.geometry.notna()]
+    # isna, not notna: geopandas 1.x warns on notna (its meaning for empty geometries changed).
+    out = out[~out.geometry.is_empty & ~out.geometry.isna()]
     return out.sort_values("code").reset_index(drop=True)
 
 

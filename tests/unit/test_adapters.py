@@ -215,8 +215,9 @@ def test_a_failing_release_does_not_hide_the_steps_error(monkeypatch, tmp_path):
     def national(input, output, params, wildcards):
         raise WijkscanError("kapot", oplossing="repareer")
 
-    with pytest.raises(adapters.StepFailed, match="kapot"):
+    with pytest.raises(adapters.StepFailed) as exc:
         adapters.step(release=True)(national)({}, [], {}, {}, str(tmp_path / "n.log"))
+    assert exc.value.melding.startswith("kapot")
 
 
 class _Named(list):
@@ -242,7 +243,28 @@ def test_a_mistyped_gemeente_in_the_geometry_step_gets_neighbouring_codes(tmp_pa
             SimpleNamespace(bron="lokaal", gemeente="GM9998", items=lambda: []),
             str(tmp_path / "fetch_geometry.log"),
         )
-    text = str(exc.value)
+    text = exc.value.melding
     assert "Geen enkele buurt van GM9998" in text
     assert "erop lijken: GM9999" in text
     assert not (tmp_path / "uit.gpkg").exists()
+
+
+def test_a_user_error_is_printed_and_logged_once_and_snakemake_gets_a_pointer(tmp_path, capsys):
+    import pickle
+
+    def fetch_iets(input, output, params, wildcards):
+        raise WijkscanError("Bestand kapot.", waar="bronnen.kwb.pad", oplossing="Maak het heel.")
+
+    logfile = tmp_path / "logs" / "fetch_iets.log"
+    with pytest.raises(adapters.StepFailed) as exc:
+        adapters.step(fetch_iets)({}, [], {}, {}, str(logfile))
+    err = capsys.readouterr().err
+    assert "FOUT in stap 'fetch_iets':" in err and err.count("Bestand kapot.") == 1
+    assert "Oplossing: Maak het heel." in err
+    assert logfile.read_text(encoding="utf-8").count("Bestand kapot.") == 1
+    # Snakemake prints str(exc) in its RuleException: a pointer, not the message again.
+    pointer = str(exc.value)
+    assert "Bestand kapot." not in pointer
+    assert "'fetch_iets'" in pointer and str(logfile) in pointer
+    assert exc.value.melding.startswith("Bestand kapot.")
+    assert str(pickle.loads(pickle.dumps(exc.value))) == pointer

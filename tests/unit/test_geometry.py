@@ -27,6 +27,24 @@ def test_reads_cbs_wijkenbuurtkaart_layout_in_other_crs(tmp_path):
     assert gdf.crs.to_epsg() == 28992
 
 
+def test_buurten_without_geometry_are_dropped_without_a_warning(tmp_path):
+    # The real PDOK layer has such features; geopandas 1.x warned on GeoSeries.notna() for
+    # them, and that warning landed in every national run's output.
+    import warnings
+
+    from shapely.geometry import Polygon
+
+    g = demo.buurt_geometry().iloc[:3].copy()
+    g.loc[g.index[1], "geometry"] = Polygon()
+    g.loc[g.index[2], "geometry"] = None
+    path = tmp_path / "leeg.gpkg"
+    g.to_file(path, layer="buurt_gegeneraliseerd", driver="GPKG")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gdf = geometry.read_buurten(path, None)
+    assert list(gdf["code"]) == [g["statcode"].iloc[0]]
+
+
 @pytest.mark.parametrize("content", [b"", b"SQLite format 3\x00 truncated"])
 def test_corrupt_gpkg_gives_clear_error(tmp_path, content):
     path = tmp_path / "kapot.gpkg"
