@@ -101,8 +101,14 @@ def start_render_workers(n: int) -> None:
     render modules once, while the data steps run; each worker is a fork of it, started
     warm in milliseconds. Not a plain ``fork`` of the Snakemake process: that process has
     threads, and a forked child of a threaded process can deadlock on a lock another
-    thread held. The server also imports ``__main__`` (the snakemake script) once, which
-    ``spawn`` would redo in every worker.
+    thread held.
+
+    Each worker also imports ``__main__``: the ``snakemake`` script, and with it
+    ``snakemake.cli`` (~0.45 s). Asking the server to preload ``"__main__"`` does not
+    help on Python 3.11 (checked: the server looks up a ``main_path`` key that the
+    preparation data calls ``init_main_from_path``, so the script is imported in every
+    worker), so the server preloads ``snakemake.cli`` itself and the worker's import of
+    the script finds it loaded.
 
     Parameters
     ----------
@@ -116,8 +122,9 @@ def start_render_workers(n: int) -> None:
         return
     with _POOL_LOCK:
         if _pool is None:
+            main_imports = ["snakemake.cli"] if "snakemake.cli" in sys.modules else []
             multiprocessing.get_context("forkserver").set_forkserver_preload(
-                ["__main__", *_RENDER_MODULES]
+                ["__main__", *main_imports, *_RENDER_MODULES]
             )
             _pool, _pool_size, _pool_renders = _new_pool(n), n, 0
             # Workers start on demand: n tasks at once start all n. Starting the first one
