@@ -45,6 +45,71 @@ def _cell(value: Any, ind: Indicator) -> str:
     return fmt.getal(value, ind.decimalen)
 
 
+def _in_het_kort(
+    regio_rij: dict[int, pd.Series],
+    gemeenten: list[tuple[str, dict[int, pd.Series]]],
+    registry: dict[str, Indicator],
+    j0: int,
+    j1: int,
+    topbuurt: dict[str, Any] | None,
+    regio_zin: str,
+) -> list[str]:
+    """The title page's summary: a few plain sentences from the region row and the ranking.
+
+    A sentence whose numbers are missing (e.g. no region row, or a source 'geen') is left
+    out rather than printed with "n.b." in it.
+    """
+
+    def val(rows: dict[int, pd.Series], key: str, jaar: int) -> float | None:
+        r = rows.get(jaar)
+        v = None if r is None or key not in registry else r.get(key)
+        return None if fmt.is_missing(v) else float(v)
+
+    zinnen = []
+    inw, p65 = val(regio_rij, "inwoners", j0), val(regio_rij, "aandeel_65plus", j0)
+    if inw is not None and p65 is not None:
+        zinnen.append(
+            f"In de {regio_zin} wonen in {j0} {fmt.getal(inw)} mensen; "
+            f"{fmt.procent(p65)} van hen is 65 jaar of ouder."
+        )
+    if j1 != j0:
+        a, b = val(regio_rij, "aantal_85plus", j0), val(regio_rij, "aantal_85plus", j1)
+        if a is not None and b is not None:
+            zinnen.append(
+                f"Het aantal 85-plussers gaat naar verwachting van {fmt.getal(a)} in {j0} naar "
+                f"{fmt.getal(b)} in {j1} ({fmt.verandering(fmt.pct_verandering(a, b))})."
+            )
+        a, b = (
+            val(regio_rij, "mantelzorgpotentieel", j0),
+            val(regio_rij, "mantelzorgpotentieel", j1),
+        )
+        if a is not None and b is not None and "mantelzorgpotentieel" in registry:
+            zinnen.append(
+                f"{registry['mantelzorgpotentieel'].kort}: {fmt.ratio(a)} in {j0}, "
+                f"{fmt.ratio(b)} in {j1}. Minder mensen van middelbare leeftijd per zeer oude "
+                "inwoner betekent minder mogelijke mantelzorgers."
+            )
+        a, b = val(regio_rij, "dementie_aantal", j0), val(regio_rij, "dementie_aantal", j1)
+        if a is not None and b is not None:
+            zinnen.append(
+                f"Geschat aantal mensen met dementie: {fmt.getal(a)} in {j0}, "
+                f"{fmt.getal(b)} in {j1}."
+            )
+    oudste = [(n, v) for n, rows in gemeenten if (v := val(rows, "aandeel_65plus", j0)) is not None]
+    if len(oudste) > 1:
+        naam, v = max(oudste, key=lambda x: x[1])
+        zinnen.append(
+            f"Van de gemeenten heeft {naam} het grootste aandeel 65-plussers ({fmt.procent(v)})."
+        )
+    if topbuurt is not None:
+        zinnen.append(
+            f"De grootste gewogen opgave van alle buurten in de regio heeft "
+            f"{topbuurt['naam']} ({topbuurt['gemeente']}); zie 'Waar in de regio is de opgave "
+            "het grootst?'."
+        )
+    return zinnen
+
+
 def build_context(
     tables: list[pd.DataFrame],
     refs: pd.DataFrame | None,
@@ -104,14 +169,20 @@ def build_context(
         return {"kop": kop, "cellen": cellen, "klasse": klasse}
 
     rijen = []
+    per_gemeente = []
     for t in tables:
         g = t[t["niveau"] == "gemeente"]
         by_year = {int(r["jaar"]): r for _, r in g.iterrows()}
+        per_gemeente.append((str(g["naam"].iloc[0]), by_year))
         rijen.append(rij(by_year, str(g["naam"].iloc[0])))
+    regio_rij: dict[int, pd.Series] = {}
     for niveau, kop in (("regio", naam), ("nederland", "Nederland")):
         if refs is not None and len(refs[refs["niveau"] == niveau]):
             part = refs[refs["niveau"] == niveau]
-            rijen.append(rij({int(r["jaar"]): r for _, r in part.iterrows()}, kop, "referentie"))
+            by_year = {int(r["jaar"]): r for _, r in part.iterrows()}
+            if niveau == "regio":
+                regio_rij = by_year
+            rijen.append(rij(by_year, kop, "referentie"))
     scores, uitgesloten = report.buurt_scores(alle, registry, weging, j0)
     gm_naam = alle[alle["niveau"] == "gemeente"].drop_duplicates("code").set_index("code")["naam"]
     buurten = []
@@ -131,11 +202,15 @@ def build_context(
         for b in m.get("bronnen", []):
             bronnen[(b["onderwerp"], b["tabel"], b["jaar"], b["type_label"])] = b
     css = (Path(template_dir) / report.CSS).read_text(encoding="utf-8")
+    # In a sentence: "regio Liemers", but a name that already says "Regio ..." as is.
+    regio_zin = naam if naam.lower().startswith("regio") else f"regio {naam}"
     return {
         "css": Markup(css.replace("</", "<\\/")),
         "regio": naam,
-        # In a sentence: "regio Liemers", but a name that already says "Regio ..." as is.
-        "regio_zin": naam if naam.lower().startswith("regio") else f"regio {naam}",
+        "regio_zin": regio_zin,
+        "in_het_kort": _in_het_kort(
+            regio_rij, per_gemeente, registry, j0, j1, buurten[0] if buurten else None, regio_zin
+        ),
         "gemeenten": [m["gemeentenaam"] for m in metas],
         "fictief": any(m.get("fictief") for m in metas),
         "basisjaar": j0,

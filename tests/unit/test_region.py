@@ -76,3 +76,52 @@ def test_a_weight_without_numbers_is_marked_and_a_regio_name_is_not_doubled():
     assert "Kerncijfers per gemeente, regio Liemers en Nederland" in region.render_html(
         ctx, region.report.TEMPLATE_DIR
     )
+
+
+def _refs(j0_85: float, j1_85: float) -> pd.DataFrame:
+    rows = [
+        dict(niveau="regio", naam="Regio", jaar=2024, inwoners=2000.0, aandeel_65plus=21.0,
+             aantal_85plus=j0_85, mantelzorgpotentieel=10.0, dementie_aantal=50.0),
+        dict(niveau="regio", naam="Regio", jaar=2040, inwoners=2100.0, aandeel_65plus=25.0,
+             aantal_85plus=j1_85, mantelzorgpotentieel=5.0, dementie_aantal=80.0),
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_title_page_summarises_the_region_in_plain_sentences():
+    t1 = _table("GM0001", "Eerstedorp", [("BU00010001", "Hoog", 30.0), ("BU00010002", "Laag", 5.0)])
+    t2 = _table("GM0002", "Tweestad", [("BU00020001", "Midden", 15.0)])
+    t1.loc[t1["niveau"] == "gemeente", "aandeel_65plus"] = 24.0
+    t2.loc[t2["niveau"] == "gemeente", "aandeel_65plus"] = 18.0
+    metas = [
+        {"gemeentenaam": "Eerstedorp", "bronnen": []},
+        {"gemeentenaam": "Tweestad", "bronnen": []},
+    ]
+    weging = {"aandeel_75plus": 1.0}
+    ctx = region.build_context([t1, t2], _refs(100.0, 150.0), REG, metas, "Liemers", weging)
+    kort = ctx["in_het_kort"]
+    assert (
+        kort[0]
+        == "In de regio Liemers wonen in 2024 2.000 mensen; 21% van hen is 65 jaar of ouder."
+    )
+    assert "van 100 in 2024 naar 150 in 2040 (+50%)" in kort[1]
+    assert "10,0 in 2024, 5,0 in 2040" in kort[2]
+    assert "dementie: 50 in 2024, 80 in 2040" in kort[3]
+    assert "Eerstedorp het grootste aandeel 65-plussers (24%)" in kort[4]
+    assert kort[5].startswith("De grootste gewogen opgave van alle buurten in de regio heeft Hoog")
+    out = region.render_html(ctx, region.report.TEMPLATE_DIR)
+    assert "In het kort" in out and "2.000 mensen" in out
+
+
+def test_title_page_leaves_out_sentences_without_numbers():
+    t1 = _table("GM0001", "Eerstedorp", [("BU00010001", "Hoog", 30.0)])
+    metas = [{"gemeentenaam": "Eerstedorp", "bronnen": []}]
+    # No region row (no references): no sentence on the region as a whole; one gemeente: no
+    # comparison; a missing 85+ count for 2040: no growth sentence with "n.b." in it.
+    ctx = region.build_context([t1], None, REG, metas, "Liemers", {"aandeel_75plus": 1.0})
+    assert [z for z in ctx["in_het_kort"] if "opgave" not in z] == []
+    ctx = region.build_context(
+        [t1], _refs(100.0, float("nan")), REG, metas, "Liemers", {"aandeel_75plus": 1.0}
+    )
+    assert not any("85-plussers" in z or "n.b." in z for z in ctx["in_het_kort"])
+    assert any("2.000 mensen" in z for z in ctx["in_het_kort"])
