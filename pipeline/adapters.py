@@ -94,8 +94,8 @@ def start_render_workers(n: int) -> None:
     Snakemake process, where renders would take turns on one core (:data:`RENDER_LOCK`).
     In worker processes the reports and vouwkaarten of a run use as many cores as
     Snakemake runs jobs, and a render that crashes its worker does not take Snakemake
-    down. Without a call to this function (a process per job: Slurm, or Snakemake without
-    ``--force-use-threads``) renders run in the job's own process.
+    down. Without a call to this function (a process per job: Snakemake without
+    ``--force-use-threads``, or a cluster job) renders run in the job's own process.
 
     The workers come from a ``forkserver`` that imports matplotlib, WeasyPrint and the
     render modules once, while the data steps run; each worker is a fork of it, started
@@ -157,7 +157,7 @@ def _pool_for_render() -> Any:
         return _pool
 
 
-def render_workers(use_threads: bool, cores: int, jobs: Iterable[str]) -> int:
+def render_workers(use_threads: bool, cores: int, jobs: Iterable[str], local: bool = True) -> int:
     """How many render workers a run needs (see :func:`start_render_workers`).
 
     Parameters
@@ -168,16 +168,20 @@ def render_workers(use_threads: bool, cores: int, jobs: Iterable[str]) -> int:
         Jobs Snakemake runs at once.
     jobs
         Rule names of the jobs the run still has to do.
+    local
+        Jobs run on this machine. Snakemake reports ``use_threads`` for every cluster
+        executor too (Slurm), where the jobs render in their own cluster jobs and workers
+        on the login node would sit idle (~650 MB, seen on a real Slurm cluster).
 
     Returns
     -------
     int
-        In thread mode with at least 2 cores and 2 render jobs (``render_*`` rules): one
-        per core, but no more than there are render jobs. Otherwise 0: with one core or
-        one render a worker would only add its start-up to the same serial work.
+        Locally in thread mode with at least 2 cores and 2 render jobs (``render_*``
+        rules): one per core, but no more than there are render jobs. Otherwise 0: with one
+        core or one render a worker would only add its start-up to the same serial work.
     """
     renders = sum(1 for name in jobs if name.startswith("render_"))
-    if not use_threads or cores < 2 or renders < 2:
+    if not local or not use_threads or cores < 2 or renders < 2:
         return 0
     return min(cores, renders)
 

@@ -184,7 +184,7 @@ def per_gemeente_files(pattern):
 
 def render_worker_count(wf):
     todo = [job.rule.name for job in wf.dag.needrun_jobs()]
-    return adapters.render_workers(wf.use_threads, wf.cores, todo)
+    return adapters.render_workers(wf.use_threads, wf.cores, todo, wf.local_exec)
 
 
 onsuccess:

@@ -226,3 +226,25 @@ def test_local_dry_run_per_gemeente_plans_every_step(national_wd, real_kwb_path,
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
     _assert_national_counts(job_stats(out), one_pass=False)
+
+
+@requires_slurm_plugin
+def test_slurm_plans_a_rerun_after_a_new_kwb(demo_build):
+    # berekening: per_gemeente (the default) groups the light steps of a gemeente into one
+    # Slurm job. With fetch_kwb in that group, a rerun of only fetch_kwb (a new KWB file, or
+    # --forcerun) could not even be planned: the other fetches wait for it via ancient(), so
+    # they stay outside the group while depending on it ("depends on rule(s) ... from
+    # outside the group ... This is not allowed"). Seen on a real Slurm cluster.
+    res = snakemake(
+        demo_build, "-n", "--profile", str(SLURM_PROFILE), "--forcerun", "fetch_kwb", cores=1
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    assert "from outside the group" not in out
+    stats = job_stats(out)
+    assert stats["fetch_kwb"] == 1 and stats["compute_indicators"] == 1, stats
+    # The full chain is still one group job per gemeente (plus fetch_kwb on its own).
+    res = snakemake(demo_build, "-n", "--profile", str(SLURM_PROFILE), "--forceall", cores=1)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    assert out.count("Group job gemeente") == 1

@@ -36,6 +36,14 @@ def test_render_workers_only_in_thread_mode_with_work(threads, cores, jobs, expe
     assert adapters.render_workers(threads, cores, jobs) == expected
 
 
+def test_no_render_workers_on_a_cluster_login_node():
+    # Snakemake says use_threads=True for the Slurm executor: the login node must not start
+    # idle workers for renders that run as cluster jobs.
+    jobs = ["render_report", "render_vouwkaart"] * 3
+    assert adapters.render_workers(True, 2, jobs, local=True) == 2
+    assert adapters.render_workers(True, 2, jobs, local=False) == 0
+
+
 def test_without_workers_renders_in_this_process():
     assert adapters._pool is None
     assert adapters.render(os.getpid) == os.getpid()
