@@ -374,10 +374,11 @@ def source_line(meta: dict[str, Any]) -> str:
                 holders.append(h)
         if b["licentie"] not in licences:
             licences.append(str(b["licentie"]))
-    holders = holders or ["CBS", "Kadaster", "RIVM"]
-    lic = " / ".join(licences) or "CC BY 4.0"
-    body = "; ".join(parts) if parts else "CBS, Kadaster, RIVM"
-    return f"Bronnen: {body}. Licentie: {lic} {'/'.join(holders)}."
+    if not parts:  # no provenance at all: the open sources the pipeline reads by default
+        return "Bronnen: CBS, Kadaster, RIVM. Licentie: CC BY 4.0 CBS/Kadaster/RIVM."
+    if not licences:  # only demo numbers: nobody to credit, no licence to claim
+        return f"Bronnen: {'; '.join(parts)}. Fictieve gegevens, zonder bronlicentie."
+    return f"Bronnen: {'; '.join(parts)}. Licentie: {' / '.join(licences)} {'/'.join(holders)}."
 
 
 def _soort_uitleg(inds: Sequence[Indicator]) -> str:

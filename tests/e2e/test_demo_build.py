@@ -11,7 +11,7 @@ import pandas as pd
 import pypdf
 import pytest
 
-from pipeline import demo
+from pipeline import demo, provenance
 
 pytestmark = pytest.mark.e2e
 
@@ -63,8 +63,11 @@ def test_xlsx_and_gpkg_exports(demo_build):
 def test_provenance_pins_raw_files(demo_build):
     meta = json.loads((demo_build / f"data/processed/{GM}/bronnen.json").read_text())
     assert meta["fictief"] is True
-    tables = {b["tabel"] for b in meta["bronnen"]}
-    assert {"85984NED", "03759ned", "primos", "50150NED"} <= tables
+    assert {b["type"] for b in meta["bronnen"]} == {"demo"}
+    assert len(meta["bronnen"]) == 5  # KWB, geometry, population, forecast, health
+    # Generated numbers are not credited to CBS/PBL/RIVM or a table of theirs.
+    for b in meta["bronnen"]:
+        assert (b["uitgever"], b["tabel"], b["licentie"]) == (provenance.DEMO_UITGEVER, "", "")
     for b in meta["bronnen"]:
         raw = demo_build / b["bestand"]
         assert hashlib.sha256(raw.read_bytes()).hexdigest() == b["sha256"]
@@ -97,4 +100,5 @@ def test_vouwkaarten(demo_build, formaat, size):
         assert len(reader.pages) == 1
         for q in ("Wat weten we al?", "Wat zien jullie?"):
             assert q in text
-        assert "85984NED" in text
+        assert "Bronnen: wijkscan-demo (fictief) Kerncijfers wijken en buurten (2024)" in text
+        assert "zonder bronlicentie" in text

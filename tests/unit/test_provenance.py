@@ -84,3 +84,13 @@ def test_indicator_sources_name_no_cbs_table_for_demo_ages() -> None:
     assert "03759ned" not in bron_demo and "85171NED" not in bron_demo
     assert "fictief (demo)" in bron_demo
     assert "03759ned (CBS)" in bron_cbs and "85171NED (CBS)" in bron_cbs
+
+
+def test_an_all_demo_source_line_claims_no_licence(tmp_path: Path) -> None:
+    cfg = _config(kwb="demo", bevolking="demo", prognose="demo", gezondheidsmonitor="demo")
+    line = vouwkaart.source_line(_meta(tmp_path, cfg))
+    assert line.startswith("Bronnen: wijkscan-demo (fictief) Kerncijfers wijken en buurten (2024);")
+    assert line.endswith("Fictieve gegevens, zonder bronlicentie.")
+    assert "CC BY" not in line and "CBS" not in line
+    # Without any provenance the default open sources are named, as before.
+    assert vouwkaart.source_line({}).endswith("Licentie: CC BY 4.0 CBS/Kadaster/RIVM.")
