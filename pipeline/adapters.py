@@ -132,6 +132,9 @@ def start_render_workers(n: int) -> None:
             threading.Thread(
                 target=_start_workers, args=(_pool, n), name="wijkscan-tekenen", daemon=True
             ).start()
+            print(
+                f"wijkscan: rapporten en vouwkaarten tekenen in {n} tekenprocessen", file=sys.stderr
+            )
 
 
 def _new_pool(n: int) -> Any:

@@ -19,6 +19,10 @@ _PUBLISHERS: dict[str, tuple[str, str]] = {
         "RIVM (Gezondheidsmonitor)",
     ),
 }
+#: Version of the bronnen.json layout and wording. The rules that write it pass it as a param,
+#: so a change here rebuilds existing provenance (Snakemake does not see package code).
+#: 2: demo inputs credited to wijkscan-demo, without table id or licence.
+META_VERSIE = 2
 #: Publisher shown for demo inputs (fictitious numbers made by pipeline.demo).
 DEMO_UITGEVER = "wijkscan-demo (fictief)"
 _TYPE_LABEL = {
@@ -117,6 +121,7 @@ def build_meta(
         "prevalentie_bron": prevalentie_bron,
         "waarschuwingen": list(warnings),
         "versie": pipeline.__version__,
+        "meta_versie": META_VERSIE,
         "gebouwd": (today or dt.date.today()).isoformat(),
     }
 

@@ -66,28 +66,36 @@ def _in_het_kort(
         return None if fmt.is_missing(v) else float(v)
 
     zinnen = []
+    # "in de regio Liemers", but a proper name ("Regio Arnhem-Oost") without "de".
+    waar = f"de {regio_zin}" if regio_zin.startswith("regio ") else regio_zin
     inw, p65 = val(regio_rij, "inwoners", j0), val(regio_rij, "aandeel_65plus", j0)
     if inw is not None and p65 is not None:
         zinnen.append(
-            f"In de {regio_zin} wonen in {j0} {fmt.getal(inw)} mensen; "
-            f"{fmt.procent(p65)} van hen is 65 jaar of ouder."
+            f"In {j0} wonen in {waar} {fmt.getal(inw)} mensen; {fmt.procent(p65)} van hen is "
+            "65 jaar of ouder."
         )
     if j1 != j0:
         a, b = val(regio_rij, "aantal_85plus", j0), val(regio_rij, "aantal_85plus", j1)
         if a is not None and b is not None:
+            groei = fmt.pct_verandering(a, b)
             zinnen.append(
                 f"Het aantal 85-plussers gaat naar verwachting van {fmt.getal(a)} in {j0} naar "
-                f"{fmt.getal(b)} in {j1} ({fmt.verandering(fmt.pct_verandering(a, b))})."
+                f"{fmt.getal(b)} in {j1}"
+                + ("." if fmt.is_missing(groei) else f" ({fmt.verandering(groei)}).")
             )
         a, b = (
             val(regio_rij, "mantelzorgpotentieel", j0),
             val(regio_rij, "mantelzorgpotentieel", j1),
         )
-        if a is not None and b is not None and "mantelzorgpotentieel" in registry:
+        if a is not None and b is not None:
+            mz = registry["mantelzorgpotentieel"]
             zinnen.append(
-                f"{registry['mantelzorgpotentieel'].kort}: {fmt.ratio(a)} in {j0}, "
-                f"{fmt.ratio(b)} in {j1}. Minder mensen van middelbare leeftijd per zeer oude "
-                "inwoner betekent minder mogelijke mantelzorgers."
+                f"{mz.label} ({mz.kort}): {fmt.ratio(a)} in {j0}, {fmt.ratio(b)} in {j1}."
+                + (
+                    " Er zijn dan minder potentiële mantelzorgers per zeer oude inwoner."
+                    if b < a
+                    else ""
+                )
             )
         a, b = val(regio_rij, "dementie_aantal", j0), val(regio_rij, "dementie_aantal", j1)
         if a is not None and b is not None:
@@ -103,9 +111,8 @@ def _in_het_kort(
         )
     if topbuurt is not None:
         zinnen.append(
-            f"De grootste gewogen opgave van alle buurten in de regio heeft "
-            f"{topbuurt['naam']} ({topbuurt['gemeente']}); zie 'Waar in de regio is de opgave "
-            "het grootst?'."
+            f"Van alle buurten in de regio heeft {topbuurt['naam']} ({topbuurt['gemeente']}) de "
+            "grootste gewogen opgave; de ranglijst staat verderop in dit rapport."
         )
     return zinnen
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pipeline import adapters
 from pipeline import config as wcfg
+from pipeline import provenance
 
 
 def raw(kind, gemeente):

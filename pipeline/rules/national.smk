@@ -68,6 +68,8 @@ rule compute_indicators_all:
         raw_files=national_raw_files(),
         table_ids=table_ids(None),
         prevalentie_bron=config["indicatoren"]["dementie_bron"],
+        # A new provenance layout rebuilds bronnen.json of existing builds.
+        meta_versie=provenance.META_VERSIE,
     run:
         adapters.compute_indicators_all(input, output, params, wildcards, log)
 

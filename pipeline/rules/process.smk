@@ -126,6 +126,8 @@ rule compute_indicators:
         raw_files=raw_files,
         table_ids=table_ids,
         prevalentie_bron=config["indicatoren"]["dementie_bron"],
+        # A new provenance layout rebuilds bronnen.json of existing builds.
+        meta_versie=provenance.META_VERSIE,
     run:
         adapters.compute_indicators(input, output, params, wildcards, log)
 

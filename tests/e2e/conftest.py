@@ -49,4 +49,6 @@ def demo_build(tmp_path_factory) -> Path:
     wd = make_workdir(tmp_path_factory.mktemp("demo"))
     res = snakemake(wd)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+    # Snakemake's own output, for tests that check what the user saw.
+    (wd / "snakemake_uitvoer.txt").write_text(res.stdout + res.stderr, encoding="utf-8")
     return wd

@@ -1,4 +1,4 @@
-"""Snakemake profiles on the national configuration: dry runs that plan all 342 gemeenten.
+"""Snakemake profiles: dry runs that plan all 342 gemeenten, and a Slurm rerun on the demo.
 
 The dry run of ``profiles/slurm`` prints every planned job with its resources; that output
 is the evidence that the profile's resources (and the partition from the environment) reach

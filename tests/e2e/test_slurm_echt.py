@@ -8,6 +8,7 @@ reason; the dry runs in ``test_profiles.py`` still check the plan and the resour
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,12 +37,17 @@ def _no_slurm() -> str | None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"sinfo failed: {exc}"
     states = res.stdout.split()
+    # A trailing '*' means the node does not respond.
     if (
         res.returncode != 0
         or "up" not in states
-        or not any(s.startswith(("idle", "mixed", "allocated")) for s in states)
+        or not any(s in ("idle", "mixed", "allocated", "completing") for s in states)
     ):
         return f"no Slurm node up (sinfo: {res.stdout.strip() or res.stderr.strip()})"
+    # Only the throwaway cluster: never send the demo to a real cluster's default partition.
+    conf = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True)
+    if not re.search(r"^ClusterName\s*=\s*wijkscan\s*$", conf.stdout, flags=re.M):
+        return "Slurm is not the throwaway 'wijkscan' cluster of tests/support/slurm_lokaal.sh"
     return None
 
 
@@ -65,9 +71,12 @@ def test_demo_builds_on_a_real_slurm_cluster(tmp_path: Path) -> None:
     # One vouwkaart format keeps the run short; everything else is the default demo.
     cfg = write_config(wd, "slurm.yaml", {"vouwkaart": {"formaten": ["A3"]}})
     args = ("--profile", str(SLURM_PROFILE), *CLUSTER_ARGS)
-    res = snakemake(wd, *args, configfile=cfg, cores=1)
+    # Two cores, as a login node may have: render workers would start if they were wanted.
+    res = snakemake(wd, *args, configfile=cfg, cores=2)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-5000:]
+    # The renders are cluster jobs: no idle render workers on the login node.
+    assert "tekenprocessen" not in out
 
     # Every job went through sbatch: fetch_kwb, the other light steps of the gemeente as one
     # group job, then the report and the vouwkaart each with their own resources.
@@ -92,12 +101,11 @@ def test_demo_builds_on_a_real_slurm_cluster(tmp_path: Path) -> None:
     assert len(buurten) > 5 and buurten["code"].str.startswith("BU9999").all()
     assert buurten["mantelzorgpotentieel"].notna().any()
 
-    # A cluster job renders in its own process: no render workers there, and none on the
-    # login node either (they would sit idle).
+    # A cluster job renders in its own process, not in a render worker.
     render_log = (wd / "logs" / "render_report" / "GM9999.log").read_text(encoding="utf-8")
     assert "klaar render_report" in render_log
     assert "tekenen in hulpproces" not in render_log
 
-    again = snakemake(wd, *args, configfile=cfg, cores=1)
+    again = snakemake(wd, *args, configfile=cfg, cores=2)
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -14,6 +14,8 @@ def test_demo_in_thread_mode(tmp_path):
     wd = make_workdir(tmp_path)
     res = snakemake(wd, "--force-use-threads")
     assert res.returncode == 0, res.stderr[-4000:]
+    # 1 report + 3 vouwkaarten on 2 cores: two render workers, and the run says so.
+    assert "wijkscan: rapporten en vouwkaarten tekenen in 2 tekenprocessen" in res.stderr
     reader = pypdf.PdfReader(str(wd / "reports/GM9999/vouwkaart_GM9999_A1.pdf"))
     fonts = reader.pages[0]["/Resources"]["/Font"].get_object()
     subtypes = {str(f.get_object()["/Subtype"]) for f in fonts.values()}
@@ -41,5 +43,6 @@ def test_demo_in_thread_mode(tmp_path):
 
 def test_process_mode_renders_in_the_job_process(demo_build):
     # A process per job (Snakemake's default, Slurm): no render workers are started.
+    assert "tekenprocessen" not in (demo_build / "snakemake_uitvoer.txt").read_text()
     for log in (demo_build / "logs").glob("render_*/*.log"):
         assert "hulpproces" not in log.read_text(encoding="utf-8"), log

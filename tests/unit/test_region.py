@@ -102,13 +102,16 @@ def test_title_page_summarises_the_region_in_plain_sentences():
     kort = ctx["in_het_kort"]
     assert (
         kort[0]
-        == "In de regio Liemers wonen in 2024 2.000 mensen; 21% van hen is 65 jaar of ouder."
+        == "In 2024 wonen in de regio Liemers 2.000 mensen; 21% van hen is 65 jaar of ouder."
     )
-    assert "van 100 in 2024 naar 150 in 2040 (+50%)" in kort[1]
-    assert "10,0 in 2024, 5,0 in 2040" in kort[2]
+    assert "van 100 in 2024 naar 150 in 2040 (+50%)." in kort[1]
+    assert kort[2] == (
+        "Mantelzorgpotentieel (50-64-jarigen per 85-plusser): 10,0 in 2024, 5,0 in 2040. "
+        "Er zijn dan minder potentiële mantelzorgers per zeer oude inwoner."
+    )
     assert "dementie: 50 in 2024, 80 in 2040" in kort[3]
     assert "Eerstedorp het grootste aandeel 65-plussers (24%)" in kort[4]
-    assert kort[5].startswith("De grootste gewogen opgave van alle buurten in de regio heeft Hoog")
+    assert kort[5].startswith("Van alle buurten in de regio heeft Hoog (Eerstedorp) de grootste")
     out = region.render_html(ctx, region.report.TEMPLATE_DIR)
     assert "In het kort" in out and "2.000 mensen" in out
 
@@ -125,3 +128,10 @@ def test_title_page_leaves_out_sentences_without_numbers():
     )
     assert not any("85-plussers" in z or "n.b." in z for z in ctx["in_het_kort"])
     assert any("2.000 mensen" in z for z in ctx["in_het_kort"])
+    # No 85-plussers in the base year: no growth percentage, and still no "n.b.".
+    ctx = region.build_context(
+        [t1], _refs(0.0, 5.0), REG, metas, "Regio Oost", {"aandeel_75plus": 1.0}
+    )
+    kort = ctx["in_het_kort"]
+    assert "van 0 in 2024 naar 5 in 2040." in kort[1] and not any("n.b." in z for z in kort)
+    assert kort[0].startswith("In 2024 wonen in Regio Oost 2.000 mensen")
