@@ -410,27 +410,21 @@ def registry_from_config(
     dict
         The indicator registry.
     """
-    bron_type = {
-        "cbs": "CBS",
-        "lokaal": "lokaal bestand",
+    # A file of its own names no CBS table; demo numbers are generated, so no table id that
+    # would suggest otherwise.
+    eigen = {
+        "brp": "BRP-extract per buurt",
         "primos": "Primos (ABF Research)",
-        "brp": "BRP-extract gemeente",
+        "demo": "fictief (demo)",
     }
-    bev = config["bronnen"]["bevolking"]["type"]
-    prog = config["bronnen"]["prognose"]["type"]
-    # Demo numbers are generated, not a CBS table: no table id that would suggest otherwise.
-    if bev == "brp":
-        bevolking_bron = "BRP-extract per buurt"
-    elif bev == "demo":
-        bevolking_bron = "fictief (demo)"
-    else:
-        bevolking_bron = f"{config['cbs']['bevolking_tabel']} ({bron_type[bev]})"
-    if prog == "primos":
-        prognose_bron = "Primos (ABF Research)"
-    elif prog == "demo":
-        prognose_bron = "fictief (demo)"
-    else:
-        prognose_bron = f"{config['cbs']['prognose_tabel']} ({bron_type[prog]})"
+    bron_type = {"cbs": "CBS", "lokaal": "lokaal bestand"}
+
+    def bron(kind: str, tabel: str) -> str:
+        typ = config["bronnen"][kind]["type"]
+        return eigen.get(typ) or f"{tabel} ({bron_type[typ]})"
+
+    bevolking_bron = bron("bevolking", config["cbs"]["bevolking_tabel"])
+    prognose_bron = bron("prognose", config["cbs"]["prognose_tabel"])
     ind = config["indicatoren"]
     return build_registry(
         kwb_tabel=config["cbs"]["kwb_tabellen"][str(config["jaar"])],
