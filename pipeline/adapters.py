@@ -485,7 +485,7 @@ def fetch_geometry(input: Any, output: Any, params: Any, wildcards: Any) -> None
             # Usually a mistyped code (this step runs before the KWB one says so): name the
             # gemeenten of the file that look like it.
             codes = geometry.read_buurten(Path(input.gpkg[0]), None, params.laag)["code"]
-            close = fmt.lijkende_codes(gemeente, {"GM" + str(c)[2:6] for c in codes})
+            close = fmt.lijkende_codes(gemeente, set(fmt.gemeente_van(codes)))
             hint = (
                 f"Bestaat {gemeente} wel? Gemeenten in dit bestand die erop lijken: "
                 f"{', '.join(close)}. "

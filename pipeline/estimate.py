@@ -116,7 +116,7 @@ def _prepare_kwb(kwb: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             oplossing="Lever één rij per buurt (één KWB-jaar, één gemeente-indeling).",
         )
     out = pd.DataFrame({"code": b["code"].to_numpy()})
-    out["gemeentecode"] = "GM" + out["code"].str[2:6]
+    out["gemeentecode"] = fmt.gemeente_van(out["code"])
     for col in ["inwoners", *present]:
         v = _as_float(b[col])
         if (v < 0).any():

@@ -220,6 +220,27 @@ def eerste(items: Sequence[str], n: int = 10, sep: str = ", ") -> str:
     return sep.join(items[:n]) + (" ..." if len(items) > n else "")
 
 
+def gemeente_van(codes: Any) -> Any:
+    """Gemeente code of wijk/buurt codes: ``'BU02260301'`` -> ``'GM0226'``.
+
+    CBS codes carry the gemeente number in characters 3-6, whatever letters follow
+    (``'WK0363MA'`` -> ``'GM0363'``).
+
+    Parameters
+    ----------
+    codes
+        One code (str) or a pandas Series of codes.
+
+    Returns
+    -------
+    str or pandas.Series
+        The same shape as ``codes``.
+    """
+    if isinstance(codes, str):
+        return "GM" + codes[2:6]
+    return "GM" + codes.str[2:6]
+
+
 def lijkende_codes(code: str, bestaand: Iterable[str], n: int = 5) -> list[str]:
     """Existing codes that look like a mistyped ``code`` (``GM0227`` -> ``GM0226``, ``GM0228``).
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline import fmt
 from pipeline.registry import Indicator
 
 # Open top classes (90+, 100+) are treated as 10 years wide when a band cuts them.
@@ -382,7 +383,7 @@ def assemble(
             raise ValueError("bev_gemeente needs 'gemeentecode' when regios holds several")
         qg = age_quantities(g, s, prevalentie)
     else:
-        qg = _sum_up(qb, "GM" + qb["code"].str[2:6])
+        qg = _sum_up(qb, fmt.gemeente_van(qb["code"]))
     q = pd.concat([qb, qw, qg], ignore_index=True)
     q = q.merge(ids, on="code", how="inner")
     q = attach_base_year(q, regios, eenzaamheid, s)

@@ -310,7 +310,7 @@ def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
             oplossing="Verwacht GMxxxx, WKxxxxxx of BUxxxxxxxx (KWB-indeling).",
         )
     gm_codes = set(codes[codes.str.startswith("GM")])
-    gemeentecode = "GM" + codes.str[2:6]
+    gemeentecode = fmt.gemeente_van(codes)
     orphan = ~gemeentecode.isin(gm_codes)
     if orphan.any():
         log.warning(

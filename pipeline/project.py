@@ -268,7 +268,7 @@ def project_buurten(
     agg = ages.membership(lo, hi)
     single = _nan_matmul(X, P)
     valid = ~np.isnan(single).any(axis=1)
-    gem_of_row = ("GM" + rows["code"].str[2:6]).to_numpy()
+    gem_of_row = fmt.gemeente_van(rows["code"]).to_numpy()
     sex_of_row = rows["geslacht"].to_numpy()
 
     missing = sorted(

@@ -199,7 +199,7 @@ def build_context(
                 "rang": int(r["rang"]),
                 "naam": r["naam"],
                 "code": r["code"],
-                "gemeente": gm_naam.get("GM" + r["code"][2:6], r["code"][2:6]),
+                "gemeente": gm_naam.get(fmt.gemeente_van(r["code"]), r["code"][2:6]),
                 "score": fmt.getal(r["score"], 2),
                 "waarden": [_cell(r[k], registry[k]) for k in weging if k in registry],
             }

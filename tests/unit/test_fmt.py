@@ -118,3 +118,12 @@ def test_lijkende_codes_puts_the_neighbours_of_a_typo_first():
     assert "WK022603" not in fmt.lijkende_codes("GM0227", bestaand, n=10)
     assert fmt.lijkende_codes("GM9876", bestaand) == []
     assert fmt.lijkende_codes("GM0226", bestaand, n=1) == ["GM0228"]  # never itself
+
+
+def test_gemeente_van_scalar_and_series():
+    import pandas as pd
+
+    assert fmt.gemeente_van("BU02260301") == "GM0226"
+    assert fmt.gemeente_van("WK0363MA") == "GM0363"
+    out = fmt.gemeente_van(pd.Series(["BU03630A01", "GM0014"]))
+    assert list(out) == ["GM0363", "GM0014"]
