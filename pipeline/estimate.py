@@ -11,14 +11,20 @@ both with IPF so that
     band*, rescaled to the buurten's band total (KWB counts are rounded to 5, 03759ned is
     exact, so the gemeente itself is only used for its shape).
 
-Both margins are consistent by construction, so IPF converges to them exactly. The method
+Both margins are consistent by construction, so IPF converges to them exactly.
+
+Where the data give more buurt signal, the cube per buurt is sex x age x burgerlijke staat and
+IPF also meets (c) every buurt's marital-status counts (KWB, or an adjacent KWB year where the
+buurt code is unchanged) and (d) its men/women counts, with the gemeente's joint age x sex x
+burgerlijke staat (03759ned) as the column margin. Widowhood is concentrated in the oldest ages,
+so a buurt with many widowed residents gets more 85-plussers within its 65+ band. The method
 is described for analysts in ``docs/methode_schatting.md``.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -42,6 +48,24 @@ REST = "rest"
 #: year's structure cannot make the fit infeasible.
 SEED_MIX = 1e-3
 _SEXES = ("man", "vrouw")
+#: Marital-status categories (canonical KWB column names, 03759ned BurgerlijkeStaat).
+BURGERLIJKE_STAAT: tuple[str, ...] = ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")
+#: Prefix of the auxiliary (adjacent KWB year) marital-status columns on buurt rows.
+AANVULLING = "aanv_"
+#: Iteration cap when extra buurt margins (burgerlijke staat, geslacht) are fitted. Rounded
+#: KWB counts make these margins slightly inconsistent in small buurten, so IPF may approach
+#: a compromise instead of an exact fit; beyond this it no longer changes anything visible.
+MAX_ITER_MARGES = 300
+#: Margin labels recorded per buurt (shown in exports as ``marges``).
+MARGE_LEEFTIJD = "leeftijd (KWB)"
+MARGE_GESLACHT = "geslacht (KWB)"
+MARGE_BS = "burgerlijke staat (KWB)"
+_EXTRA_COUNTS = (
+    "mannen",
+    "vrouwen",
+    *BURGERLIJKE_STAAT,
+    *(AANVULLING + c for c in BURGERLIJKE_STAAT),
+)
 _OUT_COLS = ["code", "geslacht", "leeftijd_van", "leeftijd_tot", "klasse", "aantal", "geschat"]
 
 
@@ -72,6 +96,14 @@ class Diagnostiek:
     aangevuld
         Buurten with a suppressed (NaN) KWB band that was filled in from the gemeente's
         band distribution (the always-unknown rest band not counted).
+    marges
+        Per buurt code: the buurt margins that informed its estimate (labels such as
+        ``"leeftijd (KWB)"``, ``"burgerlijke staat (KWB 2023)"``).
+    max_fout_marges
+        Largest absolute deviation (persons) of a buurt's marital-status or sex counts from
+        their targets (these margins are met approximately when rounding makes them clash).
+    gemeente_burgerlijke_staat
+        Gemeenten whose joint age x sex x burgerlijke staat was used.
     """
 
     iteraties: int
@@ -83,6 +115,9 @@ class Diagnostiek:
     buurten_onbekend: tuple[str, ...] = ()
     gemeenten_gesplitst: tuple[str, ...] = ()
     aangevuld: tuple[str, ...] = ()
+    marges: dict[str, list[str]] = field(default_factory=dict)
+    max_fout_marges: float = 0.0
+    gemeente_burgerlijke_staat: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict (tuples as lists) for JSON/logging."""
@@ -117,7 +152,9 @@ def _prepare_kwb(kwb: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         )
     out = pd.DataFrame({"code": b["code"].to_numpy()})
     out["gemeentecode"] = fmt.gemeente_van(out["code"])
-    for col in ["inwoners", *present]:
+    # Optional buurt margins travel along; absent columns stay absent.
+    optional = [c for c in _EXTRA_COUNTS if c in b.columns]
+    for col in ["inwoners", *present, *optional]:
         v = _as_float(b[col])
         if (v < 0).any():
             raise WijkscanError(
@@ -126,6 +163,8 @@ def _prepare_kwb(kwb: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
                 oplossing="Geheimgehouden cellen horen leeg (NaN) te zijn, niet negatief.",
             )
         out[col] = v
+    if "aanvulling_jaar" in b.columns:
+        out["aanvulling_jaar"] = b["aanvulling_jaar"].to_numpy(dtype=object)
     return out.sort_values("code", kind="stable").reset_index(drop=True), present
 
 
@@ -288,24 +327,31 @@ def _fill_unknown(
     return np.where(unk, y, K)
 
 
-def _ipf(
-    T: np.ndarray,
-    Gc: np.ndarray,
-    cell_e: np.ndarray,
-    n_e: int,
-    x0: np.ndarray,
-    gidx: np.ndarray,
-    starts: np.ndarray,
-    tol: float,
-    max_iter: int,
-) -> tuple[np.ndarray, int, bool, float, float]:
-    """Stage 2: fit buurt x cell counts to row targets ``T`` (buurt x band) and columns.
+def _onehot(cell_k: np.ndarray, n_k: int) -> np.ndarray:
+    """Cell x class indicator matrix (every cell belongs to exactly one class)."""
+    h = np.zeros((len(cell_k), n_k))
+    h[np.arange(len(cell_k)), cell_k] = 1.0
+    return h
 
-    Column targets: the gemeente's cells ``Gc`` rescaled within each band to the buurten's
-    band total, which makes both margins consistent.
+
+@dataclass(frozen=True)
+class _Marge:
+    """An extra buurt margin: the class of every cell, targets (B x K) and the rows it binds."""
+
+    cell_k: np.ndarray
+    T: np.ndarray
+    rows: np.ndarray
+
+
+def _column_targets(
+    Gc: np.ndarray, cell_e: np.ndarray, n_e: int, T: np.ndarray, starts: np.ndarray
+) -> np.ndarray:
+    """Gemeente cells rescaled within each band to the buurten's band total.
+
+    This makes the gemeente (column) margin consistent with the buurt (KWB band) margin:
+    KWB counts are rounded to 5, 03759ned is exact, so only the gemeente's shape is used.
     """
-    onehot = np.zeros((len(cell_e), n_e))
-    onehot[np.arange(len(cell_e)), cell_e] = 1.0
+    onehot = _onehot(cell_e, n_e)
     Tg = _reduce(T, starts)
     Ge = Gc @ onehot
     ncell = onehot.sum(axis=0)
@@ -314,31 +360,94 @@ def _ipf(
         Gc / np.where(Ge > 0, Ge, 1.0)[:, cell_e],
         1.0 / ncell[cell_e][None, :],
     )
-    M = share * Tg[:, cell_e]
+    return share * Tg[:, cell_e]
+
+
+def _rake_columns(M: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Rake the gemeente cells to gemeente totals per class (the last margin is met exactly).
+
+    Parameters
+    ----------
+    M
+        Gemeente x cell targets.
+    margins
+        ``(cell_k, targets)`` pairs; ``targets`` is gemeente x class and every margin sums
+        to the same gemeente total, so the raking converges.
+    """
+    M = M.copy()
+    for _ in range(200):
+        for cell_k, tg in margins:
+            cur = M @ _onehot(cell_k, tg.shape[1])
+            M *= np.divide(tg, cur, out=np.zeros_like(tg), where=cur > 0)[:, cell_k]
+        worst = max(
+            float(np.abs(M @ _onehot(k, t.shape[1]) - t).max()) if t.size else 0.0
+            for k, t in margins
+        )
+        if worst <= 1e-9 * max(1.0, float(M.sum())):
+            break
+    return M
+
+
+def _ipf(
+    T: np.ndarray,
+    M: np.ndarray,
+    cell_e: np.ndarray,
+    n_e: int,
+    x0: np.ndarray,
+    gidx: np.ndarray,
+    starts: np.ndarray,
+    tol: float,
+    max_iter: int,
+    extra: tuple[_Marge, ...] = (),
+) -> tuple[np.ndarray, int, bool, float, float, float]:
+    """Stage 2: fit buurt x cell counts to band targets ``T``, extra margins and columns ``M``.
+
+    Returns the fit, iterations, convergence and the largest deviations (persons) of the
+    band, gemeente and extra margins.
+    """
+    onehot = _onehot(cell_e, n_e)
+    hots = [_onehot(m.cell_k, m.T.shape[1]) for m in extra]
     x = x0.copy()
     it = 0
     converged = False
-    # Column step first, row step last: the buurt (KWB) margins are then met to machine
-    # precision and convergence is judged on the gemeente margins.
+    # Column step first, row (KWB band) step last: the buurt's KWB counts are then met to
+    # machine precision and convergence is judged on the other margins.
     while it < max_iter:
         it += 1
         cs = _reduce(x, starts)
         x *= np.divide(M, cs, out=np.zeros_like(M), where=cs > 0)[gidx]
+        for m, h in zip(extra, hots, strict=True):
+            rs = x @ h
+            f = np.divide(m.T, rs, out=np.ones_like(rs), where=rs > 0)
+            f[~m.rows] = 1.0
+            x *= f[:, m.cell_k]
         rs = x @ onehot
         x *= np.divide(T, rs, out=np.zeros_like(T), where=rs > 0)[:, cell_e]
         dev = np.abs(_reduce(x, starts) - M) / np.maximum(1.0, M)
-        if not dev.size or dev.max() <= tol:
+        worst = float(dev.max()) if dev.size else 0.0
+        for m, h in zip(extra, hots, strict=True):
+            d = np.abs(x @ h - m.T)[m.rows] / np.maximum(1.0, m.T[m.rows])
+            worst = max(worst, float(d.max()) if d.size else 0.0)
+        if worst <= tol:
             converged = True
             break
     row_err = float(np.abs(x @ onehot - T).max()) if T.size else 0.0
     col_err = float(np.abs(_reduce(x, starts) - M).max()) if M.size else 0.0
-    return x, it, converged, row_err, col_err
+    extra_err = max(
+        [
+            float(np.abs(x @ h - m.T)[m.rows].max()) if m.rows.any() else 0.0
+            for m, h in zip(extra, hots, strict=True)
+        ],
+        default=0.0,
+    )
+    return x, it, converged, row_err, col_err, extra_err
 
 
 def estimate_buurt_ages(
     kwb: pd.DataFrame,
     gemeente_pop: pd.DataFrame,
     *,
+    gemeente_bs: pd.DataFrame | None = None,
     seed: pd.DataFrame | None = None,
     tol: float = 1e-9,
     max_iter: int = 1000,
@@ -349,13 +458,22 @@ def estimate_buurt_ages(
     ----------
     kwb
         KWB buurt table: ``code`` (BU...), ``inwoners`` and any of the band columns
-        ``k_0_14, k_15_24, k_25_44, k_45_64, k_65plus`` (NaN = suppressed). Rows that are
-        not buurten (GM/WK codes) are ignored; the gemeente is taken from the buurtcode.
+        ``k_0_14, k_15_24, k_25_44, k_45_64, k_65plus`` (NaN = suppressed). Optional buurt
+        margins: ``mannen, vrouwen``; ``ongehuwd, gehuwd, gescheiden, verweduwd`` (same KWB
+        year) or ``aanv_ongehuwd`` ... with ``aanvulling_jaar`` (an adjacent KWB year, only
+        for buurten whose code is unchanged). Rows that are not buurten are ignored; the
+        gemeente is taken from the buurtcode.
     gemeente_pop
         Population per gemeente: ``gemeentecode, [jaar,] geslacht, leeftijd_van,
         leeftijd_tot, aantal`` (one year). Classes may be single years, 5-year bands or
         coarser (coarse classes are split uniformly, with a warning). Gemeenten with only
         ``'totaal'`` give output with ``geslacht='totaal'``.
+    gemeente_bs
+        Optional joint age x sex x burgerlijke staat per gemeente (03759ned):
+        ``gemeentecode, geslacht, leeftijd_van, leeftijd_tot, burgerlijke_staat, aantal``.
+        It supplies only how marital status depends on age and sex; the age structure
+        itself stays that of ``gemeente_pop``. Without it (or without buurt marital counts)
+        marital status is not used.
     seed
         Optional prior structure per buurt (e.g. last year's BRP): ``code, geslacht,
         leeftijd_van, leeftijd_tot, aantal``; used as IPF start matrix. Buurten without a
@@ -380,6 +498,51 @@ def estimate_buurt_ages(
         On missing columns, duplicate buurten, negative counts, or a gemeente without (or
         with an incomplete) age distribution.
     """
+    out, _ = estimate_with_draws(
+        kwb, gemeente_pop, gemeente_bs=gemeente_bs, seed=seed, tol=tol, max_iter=max_iter
+    )
+    return out
+
+
+def estimate_with_draws(
+    kwb: pd.DataFrame,
+    gemeente_pop: pd.DataFrame,
+    *,
+    gemeente_bs: pd.DataFrame | None = None,
+    seed: pd.DataFrame | None = None,
+    tol: float = 1e-9,
+    max_iter: int = 1000,
+    trekkingen: int = 0,
+    spreiding: float = 0.0,
+    rng_seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`estimate_buurt_ages` plus random draws for uncertainty intervals.
+
+    Every draw re-estimates all buurten from (1) the KWB counts with their rounding
+    error (a published count ``v`` is any value within 2.5 of it, at least 0) and (2) a
+    start matrix with random buurt-specific age structure: a log-normal factor with
+    standard deviation ``spreiding`` per buurt and 5-year class. IPF keeps such
+    structure where no margin contradicts it, so the spread of the draws shows what the
+    margins do not pin down. See ``docs/methode_schatting.md``.
+
+    Parameters
+    ----------
+    kwb, gemeente_pop, gemeente_bs, seed, tol, max_iter
+        See :func:`estimate_buurt_ages`.
+    trekkingen
+        Number of draws (0: none).
+    spreiding
+        Standard deviation of the log buurt-specific age factor.
+    rng_seed
+        Seed of the random generator (draws are reproducible).
+
+    Returns
+    -------
+    tuple
+        The point estimate (as :func:`estimate_buurt_ages`) and, with ``trekkingen > 0``,
+        the draws as a long table ``trekking, code, geslacht, leeftijd_van,
+        leeftijd_tot, klasse, aantal`` (else None).
+    """
     if max_iter < 1 or not tol > 0:
         raise ValueError("max_iter must be >= 1 and tol > 0")
     kb, present = _prepare_kwb(kwb)
@@ -388,7 +551,7 @@ def estimate_buurt_ages(
     if not len(kb):
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in _OUT_COLS})
         out.attrs["diagnostiek"] = Diagnostiek(0, True, 0.0, 0.0, rest_banden=rest_cols)
-        return out
+        return out, None
     gemeenten = sorted(kb["gemeentecode"].unique())
     gstd, mode, split = _gemeente_bands(gemeente_pop, gemeenten)
     if split:
@@ -396,8 +559,11 @@ def estimate_buurt_ages(
             "Leeftijdsklassen van %s zijn grover dan 5 jaar; gelijkmatig verdeeld.",
             fmt.eerste(split),
         )
+    joint = _joint_shares(gemeente_bs, gemeenten)
+    rng = np.random.default_rng(rng_seed)
 
     frames: list[pd.DataFrame] = []
+    draw_frames: list[pd.DataFrame] = []
     diags: list[Diagnostiek] = []
     for m in ("mv", "totaal"):
         gm = [g for g in gemeenten if mode[g] == m]
@@ -405,9 +571,14 @@ def estimate_buurt_ages(
             continue
         sexes = _SEXES if m == "mv" else ("totaal",)
         sub = kb[kb["gemeentecode"].isin(gm)].reset_index(drop=True)
-        frame, diag = _estimate_block(sub, gstd, sexes, names, e_of_j, seed, tol, max_iter)
+        frame, diag, draws = _estimate_block(
+            sub, gstd, sexes, names, e_of_j, seed, tol, max_iter,
+            joint if m == "mv" else None, trekkingen, spreiding, rng,
+        )  # fmt: skip
         frames.append(frame)
         diags.append(diag)
+        if draws is not None:
+            draw_frames.append(draws)
 
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if len(frames) > 1:
@@ -423,6 +594,11 @@ def estimate_buurt_ages(
         buurten_onbekend=tuple(sorted(c for x in diags for c in x.buurten_onbekend)),
         gemeenten_gesplitst=tuple(split),
         aangevuld=tuple(sorted(c for x in diags for c in x.aangevuld)),
+        marges={k: v for x in diags for k, v in x.marges.items()},
+        max_fout_marges=max(x.max_fout_marges for x in diags),
+        gemeente_burgerlijke_staat=tuple(
+            sorted(g for g in gemeenten if joint is not None and g in joint.index)
+        ),
     )
     if d.rest_geclipt:
         log.warning(
@@ -432,13 +608,141 @@ def estimate_buurt_ages(
             fmt.eerste(list(d.rest_geclipt)),
         )
     if not d.geconvergeerd:
-        log.warning(
-            "IPF niet geconvergeerd na %d iteraties (max. fout buurt %.3g, gemeente %.3g).",
+        log.info(
+            "IPF na %d iteraties gestopt (max. fout buurt %.3g, gemeente %.3g, "
+            "burgerlijke staat/geslacht %.3g personen).",
             d.iteraties,
             d.max_fout_buurt,
             d.max_fout_gemeente,
+            d.max_fout_marges,
         )
     out.attrs["diagnostiek"] = d
+    draws = None
+    if draw_frames:
+        draws = (
+            pd.concat(draw_frames, ignore_index=True) if len(draw_frames) > 1 else draw_frames[0]
+        )
+    return out, draws
+
+
+def _joint_shares(gemeente_bs: pd.DataFrame | None, gemeenten: list[str]) -> pd.DataFrame | None:
+    """Share of each burgerlijke staat within gemeente x sex x standard band, or None.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Index gemeentecode; columns (geslacht, leeftijd_van, burgerlijke_staat); rows of
+        every gemeente with a joint table. Cells of a (sex, band) with nobody are NaN.
+    """
+    if gemeente_bs is None or not len(gemeente_bs):
+        return None
+    need = [
+        "gemeentecode",
+        "geslacht",
+        "leeftijd_van",
+        "leeftijd_tot",
+        "burgerlijke_staat",
+        "aantal",
+    ]
+    miss = [c for c in need if c not in gemeente_bs.columns]
+    if miss:
+        raise WijkscanError(
+            f"Kolommen ontbreken in de bevolking naar burgerlijke staat: {', '.join(miss)}.",
+            waar="bevolking (gemeente, burgerlijke staat)",
+            oplossing="Verwacht: " + ", ".join(need) + ".",
+        )
+    bs = gemeente_bs[gemeente_bs["gemeentecode"].isin(gemeenten)]
+    bs = bs[bs["geslacht"].isin(_SEXES) & bs["burgerlijke_staat"].isin(BURGERLIJKE_STAAT)]
+    if not len(bs):
+        return None
+    if bs["aantal"].isna().any() or (bs["aantal"] < 0).any():
+        raise WijkscanError(
+            "De bevolking naar burgerlijke staat heeft lege of negatieve aantallen.",
+            waar="bevolking (gemeente, burgerlijke staat)",
+            oplossing="Gebruik de volledige 03759ned-download (die heeft geen geheime cellen).",
+        )
+    std = ages.to_bands(
+        bs[need],
+        ages.standard_bands(),
+        by=["gemeentecode", "geslacht", "burgerlijke_staat"],
+        split=True,
+        waar="bevolking (gemeente, burgerlijke staat)",
+    )
+    wide = std.pivot_table(
+        index="gemeentecode",
+        columns=["geslacht", "leeftijd_van", "burgerlijke_staat"],
+        values="aantal",
+        aggfunc="sum",
+    )
+    full = pd.MultiIndex.from_product(
+        [list(_SEXES), ages.standard_bands()["leeftijd_van"].tolist(), list(BURGERLIJKE_STAAT)]
+    )
+    wide = wide.reindex(columns=full).fillna(0.0)
+    tot = wide.T.groupby(level=[0, 1]).transform("sum").T
+    return wide / tot.where(tot > 0)
+
+
+def _marital_targets(
+    kb: pd.DataFrame, tot: np.ndarray, has_joint: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Buurt marital-status targets scaled to the buurt total, the rows they bind, labels.
+
+    The same KWB year is used where all four counts are published; otherwise the adjacent
+    year (``aanv_*``) where the buurt code was unchanged. Shares, not counts, are taken
+    from the KWB: rounding to 5 and a year's difference would otherwise clash with the
+    age bands' total.
+    """
+    B, n = len(kb), len(BURGERLIJKE_STAAT)
+    shares = np.full((B, n), np.nan)
+    labels = [""] * B
+
+    def take(cols: list[str], label: object) -> None:
+        if not all(c in kb.columns for c in cols):
+            return
+        v = kb[cols].to_numpy(dtype=float)
+        s = v.sum(axis=1)
+        ok = ~np.isnan(v).any(axis=1) & (s > 0) & np.isnan(shares).any(axis=1)
+        shares[ok] = v[ok] / s[ok, None]
+        lab = np.broadcast_to(np.asarray(label, dtype=object), (B,))
+        for i in np.flatnonzero(ok):
+            labels[i] = str(lab[i])
+
+    take(list(BURGERLIJKE_STAAT), MARGE_BS)
+    if "aanvulling_jaar" in kb.columns:
+        jaar = kb["aanvulling_jaar"].astype(object).where(kb["aanvulling_jaar"].notna(), "")
+        aux = ["burgerlijke staat (KWB " + str(j).strip() + ")" for j in jaar]
+    else:
+        aux = "burgerlijke staat (KWB, ander jaar)"
+    take([AANVULLING + c for c in BURGERLIJKE_STAAT], aux)
+    rows = ~np.isnan(shares).any(axis=1) & has_joint
+    R = np.where(rows[:, None], np.nan_to_num(shares) * tot[:, None], 0.0)
+    return R, rows, [lab if rows[i] else "" for i, lab in enumerate(labels)]
+
+
+def _sex_targets(kb: pd.DataFrame, tot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Buurt men/women targets (shares of the KWB, scaled to the buurt total)."""
+    B = len(kb)
+    if not {"mannen", "vrouwen"} <= set(kb.columns):
+        return np.zeros((B, 2)), np.zeros(B, dtype=bool)
+    v = kb[["mannen", "vrouwen"]].to_numpy(dtype=float)
+    s = v.sum(axis=1)
+    rows = ~np.isnan(v).any(axis=1) & (s > 0)
+    X = np.where(rows[:, None], np.nan_to_num(v) / np.where(rows, s, 1.0)[:, None], 0.0)
+    return X * tot[:, None], rows
+
+
+#: KWB count columns that carry CBS's rounding to 5 (perturbed in interval draws).
+_ROUNDED = ("inwoners", *(n for n, _, _ in KWB_BANDS), *_EXTRA_COUNTS)
+
+
+def _perturb(kb: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """KWB counts with their rounding error drawn: within 2.5 of the published value, >= 0."""
+    out = kb.copy()
+    for col in _ROUNDED:
+        if col in out.columns:
+            v = out[col].to_numpy(dtype=float)
+            noise = rng.uniform(-2.5, 2.5, size=len(v))
+            out[col] = np.where(np.isnan(v), np.nan, np.clip(v + noise, 0.0, None))
     return out
 
 
@@ -451,8 +755,12 @@ def _estimate_block(
     seed: pd.DataFrame | None,
     tol: float,
     max_iter: int,
-) -> tuple[pd.DataFrame, Diagnostiek]:
-    """Run both stages for gemeenten that share the same sex breakdown."""
+    joint: pd.DataFrame | None = None,
+    trekkingen: int = 0,
+    spreiding: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> tuple[pd.DataFrame, Diagnostiek, pd.DataFrame | None]:
+    """Run both stages for gemeenten that share the same sex breakdown (plus draws)."""
     std = ages.standard_bands()
     J, S, E = len(std), len(sexes), len(names)
     codes = kb["code"].to_numpy()
@@ -465,72 +773,126 @@ def _estimate_block(
         index="gemeentecode", columns=["geslacht", "leeftijd_van"], values="aantal"
     )
     Gc = np.concatenate([wide[s].reindex(index=gem).to_numpy() for s in sexes], axis=1)
-    cell_e = np.tile(e_of_j, S)
 
-    # Buurt band counts (NaN = unknown); the rest band is always unknown.
-    K = np.full((B, E), np.nan)
-    for e, name in enumerate(names):
-        if name != REST:
-            K[:, e] = kb[name].to_numpy()
-    N = kb["inwoners"].to_numpy()
-    unk = np.isnan(K)
-    unk_any = unk.any(axis=1)
-    valid = ~(np.isnan(N) & unk_any)
-    known_sum = np.nansum(K, axis=1)
-    U = np.where(unk_any & valid, N - known_sum, 0.0)
-    clipped = valid & unk_any & (U < 0)
-    U = np.clip(np.nan_to_num(U), 0.0, None)
-    unk_v = unk & valid[:, None]
+    # Marital status is a dimension of the cube only where the gemeente's joint says how it
+    # depends on age; otherwise it would carry no information about age.
+    has_joint_g = np.array([joint is not None and g in joint.index for g in gem])
+    n_m = len(BURGERLIJKE_STAAT) if has_joint_g.any() else 1
+    if n_m > 1:
+        p = joint.reindex(index=gem)
+        p_arr = np.stack(
+            [p[s].to_numpy(dtype=float).reshape(len(gem), J, n_m) for s in sexes], axis=1
+        )  # gemeente x sex x band x staat
+        p_arr = np.where(np.isnan(p_arr), 1.0 / n_m, p_arr)
+        Gc = (Gc.reshape(len(gem), S, J, 1) * p_arr).reshape(len(gem), S * J * n_m)
+    C = S * J * n_m
+    cell_j = np.tile(np.repeat(np.arange(J), n_m), S)
+    cell_s = np.repeat(np.arange(S), J * n_m)
+    cell_m = np.tile(np.arange(n_m), S * J)
+    cell_e = e_of_j[cell_j]
 
-    onehot = np.zeros((S * J, E))
-    onehot[np.arange(S * J), cell_e] = 1.0
-    Ge = Gc @ onehot
-    tot_b = np.where(valid, known_sum + U, 0.0)
-    Nb = _reduce(tot_b, starts)
-    Gsum = Ge.sum(axis=1)
-    if ((Gsum <= 0) & (Nb > 0)).any():
-        g = gem[(Gsum <= 0) & (Nb > 0)][0]
-        raise WijkscanError(
-            f"De leeftijdsverdeling van {g} telt 0 inwoners, de buurten niet.",
-            waar="bevolking (gemeente)",
-        )
-    Gs = Ge * np.divide(Nb, Gsum, out=np.zeros_like(Nb), where=Gsum > 0)[:, None]
-
-    T = np.where(valid[:, None], np.nan_to_num(K), 0.0)
-    if unk_v.any():
-        T = np.where(valid[:, None], _fill_unknown(T, U, unk_v, gidx, Gs), 0.0)
-    rest = np.array([n == REST for n in names])
-    aangevuld = valid & (unk & ~rest[None, :]).any(axis=1)
-
-    # Start matrix: seed shares within each buurt x band, mixed with uniform.
+    onehot = _onehot(cell_e, E)
     ncell = onehot.sum(axis=0)
-    x0 = np.ones((B, S * J))
+    x0_base = np.ones((B, C))
     if seed is not None:
-        raw = _seed_matrix(seed, codes, sexes, J)
+        raw = _seed_matrix(seed, codes, sexes, J)[:, cell_s * J + cell_j]
         blk = np.where(np.isnan(raw), 0.0, raw) @ onehot
         ok = (blk > 0) & ~np.isnan(raw @ onehot)
         shares = raw / np.where(ok, blk, 1.0)[:, cell_e]
         shares = np.where(ok[:, cell_e], shares, 1.0 / ncell[cell_e])
-        x0 = (1 - SEED_MIX) * shares + SEED_MIX / ncell[cell_e]
-    x0 = x0 * valid[:, None]
+        x0_base = (1 - SEED_MIX) * shares + SEED_MIX / ncell[cell_e]
 
-    x, it, conv, row_err, col_err = _ipf(T, Gc, cell_e, E, x0, gidx, starts, tol, max_iter)
-    x[~valid] = np.nan
+    def solve(kbd: pd.DataFrame, noise: np.ndarray | None) -> tuple:
+        # Buurt band counts (NaN = unknown); the rest band is always unknown.
+        K = np.full((B, E), np.nan)
+        for e, name in enumerate(names):
+            if name != REST:
+                K[:, e] = kbd[name].to_numpy()
+        N = kbd["inwoners"].to_numpy()
+        unk = np.isnan(K)
+        unk_any = unk.any(axis=1)
+        valid = ~(np.isnan(N) & unk_any)
+        known_sum = np.nansum(K, axis=1)
+        U = np.where(unk_any & valid, N - known_sum, 0.0)
+        clipped = valid & unk_any & (U < 0)
+        U = np.clip(np.nan_to_num(U), 0.0, None)
+        unk_v = unk & valid[:, None]
+
+        Ge = Gc @ onehot
+        tot_b = np.where(valid, known_sum + U, 0.0)
+        Nb = _reduce(tot_b, starts)
+        Gsum = Ge.sum(axis=1)
+        if ((Gsum <= 0) & (Nb > 0)).any():
+            g = gem[(Gsum <= 0) & (Nb > 0)][0]
+            raise WijkscanError(
+                f"De leeftijdsverdeling van {g} telt 0 inwoners, de buurten niet.",
+                waar="bevolking (gemeente)",
+            )
+        Gs = Ge * np.divide(Nb, Gsum, out=np.zeros_like(Nb), where=Gsum > 0)[:, None]
+        T = np.where(valid[:, None], np.nan_to_num(K), 0.0)
+        if unk_v.any():
+            T = np.where(valid[:, None], _fill_unknown(T, U, unk_v, gidx, Gs), 0.0)
+        rest = np.array([n == REST for n in names])
+        aangevuld = valid & (unk & ~rest[None, :]).any(axis=1)
+
+        M = _column_targets(Gc, cell_e, E, T, starts)
+        extra: list[_Marge] = []
+        labels: list[str] = [""] * B
+        tot = T.sum(axis=1)
+        if n_m > 1:
+            R, rows, labels = _marital_targets(kbd, tot, has_joint_g[gidx] & valid)
+            if rows.any():
+                extra.append(_Marge(cell_m, R, rows))
+        X, xrows = _sex_targets(kbd, tot) if S == 2 else (np.zeros((B, 1)), np.zeros(B, bool))
+        xrows = xrows & valid
+        if xrows.any():
+            extra.append(_Marge(cell_s, X, xrows))
+        if extra:
+            # Make the gemeente cells agree with what the buurten say together: buurten
+            # with a margin contribute their targets, the others the gemeente's pattern.
+            col_margins = []
+            for m in extra:
+                pg = M @ _onehot(m.cell_k, m.T.shape[1])
+                pg = pg / np.where(pg.sum(axis=1) > 0, pg.sum(axis=1), 1.0)[:, None]
+                own = np.where(m.rows[:, None], m.T, tot[:, None] * pg[gidx])
+                col_margins.append((m.cell_k, _reduce(own, starts)))
+            M = _rake_columns(M, [*col_margins, (cell_e, _reduce(T, starts))])
+
+        x0 = x0_base if noise is None else x0_base * noise[:, cell_j]
+        x0 = x0 * valid[:, None]
+        iters = max_iter if not extra else min(max_iter, MAX_ITER_MARGES)
+        x, it, conv, row_err, col_err, extra_err = _ipf(
+            T, M, cell_e, E, x0, gidx, starts, tol, iters, tuple(extra)
+        )
+        x[~valid] = np.nan
+        x = x.reshape(B, S, J, n_m).sum(axis=3).reshape(B, S * J)
+        info = (it, conv, row_err, col_err, extra_err, clipped, valid, aangevuld, labels, xrows)
+        return x, info
+
+    x, info = solve(kb, None)
+    it, conv, row_err, col_err, extra_err, clipped, valid, aangevuld, labels, xrows = info
 
     n_rows = B * S * J
     van = np.tile(std["leeftijd_van"].to_numpy(), B * S)
     tot = pd.array(np.tile(std["leeftijd_tot"].to_numpy(), B * S), dtype="Int64")
+    base = {
+        "code": np.repeat(codes, S * J),
+        "geslacht": np.tile(np.repeat(np.array(sexes, dtype=object), J), B),
+        "leeftijd_van": van.astype("int64"),
+        "leeftijd_tot": tot,
+        "klasse": np.tile(std["klasse"].to_numpy(dtype=object), B * S),
+    }
     frame = pd.DataFrame(
-        {
-            "code": np.repeat(codes, S * J),
-            "geslacht": np.tile(np.repeat(np.array(sexes, dtype=object), J), B),
-            "leeftijd_van": van.astype("int64"),
-            "leeftijd_tot": tot,
-            "klasse": np.tile(std["klasse"].to_numpy(dtype=object), B * S),
-            "aantal": x.reshape(n_rows),
-            "geschat": np.ones(n_rows, dtype=bool),
-        }
+        {**base, "aantal": x.reshape(n_rows), "geschat": np.ones(n_rows, dtype=bool)}
     )
+    marges = {}
+    for i, c in enumerate(codes):
+        if valid[i]:
+            marges[str(c)] = (
+                [MARGE_LEEFTIJD]
+                + ([labels[i]] if labels[i] else [])
+                + ([MARGE_GESLACHT] if xrows[i] else [])
+            )
     diag = Diagnostiek(
         iteraties=it,
         geconvergeerd=conv,
@@ -539,8 +901,25 @@ def _estimate_block(
         rest_geclipt=tuple(codes[clipped]),
         buurten_onbekend=tuple(codes[~valid]),
         aangevuld=tuple(codes[aangevuld]),
+        marges=marges,
+        max_fout_marges=extra_err,
     )
-    return frame, diag
+    draws = None
+    if trekkingen > 0:
+        assert rng is not None
+        vals = []
+        for _ in range(trekkingen):
+            noise = np.exp(spreiding * rng.standard_normal((B, J))) if spreiding > 0 else None
+            xd, _ = solve(_perturb(kb, rng), noise)
+            vals.append(xd.reshape(n_rows))
+        draws = pd.DataFrame(
+            {
+                "trekking": np.repeat(np.arange(trekkingen), n_rows),
+                **{k: np.tile(v, trekkingen) for k, v in base.items()},
+                "aantal": np.concatenate(vals),
+            }
+        )
+    return frame, diag, draws
 
 
 # --------------------------------------------------------------------------- BRP

@@ -576,3 +576,111 @@ def test_real_national_run_is_fast():
     assert elapsed < 10.0, f"national estimate took {elapsed:.1f} s"
     assert out.attrs["diagnostiek"].geconvergeerd
     assert out.attrs["diagnostiek"].max_fout_buurt < 1e-6
+
+
+# ------------------------------------------------------- burgerlijke staat as a margin
+
+#: Share widowed per standard band (synthetic, Dutch-like shape: rising steeply after 75).
+WIDOWED = np.array([0] * 11 + [0.02, 0.03, 0.05, 0.08, 0.14, 0.25, 0.42, 0.62])
+MARRIED = np.array([0] * 4 + [0.1, 0.3, 0.5, 0.55, 0.6, 0.6, 0.6, 0.62, 0.65, 0.65, 0.62, 0.55,
+                    0.45, 0.3, 0.15])  # fmt: skip
+
+
+def joint_pop(code: str, total: float) -> pd.DataFrame:
+    """The profile of :func:`profile_pop` split by burgerlijke staat (synthetic shares)."""
+    pop = profile_pop(code, total)
+    rows = []
+    j = pop["leeftijd_van"].map(dict(zip(STD["leeftijd_van"], range(J), strict=True)))
+    gesch = np.where(np.arange(J) >= 5, 0.08, 0.0)
+    shares = {
+        "verweduwd": WIDOWED,
+        "gehuwd": MARRIED,
+        "gescheiden": gesch,
+        "ongehuwd": 1 - WIDOWED - MARRIED - gesch,
+    }
+    for staat, share in shares.items():
+        rows.append(pop.assign(burgerlijke_staat=staat, aantal=pop["aantal"] * share[j]))
+    return pd.concat(rows, ignore_index=True)
+
+
+def two_buurten_bs(verweduwd_a: float, verweduwd_b: float) -> pd.DataFrame:
+    """Two buurten with the same age bands but different numbers of widowed residents."""
+    base = {"inwoners": 1000.0, "k_0_14": 150.0, "k_65plus": 300.0}
+    rows = []
+    for code, wed in (("BU00010001", verweduwd_a), ("BU00010002", verweduwd_b)):
+        rows.append(
+            {
+                "code": code,
+                **base,
+                "ongehuwd": 400.0,
+                "gehuwd": 600.0 - wed - 50.0,
+                "gescheiden": 50.0,
+                "verweduwd": wed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def share_85_in_65(out: pd.DataFrame, code: str) -> float:
+    b = out[out["code"] == code]
+    return (
+        b.loc[b["leeftijd_van"] >= 85, "aantal"].sum()
+        / b.loc[b["leeftijd_van"] >= 65, "aantal"].sum()
+    )
+
+
+def test_widowed_buurt_gets_more_85plus():
+    """Same 65+ count, more widowed residents: more 85-plussers within 65+ (issue 16)."""
+    kwb = two_buurten_bs(20.0, 90.0)
+    out = estimate_buurt_ages(
+        kwb, profile_pop("GM0001", 2000), gemeente_bs=joint_pop("GM0001", 2000)
+    )
+    few, many = share_85_in_65(out, "BU00010001"), share_85_in_65(out, "BU00010002")
+    assert many > few * 1.5
+    # KWB bands are still met exactly, and the buurten together still give the gemeente.
+    for code in ("BU00010001", "BU00010002"):
+        b = out[out["code"] == code]
+        assert b.loc[b["leeftijd_van"] >= 65, "aantal"].sum() == pytest.approx(300.0)
+        assert b["aantal"].sum() == pytest.approx(1000.0)
+    d = out.attrs["diagnostiek"]
+    assert d.marges["BU00010001"] == ["leeftijd (KWB)", "burgerlijke staat (KWB)"]
+    assert d.gemeente_burgerlijke_staat == ("GM0001",)
+    # Without the joint table marital status says nothing about age: even spread again.
+    plain = estimate_buurt_ages(kwb, profile_pop("GM0001", 2000))
+    assert share_85_in_65(plain, "BU00010001") == pytest.approx(share_85_in_65(plain, "BU00010002"))
+    assert plain.attrs["diagnostiek"].marges["BU00010001"] == ["leeftijd (KWB)"]
+
+
+def test_auxiliary_year_margin_is_recorded_and_used():
+    """Marital status from an adjacent KWB year (code unchanged) informs the estimate."""
+    kwb = two_buurten_bs(20.0, 90.0)
+    aux = kwb.rename(
+        columns={c: "aanv_" + c for c in ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")}
+    )
+    aux["aanvulling_jaar"] = ["2023", None]
+    aux.loc[1, ["aanv_ongehuwd", "aanv_gehuwd", "aanv_gescheiden", "aanv_verweduwd"]] = np.nan
+    out = estimate_buurt_ages(
+        aux, profile_pop("GM0001", 2000), gemeente_bs=joint_pop("GM0001", 2000)
+    )
+    m = out.attrs["diagnostiek"].marges
+    assert m["BU00010001"] == ["leeftijd (KWB)", "burgerlijke staat (KWB 2023)"]
+    assert m["BU00010002"] == ["leeftijd (KWB)"]
+
+
+def test_draws_vary_and_keep_published_structure():
+    """Draws: reproducible, spread where the margins leave room, none negative."""
+    from pipeline.estimate import estimate_with_draws
+
+    kwb = two_buurten_bs(20.0, 90.0)
+    kw = dict(gemeente_bs=joint_pop("GM0001", 2000), trekkingen=20, spreiding=0.3, rng_seed=7)
+    point, draws = estimate_with_draws(kwb, profile_pop("GM0001", 2000), **kw)
+    _, again = estimate_with_draws(kwb, profile_pop("GM0001", 2000), **kw)
+    pd.testing.assert_frame_equal(draws, again)
+    assert set(draws["trekking"]) == set(range(20))
+    assert (draws["aantal"] >= 0).all()
+    per = draws[draws["leeftijd_van"] >= 85].groupby(["trekking", "code"])["aantal"].sum()
+    spread = per.groupby("code").agg(["min", "max"])
+    assert (spread["max"] - spread["min"] > 1).all()
+    # The point estimate lies inside the draws' range.
+    p85 = point[point["leeftijd_van"] >= 85].groupby("code")["aantal"].sum()
+    assert ((p85 >= spread["min"] - 1) & (p85 <= spread["max"] + 1)).all()
