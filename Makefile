@@ -6,7 +6,7 @@ PYTHON ?= python3
 CORES ?= 2
 BIN := $(VENV)/bin
 
-.PHONY: demo test install system-deps lint clean
+.PHONY: demo test install system-deps lint clean validate
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: install
 
 test: install system-deps lint
 	$(BIN)/pytest
+
+# Measured validation of the buurt estimate on the real Utrecht KWB (../shared/data/real);
+# writes the tables into docs/methode_schatting.md. Part b (online): see that section.
+validate: install
+	$(BIN)/python benchmarks/validatie_schatting.py
 
 clean:
 	rm -rf data/raw/demo data/processed/* reports/* logs .snakemake

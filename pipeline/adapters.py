@@ -450,9 +450,8 @@ def fetch_kwb(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     if bron == "demo":
         raw = kwb.select_gemeente(demo.kwb_table(int(wildcards.jaar)), gemeente, "de demobron")
     elif bron == "lokaal":
-        raw = kwb.select_gemeente(
-            kwb.read_kwb_csv(Path(input.lokaal[0])), gemeente, input.lokaal[0]
-        )
+        # StatLine CSV or CBS workbook (.xlsx or its CSV): read_kwb gives the OData layout.
+        raw = kwb.select_gemeente(kwb.read_kwb(Path(input.lokaal[0])), gemeente, input.lokaal[0])
     else:
         from pipeline import cbs
 
@@ -462,6 +461,55 @@ def fetch_kwb(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     )
     log.info("%d rijen voor %s uit %s", len(raw), gemeente, bron)
     store_raw(raw, Path(output.csv))
+
+
+@step
+def fetch_kwb_aanvulling(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Raw KWB rows of one gemeente from the auxiliary (adjacent) year, for burgerlijke staat.
+
+    A gemeente that did not exist in that year is not an error: the cache gets an empty
+    table and the buurten simply get no auxiliary figures.
+    """
+    import pandas as pd
+
+    from pipeline import kwb
+
+    bron, gemeente, jaar = wildcards.bron, wildcards.gemeente, wildcards.jaar
+    if bron == "lokaal":
+        herkomst = f"bestand {input.lokaal[0]}"
+        raw = kwb.read_kwb(Path(input.lokaal[0]))
+    else:
+        from pipeline import cbs
+
+        herkomst = f"CBS-tabel {wildcards.tabel}"
+        raw = cbs.fetch_table(
+            wildcards.tabel, filters=cbs.kwb_filter([gemeente]), **_cbs_kwargs(params.cbs)
+        )
+    prefixes = ("Ongehuwd", "Gehuwd", "Gescheiden", "Verweduwd")
+    missing = [p for p in prefixes if kwb.find_column(raw.columns, p) is None]
+    # An empty online answer (gemeente unknown that year) has no columns to check.
+    if missing and len(raw):
+        raise WijkscanError(
+            f"Het aanvullende KWB-jaar {jaar} ({herkomst}) heeft geen burgerlijke staat "
+            f"(ontbreekt: {', '.join(missing)}).",
+            waar="bronnen.kwb_aanvulling",
+            oplossing="Kies een KWB-bestand of -tabel met Ongehuwd/Gehuwd/Gescheiden/Verweduwd "
+            "(a_ongeh, a_gehuwd, a_gesch, a_verwed), of zet type: geen.",
+        )
+    if len(raw) and gemeente in kwb.gemeente_codes(raw):
+        raw = kwb.select_gemeente(raw, gemeente, herkomst)
+    else:
+        log.warning(
+            "Gemeente %s bestaat niet in KWB %s (%s): geen aanvullende burgerlijke staat.",
+            gemeente,
+            jaar,
+            herkomst,
+        )
+        raw = pd.DataFrame(columns=["WijkenEnBuurten"])
+    log.info(
+        "Herkomst aanvulling: KWB %s, %s; %d rijen voor %s", jaar, herkomst, len(raw), gemeente
+    )
+    store_raw(raw, Path(output.csv), allow_empty=True)
 
 
 @step
@@ -528,11 +576,53 @@ def prepare_regions(input: Any, output: Any, params: Any, wildcards: Any) -> Non
     from pipeline import kwb, schemas
     from pipeline.io import write_parquet
 
-    raw = kwb.read_kwb_csv(Path(input.kwb))
+    raw = kwb.read_kwb(Path(input.kwb))
     regios = kwb.normalize_kwb(raw, wildcards.gemeente, Path(input.kwb).name)
+    regios = _merge_aanvulling(regios, input, params)
     schemas.validate(regios, schemas.REGIOS, input.kwb)
     write_parquet(regios, output.regios)
     log.info("%d regio's (%d buurten)", len(regios), int((regios.niveau == "buurt").sum()))
+
+
+def _merge_aanvulling(regios: Any, input: Any, params: Any) -> Any:
+    """Add the adjacent KWB year's burgerlijke staat (bronnen.kwb_aanvulling), if any."""
+    import pandas as pd
+
+    from pipeline import kwb
+
+    aux_files = getattr(input, "aanvulling", [])
+    aux_files = [aux_files] if isinstance(aux_files, str) else list(aux_files)
+    if not aux_files:
+        return regios
+    source = Path(aux_files[0])
+    aux_raw = kwb.read_kwb(source)
+    present = set(kwb.gemeente_codes(aux_raw))
+    # The fetch leaves an empty table when the gemeente did not exist that year.
+    aux = (
+        kwb.normalize_all(aux_raw[_gemeente_rows(aux_raw, present)], source.name, required=False)
+        if present
+        else pd.DataFrame()
+    )
+    regios, info = kwb.merge_aanvulling(regios, aux, params.aanvulling_jaar)
+    log.info(
+        "Herkomst aanvulling burgerlijke staat: KWB %s (%s); %d van %d buurten gekoppeld "
+        "(zelfde buurtcode in beide jaren, gemeente bestond); aantallen niet geschaald.",
+        info.jaar,
+        params.aanvulling_herkomst,
+        info.gekoppeld,
+        info.buurten,
+    )
+    if info.waarschuwing:
+        log.warning("%s", info.waarschuwing)
+    return regios
+
+
+def _gemeente_rows(raw: Any, gemeenten: set[str]) -> Any:
+    """Rows of ``raw`` that belong to one of ``gemeenten`` (GM, WK and BU rows)."""
+    from pipeline import fmt
+
+    codes = raw["WijkenEnBuurten"].astype(str).str.strip()
+    return codes.str.match(r"^(GM|WK|BU)") & fmt.gemeente_van(codes).isin(gemeenten)
 
 
 @step
@@ -606,10 +696,19 @@ def fetch_population(input: Any, output: Any, params: Any, wildcards: Any) -> No
     elif bron == "cbs":
         from pipeline import cbs
 
-        kw = _cbs_kwargs(params.cbs)
-        flt = f"{cbs.region_filter('RegioS', [gemeente])} and Perioden eq '{jaar}JJ00'"
-        rows = cbs.fetch_table(wildcards.tabel, filters=flt, **kw)
-        dim = cbs.fetch_table(wildcards.tabel, entity="Leeftijd", **kw)
+        # Since August 2023 CBS serves 03759ned only as a bulk download (no OData query);
+        # the zip is cached once next to the raw files and shared by all gemeenten.
+        c = params.cbs
+        rows, dim = cbs.fetch_bulk_03759ned(
+            wildcards.tabel,
+            gemeente,
+            jaar,
+            cache=Path(output.csv).parent / ".bulk",
+            url=c["bulk_url"],
+            use_https=c["https"],
+            timeout=c["timeout"],
+            retries=c["pogingen"],
+        )
     elif bron == "brp":
         from pipeline.sources.brp import read_brp
 
@@ -645,10 +744,23 @@ def fetch_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None
 
         flt = cbs.region_filter("RegioIndeling2021", [gemeente], width=6)
         rows = cbs.fetch_table(wildcards.tabel, filters=flt, **_cbs_kwargs(params.cbs))
+        if rows.empty:
+            # 85171NED has only the 88 largest gemeenten; 85173NED (intervals) has all.
+            alle = params.cbs["prognose_tabel_gemeenten"]
+            log.info("%s niet in %s; prognose uit %s (MW00000)", gemeente, wildcards.tabel, alle)
+            rows = cbs.fetch_table(
+                alle,
+                filters=f"{flt} and PrognoseInterval eq 'MW00000'",
+                **_cbs_kwargs(params.cbs),
+            )
     else:
-        rows = _local_rows(
-            input.lokaal[0], "RegioIndeling2021", (gemeente,), "bronnen.prognose.pad"
+        from pipeline.sources.cbs_tables import kies_prognosebestand, lees_cbs_csv
+
+        # bronnen.prognose.pad may be a list, in order of preference.
+        naam, rows = kies_prognosebestand(
+            {str(p): lees_cbs_csv(Path(p)) for p in input.lokaal}, gemeente
         )
+        log.info("prognose %s uit %s", gemeente, naam)
     store_raw(rows, Path(output.csv))
 
 
@@ -696,9 +808,16 @@ def prepare_population(input: Any, output: Any, params: Any, wildcards: Any) -> 
 
     from pipeline import demo, schemas
     from pipeline.io import write_parquet
-    from pipeline.sources.cbs_tables import lees_cbs_csv, parse_03759ned
+    from pipeline.sources.cbs_tables import (
+        lees_cbs_csv,
+        lege_bs_tabel,
+        parse_03759ned,
+        parse_03759ned_burgerlijke_staat,
+    )
 
     gemeente, jaar = wildcards.gemeente, int(params.jaar)
+    # Joint age x sex x burgerlijke staat; empty when the source has no categories.
+    bs = lege_bs_tabel()
     if params.bron == "brp":
         brp = pd.read_csv(input.csv, dtype={"buurtcode": str, "gemeentecode": str})
         brp["leeftijd_tot"] = brp["leeftijd_tot"].astype("Int64")
@@ -710,17 +829,24 @@ def prepare_population(input: Any, output: Any, params: Any, wildcards: Any) -> 
     else:
         rows = lees_cbs_csv(Path(input.csv))
         dim = pd.read_csv(input.dim, dtype=str, keep_default_na=False)
-        gem = parse_03759ned(
-            rows, dim if len(dim) else None, jaar, [gemeente], bron=Path(input.csv).name
-        )
+        leeftijd_dim = dim if len(dim) else None
+        gem = parse_03759ned(rows, leeftijd_dim, jaar, [gemeente], bron=Path(input.csv).name)
         if params.bron == "demo" and gemeente not in demo.DEMO_GEMEENTEN:
             gem = demo.rescale_to_kwb(gem, pd.read_parquet(input.regios))
+            # FICTIEF like the rescaled ages: the demo shares per sex x age.
+            bs = demo.marital_split(gem)
+        else:
+            bs = parse_03759ned_burgerlijke_staat(
+                rows, leeftijd_dim, jaar, [gemeente], bron=Path(input.csv).name
+            )
         brp = pd.DataFrame(
             columns=["buurtcode", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
         )
     schemas.validate(gem, schemas.BEVOLKING, input.csv)
     write_parquet(gem, output.gemeente)
     write_parquet(brp, output.brp)
+    write_parquet(bs, output.burgerlijke_staat)
+    log.info("burgerlijke staat %s: %d regels", gemeente, len(bs))
 
 
 @step
@@ -747,7 +873,16 @@ def prepare_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> No
     base = pd.read_parquet(input.bevolking)
     table, method = forecast.gemeente_forecast(fc, base, int(params.jaar), list(params.horizon))
     write_parquet(table, output.prognose)
-    write_json({"methode": method, "bron": params.bron}, output.methode)
+    meta = {"methode": method, "bron": params.bron}
+    if params.bron in ("cbs", "lokaal"):
+        from pipeline.sources.cbs_tables import prognose_tabel
+
+        # The online fallback (85173NED) or a list of local files may have picked another
+        # table than cbs.prognose_tabel: provenance names the one really used.
+        tabel = prognose_tabel(lees_cbs_csv(Path(input.csv)).columns)
+        if tabel:
+            meta["tabel"] = tabel
+    write_json(meta, output.methode)
     log.info("prognose %s: %s", gemeente, method)
 
 
@@ -773,17 +908,26 @@ def estimate_population(input: Any, output: Any, params: Any, wildcards: Any) ->
     """Buurt population by 5-year band and sex: IPF estimate from KWB + gemeente, or the BRP."""
     import pandas as pd
 
-    from pipeline import estimate
+    from pipeline import estimate, intervals
     from pipeline.io import write_json, write_parquet
 
     regios = pd.read_parquet(input.regios)
     buurten = regios[regios["niveau"] == "buurt"]
     brp = pd.read_parquet(input.brp)
+    sch = params.schatting
+    draws = None
     if len(brp):
         result = estimate.from_brp(brp, buurten)
         method = "brp"
     else:
-        result = estimate.estimate_buurt_ages(buurten, pd.read_parquet(input.gemeente))
+        result, draws = estimate.estimate_with_draws(
+            buurten,
+            pd.read_parquet(input.gemeente),
+            gemeente_bs=pd.read_parquet(input.gemeente_bs),
+            trekkingen=int(sch["trekkingen"]),
+            spreiding=float(sch["spreiding"]),
+            rng_seed=intervals.zaad_voor(int(sch["zaad"]), wildcards.gemeente),
+        )
         method = "ipf"
     diag = result.attrs.get("diagnostiek")
     if hasattr(diag, "as_dict"):
@@ -791,7 +935,11 @@ def estimate_population(input: Any, output: Any, params: Any, wildcards: Any) ->
     result = result.copy()
     result.attrs = {}
     result["jaar"] = int(params.jaar)
+    if draws is None:
+        # A BRP extract is a count, not an estimate: no draws, no interval.
+        draws = result.iloc[0:0].drop(columns=["geschat", "jaar"]).assign(trekking=0)
     write_parquet(result, output.bevolking)
+    write_parquet(draws, output.trekkingen)
     write_json({"methode": method, "diagnostiek": diag}, output.diagnostiek)
     log.info("schatting %s: %s %s", wildcards.gemeente, method, diag)
 
@@ -821,7 +969,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
 
     import pandas as pd
 
-    from pipeline import indicators, provenance, registry, schemas
+    from pipeline import indicators, intervals, provenance, registry, schemas
     from pipeline.io import write_json, write_parquet
     from pipeline.sources.prevalentie import read_prevalentie
 
@@ -837,7 +985,16 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     prev_bron = params.prevalentie_bron
     reg = registry.registry_from_config(cfg, prev_bron)
     q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaam, prev, s)
-    table = indicators.publish(indicators.derive(q, s), reg, s)
+    derived = indicators.derive(q, s)
+    table = indicators.publish(derived, reg, s)
+    schatting = json.loads(Path(input.schatting).read_text(encoding="utf-8"))
+    draws = pd.read_parquet(input.trekkingen)
+    if len(draws):
+        per_draw = intervals.draw_indicators(draws, q, prev, s)
+        level = float(cfg["schatting"]["betrouwbaarheid"])
+        table = intervals.attach_intervals(table, derived, per_draw, reg, s, level)
+    marges = (schatting.get("diagnostiek") or {}).get("marges", {}) or {}
+    table["marges"] = intervals.marges_column(table["code"], marges, schatting["methode"])
     schemas.validate(table, schemas.indicator_schema(reg), "compute_indicators")
     controle = json.loads(Path(input.controle).read_text(encoding="utf-8"))
     methode = json.loads(Path(input.methode).read_text(encoding="utf-8"))
@@ -855,7 +1012,9 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
         prev_bron,
     )
     meta["prognose_methode"] = methode.get("methode")
+    provenance.set_table(meta, "prognose", methode.get("tabel"))
     meta["dementie_landelijk"] = _national_dementia(input.landelijk)
+    meta["buurtsignaal"] = intervals.buurtsignaal(reg, schatting["methode"], marges)
     write_parquet(q, output.grootheden)
     write_parquet(table, output.indicatoren)
     write_json(meta, output.meta)
@@ -1151,6 +1310,7 @@ def prepare_regions_all(input: Any, output: Any, params: Any, wildcards: Any) ->
             oplossing="Controleer de gemeentecodes en het peiljaar van het KWB-bestand.",
         )
     regios = regios[regios["gemeentecode"].isin(wanted)].reset_index(drop=True)
+    regios = _merge_aanvulling(regios, input, params)
     schemas.validate(regios, schemas.REGIOS, str(source))
     write_parquet(regios, output.regios)
     log.info("%d gemeenten, %d buurten", len(wanted), int((regios.niveau == "buurt").sum()))
@@ -1189,7 +1349,7 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
 
     import pandas as pd
 
-    from pipeline import indicators, national, provenance, registry, schemas
+    from pipeline import indicators, intervals, national, provenance, registry, schemas
     from pipeline.io import write_json, write_parquet
     from pipeline.sources.cbs_tables import lees_cbs_csv, parse_85171ned
     from pipeline.sources.prevalentie import read_prevalentie
@@ -1201,14 +1361,11 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     gemeenten = list(params.gemeenten)
     regios = pd.read_parquet(input.regios)
     pop_file = Path(input.bevolking[0]) if len(input.bevolking) else None
-    pop = national.population_all(
-        bronnen["bevolking"],
-        regios,
-        s.basisjaar,
-        lees_cbs_csv(pop_file) if pop_file else None,
-        pop_file.name if pop_file else "demo",
-    )
+    pop_rows = lees_cbs_csv(pop_file) if pop_file else None
+    pop_name = pop_file.name if pop_file else "demo"
+    pop = national.population_all(bronnen["bevolking"], regios, s.basisjaar, pop_rows, pop_name)
     schemas.validate(pop, schemas.BEVOLKING, str(pop_file or "demo"))
+    pop_bs = national.population_bs_all(bronnen["bevolking"], pop, s.basisjaar, pop_rows, pop_name)
     years = sorted({int(h) for h in cfg["horizon"]} - {s.basisjaar})
     fc, methode = None, None
     if years:
@@ -1234,6 +1391,8 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
         forecast=fc,
         prognose_methode=methode,
         eenzaamheid=eenzaam,
+        schatting=cfg["schatting"],
+        gemeente_bs=pop_bs,
     )
     table, q = res.indicatoren, res.grootheden
     schemas.validate(table, schemas.indicator_schema(reg), "compute_indicators_all")
@@ -1247,6 +1406,7 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
         for kind in ("indicatoren", "grootheden", "meta")
     }
     controles = json.loads(Path(input.controle).read_text(encoding="utf-8"))
+    marges_all = (res.diagnostiek or {}).get("marges", {})
     tables = dict(tuple(table.groupby("gemeentecode", sort=False)))
     quantities = dict(tuple(q.groupby("gemeentecode", sort=False)))
     metas = {}
@@ -1259,6 +1419,9 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
         meta.update(
             gemeente=gm, gemeentenaam=naam, waarschuwingen=warnings, prognose_methode=methode
         )
+        prefix = "BU" + gm[2:]
+        marges = {c: m for c, m in marges_all.items() if c.startswith(prefix)}
+        meta["buurtsignaal"] = intervals.buurtsignaal(reg, "ipf", marges)
         write_parquet(quantities[gm].reset_index(drop=True), paths["grootheden"][gm])
         write_parquet(t_gm, paths["indicatoren"][gm])
         write_json(meta, paths["meta"][gm])

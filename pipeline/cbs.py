@@ -629,3 +629,199 @@ def fetch_kwb(table_id: str, gemeente: str, **kwargs: Any) -> pd.DataFrame:
     )
     rows["Naam"] = keys.map(titles).fillna(keys)
     return rows
+
+
+# --------------------------------------------------------------------------- bulk (v4)
+
+#: Where CBS serves the complete table as a zip of ``;``-separated CSV files (OData v4
+#: distribution): ``Observations.csv`` plus ``<Dimensie>Codes.csv``, ``MeasureCodes.csv``,
+#: ``Dimensions.csv``. Since August 2023 03759ned can no longer be queried through the
+#: OData v3 API; this download is the only online route (docs/invoerformaten.md, section 1).
+BULK_CSV_URL = "https://datasets.cbs.nl/csv/CBS/nl/{tabel}"
+
+_BULK_LOCK = threading.Lock()
+
+
+def bulk_url(template: str, tabel: str, *, use_https: bool = True) -> str:
+    """Fill in the table id of the bulk-download URL (config ``cbs.bulk_url``).
+
+    A URL without scheme gets ``https://`` (``http://`` when ``use_https`` is False,
+    only for the tests' loopback server).
+    """
+    url = template.format(tabel=tabel)
+    if "://" not in url:
+        url = ("https://" if use_https else "http://") + url
+    return url
+
+
+def _read_codes(zf: Any, name: str) -> pd.DataFrame:
+    import io
+
+    with zf.open(name) as raw:
+        return pd.read_csv(
+            io.TextIOWrapper(raw, encoding="utf-8-sig"),
+            sep=";",
+            dtype=str,
+            keep_default_na=False,
+        )
+
+
+def read_bulk_rows(
+    zip_path: Path, *, regio: str, periode: str, maat: str | None = None
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], str]:
+    """Stream ``Observations.csv`` of a CBS bulk zip and keep one region and period.
+
+    The full 03759ned is large (all regions and years since 1988), so the member is read
+    row by row; only the matching rows and the small codes files are held in memory.
+
+    Parameters
+    ----------
+    zip_path
+        The downloaded zip.
+    regio
+        ``RegioS`` code, e.g. ``'GM0226'`` (compared after stripping).
+    periode
+        ``Perioden`` code, e.g. ``'2024JJ00'``.
+    maat
+        Measure code to keep; default: "Bevolking op 1 januari" from ``MeasureCodes.csv``.
+
+    Returns
+    -------
+    tuple
+        ``(rows, codes, maat)``: the matching rows (text), dimension name -> codes file,
+        and the measure code used.
+
+    Raises
+    ------
+    WijkscanError
+        When the zip lacks ``Observations.csv`` or its header lacks ``RegioS``/``Perioden``.
+    """
+    import csv
+    import io
+    import zipfile
+
+    from pipeline.sources.cbs_tables import maat_bevolking
+
+    with zipfile.ZipFile(zip_path) as zf:
+        names = set(zf.namelist())
+        codes = {
+            n[: -len("Codes.csv")]: _read_codes(zf, n)
+            for n in names
+            if n.endswith("Codes.csv") and n != "MeasureCodes.csv"
+        }
+        if maat is None:
+            if "MeasureCodes.csv" not in names:
+                raise WijkscanError(
+                    f"MeasureCodes.csv ontbreekt in {zip_path.name}.",
+                    waar=str(zip_path),
+                    oplossing="Verwijder het bestand zodat het opnieuw wordt gedownload.",
+                )
+            maat = maat_bevolking(_read_codes(zf, "MeasureCodes.csv"), zip_path.name)
+        with zf.open("Observations.csv") as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig"), delimiter=";")
+            header = next(reader)
+            missing = [c for c in ("RegioS", "Perioden", "Measure") if c not in header]
+            if missing:
+                raise WijkscanError(
+                    f"Kolom(men) {', '.join(missing)} ontbreken in Observations.csv.",
+                    waar=f"{zip_path.name}; kolommen: {', '.join(header[:12])}",
+                    oplossing="Controleer het tabelnummer (cbs.bevolking_tabel).",
+                )
+            i_regio, i_per, i_maat = (header.index(c) for c in ("RegioS", "Perioden", "Measure"))
+            kept = [
+                row
+                for row in reader
+                if len(row) == len(header)
+                and row[i_per].strip() == periode
+                and row[i_regio].strip() == regio
+                and row[i_maat].strip() == maat
+            ]
+    return pd.DataFrame(kept, columns=header, dtype=str), codes, maat
+
+
+def fetch_bulk_03759ned(
+    tabel: str,
+    gemeente: str,
+    jaar: int,
+    *,
+    cache: Path,
+    url: str = BULK_CSV_URL,
+    use_https: bool = True,
+    timeout: float = 60,
+    retries: int = 4,
+    backoff: float = 2.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """03759ned rows of one gemeente and year from the CBS bulk download.
+
+    The zip is downloaded once (streamed to disk, retried with back-off, atomically put
+    in place by :func:`pipeline.download.download_file`) into ``cache`` and shared by all
+    gemeenten. When the cached zip lacks the requested year (CBS added it after the
+    download), it is downloaded again once.
+
+    Parameters
+    ----------
+    tabel
+        Table id, ``'03759ned'``.
+    gemeente, jaar
+        Gemeente code and year of 1 January.
+    cache
+        Folder for the zip (e.g. ``data/raw/cbs/.bulk``).
+    url
+        URL template with ``{tabel}`` (config ``cbs.bulk_url``).
+    use_https, timeout, retries, backoff
+        Connection settings, as for :func:`fetch_table`.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(rows, leeftijd_dim)`` in the UntypedDataSet layout of
+        :func:`pipeline.sources.cbs_tables.parse_03759ned`.
+
+    Raises
+    ------
+    WijkscanError
+        Download failures (after the retries), an unusable zip, or no rows for this
+        gemeente and year in a fresh download.
+    """
+    from pipeline.download import download_file, validate_zip
+    from pipeline.sources.cbs_tables import bulk_naar_untyped
+
+    full = bulk_url(url, tabel, use_https=use_https)
+    dest = Path(cache) / f"{tabel}_csv.zip"
+
+    def download() -> None:
+        download_file(
+            full,
+            dest,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            validate=lambda p: validate_zip(p, ("Observations.csv",)),
+            oplossing="Controleer cbs.bulk_url en cbs.bevolking_tabel in de configuratie, "
+            "of download 03759ned zelf en gebruik bron: lokaal.",
+        )
+
+    periode = f"{int(jaar)}JJ00"
+    with _BULK_LOCK:  # gemeenten built in parallel threads share one download
+        fresh = not dest.is_file()
+        if fresh:
+            download()
+        obs, codes, maat = read_bulk_rows(dest, regio=gemeente, periode=periode)
+        if obs.empty and not fresh:
+            log.info(
+                "%s: geen rijen voor %s %s in de bewaarde download; opnieuw",
+                tabel,
+                gemeente,
+                periode,
+            )
+            download()
+            obs, codes, maat = read_bulk_rows(dest, regio=gemeente, periode=periode)
+    if obs.empty:
+        raise WijkscanError(
+            f"Geen bevolkingscijfers voor {gemeente} op 1 januari {jaar} in de CBS-download "
+            f"van {tabel}.",
+            waar=full,
+            oplossing="Controleer gemeentecode en peiljaar: bestaat de gemeente in dat jaar "
+            "(herindelingen) en heeft CBS dat jaar al gepubliceerd?",
+        )
+    return bulk_naar_untyped(obs, codes, maat, bron=f"{tabel} (download {dest.name})")

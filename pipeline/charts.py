@@ -291,6 +291,8 @@ def ranked_bar_chart(
     gemeente_naam: str = "Gemeente",
     max_n: int = 25,
     width_mm: float = 170,
+    lo: pd.Series | None = None,
+    hi: pd.Series | None = None,
 ) -> tuple[Figure, int]:
     """Horizontal bars of the buurten, the largest task at the top.
 
@@ -308,6 +310,9 @@ def ranked_bar_chart(
         At most this many buurten (those with the largest task).
     width_mm
         Printed width; the height follows from the number of bars.
+    lo, hi
+        90 % interval per buurt name (NaN = exact); drawn as a black whisker, so
+        overlapping buurten are visibly not different.
 
     Returns
     -------
@@ -320,19 +325,30 @@ def ranked_bar_chart(
     asc = indicator.richting < 0
     s = s.sort_values(ascending=asc, kind="mergesort").head(max_n)
     n = len(s)
+    lo_ = pd.Series(lo, dtype=float).reindex(s.index) if lo is not None else None
+    hi_ = pd.Series(hi, dtype=float).reindex(s.index) if hi is not None else None
+    # Whisker ends; exact values (NaN bounds) get a zero-length whisker, i.e. none.
+    left = (lo_.fillna(s) if lo_ is not None else s).clip(upper=s).to_numpy()
+    right = (hi_.fillna(s) if hi_ is not None else s).clip(lower=s).to_numpy()
+    whiskers = bool(np.any(right > left))
     height_mm = 20 + 5.2 * max(n, 1)
     fig = new_figure(width_mm, height_mm)
     with mpl.rc_context(_RC):
         ax = fig.add_axes((0.27, 10 / height_mm, 0.62, 1 - 18 / height_mm))
         y = np.arange(n)[::-1]
         ax.barh(y, s.to_numpy(), color=BAR, height=0.68)
-        vmax = float(np.nanmax(s.to_numpy())) if n else 1.0
+        if whiskers:
+            ax.errorbar(
+                s.to_numpy(), y, xerr=[s.to_numpy() - left, right - s.to_numpy()], fmt="none",
+                ecolor=INK, elinewidth=0.8, capsize=2, zorder=3.5,
+            )  # fmt: skip
+        vmax = float(np.nanmax(right)) if n else 1.0
         if gemeente_waarde is not None and not fmt.is_missing(gemeente_waarde):
             vmax = max(vmax, float(gemeente_waarde))
         vmax = vmax if vmax > 0 else 1.0
-        for yi, v in zip(y, s.to_numpy(), strict=True):
+        for yi, v, r in zip(y, s.to_numpy(), right, strict=True):
             ax.text(
-                v + vmax * 0.012,
+                r + vmax * 0.012,
                 yi,
                 fmt.waarde(v, indicator),
                 va="center",
@@ -399,6 +415,9 @@ def map_figure(
     height_mm: float = 105,
     labels: bool | str = "names",
     k: int = 5,
+    lo: pd.Series | None = None,
+    hi: pd.Series | None = None,
+    neutraal: str = "",
 ) -> tuple[Figure, maps.MapResult]:
     """One buurt choropleth with legend (and numbered key when needed).
 
@@ -422,6 +441,11 @@ def map_figure(
         Passed to :func:`pipeline.maps.draw_choropleth`.
     k
         Number of classes.
+    lo, hi
+        90 % interval per buurt code (overlapping buurten share a class).
+    neutraal
+        Legend text of a map without classes (indicator without buurt signal); see
+        :func:`pipeline.maps.draw_choropleth`.
 
     Returns
     -------
@@ -444,6 +468,9 @@ def map_figure(
             label_size=6.5,
             legend=True,
             legend_size=7,
+            lo=lo,
+            hi=hi,
+            neutraal=neutraal,
         )
         if res.legend is not None:
             # Long labels would run off the figure: wrap every line of the title.
@@ -467,6 +494,7 @@ def small_multiples(
     width_mm: float = 170,
     panel_height_mm: float = 72,
     k: int = 5,
+    intervals: Sequence[tuple[pd.Series | None, pd.Series | None]] | None = None,
 ) -> tuple[Figure, list[maps.MapResult]]:
     """A grid of small choropleths (one per indicator), each with its own legend.
 
@@ -486,6 +514,8 @@ def small_multiples(
         Printed size of the grid and of one row.
     k
         Classes per map.
+    intervals
+        Optional ``(lo, hi)`` 90 % interval per panel (overlapping buurten share a class).
 
     Returns
     -------
@@ -515,6 +545,8 @@ def small_multiples(
                 legend_size=6,
                 title=_wrap(ind.label, 40),
                 title_size=7.5,
+                lo=intervals[i][0] if intervals else None,
+                hi=intervals[i][1] if intervals else None,
             )
             results.append(res)
     return fig, results

@@ -138,8 +138,20 @@ ONE_PASS_TYPES: dict[str, tuple[str, ...]] = {
 def check_sources(config: dict[str, Any]) -> None:
     """Check that every input kind has a source type it supports (also in one-pass mode)."""
     one_pass = config.get("berekening", "per_gemeente") == "in_een_keer"
+    check_aanvulling(config)
     for kind, allowed in ALLOWED_TYPES.items():
         src = config.get("bronnen", {}).get(kind, {}).get("type", "demo")
+        if isinstance(config.get("bronnen", {}).get(kind, {}).get("pad"), list):
+            # Only the per-gemeente forecast reads several files (the first file with the
+            # gemeente wins); the other readers and the one-pass mode read one file.
+            if kind != "prognose" or src != "lokaal" or one_pass:
+                raise WijkscanError(
+                    f"Een lijst van bestanden kan niet voor bronnen.{kind}.pad"
+                    + (" bij 'berekening: in_een_keer'." if one_pass else "."),
+                    waar=f"configuratie, sleutel bronnen.{kind}.pad",
+                    oplossing="Geef één bestand op. Alleen prognose met type 'lokaal' (per "
+                    "gemeente) leest een lijst van prognosebestanden.",
+                )
         if src not in allowed:
             raise WijkscanError(
                 f"Bron '{src}' kan niet voor '{kind}'.",
@@ -153,6 +165,83 @@ def check_sources(config: dict[str, Any]) -> None:
                 oplossing=f"Kies voor {kind} een van: {', '.join(ONE_PASS_TYPES[kind])} (een "
                 "landelijk bestand), of zet 'berekening: per_gemeente'.",
             )
+
+
+def check_aanvulling(config: dict[str, Any]) -> None:
+    """Check ``bronnen.kwb_aanvulling`` (the optional adjacent KWB year) beyond the schema.
+
+    Runs before the schema defaults are filled in: an absent block means 'geen'.
+
+    Raises
+    ------
+    WijkscanError
+        When a used source has no year, the year equals the peiljaar, a local source has
+        no file, or the national one-pass computation is selected (it does not read it).
+    """
+    src = config.get("bronnen", {}).get("kwb_aanvulling")
+    if not src or src.get("type") == "geen":
+        return
+    waar = "configuratie, sleutel bronnen.kwb_aanvulling"
+    if src.get("jaar") is None:
+        raise WijkscanError(
+            "Bij een aanvullend KWB-jaar ontbreekt het jaar.",
+            waar=f"{waar}.jaar",
+            oplossing="Geef het peiljaar van het aanvullende bestand op, bijvoorbeeld jaar: 2023.",
+        )
+    if src["jaar"] == config.get("jaar"):
+        raise WijkscanError(
+            f"Het aanvullende KWB-jaar ({src['jaar']}) is hetzelfde als het peiljaar.",
+            waar=f"{waar}.jaar",
+            oplossing="Kies een ander jaar (meestal het jaar ervoor), of zet type: geen.",
+        )
+    if src["type"] == "lokaal" and not src.get("pad"):
+        raise WijkscanError(
+            "Het aanvullende KWB-jaar is 'lokaal' maar er is geen bestand opgegeven.",
+            waar=f"{waar}.pad",
+            oplossing="Geef het pad naar het KWB-bestand van dat jaar op, of kies type 'cbs'.",
+        )
+    if config.get("berekening") == "in_een_keer" and src["type"] != "lokaal":
+        raise WijkscanError(
+            "Bij 'berekening: in_een_keer' wordt een aanvullend KWB-jaar alleen uit een "
+            "lokaal bestand gelezen.",
+            waar=f"{waar}.type en berekening",
+            oplossing="Geef het landelijke KWB-bestand van dat jaar op (type: lokaal, pad), of "
+            "zet 'berekening: per_gemeente'.",
+        )
+
+
+def aanvulling_raw_path(config: dict[str, Any], gemeente: str) -> str | None:
+    """Raw cache file of the auxiliary KWB year for one gemeente (None when not used).
+
+    Raises
+    ------
+    WijkscanError
+        For source 'cbs' when no table id is given or known for that year.
+    """
+    src = config["bronnen"]["kwb_aanvulling"]
+    if src["type"] == "geen":
+        return None
+    tabel = src.get("tabel") or config["cbs"]["kwb_tabellen"].get(str(src["jaar"]))
+    if tabel is None and src["type"] == "cbs":
+        raise WijkscanError(
+            f"Geen KWB-tabel bekend voor het aanvullende jaar {src['jaar']}.",
+            waar="bronnen.kwb_aanvulling.tabel / cbs.kwb_tabellen",
+            oplossing="Geef het tabelnummer op in bronnen.kwb_aanvulling.tabel (StatLine, "
+            "Kerncijfers wijken en buurten van dat jaar).",
+        )
+    # A local file of an unlisted year is still named by its year; 'lokaal' marks the id.
+    return f"data/raw/{src['type']}/kwb_aanvulling_{tabel or 'lokaal'}_{src['jaar']}_{gemeente}.csv"
+
+
+def aanvulling_herkomst(config: dict[str, Any]) -> str:
+    """Short Dutch description of the auxiliary KWB source, for the log ('' when not used)."""
+    src = config["bronnen"]["kwb_aanvulling"]
+    if src["type"] == "geen":
+        return ""
+    if src["type"] == "lokaal":
+        return f"bestand {src['pad']}"
+    tabel = src.get("tabel") or config["cbs"]["kwb_tabellen"].get(str(src["jaar"]))
+    return f"CBS-tabel {tabel}"
 
 
 def kwb_table_id(config: dict[str, Any]) -> str:
@@ -220,7 +309,8 @@ def local_input(config: dict[str, Any], kind: str) -> list[str]:
                 waar=f"bronnen.{kind}.pad",
                 oplossing="Geef het pad naar het bestand op, of kies type 'cbs' of 'demo'.",
             )
-        return [src["pad"]]
+        pad = src["pad"]
+        return [str(p) for p in pad] if isinstance(pad, list) else [pad]
     return []
 
 
@@ -244,11 +334,12 @@ def check_local_files(config: dict[str, Any], base: Path | None = None) -> None:
     """
     base = Path.cwd() if base is None else Path(base)
     missing = []
-    for kind in ALLOWED_TYPES:
+    for kind in (*ALLOWED_TYPES, "kwb_aanvulling"):
         src = config.get("bronnen", {}).get(kind, {})
-        pad = src.get("pad")
-        if src.get("type") in LOCAL_TYPES and pad and not (base / pad).exists():
-            missing.append((kind, str(pad)))
+        pads = src.get("pad")
+        for pad in pads if isinstance(pads, list) else [pads]:
+            if src.get("type") in LOCAL_TYPES and pad and not (base / pad).exists():
+                missing.append((kind, str(pad)))
     if missing:
         raise WijkscanError(
             "Bestand niet gevonden: "

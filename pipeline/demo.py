@@ -9,6 +9,10 @@ loneliness. Every output built from it is labelled *fictief*.
 The "true" population is drawn once per buurt by single year of age and sex;
 all published-style tables are derived from it (KWB rounded to 5 and suppressed
 like CBS does), so estimation methods can be checked against a known truth.
+The same cube is split by burgerlijke staat with made-up, Dutch-like shares
+(:func:`marital_shares`; FICTIEF): it gives the KWB columns ``Ongehuwd_13`` ...
+``Verweduwd_16`` per buurt and the four BurgerlijkeStaat categories of the demo
+03759ned table, without changing any of the other demo numbers.
 """
 
 from __future__ import annotations
@@ -132,6 +136,84 @@ def true_population(jaar: int = 2024) -> pd.DataFrame:
     return out
 
 
+#: Order of the demo's marital-status categories (as in the contract).
+BS_CATEGORIEEN: tuple[str, ...] = ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")
+#: KWB OData keys of the marital-status counts (85984NED and earlier editions).
+KWB_BS_KOLOMMEN: dict[str, str] = {
+    "ongehuwd": "Ongehuwd_13",
+    "gehuwd": "Gehuwd_14",
+    "gescheiden": "Gescheiden_15",
+    "verweduwd": "Verweduwd_16",
+}
+
+
+def marital_shares(ages: np.ndarray, geslacht: str) -> np.ndarray:
+    """FICTIEF: shares ongehuwd, gehuwd, gescheiden, verweduwd per age for the demo.
+
+    Stylised, Dutch-like curves, made up for the demo only (not fitted to CBS data):
+    nobody under 18 is married, the ever-married share rises around 30 and is higher in
+    older cohorts, divorce peaks around 60, and widowhood rises steeply after 75, much
+    more for women (who outlive their husbands) than for men.
+
+    Parameters
+    ----------
+    ages
+        Ages in years (the open top class as a representative age, e.g. 97 for 95+).
+    geslacht
+        ``'man'`` or ``'vrouw'``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(ages), 4)`` in the order of :data:`BS_CATEGORIEEN`; rows sum to 1.
+    """
+    a = np.asarray(ages, dtype=float)
+    vrouw = geslacht == "vrouw"
+    cohort = 0.55 + 0.37 / (1 + np.exp(-(a - 55) / 8))
+    ooit = np.where(a < 18, 0.0, cohort / (1 + np.exp(-(a - (31.0 if vrouw else 33.0)) / 4.0)))
+    if vrouw:
+        weduw = 0.92 / (1 + np.exp(-(a - 79) / 5.5))
+    else:
+        weduw = 0.60 / (1 + np.exp(-(a - 87) / 6.0))
+    scheiding = np.where(a < 20, 0.0, (0.19 if vrouw else 0.17) * np.exp(-(((a - 60) / 24) ** 2)))
+    out = np.column_stack(
+        [
+            1 - ooit,
+            ooit * (1 - weduw) * (1 - scheiding),
+            ooit * (1 - weduw) * scheiding,
+            ooit * weduw,
+        ]
+    )
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def true_population_bs(jaar: int = 2024) -> pd.DataFrame:
+    """FICTIEF: the demo 'register' split by burgerlijke staat (buurt x sex x age x staat).
+
+    Every cell of :func:`true_population` is split over the four categories with a
+    multinomial draw from :func:`marital_shares` (own seed), so the counts add up exactly
+    to the existing demo population, which is unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``buurtcode, geslacht, leeftijd, burgerlijke_staat, aantal, jaar`` (integers).
+    """
+    pop = true_population(jaar)
+    rng = np.random.default_rng(DEMO_SEED + 4)
+    shares = np.empty((len(pop), len(BS_CATEGORIEEN)))
+    for sex in ("man", "vrouw"):
+        mask = (pop["geslacht"] == sex).to_numpy()
+        shares[mask] = marital_shares(pop.loc[mask, "leeftijd"].to_numpy(), sex)
+    counts = rng.multinomial(pop["aantal"].to_numpy(), shares)
+    frames = [
+        pop.assign(burgerlijke_staat=naam, aantal=counts[:, i])
+        for i, naam in enumerate(BS_CATEGORIEEN)
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["buurtcode", "geslacht", "leeftijd", "burgerlijke_staat", "aantal", "jaar"]]
+
+
 def _round5(x: float) -> float:
     # KWB publishes small-area counts rounded to 5.
     return float(5 * np.round(x / 5.0))
@@ -155,12 +237,18 @@ def kwb_table(jaar: int = 2024) -> pd.DataFrame:
         All values as strings.
     """
     pop = true_population(jaar)
+    bs = true_population_bs(jaar)
     meta = {b.code: b for b in BUURTEN}
     rng = np.random.default_rng(DEMO_SEED + 1)
 
     def bands(df: pd.DataFrame) -> dict[str, float]:
         a = df.groupby("leeftijd")["aantal"].sum()
         total = float(a.sum())
+        staat = (
+            bs[bs["buurtcode"].isin(df["buurtcode"].unique())]
+            .groupby("burgerlijke_staat")["aantal"]
+            .sum()
+        )
         return {
             "AantalInwoners_5": total,
             "Mannen_6": float(df.loc[df.geslacht == "man", "aantal"].sum()),
@@ -170,6 +258,8 @@ def kwb_table(jaar: int = 2024) -> pd.DataFrame:
             "k_25Tot45Jaar_10": float(a.loc[25:44].sum()),
             "k_45Tot65Jaar_11": float(a.loc[45:64].sum()),
             "k_65JaarOfOuder_12": float(a.loc[65:].sum()),
+            # FICTIEF, like every demo number: from the demo marital-status cube.
+            **{kol: float(staat.get(naam, 0)) for naam, kol in KWB_BS_KOLOMMEN.items()},
         }
 
     rows: list[dict[str, object]] = []
@@ -217,7 +307,16 @@ def kwb_table(jaar: int = 2024) -> pd.DataFrame:
         if soort == "Buurt" and inw < 50:
             # CBS suppresses detail for very small areas; the total stays published.
             for key in row:
-                if key.startswith(("k_", "Mannen", "Vrouwen", "Eenpersoons", "Koopwoningen")):
+                if key.startswith(
+                    (
+                        "k_",
+                        "Mannen",
+                        "Vrouwen",
+                        "Eenpersoons",
+                        "Koopwoningen",
+                        *KWB_BS_KOLOMMEN.values(),
+                    )
+                ):
                     row[key] = "."
         return row
 
@@ -316,11 +415,34 @@ def gemeente_population(jaar: int = 2024) -> pd.DataFrame:
     return g[["gemeentecode", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]]
 
 
+def gemeente_population_bs(jaar: int = 2024) -> pd.DataFrame:
+    """FICTIEF: the demo gemeente by sex x age (single years, 95+) x burgerlijke staat.
+
+    Summed over ``burgerlijke_staat`` it equals :func:`gemeente_population` exactly.
+    """
+    bs = true_population_bs(jaar)
+    g = bs.groupby(["geslacht", "leeftijd", "burgerlijke_staat"], as_index=False)["aantal"].sum()
+    g["leeftijd_van"] = g["leeftijd"].clip(upper=95)
+    g = g.groupby(["geslacht", "leeftijd_van", "burgerlijke_staat"], as_index=False)["aantal"].sum()
+    g["leeftijd_tot"] = pd.array(
+        [pd.NA if v == 95 else v for v in g["leeftijd_van"]], dtype="Int64"
+    )
+    g["gemeentecode"] = DEMO_GEMEENTE
+    g["jaar"] = jaar
+    g["aantal"] = g["aantal"].astype(float)
+    cols = ["gemeentecode", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
+    return g[[*cols, "burgerlijke_staat"]]
+
+
 def bevolking_raw(jaar: int = 2024) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The demo gemeente in the real 03759ned layout: ``(rows, Leeftijd dimension)``."""
+    """The demo gemeente in the real 03759ned layout: ``(rows, Leeftijd dimension)``.
+
+    The rows hold the total ``T001019`` and the four (fictional) BurgerlijkeStaat
+    categories, as the full 03759ned cube does.
+    """
     from pipeline.sources.cbs_tables import raw_03759ned
 
-    return raw_03759ned(gemeente_population(jaar))
+    return raw_03759ned(gemeente_population_bs(jaar))
 
 
 def _survival(ages: np.ndarray) -> np.ndarray:
@@ -486,6 +608,46 @@ def rescale_to_kwb(bevolking: pd.DataFrame, regios: pd.DataFrame) -> pd.DataFram
         factor = max(float(gm["inwoners"]) - known, 0.0) / rest_total
         out.loc[~covered, "aantal"] = out.loc[~covered, "aantal"] * factor
     return out
+
+
+def marital_split(bevolking: pd.DataFrame) -> pd.DataFrame:
+    """FICTIEF: split a tidy population by burgerlijke staat with the demo shares.
+
+    Used when real KWB bands are combined with the demo age structure
+    (:func:`rescale_to_kwb`): each sex x age class gets the demo's
+    :func:`marital_shares` (at the class midpoint; 97 for an open class from 95),
+    so the categories add up to the class exactly. Only ``man``/``vrouw`` rows.
+
+    Parameters
+    ----------
+    bevolking
+        Tidy population (:data:`pipeline.sources.cbs_tables.TIDY_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of ``bevolking_gemeente_bs.parquet`` (``burgerlijke_staat`` last).
+    """
+    from pipeline.sources.cbs_tables import BS_COLUMNS
+
+    mv = bevolking[bevolking["geslacht"].isin(["man", "vrouw"])].reset_index(drop=True)
+    van = mv["leeftijd_van"].to_numpy(dtype=float)
+    tot = mv["leeftijd_tot"].astype("Float64").fillna(van.max() + 4).to_numpy(dtype=float)
+    midden = np.where(mv["leeftijd_tot"].isna(), np.maximum(van + 2, 97), (van + tot) / 2)
+    shares = np.empty((len(mv), len(BS_CATEGORIEEN)))
+    for sex in ("man", "vrouw"):
+        mask = (mv["geslacht"] == sex).to_numpy()
+        shares[mask] = marital_shares(midden[mask], sex)
+    frames = [
+        mv.assign(burgerlijke_staat=naam, aantal=mv["aantal"].to_numpy() * shares[:, i])
+        for i, naam in enumerate(BS_CATEGORIEEN)
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    order = {n: i for i, n in enumerate(BS_CATEGORIEEN)}
+    out = out.assign(_o=out["burgerlijke_staat"].map(order)).sort_values(
+        ["gemeentecode", "jaar", "geslacht", "leeftijd_van", "_o"], kind="stable"
+    )
+    return out.drop(columns="_o")[list(BS_COLUMNS)].reset_index(drop=True)
 
 
 def apply_demo_growth(forecast: pd.DataFrame, base: pd.DataFrame, jaar: int) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import requests
 from pipeline.errors import WijkscanError
 from pipeline.io import file_mode, fsync_dir
 
-__all__ = ["download_file", "validate_gpkg"]
+__all__ = ["download_file", "validate_gpkg", "validate_zip"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def download_file(
     retries: int = 4,
     backoff: float = 2.0,
     validate: Callable[[Path], None] | None = None,
+    oplossing: str | None = None,
 ) -> Path:
     """Download ``url`` to ``dest`` atomically, retrying transient failures.
 
@@ -67,6 +68,8 @@ def download_file(
         Called with the complete temporary file before it replaces ``dest``;
         must raise (preferably :class:`WijkscanError`) if the content is unusable,
         e.g. ``lambda p: validate_gpkg(p, "buurt_gegeneraliseerd")``.
+    oplossing
+        How to fix a refused URL (HTTP 4xx); default: the PDOK advice.
 
     Returns
     -------
@@ -100,7 +103,9 @@ def download_file(
         tmp = Path(tmp_name)
         try:
             try:
-                _fetch_to(url, fd, tmp, timeout=timeout, validate=validate, dest=dest)
+                _fetch_to(
+                    url, fd, tmp, timeout=timeout, validate=validate, dest=dest, oplossing=oplossing
+                )
                 os.chmod(tmp, file_mode(dest))
                 os.replace(tmp, dest)
             finally:
@@ -151,6 +156,7 @@ def _fetch_to(
     timeout: float,
     validate: Callable[[Path], None] | None,
     dest: Path,
+    oplossing: str | None = None,
 ) -> None:
     headers = {"User-Agent": _USER_AGENT}
     with os.fdopen(fd, "wb") as fh:
@@ -163,7 +169,8 @@ def _fetch_to(
                     WijkscanError(
                         f"Downloaden van {dest.name} kan niet: de server antwoordt {reason}.",
                         waar=url,
-                        oplossing="Controleer de URL in de configuratie (pdok.url, peiljaar). "
+                        oplossing=oplossing
+                        or "Controleer de URL in de configuratie (pdok.url, peiljaar). "
                         "PDOK publiceert een GeoPackage per jaar; mogelijk bestaat dit jaar niet.",
                     )
                 )
@@ -298,3 +305,41 @@ def validate_gpkg(path: Path, layer: str | None = None) -> None:
     if total == 0:
         what = f"Laag {layer!r} in GeoPackage {name}" if layer else f"GeoPackage {name}"
         raise WijkscanError(f"{what} bevat geen objecten.", waar=str(path), oplossing=fix)
+
+
+def validate_zip(path: Path, members: tuple[str, ...] = ()) -> None:
+    """Check that ``path`` is a readable zip archive holding ``members``.
+
+    Parameters
+    ----------
+    path
+        File to check (e.g. a CBS bulk download, ``datasets.cbs.nl/csv/CBS/nl/<tabel>``).
+    members
+        File names that must be in the archive, e.g. ``("Observations.csv",)``.
+
+    Raises
+    ------
+    WijkscanError
+        When the file is not a zip (e.g. an HTML error page), is damaged (its central
+        directory is at the end, so a truncated download fails here) or lacks a member.
+    """
+    import zipfile
+
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise WijkscanError(
+            f"{path.name} is geen leesbaar zip-bestand ({exc.__class__.__name__}: {exc}).",
+            waar=str(path),
+            oplossing="Probeer de download later opnieuw; mogelijk gaf de server een foutpagina.",
+        ) from exc
+    missing = [m for m in members if m not in names]
+    if missing:
+        raise WijkscanError(
+            f"{path.name} mist {', '.join(missing)} (aanwezig: {', '.join(sorted(names)[:8])}).",
+            waar=str(path),
+            oplossing="Controleer het tabelnummer; de CBS-download hoort Observations.csv en de "
+            "codebestanden te bevatten.",
+        )

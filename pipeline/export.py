@@ -8,11 +8,24 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.intervals import HOOG, LAAG
 from pipeline.io import atomic_path
 from pipeline.registry import THEMAS, Indicator
 
 ID_COLUMNS = ["code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status", "schatting"]
 _LEVEL_SHEETS = (("buurt", "Buurten"), ("wijk", "Wijken"), ("gemeente", "Gemeente"))
+#: Which margins informed a buurt's estimate (pipeline.intervals.marges_column).
+MARGES = "marges"
+
+
+def value_columns(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> list[str]:
+    """Indicator columns in registry order, each followed by its interval columns if any."""
+    cols: list[str] = []
+    for key in registry:
+        if key in indicatoren:
+            cols.append(key)
+            cols += [key + suf for suf in (LAAG, HOOG) if key + suf in indicatoren]
+    return cols
 
 
 def write_csv(indicatoren: pd.DataFrame, path: Path) -> None:
@@ -39,6 +52,11 @@ def toelichting(registry: dict[str, Indicator], meta: dict[str, Any]) -> pd.Data
             "Eenheid": ind.eenheid,
             "Definitie": ind.definitie,
             "Soort": ind.soort,
+            "Interval": (
+                f"kolommen {ind.key}{LAAG} en {ind.key}{HOOG}"
+                if ind.soort in ("geschat", "gemeten/geschat")
+                else ""
+            ),
             "Bron": ind.bron,
             "Ook voor toekomstjaren": "ja" if ind.prognose else "nee",
         }
@@ -87,7 +105,12 @@ def write_xlsx(
             "schatting": "Basisjaar of projectie",
         }
     )
-    cols = [c for c in ID_COLUMNS if c in indicatoren] + [k for k in registry if k in indicatoren]
+    for key in registry:
+        headers[key + LAAG] = f"{headers[key]} – ondergrens interval"
+        headers[key + HOOG] = f"{headers[key]} – bovengrens interval"
+    headers[MARGES] = "Randvoorwaarden van de schatting"
+    cols = [c for c in ID_COLUMNS if c in indicatoren] + value_columns(indicatoren, registry)
+    cols += [MARGES] if MARGES in indicatoren else []
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             for level, sheet in _LEVEL_SHEETS:
@@ -109,10 +132,11 @@ def wide_by_year(
 ) -> pd.DataFrame:
     """One row per region: base-year indicators plus ``<key>_<jaar>`` for horizon years."""
     base = indicatoren[indicatoren["jaar"] == basisjaar].set_index("code")
-    keys = [k for k in registry if k in indicatoren]
-    out = base[["naam", "niveau", "status"] + keys].copy()
+    keys = value_columns(indicatoren, registry)
+    extra_ids = [MARGES] if MARGES in base else []
+    out = base[["naam", "niveau", "status", *extra_ids] + keys].copy()
     for jaar, part in indicatoren[indicatoren["jaar"] != basisjaar].groupby("jaar"):
-        prog = [k for k in keys if registry[k].prognose]
+        prog = [k for k in keys if registry[k.removesuffix(LAAG).removesuffix(HOOG)].prognose]
         extra = part.set_index("code")[prog].add_suffix(f"_{jaar}")
         out = out.join(extra)
     return out.reset_index()

@@ -195,6 +195,31 @@ def waarde(
     return text
 
 
+def marge(laag: Any, hoog: Any, ind: Indicator) -> str:
+    """A 90 % interval as printed: ``'10,1–14,5%'``; ``''`` when there is none.
+
+    Parameters
+    ----------
+    laag, hoog
+        Interval bounds (the ``K_laag``/``K_hoog`` cells); missing -> no interval.
+    ind
+        Registry entry (unit and decimals, as :func:`waarde`).
+
+    Returns
+    -------
+    str
+        Both bounds in the indicator's format joined by an en dash (``' tot '`` when
+        the lower bound is negative; the unit once, at the end), or ``''`` when a bound
+        is missing or the interval has no width.
+    """
+    if is_missing(laag) or is_missing(hoog) or float(laag) == float(hoog):
+        return ""
+    a = getal(laag, ind.decimalen)
+    b = waarde(hoog, ind, eenheid=True)
+    # '-3–27%' would read as a range from -3 to -27: spell it out when a bound is negative.
+    return f"{a} tot {b}" if float(laag) < 0 else f"{a}–{b}"
+
+
 def datum(value: str | date) -> str:
     """Dutch date: ``'2026-11-25'`` -> ``'25 november 2026'`` (other strings unchanged)."""
     if isinstance(value, str):

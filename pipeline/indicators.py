@@ -271,9 +271,39 @@ _ADDITIVE = (
 
 
 def _sum_up(q: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
-    """Sum additive quantities of buurten to a higher level (NaN only if all NaN)."""
+    """Sum additive quantities of buurten to a higher level (NaN only if all NaN).
+
+    The rows get ``_opgeteld = True`` so :func:`attach_base_year` knows which
+    counts are buurt sums (to be replaced by the published count) and not, e.g., a
+    gemeente's own 03759ned population.
+    """
     tmp = q.assign(code=key.to_numpy())
-    return tmp.groupby(["code", "jaar"])[list(_ADDITIVE)].sum(min_count=1).reset_index()
+    out = tmp.groupby(["code", "jaar"])[list(_ADDITIVE)].sum(min_count=1).reset_index()
+    out["_opgeteld"] = True
+    return out
+
+
+#: Published KWB count per quantity: (our key, KWB column).
+_PUBLISHED = (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus"))
+
+
+def _nested_bands(s: Settings) -> dict[str, str]:
+    """Estimated quantity -> the published count whose band contains it.
+
+    Bands starting at 65 or later lie inside the published 65+; the others inside
+    the published inwoners. Dementia counts are prevalence x population with nearly
+    all cases 65+ (the rates under 65 are a few per thousand) and are reported per
+    100 65-plussers, so they follow 65+ too: scaling them keeps that model rate.
+    """
+    out = {
+        "aantal_75plus": "aantal_65plus",
+        "aantal_85plus": "aantal_65plus",
+        "dementie_aantal": "aantal_65plus",
+        "aantal_18plus": "inwoners",
+    }
+    out["aantal_mz_ouderen"] = "aantal_65plus" if s.mz_ouderen >= 65 else "inwoners"
+    out["aantal_mz_van"] = "aantal_65plus" if s.mz_van[0] >= 65 else "inwoners"
+    return out
 
 
 def attach_base_year(
@@ -296,23 +326,46 @@ def attach_base_year(
     -------
     pandas.DataFrame
         ``q`` with measured counts and ``_<key>_gemeten`` flags, context and
-        loneliness columns, ``eenzaamheid_jaar`` and ``schatting``.
+        loneliness columns, ``eenzaamheid_jaar`` and ``schatting``. Base-year rows
+        of every level carry the KWB-published ``inwoners`` and 65+ (NaN on a wijk
+        where CBS keeps the cell secret); the estimated sub-bands of summed rows are
+        scaled to fit them (see the comments in the body).
     """
     q = q.copy()
-    # CBS-published counts replace estimates in the base year for buurten and the gemeente.
-    # Wijken keep the sum of their buurten: CBS rounds and suppresses wijk counts
-    # separately, and a published wijk 65+ of 5 next to buurt estimates of 15 85-plussers
-    # would make 85+ more than 65+ (seen in WK028902, WK030725, WK0363TA in KWB 2024).
     kwb = regios.set_index("code")
     base = q["jaar"] == s.basisjaar
-    override = base & q["niveau"].isin(["buurt", "gemeente"])
-    for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
-        if col in kwb:
-            measured = q.loc[override, "code"].map(kwb[col])
-            has = measured.notna()
-            q.loc[measured.index[has], key] = measured[has]
-            q[f"_{key}_gemeten"] = False
-            q.loc[measured.index[has], f"_{key}_gemeten"] = True
+    # Rows whose counts are sums of buurt estimates (wijken; the gemeente without its
+    # own population table). Without the marker (direct callers): the wijken.
+    summed = q["_opgeteld"].eq(True) if "_opgeteld" in q else q["niveau"].eq("wijk")
+    buurt_sum = {key: q[key].copy() for key, _ in _PUBLISHED}
+    # CBS-published counts replace estimates and buurt sums in the base year on every
+    # level: a reader compares a wijk with CBS's own wijk figure (Duiven WK022603:
+    # 14.045, not the buurt sum 14.040), and CBS rounds every level separately.
+    for key, col in _PUBLISHED:
+        q[f"_{key}_gemeten"] = False
+        if col not in kwb:
+            continue
+        measured = q.loc[base, "code"].map(kwb[col])
+        has = measured.notna()
+        q.loc[measured.index[has], key] = measured[has]
+        q.loc[measured.index[has], f"_{key}_gemeten"] = True
+        # A secret wijk cell stays secret: the buurt sum would show a number CBS
+        # withholds, unmarked. (A buurt keeps its own estimate, a gemeente its
+        # 03759ned count; both are flagged as not measured and rounded by publish.)
+        secret = measured.index[~has.to_numpy()]
+        q.loc[secret[summed.loc[secret].to_numpy()], key] = np.nan
+    # The estimated sub-bands of a summed row (75+, 85+, ...) stay the sum of the buurt
+    # estimates, scaled by published / buurt sum of the published band that holds them.
+    # CBS rounds and suppresses the wijk count separately from its buurten, so a
+    # published wijk 65+ of 5 can sit next to buurt estimates of 15 85-plussers (seen in
+    # WK028902, WK030725, WK0363TA in KWB 2024); the scaling keeps 85+ <= 75+ <= 65+
+    # and the model's shares within the band. Usually it moves a count only by CBS's
+    # rounding (KWB 2024 wijken: published / buurt sum of 65+ is 0.86-1.2 for 98 %).
+    for col, parent in _nested_bands(s).items():
+        factor = q[parent] / buurt_sum[parent].where(buurt_sum[parent] > 0)
+        rows = base & summed & q[f"_{parent}_gemeten"] & factor.notna()
+        q.loc[rows, col] = q.loc[rows, col] * factor[rows]
+    q = q.drop(columns="_opgeteld", errors="ignore")
     for col in _KWB_CONTEXT:
         q[col] = np.where(base, q["code"].map(kwb[col]) if col in kwb else np.nan, np.nan)
     for col in _LONELINESS:

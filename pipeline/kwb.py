@@ -4,6 +4,11 @@ The raw layout is the StatLine "onbewerkte dataset": OData keys as column header
 (``WijkenEnBuurten``, ``SoortRegio_2``, ``AantalInwoners_5``, ...). The numeric
 suffix of a key differs between KWB years (``HuishoudensTotaal_28`` in 2022,
 ``_29`` in 2024), so columns are matched on their name *prefix*.
+
+CBS also publishes each year as a workbook ``kwb-YYYY.xlsx`` with short column
+names (``gwb_code_10``, ``a_inw``, ``a_ongeh``, ...). :func:`read_kwb` reads that
+layout (as ``.xlsx`` or as a CSV with the same header) and renames it to the raw
+OData layout, so everything after reading sees one layout.
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ KWB_COLUMNS: tuple[KwbColumn, ...] = (
     KwbColumn("k_25Tot45Jaar", "k_25_44"),
     KwbColumn("k_45Tot65Jaar", "k_45_64"),
     KwbColumn("k_65JaarOfOuder", "k_65plus", required=True),
+    KwbColumn("Ongehuwd", "ongehuwd"),
+    KwbColumn("Gehuwd", "gehuwd"),
+    KwbColumn("Gescheiden", "gescheiden"),
+    KwbColumn("Verweduwd", "verweduwd"),
     KwbColumn("HuishoudensTotaal", "huishoudens"),
     KwbColumn("Eenpersoonshuishoudens", "eenpersoonshuishoudens"),
     KwbColumn("GemiddeldeHuishoudensgrootte", "huishoudensgrootte"),
@@ -61,9 +70,69 @@ COUNT_COLUMNS = (
     "k_25_44",
     "k_45_64",
     "k_65plus",
+    "ongehuwd",
+    "gehuwd",
+    "gescheiden",
+    "verweduwd",
     "huishoudens",
     "eenpersoonshuishoudens",
 )
+
+#: The four burgerlijke-staat counts; together they must add up to ``inwoners``.
+MARITAL_COLUMNS = ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")
+
+#: Short names of the CBS workbook ``kwb-YYYY.xlsx`` -> OData key of the same measure.
+#: Suffixes follow the 85984NED (KWB 2024) metadata; only the prefix is matched later
+#: (:func:`find_column`), so they need not agree with the workbook's own year. Measures
+#: whose OData prefix is not unique (herkomst: ``Nederland_17`` and ``_20``) are left
+#: under their short name rather than risk a wrong match.
+WORKBOOK_KEYS: dict[str, str] = {
+    "gm_naam": "Gemeentenaam_1",
+    "recs": "SoortRegio_2",
+    "ind_wbi": "IndelingswijzigingGemeenteWijkBuurt_4",
+    "a_inw": "AantalInwoners_5",
+    "a_man": "Mannen_6",
+    "a_vrouw": "Vrouwen_7",
+    "a_00_14": "k_0Tot15Jaar_8",
+    "a_15_24": "k_15Tot25Jaar_9",
+    "a_25_44": "k_25Tot45Jaar_10",
+    "a_45_64": "k_45Tot65Jaar_11",
+    "a_65_oo": "k_65JaarOfOuder_12",
+    "a_ongeh": "Ongehuwd_13",
+    "a_gehuwd": "Gehuwd_14",
+    "a_gesch": "Gescheiden_15",
+    "a_verwed": "Verweduwd_16",
+    "a_hh": "HuishoudensTotaal_29",
+    "a_1p_hh": "Eenpersoonshuishoudens_30",
+    "a_hh_z_k": "HuishoudensZonderKinderen_31",
+    "a_hh_m_k": "HuishoudensMetKinderen_32",
+    "g_hhgro": "GemiddeldeHuishoudensgrootte_33",
+    "bev_dich": "Bevolkingsdichtheid_34",
+    "a_woning": "Woningvoorraad_35",
+    "g_wozbag": "GemiddeldeWOZWaardeVanWoningen_39",
+    "p_1gezw": "PercentageEengezinswoning_40",
+    "p_koopw": "Koopwoningen_47",
+    "g_ink_pi": "GemiddeldInkomenPerInwoner_83",
+    "a_soz_ow": "PersonenPerSoortUitkeringAOW_97",
+    "a_wmo_t": "WmoClienten_100",
+    "g_afs_hp": "AfstandTotHuisartsenpraktijk_117",
+    "g_afs_gs": "AfstandTotGroteSupermarkt_118",
+    "g_afs_kv": "AfstandTotKinderdagverblijf_119",
+    "g_afs_sc": "AfstandTotSchool_120",
+    "g_3km_sc": "ScholenBinnen3Km_121",
+    "a_opp_ha": "OppervlakteTotaal_122",
+    "a_lan_ha": "OppervlakteLand_123",
+    "a_wat_ha": "OppervlakteWater_124",
+    "pst_mvp": "MeestVoorkomendePostcode_125",
+    "ste_mvs": "MateVanStedelijkheid_127",
+    "ste_oad": "Omgevingsadressendichtheid_128",
+}
+
+#: Region code columns of the workbook, preferred first (older workbooks only have
+#: ``gwb_code``, sometimes without the GM/WK/BU letters).
+WORKBOOK_CODE_COLUMNS = ("gwb_code_10", "gwb_code")
+_RECS_PREFIX = {"land": "NL", "nederland": "NL", "gemeente": "GM", "wijk": "WK", "buurt": "BU"}
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 #: CBS marks suppressed/unknown cells with '.', sometimes with whitespace; the
 #: CBS GeoPackages use -99997 (and -99995..-99999) for the same purpose.
@@ -73,24 +142,29 @@ _LEVEL_ORDER = {"gemeente": 0, "wijk": 1, "buurt": 2}
 _SOORT = {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"}
 
 
-def read_kwb_csv(path: Path) -> pd.DataFrame:
-    """Read a KWB file in the StatLine "onbewerkte dataset" CSV layout.
+def read_kwb(path: Path) -> pd.DataFrame:
+    """Read a local KWB file in either CBS layout into the raw OData layout.
+
+    Accepted: the StatLine "onbewerkte dataset" CSV (OData keys as headers) and CBS's
+    yearly workbook ``kwb-YYYY.xlsx`` (short names such as ``gwb_code_10``, ``a_inw``),
+    as ``.xlsx`` or as a CSV with that header. The layout is detected from the file
+    extension (workbook) and the header (``WijkenEnBuurten`` or ``gwb_code_10``/``gwb_code``).
 
     Parameters
     ----------
     path
-        CSV file with OData keys as headers; ``,`` or ``;`` separated.
+        The file.
 
     Returns
     -------
     pandas.DataFrame
-        All cells as strings (no type guessing: codes such as ``0226`` must keep
-        their leading zeros).
+        All cells as strings (codes such as ``0226`` keep their leading zeros), with
+        OData keys as headers; a workbook's ``NL00`` row is renamed ``NL01``.
 
     Raises
     ------
     WijkscanError
-        When the file is missing, empty or not a CSV with a ``WijkenEnBuurten`` column.
+        When the file is missing, empty, unreadable or in neither layout.
     """
     path = Path(path)
     if not path.is_file():
@@ -99,6 +173,30 @@ def read_kwb_csv(path: Path) -> pd.DataFrame:
             waar="bronnen.kwb.pad",
             oplossing="Controleer het pad in de configuratie (relatief aan de map van de pipeline).",
         )
+    df = _read_excel(path) if path.suffix.lower() in EXCEL_SUFFIXES else _read_csv(path)
+    if is_workbook_layout(df.columns):
+        return from_workbook(df, str(path))
+    if "WijkenEnBuurten" not in df.columns:
+        raise WijkscanError(
+            f"Kolom 'WijkenEnBuurten' (of 'gwb_code_10') ontbreekt in {path}.",
+            waar=f"{path}: kolommen {', '.join(map(str, df.columns[:8]))} ...",
+            oplossing="Gebruik de StatLine-export 'onbewerkte dataset' (OData-sleutels als "
+            "kolomkoppen) of het CBS-werkboek kwb-JJJJ.xlsx (korte namen zoals gwb_code_10, a_inw).",
+        )
+    return df
+
+
+def read_kwb_csv(path: Path) -> pd.DataFrame:
+    """Read a local KWB file; kept for existing callers, same as :func:`read_kwb`.
+
+    Despite the name it also reads the workbook layout and ``.xlsx`` files, so that every
+    caller (per gemeente, national run, reference) accepts the same files.
+    """
+    return read_kwb(path)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """All cells of a ``,`` or ``;`` separated CSV as strings."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             head = fh.read(4096)
@@ -108,7 +206,7 @@ def read_kwb_csv(path: Path) -> pd.DataFrame:
                 oplossing="Download de tabel opnieuw (StatLine: 'onbewerkte dataset', CSV).",
             )
         sep = ";" if head.count(";") > head.count(",") else ","
-        df = pd.read_csv(
+        return pd.read_csv(
             path,
             sep=sep,
             dtype=str,
@@ -121,15 +219,100 @@ def read_kwb_csv(path: Path) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise WijkscanError(
             f"Het KWB-bestand is geen leesbare CSV: {path} ({exc.__class__.__name__}: {exc})",
-            oplossing="Gebruik de StatLine-export 'onbewerkte dataset' als CSV (UTF-8).",
+            oplossing="Gebruik de StatLine-export 'onbewerkte dataset' als CSV (UTF-8), of het "
+            "CBS-werkboek kwb-JJJJ.xlsx.",
         ) from exc
-    if "WijkenEnBuurten" not in df.columns:
+
+
+_HEADER_NAMES = {"WijkenEnBuurten", *WORKBOOK_CODE_COLUMNS}
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    """All cells of the first sheet with a KWB header (within its first 10 rows) as strings."""
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as exc:  # openpyxl/zipfile raise many types for a broken file
         raise WijkscanError(
-            f"Kolom 'WijkenEnBuurten' ontbreekt in {path}.",
-            waar=f"{path}: kolommen {', '.join(map(str, df.columns[:8]))} ...",
-            oplossing="Gebruik de StatLine-export 'onbewerkte dataset' (OData-sleutels als kolomkoppen).",
+            f"Het KWB-werkboek is niet te lezen: {path} ({exc.__class__.__name__}: {exc})",
+            oplossing="Sla het bestand opnieuw op als .xlsx (Excel-werkmap) of gebruik de CSV-export.",
+        ) from exc
+    with book:
+        for sheet in book.sheet_names:
+            top = pd.read_excel(
+                book, sheet_name=sheet, header=None, nrows=10, dtype=str, keep_default_na=False
+            )
+            hits = [i for i in range(len(top)) if _HEADER_NAMES & set(top.iloc[i].astype(str))]
+            if hits:
+                # CBS workbooks put the short names in the first row, but a title row
+                # above them (a user's own copy) should not make the file unreadable.
+                df = pd.read_excel(
+                    book, sheet_name=sheet, header=hits[0], dtype=str, keep_default_na=False
+                )
+                df.columns = [str(c).strip() for c in df.columns]
+                return df
+    raise WijkscanError(
+        f"Geen werkblad met KWB-kolommen in {path} (gezocht naar gwb_code_10, gwb_code of "
+        f"WijkenEnBuurten in de eerste 10 rijen van: {', '.join(book.sheet_names)}).",
+        waar=str(path),
+        oplossing="Gebruik het CBS-werkboek kwb-JJJJ.xlsx zoals CBS het publiceert, of de "
+        "StatLine-export 'onbewerkte dataset'.",
+    )
+
+
+def is_workbook_layout(columns: pd.Index | list[str]) -> bool:
+    """True for the short-name header of CBS's ``kwb-YYYY.xlsx`` (and its CSV copies)."""
+    names = {str(c).strip() for c in columns}
+    return "WijkenEnBuurten" not in names and bool(names & set(WORKBOOK_CODE_COLUMNS))
+
+
+def from_workbook(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Rename a table in the ``kwb-YYYY.xlsx`` layout to the raw OData layout.
+
+    Parameters
+    ----------
+    df
+        Cells as strings, short CBS names as headers (``gwb_code_10``, ``regio``,
+        ``a_inw``, ...).
+    source
+        File name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``WijkenEnBuurten`` (code), ``Naam`` (from ``regio``), the OData keys of
+        :data:`WORKBOOK_KEYS` and every other column under its short name. The Netherlands
+        row ``NL00`` becomes ``NL01`` as in StatLine; rows without a code (notes under the
+        table) are dropped.
+
+    Raises
+    ------
+    WijkscanError
+        When no code column is present.
+    """
+    df = df.rename(columns=lambda c: str(c).strip())
+    code_col = next((c for c in WORKBOOK_CODE_COLUMNS if c in df.columns), None)
+    if code_col is None:
+        raise WijkscanError(
+            f"Geen regiocodekolom (gwb_code_10 of gwb_code) in {source}.",
+            waar=source,
+            oplossing="Gebruik het CBS-werkboek kwb-JJJJ.xlsx met de oorspronkelijke kolomnamen.",
         )
-    return df
+    codes = df[code_col].astype(str).str.strip()
+    if "recs" in df.columns:
+        # Old workbooks give bare digits ('0344'); the region kind says which letters go first.
+        prefix = df["recs"].astype(str).str.strip().str.lower().map(_RECS_PREFIX)
+        bare = codes.str.fullmatch(r"\d+") & prefix.notna()
+        codes = codes.where(~bare, prefix + codes)
+    codes = codes.mask(codes == "NL00", "NL01")
+    out = df.drop(columns=[code_col])
+    rename = {k: v for k, v in WORKBOOK_KEYS.items() if k in out.columns}
+    if "regio" in out.columns:
+        rename["regio"] = "Naam"
+    if code_col == "gwb_code_10" and "gwb_code" in out.columns:
+        rename["gwb_code"] = "Codering_3"
+    out = out.rename(columns=rename)
+    out.insert(0, "WijkenEnBuurten", codes)
+    return out.loc[codes != ""].reset_index(drop=True)
 
 
 def find_column(columns: pd.Index | list[str], prefix: str) -> str | None:
@@ -241,7 +424,9 @@ def check_required(columns: pd.Index | list[str], source: str) -> None:
         )
 
 
-def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame:
+def normalize_kwb(
+    raw: pd.DataFrame, gemeente: str, source: str, *, required: bool = True
+) -> pd.DataFrame:
     """Turn raw KWB rows of one gemeente into the tidy ``regios`` table.
 
     Parameters
@@ -252,6 +437,9 @@ def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame
         Gemeente code.
     source
         Name of the file/table for error messages.
+    required
+        Demand the required columns of :data:`KWB_COLUMNS`; off for an auxiliary
+        year that only has to supply burgerlijke staat.
 
     Returns
     -------
@@ -265,10 +453,10 @@ def normalize_kwb(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame
     WijkscanError
         When a required column is missing or a region code is malformed.
     """
-    return normalize_all(select_gemeente(raw, gemeente, source), source)
+    return normalize_all(select_gemeente(raw, gemeente, source), source, required=required)
 
 
-def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+def normalize_all(raw: pd.DataFrame, source: str, *, required: bool = True) -> pd.DataFrame:
     """Turn a national raw KWB table into the tidy ``regios`` table of every gemeente.
 
     One vectorised pass over all rows; :func:`normalize_kwb` is this function on the rows
@@ -282,12 +470,16 @@ def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         Raw KWB rows of all gemeenten (StatLine "onbewerkte dataset", strings).
     source
         File or table name for error messages.
+    required
+        Demand the required columns (see :func:`normalize_kwb`).
 
     Returns
     -------
     pandas.DataFrame
         ``code, niveau, naam, gemeentenaam, gemeentecode, wijkcode`` and the canonical
-        measures of :data:`pipeline.KWB_COLUMNS` present in the source. Rows of
+        measures of :data:`pipeline.KWB_COLUMNS` present in the source. Burgerlijke staat
+        is checked with :func:`check_burgerlijke_staat`: rows whose four counts do not
+        add up to ``inwoners`` get NaN there (with a warning naming them). Rows of
         a gemeente number without a GM row are left out (with a warning), as the
         per-gemeente path never builds such a gemeente. Rows such as ``NL01`` are ignored.
 
@@ -349,11 +541,29 @@ def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         "WK" + out["code"].str[2:8],
         np.where(out["niveau"] == "wijk", out["code"], None),
     )
-    check_required(rows.columns, source)
+    if required:
+        check_required(rows.columns, source)
     for col in KWB_COLUMNS:
         src = find_column(rows.columns, col.prefix)
         if src is not None:
             out[col.name] = to_number(rows[src])
+    out, afwijkend, weggelaten = check_burgerlijke_staat(out)
+    if weggelaten:
+        log.warning(
+            "Burgerlijke staat in %s is onvolledig (alleen %s); die kolommen worden niet "
+            "gebruikt en de schatting valt terug op de gemeentecijfers.",
+            source,
+            ", ".join(weggelaten),
+        )
+    if afwijkend:
+        log.warning(
+            "Burgerlijke staat telt niet op tot het aantal inwoners in %d regio('s) van %s: "
+            "%s. Daar is de burgerlijke staat leeggemaakt (de schatting valt er terug op de "
+            "gemeentecijfers).",
+            len(afwijkend),
+            source,
+            fmt.eerste(afwijkend, n=20),
+        )
     if out["code"].duplicated().any():
         dup = out.loc[out["code"].duplicated(), "code"].iloc[0]
         raise WijkscanError(
@@ -363,3 +573,138 @@ def normalize_all(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     order = out["niveau"].map(_LEVEL_ORDER)
     out = out.assign(_o=order).sort_values(["gemeentecode", "_o", "code"], kind="stable")
     return out.drop(columns="_o").reset_index(drop=True)
+
+
+#: Rounding slack of the burgerlijke-staat check: CBS rounds wijk and buurt counts to 5.
+MARITAL_SLACK_PER_COUNT = 5.0
+MARITAL_SLACK_SHARE = 0.01
+
+
+def check_burgerlijke_staat(regios: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Blank burgerlijke staat where it cannot be right, instead of passing it on.
+
+    A row's four counts (ongehuwd, gehuwd, gescheiden, verweduwd) must add up to
+    ``inwoners`` within the CBS rounding: at most 5 per published (non-secret) count
+    plus 1 % of ``inwoners``. With some counts secret, the published ones may not
+    exceed ``inwoners`` by more than that. Rows that fail get NaN in all four.
+
+    Parameters
+    ----------
+    regios
+        Normalised regions (canonical column names).
+
+    Returns
+    -------
+    tuple
+        ``(table, afwijkend, weggelaten)``: the checked table (a copy when changed),
+        the codes of the rows that were blanked, and the marital columns dropped because
+        the source has only some of the four (an incomplete split is no margin).
+    """
+    present = [c for c in MARITAL_COLUMNS if c in regios.columns]
+    if not present:
+        return regios, [], []
+    if len(present) < len(MARITAL_COLUMNS):
+        return regios.drop(columns=present), [], present
+    if "inwoners" not in regios.columns:
+        return regios, [], []
+    counts = regios[list(MARITAL_COLUMNS)]
+    n_published = counts.notna().sum(axis=1)
+    total = counts.sum(axis=1, min_count=1)
+    inw = regios["inwoners"]
+    slack = MARITAL_SLACK_PER_COUNT * n_published + MARITAL_SLACK_SHARE * inw
+    complete = n_published == len(MARITAL_COLUMNS)
+    # Complete rows must match; with secret counts only an excess is provably wrong.
+    off = ((total - inw).abs() > slack) & complete
+    excess = ((total - inw) > slack) & ~complete
+    bad = inw.notna() & (n_published > 0) & (off | excess)
+    if not bad.any():
+        return regios, [], []
+    out = regios.copy()
+    out.loc[bad, list(MARITAL_COLUMNS)] = np.nan
+    return out, list(out.loc[bad, "code"]), []
+
+
+#: Columns the auxiliary KWB year adds to buurt rows (canonical names, see the contract).
+AANVULLING_COLUMNS = {f"aanv_{c}": c for c in (*MARITAL_COLUMNS, "inwoners")}
+
+#: Share of a gemeente's inhabitants (peiljaar) in buurten whose inhabitants changed by
+#: more than :data:`AANVULLING_CHANGE` between the years, above which the log warns.
+AANVULLING_WARN_SHARE = 0.5
+AANVULLING_CHANGE = 0.25
+
+
+@dataclass(frozen=True)
+class Aanvulling:
+    """Result of :func:`merge_aanvulling` (for the log and the provenance line)."""
+
+    jaar: str
+    buurten: int
+    gekoppeld: int
+    aandeel_veranderd: float
+    waarschuwing: str | None
+
+
+def merge_aanvulling(
+    regios: pd.DataFrame, aanvulling: pd.DataFrame, jaar: int | str
+) -> tuple[pd.DataFrame, Aanvulling]:
+    """Add an adjacent KWB year's burgerlijke staat to the buurt rows whose code survived.
+
+    Buurt codes are reused after a re-division, so a buurt only gets the auxiliary
+    figures when its code occurs in both years *and* its gemeente exists in the
+    auxiliary year. The counts are copied unscaled (the estimator scales them).
+
+    Parameters
+    ----------
+    regios
+        Normalised regions of the peiljaar.
+    aanvulling
+        Normalised regions of the auxiliary year (:func:`normalize_kwb` with
+        ``required=False``); may be empty.
+    jaar
+        The auxiliary year.
+
+    Returns
+    -------
+    tuple
+        ``regios`` plus ``aanv_ongehuwd, aanv_gehuwd, aanv_gescheiden, aanv_verweduwd,
+        aanv_inwoners`` (float, NaN where not linked or secret) and ``aanvulling_jaar``
+        (the year as text on linked buurt rows, else missing), and an :class:`Aanvulling`
+        summary with a Dutch warning when more than half of the inhabitants live in
+        buurten whose size changed by over 25 %.
+    """
+    out = regios.copy()
+    for col in AANVULLING_COLUMNS:
+        out[col] = np.nan
+    out["aanvulling_jaar"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    is_buurt = out["niveau"] == "buurt"
+    n_buurten = int(is_buurt.sum())
+    usable = "code" in aanvulling.columns and len(aanvulling) > 0
+    if usable:
+        aux_gm = set(aanvulling.loc[aanvulling["code"].str.startswith("GM"), "code"])
+        aux = aanvulling[
+            (aanvulling["niveau"] == "buurt") & aanvulling["gemeentecode"].isin(aux_gm)
+        ].set_index("code")
+        linked = is_buurt & out["code"].isin(aux.index) & out["gemeentecode"].isin(aux_gm)
+    else:
+        aux, linked = pd.DataFrame(), pd.Series(False, index=out.index)
+    if linked.any():
+        codes = out.loc[linked, "code"]
+        for col, src in AANVULLING_COLUMNS.items():
+            if src in aux.columns:
+                out.loc[linked, col] = aux.loc[codes, src].to_numpy(dtype=float)
+        out.loc[linked, "aanvulling_jaar"] = str(jaar)
+    inw, prev = out.loc[linked, "inwoners"], out.loc[linked, "aanv_inwoners"]
+    known = inw.notna() & prev.notna() & (inw > 0)
+    changed = (prev[known] - inw[known]).abs() > AANVULLING_CHANGE * inw[known]
+    total = float(inw[known].sum())
+    share = float(inw[known][changed].sum()) / total if total > 0 else 0.0
+    warning = None
+    if share > AANVULLING_WARN_SHARE:
+        warning = (
+            f"In de buurten met cijfers uit KWB {jaar} woont {share:.0%} van de inwoners in een "
+            f"buurt waarvan het aantal inwoners meer dan {AANVULLING_CHANGE:.0%} verschilt met "
+            "het peiljaar: waarschijnlijk een herindeling of grote nieuwbouw; de burgerlijke "
+            f"staat uit {jaar} past daar slecht."
+        )
+    info = Aanvulling(str(jaar), n_buurten, int(linked.sum()), share, warning)
+    return out, info

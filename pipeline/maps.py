@@ -42,17 +42,20 @@ from matplotlib.transforms import Bbox
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.ops import polylabel
 
+from pipeline import klassen
 from pipeline.registry import Indicator
 
 __all__ = [
     "BLACK",
     "GEEN_GEGEVENS",
+    "NEUTRAAL",
     "PRINT_RC",
     "SCHEMES",
     "STATUS_STYLE",
     "TE_WEINIG",
     "Classification",
     "MapResult",
+    "buurt_intervals",
     "buurt_values",
     "classify",
     "dissolve_wijken",
@@ -91,6 +94,9 @@ PRINT_RC: dict[str, Any] = {
     "axes.edgecolor": BLACK,
     "hatch.linewidth": 0.6,
 }
+#: Fill of every buurt on the map of an indicator without buurt signal (one neutral grey,
+#: no classes: the buurt values differ only through the model).
+NEUTRAAL = "#d4d4d4"
 # Units that are short enough to print after every class break.
 _SUFFIX_UNITS = {"%": " %", "km": " km"}
 
@@ -145,6 +151,9 @@ class Classification:
         Class index per input value (same index as the input); ``-1`` for NaN.
     decimals
         Decimals used in the labels.
+    marges
+        True when the breaks were placed with non-zero 90 % intervals
+        (:func:`pipeline.klassen.interval_edges`): overlapping buurten share a class.
     """
 
     scheme: str
@@ -152,6 +161,7 @@ class Classification:
     labels: list[str]
     classes: pd.Series
     decimals: int = 1
+    marges: bool = False
 
     @property
     def k(self) -> int:
@@ -252,6 +262,8 @@ def classify(
     *,
     decimals: int = 1,
     unit: str = "",
+    lo: pd.Series | None = None,
+    hi: pd.Series | None = None,
 ) -> Classification:
     """Classify indicator values for a choropleth.
 
@@ -271,6 +283,11 @@ def classify(
         when neighbouring breaks would otherwise print the same.
     unit
         ``Indicator.eenheid``; ``'%'`` and ``'km'`` are printed after each class label.
+    lo, hi
+        90 % interval per value (same index; NaN = exact). When given (and ``bins`` is
+        not), breaks are only placed where all buurten below are distinguishable from
+        all above (:func:`pipeline.klassen.interval_edges`), so overlapping buurten never
+        get different colours.
 
     Returns
     -------
@@ -278,18 +295,49 @@ def classify(
         Edges, Dutch labels and the class index per value (``-1`` for NaN).
     """
     v = pd.to_numeric(pd.Series(values), errors="coerce").astype(float)
+    marges = False
     if bins is not None:
         edges = sorted(float(b) for b in bins)
         if len(edges) == 1:
             edges = edges * 2
     else:
         edges = _edges(v.to_numpy(), scheme, k)
+        if lo is not None or hi is not None:
+            lo_, hi_ = _bounds(v, lo, hi)
+            edges = klassen.interval_edges(v.to_numpy(), lo_, hi_, edges)
+            marges = _has_width(v, lo_, hi_)
     labels, d = _labels(edges, decimals, unit)
-    return Classification(scheme, edges, labels, _assign(v, edges), d)
+    return Classification(scheme, edges, labels, _assign(v, edges), d, marges)
+
+
+def _bounds(
+    v: pd.Series, lo: pd.Series | None, hi: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval bounds aligned with ``v`` (by index when the index matches, else by order)."""
+
+    def align(b: pd.Series | None) -> np.ndarray:
+        if b is None:
+            return np.full(len(v), np.nan)
+        b = pd.Series(b)
+        # By label when the indexes share labels (buurt codes), else by position.
+        if b.index.equals(v.index) or len(b) != len(v) or b.index.isin(v.index).any():
+            b = b.reindex(v.index)
+        return pd.to_numeric(b, errors="coerce").to_numpy(dtype=float)
+
+    return align(lo), align(hi)
+
+
+def _has_width(v: pd.Series, lo: np.ndarray, hi: np.ndarray) -> bool:
+    x = v.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((np.isfinite(lo) & (lo < x)) | (np.isfinite(hi) & (hi > x))))
 
 
 def shared_bins(
-    series_list: Iterable[pd.Series], scheme: str = "quantiles", k: int = 5
+    series_list: Iterable[pd.Series],
+    scheme: str = "quantiles",
+    k: int = 5,
+    intervals: Iterable[tuple[pd.Series | None, pd.Series | None]] | None = None,
 ) -> list[float]:
     """Class edges computed over several series together.
 
@@ -302,16 +350,24 @@ def shared_bins(
         The series to pool.
     scheme, k
         As in :func:`classify`.
+    intervals
+        Optional ``(lo, hi)`` per series (as in :func:`classify`); the pooled breaks
+        then never separate overlapping values (of either year).
 
     Returns
     -------
     list of float
         Edges ``[min, b1, ..., max]`` over all values.
     """
-    pooled = np.concatenate(
-        [pd.to_numeric(pd.Series(s), errors="coerce").to_numpy(dtype=float) for s in series_list]
-    )
-    return _edges(pooled, scheme, k)
+    series = [pd.to_numeric(pd.Series(s), errors="coerce").astype(float) for s in series_list]
+    pooled = np.concatenate([s.to_numpy() for s in series]) if series else np.array([])
+    edges = _edges(pooled, scheme, k)
+    if intervals is None:
+        return edges
+    bounds = [_bounds(s, lo, hi) for s, (lo, hi) in zip(series, intervals, strict=True)]
+    lo_ = np.concatenate([b[0] for b in bounds])
+    hi_ = np.concatenate([b[1] for b in bounds])
+    return klassen.interval_edges(pooled, lo_, hi_, edges)
 
 
 def palette(k: int, richting: int = 1) -> list[str]:
@@ -370,6 +426,30 @@ def buurt_values(
         jaar = int(basis.min() if len(basis) else b["jaar"].min())
     b = b[b["jaar"] == jaar].drop_duplicates("code").set_index("code")
     return b[key].astype(float), b["status"].fillna("").astype(str)
+
+
+def buurt_intervals(
+    indicatoren: pd.DataFrame, key: str, jaar: int | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """90 % interval (``key_laag``, ``key_hoog``) of one indicator for the buurten of a year.
+
+    Parameters
+    ----------
+    indicatoren, key, jaar
+        As in :func:`buurt_values`.
+
+    Returns
+    -------
+    lo, hi
+        Two series indexed by buurt code; all NaN (exact values) when the table has no
+        interval columns for ``key``.
+    """
+    b = indicatoren[indicatoren["niveau"] == "buurt"]
+    if jaar is None:
+        basis = b.loc[b["schatting"] == "basisjaar", "jaar"]
+        jaar = int(basis.min() if len(basis) else b["jaar"].min())
+    b = b[b["jaar"] == jaar].drop_duplicates("code").set_index("code")
+    return klassen.intervallen(b, key)
 
 
 def dissolve_wijken(buurten: Any, indicatoren: pd.DataFrame) -> Any:
@@ -766,7 +846,10 @@ def _edge_point(bb: Bbox, x: float, y: float) -> tuple[float, float]:
 # legend, key, scale bar, north arrow
 # ---------------------------------------------------------------------------
 def legend_handles(
-    classification: Classification, richting: int = 1, statuses: Iterable[str] = ()
+    classification: Classification,
+    richting: int = 1,
+    statuses: Iterable[str] = (),
+    neutraal: str = "",
 ) -> list[Patch]:
     """Legend patches: one per class (ascending) plus one per no-value status shown.
 
@@ -778,16 +861,22 @@ def legend_handles(
         Indicator direction (palette orientation).
     statuses
         Subset of ``{TE_WEINIG, GEEN_GEGEVENS}`` to list.
+    neutraal
+        Label of the single neutral patch of a map without classes (see
+        :func:`draw_choropleth`); replaces the class patches.
 
     Returns
     -------
     list of matplotlib.patches.Patch
     """
-    cols = palette(classification.k, richting)
-    handles = [
-        Patch(facecolor=c, edgecolor="#6e6e6e", linewidth=0.4, label=lab)
-        for c, lab in zip(cols, classification.labels, strict=True)
-    ]
+    if neutraal:
+        handles = [Patch(facecolor=NEUTRAAL, edgecolor="#6e6e6e", linewidth=0.4, label=neutraal)]
+    else:
+        cols = palette(classification.k, richting)
+        handles = [
+            Patch(facecolor=c, edgecolor="#6e6e6e", linewidth=0.4, label=lab)
+            for c, lab in zip(cols, classification.labels, strict=True)
+        ]
     for st in (TE_WEINIG, GEEN_GEGEVENS):
         if st in set(statuses):
             s = STATUS_STYLE[st]
@@ -1041,6 +1130,8 @@ class MapResult:
         No-value statuses that occur on the map (and in the legend).
     legend
         The legend artist, if drawn.
+    neutraal
+        Legend label of the neutral fill when the map has no classes (``''`` otherwise).
     """
 
     classification: Classification
@@ -1048,6 +1139,7 @@ class MapResult:
     numbered: list[tuple[int, str, str]] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     legend: Legend | None = None
+    neutraal: str = ""
 
     @property
     def key(self) -> list[tuple[int, str]]:
@@ -1079,6 +1171,9 @@ def draw_choropleth(
     avoid: Sequence[Bbox] = (),
     scalebar: bool | dict[str, Any] = False,
     north: bool | dict[str, Any] = False,
+    lo: pd.Series | None = None,
+    hi: pd.Series | None = None,
+    neutraal: str = "",
 ) -> MapResult:
     """Draw a buurt choropleth of one indicator into ``ax``.
 
@@ -1124,6 +1219,13 @@ def draw_choropleth(
         Draw a scale bar / north arrow (True, or a dict of keyword arguments for
         :func:`scale_bar` / :func:`north_arrow`); drawn before the labels so that the
         labels keep clear of them.
+    lo, hi
+        90 % interval per buurt code, for the classes when ``classification`` is None
+        (overlapping buurten share a class; see :func:`classify`).
+    neutraal
+        Non-empty for an indicator without buurt signal (its buurt differences come only
+        from the model): no classes, every buurt with a value gets one neutral grey and
+        the legend shows this text instead of classes. Suppressed buurten stay hatched.
 
     Returns
     -------
@@ -1131,14 +1233,29 @@ def draw_choropleth(
     """
     g = buurten.reset_index(drop=True)
     codes = g["code"].astype(str)
-    vals = pd.Series(values).reindex(codes.to_numpy())
-    vals.index = g.index
-    if classification is None:
-        classification = classify(
-            vals, scheme, k, decimals=indicator.decimalen, unit=indicator.eenheid
+
+    def by_row(x: pd.Series | None) -> pd.Series | None:
+        if x is None:
+            return None
+        out = pd.Series(x).reindex(codes.to_numpy())
+        out.index = g.index
+        return out
+
+    vals = by_row(values)
+    if neutraal:
+        classification = Classification(
+            "geen", [], [], pd.Series(-1, index=g.index, dtype="int64"), indicator.decimalen
         )
+    elif classification is None:
+        classification = classify(
+            vals, scheme, k, decimals=indicator.decimalen, unit=indicator.eenheid,
+            lo=by_row(lo), hi=by_row(hi),
+        )  # fmt: skip
     cls = classification.assign(vals)
-    cols = palette(classification.k, indicator.richting)
+    if neutraal:
+        # One fill for every buurt with a value: "class" 0 of a one-colour palette.
+        cls = cls.where(vals.isna(), 0)
+    cols = [NEUTRAAL] if neutraal else palette(classification.k, indicator.richting)
 
     st = (
         pd.Series(status).reindex(codes.to_numpy()).fillna("").astype(str).to_numpy()
@@ -1255,7 +1372,7 @@ def draw_choropleth(
         elif legend_loc == "outside bottom":
             kw = {"loc": "upper left", "bbox_to_anchor": (0.0, -0.01)}
         leg = ax.legend(
-            handles=legend_handles(classification, indicator.richting, statuses),
+            handles=legend_handles(classification, indicator.richting, statuses, neutraal),
             title=legend_title(indicator),
             fontsize=fs,
             title_fontsize=fs,
@@ -1267,4 +1384,4 @@ def draw_choropleth(
             **kw,
         )
         leg.get_title().set_color(BLACK)
-    return MapResult(classification, boxes, numbered, statuses, leg)
+    return MapResult(classification, boxes, numbered, statuses, leg, neutraal)

@@ -386,6 +386,45 @@ def population_all(
     )
 
 
+def population_bs_all(
+    bron: str,
+    gemeente_pop: pd.DataFrame,
+    jaar: int,
+    rows: pd.DataFrame | None = None,
+    source: str = "03759ned",
+) -> pd.DataFrame:
+    """Joint age x sex x burgerlijke staat of every gemeente (empty when unknown).
+
+    Parameters
+    ----------
+    bron
+        ``'demo'`` (the demo's fictitious shares applied to :func:`population_all`) or
+        ``'lokaal'`` (the national 03759ned in ``rows``, if it has the categories).
+    gemeente_pop
+        Output of :func:`population_all`.
+    jaar
+        Base year.
+    rows
+        Raw 03759ned rows (``lokaal``).
+    source
+        File name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``bevolking_gemeente_bs`` table of the per-gemeente path, for all gemeenten.
+    """
+    from pipeline import demo
+    from pipeline.sources.cbs_tables import lege_bs_tabel, parse_03759ned_burgerlijke_staat
+
+    if bron == "demo":
+        return demo.marital_split(gemeente_pop)
+    if bron == "lokaal" and rows is not None:
+        gemeenten = sorted(gemeente_pop["gemeentecode"].unique())
+        return parse_03759ned_burgerlijke_staat(rows, None, jaar, gemeenten, bron=source)
+    return lege_bs_tabel()
+
+
 def forecast_all(
     bron: str,
     base: pd.DataFrame,
@@ -507,6 +546,8 @@ def compute_all(
     forecast: pd.DataFrame | None = None,
     prognose_methode: dict[str, str] | None = None,
     eenzaamheid: pd.DataFrame | None = None,
+    schatting: dict[str, Any] | None = None,
+    gemeente_bs: pd.DataFrame | None = None,
 ) -> NationalResult:
     """Published indicators for every region of every gemeente, in one pass.
 
@@ -536,13 +577,20 @@ def compute_all(
         Method label of ``forecast`` per gemeente.
     eenzaamheid
         RIVM loneliness per region code (:func:`loneliness_all`), or None.
+    schatting
+        The config section ``schatting`` (draws for the intervals), or None for none.
+        Draws are made per gemeente with :func:`pipeline.intervals.zaad_voor`, so a
+        gemeente gets the same intervals as in its own per-gemeente build.
+    gemeente_bs
+        Joint age x sex x burgerlijke staat per gemeente (:func:`population_bs_all`), or
+        None.
 
     Returns
     -------
     NationalResult
         Indicators, quantities, diagnostics and timings.
     """
-    from pipeline import estimate, project
+    from pipeline import estimate, intervals, project
 
     t = time.perf_counter()
     steps: dict[str, float] = {}
@@ -554,7 +602,7 @@ def compute_all(
         t = now
 
     buurten = regios[regios["niveau"] == "buurt"]
-    base = estimate.estimate_buurt_ages(buurten, gemeente_pop)
+    base = estimate.estimate_buurt_ages(buurten, gemeente_pop, gemeente_bs=gemeente_bs)
     diag = base.attrs.get("diagnostiek")
     base = base.copy()
     base.attrs = {}
@@ -571,8 +619,38 @@ def compute_all(
     lap("projectie")
     q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaamheid, prevalentie, s)
     lap("grootheden")
-    table = indicators.publish(indicators.derive(q, s), registry, s)
+    derived = indicators.derive(q, s)
+    table = indicators.publish(derived, registry, s)
     lap("publiceren")
+    if schatting and int(schatting["trekkingen"]) > 0:
+        per_draw = []
+        for gm, b in buurten.groupby("gemeentecode", sort=True):
+            _, draws = estimate.estimate_with_draws(
+                b,
+                gemeente_pop[gemeente_pop["gemeentecode"] == gm],
+                gemeente_bs=None
+                if gemeente_bs is None
+                else gemeente_bs[gemeente_bs["gemeentecode"] == gm],
+                trekkingen=int(schatting["trekkingen"]),
+                spreiding=float(schatting["spreiding"]),
+                rng_seed=intervals.zaad_voor(int(schatting["zaad"]), str(gm)),
+            )
+            if draws is not None:
+                per_draw.append(
+                    intervals.draw_indicators(draws, q[q["gemeentecode"] == gm], prevalentie, s)
+                )
+        if per_draw:
+            table = intervals.attach_intervals(
+                table,
+                derived,
+                pd.concat(per_draw, ignore_index=True),
+                registry,
+                s,
+                float(schatting["betrouwbaarheid"]),
+            )
+        lap("intervallen")
+    marges = diag.marges if hasattr(diag, "marges") else {}
+    table["marges"] = intervals.marges_column(table["code"], marges, "ipf")
     return NationalResult(
         indicatoren=table,
         grootheden=q,

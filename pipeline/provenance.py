@@ -22,7 +22,8 @@ _PUBLISHERS: dict[str, tuple[str, str]] = {
 #: Version of the bronnen.json layout and wording. The rules that write it pass it as a param,
 #: so a change here rebuilds existing provenance (Snakemake does not see package code).
 #: 2: demo inputs credited to wijkscan-demo, without table id or licence.
-META_VERSIE = 2
+#: 3: 'buurtsignaal' per indicator; the forecast table a gemeente's numbers came from.
+META_VERSIE = 3
 #: Publisher shown for demo inputs (fictitious numbers made by pipeline.demo).
 DEMO_UITGEVER = "wijkscan-demo (fictief)"
 _TYPE_LABEL = {
@@ -124,6 +125,15 @@ def build_meta(
         "meta_versie": META_VERSIE,
         "gebouwd": (today or dt.date.today()).isoformat(),
     }
+
+
+def set_table(meta: dict[str, Any], kind: str, tabel: str | None) -> None:
+    """Name the table a source really came from (e.g. the forecast's fallback table)."""
+    if not tabel:
+        return
+    for bron in meta["bronnen"]:
+        if bron["onderwerp"] == _PUBLISHERS[kind][0] and bron["type"] in ("cbs", "lokaal"):
+            bron["tabel"] = tabel
 
 
 def report_warnings(geometrie_waarschuwingen: list[str], prognose_methode: str | None) -> list[str]:

@@ -11,7 +11,7 @@ import pandas as pd
 from markupsafe import Markup
 
 import pipeline
-from pipeline import fmt, report
+from pipeline import fmt, klassen, report, texts
 from pipeline.registry import Indicator
 
 #: Indicators in the side-by-side table (base year and last horizon year).
@@ -190,18 +190,23 @@ def build_context(
             if niveau == "regio":
                 regio_rij = by_year
             rijen.append(rij(by_year, kop, "referentie"))
-    scores, uitgesloten = report.buurt_scores(alle, registry, weging, j0)
+    # Model-only in any member gemeente: not comparable across the region's buurten.
+    zonder = klassen.zonder_signaal(metas, [k for k in weging if k in registry])
+    telt = [k for k in weging if k in registry and k not in zonder]
+    scores, uitgesloten = report.buurt_scores(alle, registry, weging, j0, zonder_signaal=zonder)
     gm_naam = alle[alle["niveau"] == "gemeente"].drop_duplicates("code").set_index("code")["naam"]
     buurten = []
     for _, r in scores.head(top).iterrows():
+        plaats, gedeeld = report.plaats_tekst(r)
         buurten.append(
             {
-                "rang": int(r["rang"]),
+                "rang": plaats,
+                "gedeeld": gedeeld,
                 "naam": r["naam"],
                 "code": r["code"],
                 "gemeente": gm_naam.get(fmt.gemeente_van(r["code"]), r["code"][2:6]),
                 "score": fmt.getal(r["score"], 2),
-                "waarden": [_cell(r[k], registry[k]) for k in weging if k in registry],
+                "waarden": [_cell(r[k], registry[k]) for k in telt],
             }
         )
     bronnen = {}
@@ -229,14 +234,27 @@ def build_context(
                 "label": registry[k].label,
                 # Rank scores only use indicators with numbers (e.g. loneliness with source
                 # 'geen' has none): say so instead of showing a weight that does nothing.
-                "gewicht": fmt.getal(w, 1)
+                "gewicht": f"{fmt.getal(w, 1)} (telt niet mee: geen verschillen per buurt bekend)"
+                if k in zonder
+                else fmt.getal(w, 1)
                 if f"rs_{k}" in scores and scores[f"rs_{k}"].notna().any()
                 else f"{fmt.getal(w, 1)} (telt niet mee: geen cijfers)",
             }
             for k, w in weging.items()
             if k in registry
         ],
-        "weging_koppen": [registry[k].kort for k in weging if k in registry],
+        "weggelaten": [
+            {
+                "label": registry[k].label,
+                "uitleg": next(
+                    (u for m in metas if (u := klassen.buurtsignaal(m, k).uitleg)),
+                    texts.UITLEG_STANDAARD,
+                ),
+            }
+            for k in zonder
+        ],
+        "gedeeld": any(b["gedeeld"] for b in buurten),
+        "weging_koppen": [registry[k].kort for k in telt],
         "buurten": buurten,
         "n_buurten": int(len(scores)),
         "n_uitgesloten": int(len(uitgesloten)),

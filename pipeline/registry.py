@@ -56,6 +56,11 @@ class Indicator:
         True for shares/ratios (suppressed for small buurten).
     prognose
         True when the indicator exists for horizon years too.
+    binnen_band
+        True when buurten differ in this indicator only through the split *inside* a KWB
+        age band (85-plussers within the 65-plussers): without a buurt margin that informs
+        that split (burgerlijke staat, BRP) the differences are the model's, not the data's
+        (see :func:`pipeline.intervals.buurtsignaal`).
     """
 
     key: str
@@ -71,6 +76,7 @@ class Indicator:
     is_aantal: bool = False
     is_rate: bool = False
     prognose: bool = False
+    binnen_band: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (for templates and the Toelichting sheet)."""
@@ -237,6 +243,7 @@ def build_registry(
             is_rate=True,
             prognose=True,
             richting=1,
+            binnen_band=True,
         ),
         Indicator(
             "mantelzorgpotentieel",
@@ -279,6 +286,7 @@ def build_registry(
             is_rate=True,
             prognose=True,
             richting=1,
+            binnen_band=True,
         ),
         Indicator(
             "eenzaam_pct",

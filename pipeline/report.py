@@ -15,7 +15,10 @@ page numbers, table of contents with page numbers). WeasyPrint may only read
 The "Buurten in beeld" ranking (:func:`buurt_scores`) is deliberately simple and
 printed in full: per indicator a rank score from 0 (smallest task) to 1 (largest
 task), respecting the registry ``richting``, and the weighted mean of those scores
-with the configured weights.
+with the configured weights. Estimated indicators carry a 90 % interval: buurten whose
+scores cannot be told apart share a place, and an indicator without buurt signal
+(``bronnen.json["buurtsignaal"]``) gets no classes, no rank and no weight
+(:mod:`pipeline.klassen`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 import pipeline
-from pipeline import charts, fmt, maps, texts
+from pipeline import charts, fmt, klassen, maps, texts
 from pipeline.errors import WijkscanError
 from pipeline.io import atomic_path, write_text
 from pipeline.registry import THEMAS, Indicator
@@ -165,6 +168,8 @@ def buurt_scores(
     registry: dict[str, Indicator],
     weging: dict[str, float],
     jaar: int | None = None,
+    *,
+    zonder_signaal: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Transparent rank scores per buurt for choosing pilot buurten.
 
@@ -176,6 +181,13 @@ def buurt_scores(
     buurt has a value for. Buurten with a status (``'te weinig inwoners'``,
     ``'geen gegevens'``) are left out.
 
+    An estimated indicator with a 90 % interval (``K_laag``/``K_hoog``) also gives each
+    buurt the lowest and highest rank score its interval allows
+    (:func:`pipeline.klassen.rangscores`); their weighted means bound the total, and
+    buurten whose totals cannot be told apart share a place
+    (:func:`pipeline.klassen.rang_groepen`). Indicators in ``zonder_signaal`` get no
+    rank score and no weight.
+
     Parameters
     ----------
     indicatoren
@@ -186,42 +198,58 @@ def buurt_scores(
         Indicator key -> weight (> 0).
     jaar
         Year; default the base year.
+    zonder_signaal
+        Weighted indicators without buurt signal: left out of the ranking (their
+        weight is not used; the report says so).
 
     Returns
     -------
     (scores, uitgesloten)
         ``scores``: one row per buurt, sorted by ``score`` descending, with ``code,
-        naam, wijkcode``, the indicator values, ``rs_<key>`` rank scores, ``score``,
-        ``n_indicatoren`` and ``rang``; ``uitgesloten``: ``code, naam, status`` of
-        the buurten left out.
+        naam, wijkcode``, the indicator values and their ``<key>_laag``/``<key>_hoog``
+        (NaN without interval), ``rs_<key>`` rank scores with their range
+        ``rsmin_<key>``/``rsmax_<key>``, ``score`` with ``score_min``/``score_max``,
+        ``n_indicatoren``, ``rang`` (strict place, ties share the best) and
+        ``plaats_van``/``plaats_tot`` (the shared place); ``uitgesloten``: ``code,
+        naam, status`` of the buurten left out.
     """
     j = texts.basisjaar(indicatoren) if jaar is None else jaar
     b = indicatoren[(indicatoren["niveau"] == "buurt") & (indicatoren["jaar"] == j)]
     status = b["status"].fillna("").astype(str)
     uitgesloten = b.loc[status != "", ["code", "naam", "status"]].reset_index(drop=True)
-    keys = [k for k, w in weging.items() if w > 0]
-    out = b.loc[status == "", ["code", "naam", "wijkcode", *keys]].reset_index(drop=True)
+    keys = [k for k, w in weging.items() if w > 0 and k not in set(zonder_signaal)]
+    rows = b.loc[status == ""].reset_index(drop=True)
+    out = rows[["code", "naam", "wijkcode", *keys]].copy()
     num = pd.Series(0.0, index=out.index)
+    num_min = pd.Series(0.0, index=out.index)
+    num_max = pd.Series(0.0, index=out.index)
     den = pd.Series(0.0, index=out.index)
     for k in keys:
-        v = out[k].astype(float)
-        n = int(v.notna().sum())
-        if n > 1:
-            rs = (v.rank(method="average") - 1) / (n - 1)
-        else:
-            rs = v.where(v.isna(), 0.5)
+        lo, hi = klassen.intervallen(rows, k)
+        out[k + klassen.LAAG], out[k + klassen.HOOG] = lo, hi
+        rs = klassen.rangscores(out[k].astype(float), lo, hi)
         if registry[k].richting < 0:
-            rs = 1 - rs
-        out[f"rs_{k}"] = rs
-        has = rs.notna()
-        num[has] += weging[k] * rs[has]
+            # Mirrored: the lowest possible rank score becomes the highest.
+            rs = pd.DataFrame(
+                {"rs": 1 - rs["rs"], "rs_min": 1 - rs["rs_max"], "rs_max": 1 - rs["rs_min"]}
+            )
+        out[f"rs_{k}"], out[f"rsmin_{k}"], out[f"rsmax_{k}"] = rs["rs"], rs["rs_min"], rs["rs_max"]
+        has = rs["rs"].notna()
+        num[has] += weging[k] * rs.loc[has, "rs"]
+        num_min[has] += weging[k] * rs.loc[has, "rs_min"]
+        num_max[has] += weging[k] * rs.loc[has, "rs_max"]
         den[has] += weging[k]
-    out["score"] = (num / den.where(den > 0)).astype(float)
+    den = den.where(den > 0)
+    out["score"] = (num / den).astype(float)
+    out["score_min"] = (num_min / den).astype(float)
+    out["score_max"] = (num_max / den).astype(float)
     out["n_indicatoren"] = [
         int(sum(not fmt.is_missing(out.at[i, f"rs_{k}"]) for k in keys)) for i in out.index
     ]
     out = out.sort_values(["score", "naam"], ascending=[False, True], na_position="last")
     out["rang"] = out["score"].rank(ascending=False, method="min")
+    plaats = klassen.rang_groepen(out["score"], out["score_min"], out["score_max"])
+    out["plaats_van"], out["plaats_tot"] = plaats["van"], plaats["tot"]
     return out.reset_index(drop=True), uitgesloten
 
 
@@ -376,6 +404,50 @@ def _alt_kaart(
     return " ".join(parts)
 
 
+def _alt_kaart_neutraal(
+    gemeente: str, ind: Indicator, jaar: int, values: pd.Series, names: pd.Series
+) -> str:
+    """Alt text of the classless map of an indicator without buurt signal."""
+    text = (
+        f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}. Alle "
+        "buurten hebben dezelfde grijze kleur, zonder klassen: de verschillen tussen buurten "
+        "komen alleen uit het rekenmodel."
+    )
+    leeg = [str(names.get(c, c)) for c in values.index[values.isna()]]
+    if leeg:
+        text += f" Gearceerd, zonder cijfer: {fmt.opsomming(leeg)}."
+    return text
+
+
+def _zonder_signaal(
+    key: str,
+    registry: dict[str, Indicator],
+    meta: dict[str, Any],
+    indicatoren: pd.DataFrame,
+    gemeente: str,
+    j0: int,
+) -> dict[str, Any]:
+    """Template view of an indicator without buurt signal: gemeente figure and why."""
+    ind = registry[key]
+    gm = texts.gemeente_code(indicatoren)
+    row = indicatoren[(indicatoren["code"] == gm) & (indicatoren["jaar"] == j0)]
+    waarde = row[key].iloc[0] if len(row) and key in row else float("nan")
+    lo, hi = klassen.intervallen(row, key)
+    marge = fmt.marge(lo.iloc[0], hi.iloc[0], ind) if len(row) else ""
+    sig = klassen.buurtsignaal(meta, key)
+    return {
+        "key": key,
+        "label": ind.label,
+        "gemeente": fmt.waarde(waarde, ind, marker=True),
+        "marge": marge,
+        "uitleg": sig.uitleg or texts.UITLEG_STANDAARD,
+        "marges": list(sig.marges),
+        "tekst": texts.zonder_signaal_zin(
+            ind, gemeente, j0, fmt.waarde(waarde, ind, marker=True), marge, sig.uitleg
+        ),
+    }
+
+
 def _alt_staaf(
     gemeente: str, ind: Indicator, jaar: int, s: pd.Series, gem: float | None, n_totaal: int
 ) -> str:
@@ -472,8 +544,13 @@ def _thema_figuren(
     j0: int,
     refs: pd.DataFrame | None,
     teller: list[int],
+    zonder_signaal: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """Map, trend chart and ranked bars of one theme chapter."""
+    """Map, trend chart and ranked bars of one theme chapter.
+
+    An indicator without buurt signal gets a map in one neutral grey (no classes) and
+    no ranked bars; an estimated one gets classes and whiskers from its 90 % interval.
+    """
     spec = HOOFDSTUKKEN[thema]
     names = _naam_map(indicatoren)
     gm = texts.gemeente_code(indicatoren)
@@ -496,6 +573,8 @@ def _thema_figuren(
     if key in registry and key in indicatoren and len(buurten):
         ind = registry[key]
         values, status = maps.buurt_values(indicatoren, key, j0)
+        lo, hi = maps.buurt_intervals(indicatoren, key, j0)
+        neutraal = texts.KAART_ZONDER_SIGNAAL if key in zonder_signaal else ""
         fig, res = charts.map_figure(
             buurten,
             values,
@@ -504,16 +583,27 @@ def _thema_figuren(
             wijken=wijken,
             jaar=j0,
             labels="names" if len(buurten) <= _MAX_NAMEN else False,
+            lo=lo,
+            hi=hi,
+            neutraal=neutraal,
         )
         _relabel_nodata(res)
-        add(
-            charts.to_data_uri(fig),
-            _alt_kaart(gemeente, ind, j0, values, status, names, res.classification),
-            f"{ind.label} per buurt, {j0}. Dikke lijnen: wijkgrenzen. "
-            + ("Buurtnamen: zie figuur 1. " if len(buurten) > _MAX_NAMEN else "")
-            + ("Donker = laag = grootste opgave." if ind.richting < 0 else "Donker = hoog."),
-            "kaart",
-        )
+        namen = "Buurtnamen: zie figuur 1. " if len(buurten) > _MAX_NAMEN else ""
+        if neutraal:
+            alt = _alt_kaart_neutraal(gemeente, ind, j0, values, names)
+            bijschrift = (
+                f"{ind.label}, {j0}: alle buurten in één grijze kleur, zonder klassen. De "
+                "verschillen tussen buurten komen alleen uit het rekenmodel (zie het kader "
+                f"bij dit hoofdstuk). Dikke lijnen: wijkgrenzen. {namen}"
+            ).strip()
+        else:
+            alt = _alt_kaart(gemeente, ind, j0, values, status, names, res.classification)
+            bijschrift = (
+                f"{ind.label} per buurt, {j0}. Dikke lijnen: wijkgrenzen. {namen}"
+                + ("Donker = laag = grootste opgave." if ind.richting < 0 else "Donker = hoog.")
+                + (f" {texts.MARGES_UITLEG}" if res.classification.marges else "")
+            )
+        add(charts.to_data_uri(fig), alt, bijschrift, "kaart")
     trend = [k for k in spec["trend"] if k in registry and k in indicatoren]
     if trend:
         gmr = indicatoren[indicatoren["code"] == gm].set_index("jaar")
@@ -535,16 +625,23 @@ def _thema_figuren(
             "trend",
         )
     key = spec["staaf"]
-    if key in registry and key in indicatoren:
+    # Bars rank the buurten: not for an indicator whose buurt differences are model-only.
+    if key in registry and key in indicatoren and key not in zonder_signaal:
         ind = registry[key]
         values, status = maps.buurt_values(indicatoren, key, j0)
+        lo, hi = maps.buurt_intervals(indicatoren, key, j0)
         values = values[status == ""]
-        by_name = pd.Series(values.to_numpy(), index=[names.get(c, c) for c in values.index])
+        label = [names.get(c, c) for c in values.index]
+        by_name = pd.Series(values.to_numpy(), index=label)
+        lo_n = pd.Series(lo.reindex(values.index).to_numpy(), index=label)
+        hi_n = pd.Series(hi.reindex(values.index).to_numpy(), index=label)
         # A gemeente total next to buurt counts would mislead: reference line for rates only.
         gem = None if ind.is_aantal else texts.opzoeken(indicatoren, gm, j0, key)
         fig, n = charts.ranked_bar_chart(
-            by_name, ind, gemeente_waarde=gem, gemeente_naam=gemeente, max_n=_MAX_BARS
-        )
+            by_name, ind, gemeente_waarde=gem, gemeente_naam=gemeente, max_n=_MAX_BARS,
+            lo=lo_n, hi=hi_n,
+        )  # fmt: skip
+        whiskers = bool((hi_n > by_name).any() or (lo_n < by_name).any())
         n_totaal = int(by_name.notna().sum())
         extra = (
             f" De {n} buurten met de grootste opgave; alle buurten staan in de bijlage."
@@ -554,7 +651,13 @@ def _thema_figuren(
         add(
             charts.to_data_uri(fig),
             _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal),
-            f"{ind.label} per buurt, {j0}, gerangschikt; bovenaan de grootste opgave.{extra}",
+            f"{ind.label} per buurt, {j0}, gerangschikt; bovenaan de grootste opgave.{extra}"
+            + (
+                " De zwarte streepjes zijn de 90%-marges van de schatting: waar ze overlappen, "
+                "is het verschil tussen buurten niet zeker."
+                if whiskers
+                else ""
+            ),
             "staaf",
         )
     return figs
@@ -607,6 +710,16 @@ def _heat_class(score: float) -> int:
     return int(np.searchsorted(_HEAT_EDGES, score, side="right"))
 
 
+def plaats_tekst(r: pd.Series) -> tuple[str, bool]:
+    """Printed place of a ranked buurt (``'3'`` or ``'3–5'``) and whether it is shared."""
+    van, tot = r.get("plaats_van"), r.get("plaats_tot")
+    if fmt.is_missing(van) or fmt.is_missing(tot):
+        return ("" if fmt.is_missing(r["rang"]) else str(int(r["rang"]))), False
+    if int(tot) > int(van):
+        return f"{int(van)}–{int(tot)}", True
+    return str(int(van)), False
+
+
 def _buurten_in_beeld(
     indicatoren: pd.DataFrame,
     buurten: Any,
@@ -618,10 +731,16 @@ def _buurten_in_beeld(
     scores: pd.DataFrame,
     uitgesloten: pd.DataFrame,
     teller: list[int],
+    zonder: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The ranking chapter. ``zonder``: views (:func:`_zonder_signaal`) of weighted or
+    other indicators without buurt signal; a weighted one is listed with its weight and
+    the reason it does not count, and the shares are taken over the rest."""
+    zonder = zonder or {}
     weging = cfg["weging"]
-    keys = list(weging)
-    totaal_w = sum(weging.values())
+    keys = [k for k in weging if k not in zonder]
+    weggelaten = [k for k in weging if k in zonder]
+    totaal_w = sum(weging[k] for k in keys)
     colours = maps.palette(len(_HEAT_EDGES) + 1, 1)
     legenda = [
         {
@@ -632,11 +751,14 @@ def _buurten_in_beeld(
         for i, (lo, hi) in enumerate(zip((0.0, *_HEAT_EDGES), (*_HEAT_EDGES, 1.0), strict=True))
     ]
     rijen = []
+    vorige = None
     for _, r in scores.iterrows():
         cellen = []
         for k in keys:
             rs = r[f"rs_{k}"]
             cel = _cell(r[k], registry[k], marker=False)
+            marge = fmt.marge(r.get(k + klassen.LAAG), r.get(k + klassen.HOOG), registry[k])
+            cel["marge"] = marge
             if not fmt.is_missing(rs):
                 h = _heat_class(float(rs))
                 cel |= {"score": fmt.getal(rs, 2), "kleur": colours[h], "donker": h >= 3}
@@ -645,10 +767,14 @@ def _buurten_in_beeld(
             cellen.append(cel)
         totaal = r["score"]
         h = _heat_class(float(totaal)) if not fmt.is_missing(totaal) else -1
+        plaats, gedeeld = plaats_tekst(r)
         rijen.append(
             {
                 "naam": r["naam"],
-                "rang": "" if fmt.is_missing(r["rang"]) else int(r["rang"]),
+                "rang": plaats,
+                "gedeeld": gedeeld,
+                # First row of a new place: the line above it marks a real difference.
+                "grens": vorige is not None and plaats != vorige,
                 "cellen": cellen,
                 "totaal": fmt.getal(totaal, 2),
                 "kleur": colours[h] if h >= 0 else "",
@@ -657,39 +783,51 @@ def _buurten_in_beeld(
                 "n": int(r["n_indicatoren"]),
             }
         )
-    status = maps.buurt_values(indicatoren, keys[0], j0)[1]
-    panels = [(registry[k], maps.buurt_values(indicatoren, k, j0)[0]) for k in keys]
-    fig, results = charts.small_multiples(buurten, panels, status=status, wijken=wijken)
-    for res, (ind, _vals) in zip(results, panels, strict=True):
-        _relabel_nodata(res)
-        if res.legend is not None:
-            res.legend.set_title("\n".join(maps.legend_title(ind).split("\n")[1:]) or None)
+        vorige = plaats
     names = _naam_map(indicatoren)
-    teller[0] += 1
-    alt_parts = []
-    for ind, vals in panels:
-        hl = _hoogste_laagste(vals, names, ind)
-        if hl:
-            lead = "laagst" if ind.richting < 0 else "hoogst"
-            alt_parts.append(f"{ind.label}: {lead} in {hl[0]}")
-    figuur = {
-        "nummer": teller[0],
-        "id": f"figuur-{teller[0]}",
-        "src": charts.to_data_uri(fig),
-        "alt": (
-            f"{len(panels)} kleine kaarten van {gemeente} naast elkaar, één per gewogen indicator "
-            f"({j0}); donker is telkens de grootste opgave. " + "; ".join(alt_parts) + "."
-        ),
-        "bijschrift": f"De gewogen indicatoren per buurt, {j0}. Donker = grootste opgave.",
-        "soort": "kaarten",
-    }
+    figuur = None
+    if keys and len(buurten):
+        status = maps.buurt_values(indicatoren, keys[0], j0)[1]
+        panels = [(registry[k], maps.buurt_values(indicatoren, k, j0)[0]) for k in keys]
+        intervals = [maps.buurt_intervals(indicatoren, k, j0) for k in keys]
+        fig, results = charts.small_multiples(
+            buurten, panels, status=status, wijken=wijken, intervals=intervals
+        )
+        for res, (ind, _vals) in zip(results, panels, strict=True):
+            _relabel_nodata(res)
+            if res.legend is not None:
+                res.legend.set_title("\n".join(maps.legend_title(ind).split("\n")[1:]) or None)
+        teller[0] += 1
+        alt_parts = []
+        for ind, vals in panels:
+            hl = _hoogste_laagste(vals, names, ind)
+            if hl:
+                lead = "laagst" if ind.richting < 0 else "hoogst"
+                alt_parts.append(f"{ind.label}: {lead} in {hl[0]}")
+        figuur = {
+            "nummer": teller[0],
+            "id": f"figuur-{teller[0]}",
+            "src": charts.to_data_uri(fig),
+            "alt": (
+                f"{len(panels)} kleine kaarten van {gemeente} naast elkaar, één per gewogen "
+                f"indicator ({j0}); donker is telkens de grootste opgave. "
+                + "; ".join(alt_parts)
+                + "."
+            ),
+            "bijschrift": f"De gewogen indicatoren per buurt, {j0}. Donker = grootste opgave."
+            + (f" {texts.MARGES_UITLEG}" if any(r.classification.marges for r in results) else ""),
+            "soort": "kaarten",
+        }
     top = scores.dropna(subset=["score"]).head(3)
+    gedeeld = any(r["gedeeld"] for r in rijen)
+    marges = any(c["marge"] for r in rijen for c in r["cellen"])
     return {
         "weging": [
             {
                 "kop": _kop(registry[k]),
                 "gewicht": fmt.getal(w, 0 if float(w).is_integer() else 1),
-                "aandeel": fmt.procent(100 * w / totaal_w),
+                "aandeel": fmt.procent(100 * w / totaal_w) if k in keys and totaal_w else "–",
+                "telt_mee": k in keys,
                 "richting": (
                     "lager = grotere opgave"
                     if registry[k].richting < 0
@@ -697,6 +835,20 @@ def _buurten_in_beeld(
                 ),
             }
             for k, w in weging.items()
+        ],
+        "weggelaten": [
+            zonder[k]
+            | {
+                "gewicht": fmt.getal(weging[k], 0 if float(weging[k]).is_integer() else 1),
+                "aandeel_oorspronkelijk": fmt.procent(100 * weging[k] / sum(weging.values())),
+            }
+            for k in weggelaten
+        ],
+        # Not weighted and without a theme chapter of its own: explained here.
+        "zonder_overig": [
+            v
+            for k, v in zonder.items()
+            if k not in weging and registry[k].thema not in HOOFDSTUKKEN
         ],
         "kolommen": [_kop(registry[k]) for k in keys],
         "rijen": rijen,
@@ -706,6 +858,8 @@ def _buurten_in_beeld(
             {"naam": r["naam"], "status": r["status"]} for _, r in uitgesloten.iterrows()
         ],
         "onvolledig": any(not r["volledig"] for r in rijen),
+        "gedeeld": gedeeld,
+        "marges": marges,
         "top": [str(n) for n in top["naam"]],
         "jaar": j0,
         "n_indicatoren": len(keys),
@@ -713,9 +867,16 @@ def _buurten_in_beeld(
 
 
 def _bijlage(
-    indicatoren: pd.DataFrame, registry: dict[str, Indicator], j0: int
+    indicatoren: pd.DataFrame,
+    registry: dict[str, Indicator],
+    j0: int,
+    zonder_signaal: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """Appendix tables: per theme all buurten (grouped by wijk) of the base year."""
+    """Appendix tables: per theme all buurten (grouped by wijk) of the base year.
+
+    Columns of indicators without buurt signal are marked (``geen_signaal``): their
+    buurt numbers are printed, as in the data export, but are not to be compared.
+    """
     rows = indicatoren[indicatoren["jaar"] == j0]
     buurt = rows[rows["niveau"] == "buurt"]
     wijk = rows[rows["niveau"] == "wijk"].set_index("code")
@@ -756,7 +917,10 @@ def _bijlage(
             {
                 "id": f"bijlage-{thema}",
                 "titel": titel,
-                "kolommen": [_kop(registry[k]) for k in keys],
+                "kolommen": [
+                    _kop(registry[k]) | {"geen_signaal": k in zonder_signaal} for k in keys
+                ],
+                "zonder_signaal": [registry[k].label for k in keys if k in zonder_signaal],
                 "groepen": groepen,
                 "gemeente": {
                     "naam": str(gm["naam"]),
@@ -940,15 +1104,21 @@ def build_context(
     geo["naam"] = geo["code"].map(names).fillna(geo.get("naam", geo["code"]))
     wijken = maps.dissolve_wijken(geo, indicatoren) if len(geo) else None
 
-    scores, uitgesloten = buurt_scores(indicatoren, registry, cfg["weging"], j0)
-    samenvatting = texts.samenvatting(indicatoren, registry, naam, scores=scores, refs=refs)
+    # Indicators whose buurt differences come only from the model: no classes, ranks or weight.
+    zonder = [k for k in registry if k in indicatoren and not klassen.buurtsignaal(meta, k).signaal]
+    scores, uitgesloten = buurt_scores(
+        indicatoren, registry, cfg["weging"], j0, zonder_signaal=zonder
+    )
+    samenvatting = texts.samenvatting(
+        indicatoren, registry, naam, scores=scores, refs=refs, zonder_signaal=zonder
+    )
     teller = [1]  # figure 1 is the orientation map
     hoofdstukken = []
     for nr, thema in enumerate(HOOFDSTUKKEN, start=1):
         if thema not in THEMAS:
             continue
         views, bronnen = _bevindingen(
-            texts.thema_bevindingen(thema, indicatoren, registry, naam, refs), registry
+            texts.thema_bevindingen(thema, indicatoren, registry, naam, refs, zonder), registry
         )
         hoofdstukken.append(
             {
@@ -960,8 +1130,13 @@ def build_context(
                 "bevindingen": views,
                 "bronnen": bronnen,
                 "figuren": _thema_figuren(
-                    thema, indicatoren, geo, wijken, registry, naam, j0, refs, teller
+                    thema, indicatoren, geo, wijken, registry, naam, j0, refs, teller, zonder
                 ),
+                "zonder_signaal": [
+                    _zonder_signaal(k, registry, meta, indicatoren, naam, j0)
+                    for k in zonder
+                    if registry[k].thema == thema
+                ],
                 "tabel": _thema_tabel(thema, indicatoren, registry, j0, horizon, refs),
                 "vergelijking": (
                     dementie_vergelijking(indicatoren, refs, meta, j0)
@@ -976,8 +1151,9 @@ def build_context(
             }
         )
     bib = _buurten_in_beeld(
-        indicatoren, geo, wijken, registry, cfg, naam, j0, scores, uitgesloten, teller
-    )
+        indicatoren, geo, wijken, registry, cfg, naam, j0, scores, uitgesloten, teller,
+        {k: _zonder_signaal(k, registry, meta, indicatoren, naam, j0) for k in zonder},
+    )  # fmt: skip
     sv_views, sv_bronnen = _bevindingen(samenvatting, registry)
     omslag = None
     if len(geo):
@@ -1029,7 +1205,7 @@ def build_context(
         "vragen": list(cfg["vragen"]),
         "niet_in_data": texts.NIET_IN_DATA,
         "verantwoording": _verantwoording(registry, meta, cfg),
-        "bijlage": _bijlage(indicatoren, registry, j0),
+        "bijlage": _bijlage(indicatoren, registry, j0, zonder),
         "n_buurten": int(len(names)),
         "zonder_kaart": sorted(
             str(names[c]) for c in names.index if c not in set(geo["code"].astype(str))

@@ -14,6 +14,7 @@ Text is plain Dutch at B1 level: short sentences, the label of the registry,
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,6 +249,60 @@ NIET_IN_DATA: list[str] = [
 ]
 """What the numbers cannot tell (chapter 'Data en lokale kennis')."""
 
+KAART_ZONDER_SIGNAAL = "geen klassen: verschillen\ntussen buurten komen\nalleen uit het rekenmodel"
+"""Legend text of the single neutral fill on the map of an indicator without buurt signal."""
+
+UITLEG_STANDAARD = (
+    "Cijfers per buurt uit een bron die de buurten zelf telt (bijvoorbeeld een uittreksel "
+    "uit de BRP) zouden dat wel laten zien."
+)
+"""Fallback when ``bronnen.json`` gives no ``uitleg`` for an indicator without buurt signal."""
+
+MARGES_UITLEG = (
+    "Buurten waarvan de 90%-marges van de schatting overlappen, staan in dezelfde klasse: "
+    "alleen waar de marges niet overlappen, is het verschil echt."
+)
+"""Caption note of a map whose classes were placed with the estimation intervals."""
+
+
+def zonder_signaal_zin(
+    ind: Indicator, gemeente: str, jaar: int, waarde: str, marge: str, uitleg: str
+) -> str:
+    """Why an indicator has no buurt classes or ranks, with the gemeente figure.
+
+    Parameters
+    ----------
+    ind
+        Registry entry of the indicator without buurt signal.
+    gemeente
+        Gemeente name.
+    jaar
+        Year of the gemeente figure.
+    waarde
+        The gemeente figure as printed (:func:`pipeline.fmt.waarde`), or ``'n.b.'``.
+    marge
+        Its 90 % interval as printed (:func:`pipeline.fmt.marge`), ``''`` when none.
+    uitleg
+        ``bronnen.json`` text: which data would give buurt detail (may be empty).
+
+    Returns
+    -------
+    str
+        Plain Dutch (B1): what is shown instead, and what would help.
+    """
+    cijfer = f"{waarde} (90%-marge {marge})" if marge else waarde
+    # The uitleg of bronnen.json already says why (model-only differences) and what would
+    # help; without one, say both here.
+    waarom = uitleg.strip() or (
+        "De verschillen tussen de buurten komen alleen uit het rekenmodel: geen cijfer over "
+        f"de buurten zelf heeft ze bepaald. {UITLEG_STANDAARD}"
+    )
+    return (
+        f"{ind.label}: de buurten staan voor dit cijfer niet in klassen op de kaart, krijgen "
+        "geen plaats in een rangorde en het cijfer telt niet mee in de weging. Voor heel "
+        f"{gemeente} is het in {jaar} {cijfer}. {waarom}"
+    )
+
 
 # -------------------------------------------------------------------- findings
 
@@ -384,9 +439,16 @@ def referentie_cijfer(
 
 
 def eenzaamheid(
-    indicatoren: pd.DataFrame, registry: dict[str, Indicator], naam: str
+    indicatoren: pd.DataFrame,
+    registry: dict[str, Indicator],
+    naam: str,
+    zonder_signaal: Collection[str] = (),
 ) -> Bevinding | None:
-    """Share and number of lonely adults in the gemeente, and the highest buurt."""
+    """Share and number of lonely adults in the gemeente, and the highest buurt.
+
+    The highest buurt is not named when ``eenzaam_pct`` is in ``zonder_signaal`` (its
+    buurt differences come only from the model).
+    """
     gm, j0 = gemeente_code(indicatoren), basisjaar(indicatoren)
     pct = cijfer(indicatoren, registry, gm, j0, "eenzaam_pct")
     if fmt.is_missing(pct.waarde):
@@ -400,7 +462,7 @@ def eenzaamheid(
         cijfers.append(n)
         template += f" Dat zijn ongeveer {{{len(cijfers) - 1}}} mensen."
     b = _buurten(indicatoren, j0, "eenzaam_pct")
-    if len(b) > 1:
+    if len(b) > 1 and "eenzaam_pct" not in zonder_signaal:
         top = b.sort_values(["eenzaam_pct", "naam"], ascending=[False, True]).iloc[0]
         c = cijfer(indicatoren, registry, str(top["code"]), j0, "eenzaam_pct")
         cijfers.append(c)
@@ -497,6 +559,7 @@ def samenvatting(
     naam: str,
     scores: pd.DataFrame | None = None,
     refs: pd.DataFrame | None = None,
+    zonder_signaal: Collection[str] = (),
 ) -> list[Bevinding]:
     """The key findings for the summary page (4 to 6, plus caveats).
 
@@ -513,6 +576,9 @@ def samenvatting(
         "where to start" finding.
     refs
         Optional region/NL reference rows.
+    zonder_signaal
+        Indicators without buurt signal: no finding names a buurt as highest or
+        lowest for them.
 
     Returns
     -------
@@ -538,7 +604,7 @@ def samenvatting(
             refs,
         ),
         groei_aantal(indicatoren, registry, "dementie_aantal", naam, "Meer mensen met dementie"),
-        eenzaamheid(indicatoren, registry, naam),
+        eenzaamheid(indicatoren, registry, naam, zonder_signaal),
         grootste_opgave(scores, indicatoren, registry) if scores is not None else None,
     ]
     found = [b for b in kandidaten if b is not None]
@@ -547,7 +613,7 @@ def samenvatting(
     for key in ("aandeel_75plus", "mantelzorgpotentieel", "dementie_per_100_65plus"):
         if len(found) >= 4:
             break
-        if key in registry and key in indicatoren:
+        if key in registry and key in indicatoren and key not in zonder_signaal:
             extra = spreiding(indicatoren, registry, key, naam)
             if extra is not None:
                 found.insert(len(found) - 1 if scores is not None else len(found), extra)
@@ -635,12 +701,19 @@ def thema_bevindingen(
     registry: dict[str, Indicator],
     naam: str,
     refs: pd.DataFrame | None = None,
+    zonder_signaal: Collection[str] = (),
 ) -> list[Bevinding]:
-    """The generated sentences of one theme chapter (see :data:`THEMA_TEKSTEN`)."""
+    """The generated sentences of one theme chapter (see :data:`THEMA_TEKSTEN`).
+
+    Sentences that compare buurten (``spreiding``, ``meeste``) are left out for the
+    indicators in ``zonder_signaal``: their buurt differences come only from the model.
+    """
     out: list[Bevinding | None] = []
     for spec in THEMA_TEKSTEN.get(thema, ()):
         kind, key = spec[0], spec[1]
         if key not in registry or key not in indicatoren:
+            continue
+        if kind in ("spreiding", "meeste") and key in zonder_signaal:
             continue
         if kind == "groei":
             out.append(groei_aantal(indicatoren, registry, key, naam, registry[key].label))

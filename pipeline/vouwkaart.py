@@ -22,6 +22,11 @@ Three products, all vector PDF with embedded TrueType fonts and pure black text:
 
 Nothing here is specific to one gemeente: names, years, indicators and questions come
 from the data, the registry, ``bronnen.json`` (``meta``) and the vouwkaart config.
+
+Estimated indicators are classed with their 90 % intervals (overlapping buurten share a
+class, :mod:`pipeline.klassen`); an indicator without buurt signal
+(``meta["buurtsignaal"]``) is drawn in one neutral grey with a note instead of classes,
+also when it is the hoofdindicator.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from pipeline import maps
+from pipeline import fmt, klassen, maps, texts
 from pipeline.io import atomic_path
 from pipeline.registry import THEMAS, Indicator
 
@@ -408,6 +413,42 @@ class _Data:
     def values(self, key: str, jaar: int | None = None) -> tuple[pd.Series, pd.Series]:
         return maps.buurt_values(self.indicatoren, key, jaar if jaar is not None else self.jaar)
 
+    def intervals(self, key: str, jaar: int | None = None) -> tuple[pd.Series, pd.Series]:
+        return maps.buurt_intervals(self.indicatoren, key, jaar if jaar is not None else self.jaar)
+
+    def signaal(self, key: str) -> bool:
+        """False when the buurt differences of ``key`` come only from the model."""
+        return klassen.buurtsignaal(self.meta, key).signaal
+
+    def neutraal(self, key: str) -> str:
+        """Legend text of the classless map of ``key`` (``''``: normal classes)."""
+        return "" if self.signaal(key) else texts.KAART_ZONDER_SIGNAAL
+
+    def zonder_tekst(self, key: str) -> str:
+        """Why ``key`` has no classes, with the gemeente figure (``''`` when it has)."""
+        if self.signaal(key):
+            return ""
+        ind = self.registry[key]
+        g = self.indicatoren[
+            (self.indicatoren["niveau"] == "gemeente") & (self.indicatoren["jaar"] == self.jaar)
+        ]
+        waarde, marge = float("nan"), ""
+        if len(g) and key in g:
+            waarde = g[key].iloc[0]
+            lo, hi = klassen.intervallen(g, key)
+            marge = fmt.marge(lo.iloc[0], hi.iloc[0], ind)
+        return texts.zonder_signaal_zin(
+            ind, self.gemeente, self.jaar, fmt.waarde(waarde, ind, marker=True), marge,
+            klassen.buurtsignaal(self.meta, key).uitleg,
+        )  # fmt: skip
+
+    def classify(self, key: str, vals: pd.Series) -> maps.Classification:
+        """Classes of the configured scheme that never split overlapping intervals."""
+        ind = self.registry[key]
+        lo, hi = self.intervals(key)
+        return maps.classify(vals, self.cfg["classificatie"], int(self.cfg["klassen"]),
+                             decimals=ind.decimalen, unit=ind.eenheid, lo=lo, hi=hi)  # fmt: skip
+
 
 def _prepare(
     indicatoren: pd.DataFrame,
@@ -454,7 +495,8 @@ def _legend(
     """Legend of a map in its own (axis-off) axes, anchored top-left."""
     ax.set_axis_off()
     handles = maps.legend_handles(res.classification, ind.richting,
-                                  res.statuses if statuses is None else statuses)  # fmt: skip
+                                  res.statuses if statuses is None else statuses,
+                                  res.neutraal)  # fmt: skip
     leg = ax.legend(handles=handles, title=title or maps.legend_title(ind), loc="upper left",
                     bbox_to_anchor=(0, 1), borderaxespad=0, frameon=False, fontsize=size,
                     title_fontsize=size, alignment="left", handlelength=2.4, handleheight=1.4,
@@ -591,11 +633,11 @@ def _main_map(
     ind = d.registry[key]
     vals, status = d.values(key)
     ax = fig.add_axes(sheet.rect(*box))
-    cls = maps.classify(vals, d.cfg["classificatie"], int(d.cfg["klassen"]),
-                        decimals=ind.decimalen, unit=ind.eenheid)  # fmt: skip
+    cls = d.classify(key, vals)
     # Scale bar and north arrow sit in map corners that are not on a fold.
     return maps.draw_choropleth(
         ax, d.buurten, vals, ind, classification=cls, status=status, wijken=d.wijken,
+        neutraal=d.neutraal(key),
         labels="names", label_size=label_size, number_size=number_size, legend=False,
         line_scale=line_scale, pad=0.02, avoid=_fold_avoid(sheet, formaat),
         scalebar={"fontsize": label_size, "height_frac": 0.01},
@@ -632,8 +674,10 @@ def _small_multiple(
     t = _fit_text(fig, sheet, x, yy, sub, size=13, max_w=w, min_size=10, max_lines=2)
     yy = _bottom_mm(fig, sheet, t) + 3
     series = [d.values(key, yr) for yr in years]
-    edges = maps.shared_bins([s for s, _ in series], d.cfg["classificatie"], int(d.cfg["klassen"]))
+    edges = maps.shared_bins([s for s, _ in series], d.cfg["classificatie"], int(d.cfg["klassen"]),
+                             intervals=[d.intervals(key, yr) for yr in years])  # fmt: skip
     cls = maps.classify(series[0][0], bins=edges, decimals=ind.decimalen, unit=ind.eenheid)
+    neutraal = d.neutraal(key)
     statuses: list[str] = []
     res = None
     if len(years) == 2:
@@ -648,7 +692,7 @@ def _small_multiple(
             ax = fig.add_axes(sheet.rect(mx, yy + 7, mw, map_h - 7))
             res = maps.draw_choropleth(ax, d.buurten, vals, ind, classification=cls, status=st,
                                        wijken=d.wijken, legend=False, line_scale=0.8,
-                                       pad=0.01)  # fmt: skip
+                                       pad=0.01, neutraal=neutraal)  # fmt: skip
             statuses += [s for s in res.statuses if s not in statuses]
         lax = fig.add_axes(sheet.rect(x, yy + map_h + 3, w, legend_h - 3))
         n_items = res.classification.k + len(statuses)
@@ -660,7 +704,7 @@ def _small_multiple(
         ax = fig.add_axes(sheet.rect(x, yy, mw, h - (yy - y)))
         res = maps.draw_choropleth(ax, d.buurten, vals, ind, classification=cls, status=st,
                                    wijken=d.wijken, legend=False, line_scale=0.8,
-                                   pad=0.01)  # fmt: skip
+                                   pad=0.01, neutraal=neutraal)  # fmt: skip
         lax = fig.add_axes(sheet.rect(x + mw + 4, yy + 4, w - mw - 4, h - (yy - y) - 4))
         _legend(lax, res, ind, size=11)
 
@@ -798,6 +842,10 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
         note += " Buurten met een nummer staan in de lijst rechts."
     if maps.soort_marker(ind):
         note += f" De cijfers zijn {maps.soort_marker(ind)}; zie de bronnen rechtsonder."
+    if res.classification.marges:
+        note += f" {texts.MARGES_UITLEG}"
+    if res.neutraal:
+        note = f"{d.zonder_tekst(d.cfg['hoofdindicator'])} {note}"
     t = _paragraph(fig, sheet, m, yy, note, size=12, max_w=cw)
     yy = _bottom_mm(fig, sheet, t) + 8
     _ruled(fig, sheet, m, yy, cw, bottom - yy, "Aantekeningen bij de kaart", size=16)
@@ -846,8 +894,15 @@ def _a3(d: _Data, sheet: Sheet) -> Figure:
     if d.fictief:
         yy = _banner(fig, sheet, sx, yy, sw, 12) + 4
     lax = fig.add_axes(sheet.rect(sx, yy, sw, 62))
-    _legend(lax, res, ind, size=9)
-    yy += 66
+    leg_bottom = _bottom_of(sheet, _legend(lax, res, ind, size=9))
+    note = d.zonder_tekst(d.cfg["hoofdindicator"]) or (
+        texts.MARGES_UITLEG if res.classification.marges else ""
+    )
+    if note:
+        t = _paragraph(fig, sheet, sx, leg_bottom + 4, note, size=8, max_w=sw)
+        yy = max(yy + 66, _bottom_mm(fig, sheet, t) + 4)
+    else:
+        yy += 66
     bron_h = 40.0
     _fit_key(fig, sheet, sx, yy, sw, sheet.height - m - bron_h - yy - 3, res.key, size=7.5,
              min_size=5.5, title="Genummerde buurten")  # fmt: skip
@@ -873,11 +928,10 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
         yy = _banner(fig, sheet, m, yy, sheet.width - 2 * m, 11) + 3
     map_h = min(150.0, (sheet.width - 2 * m) / _aspect(d.buurten) * 1.04)
     ax = fig.add_axes(sheet.rect(m, yy, sheet.width - 2 * m, map_h))
-    cls = maps.classify(vals, d.cfg["classificatie"], int(d.cfg["klassen"]),
-                        decimals=ind.decimalen, unit=ind.eenheid)  # fmt: skip
+    cls = d.classify(key, vals)
     res = maps.draw_choropleth(ax, d.buurten, vals, ind, classification=cls, status=status,
                                wijken=d.wijken, labels="names", label_size=5.5, number_size=5.5,
-                               legend=False, pad=0.02,
+                               legend=False, pad=0.02, neutraal=d.neutraal(key),
                                scalebar={"fontsize": 6}, north={"fontsize": 8})  # fmt: skip
     yy += map_h + 4
     half = (sheet.width - 2 * m) / 2
@@ -886,6 +940,11 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
     _fit_key(fig, sheet, m + half, yy, half, 50, res.key, size=7, min_size=4.5,
              title="Genummerde buurten")  # fmt: skip
     yy += 54
+    note = d.zonder_tekst(key) or (texts.MARGES_UITLEG if res.classification.marges else "")
+    if note:
+        t = _paragraph(fig, sheet, m, yy, note, size=8, max_w=sheet.width - 2 * m,
+                       fontweight="bold" if res.neutraal else "normal")  # fmt: skip
+        yy = _bottom_mm(fig, sheet, t) + 1.5
     t = _paragraph(fig, sheet, m, yy, f"Definitie: {ind.definitie}", size=8,
                    max_w=sheet.width - 2 * m)  # fmt: skip
     t = _paragraph(fig, sheet, m, _bottom_mm(fig, sheet, t) + 1.5, f"Bron: {ind.bron}", size=8,

@@ -23,6 +23,17 @@ def raw_kwb(wildcards):
     return raw("kwb", wildcards.gemeente)
 
 
+def raw_kwb_aanvulling(wildcards):
+    # The adjacent KWB year (bronnen.kwb_aanvulling); no input when it is 'geen'.
+    path = wcfg.aanvulling_raw_path(config, wildcards.gemeente)
+    return [path] if path else []
+
+
+def aanvulling_file(wildcards):
+    src = config["bronnen"]["kwb_aanvulling"]
+    return [src["pad"]] if wildcards.bron == "lokaal" else []
+
+
 def raw_geometry(wildcards):
     return raw("geometrie", wildcards.gemeente)
 
@@ -92,7 +103,7 @@ def table_ids(wildcards):
 def indicator_config():
     # Only the keys that change indicator values, so that e.g. a new vouwkaart
     # setting does not recompute (and re-render) everything.
-    keys = ("jaar", "horizon", "bronnen", "cbs", "indicatoren")
+    keys = ("jaar", "horizon", "bronnen", "cbs", "indicatoren", "schatting")
     return {key: config[key] for key in keys}
 
 

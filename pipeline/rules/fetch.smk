@@ -17,6 +17,19 @@ rule fetch_kwb:
         adapters.fetch_kwb(input, output, params, wildcards, log)
 
 
+rule fetch_kwb_aanvulling:
+    input:
+        lokaal=aanvulling_file,
+    output:
+        csv="data/raw/{bron}/kwb_aanvulling_{tabel}_{jaar}_{gemeente}.csv",
+    log:
+        "logs/fetch_kwb_aanvulling/{bron}_{tabel}_{jaar}_{gemeente}.log",
+    params:
+        cbs=config["cbs"],
+    run:
+        adapters.fetch_kwb_aanvulling(input, output, params, wildcards, log)
+
+
 rule fetch_pdok:
     output:
         gpkg="data/raw/cbs/pdok_gebiedsindelingen_{jaar}.gpkg",

@@ -16,12 +16,15 @@ ruleorder: export_indicators_all > export_indicators
 rule prepare_regions_all:
     input:
         kwb=wcfg.local_input(config, "kwb"),
+        aanvulling=wcfg.local_input(config, "kwb_aanvulling"),
     output:
         regios=national_file("regios", "parquet"),
     log:
         "logs/prepare_regions_all/regios.log",
     params:
         gemeenten=GEMEENTEN,
+        aanvulling_jaar=config["bronnen"]["kwb_aanvulling"]["jaar"],
+        aanvulling_herkomst=wcfg.aanvulling_herkomst(config),
     run:
         adapters.prepare_regions_all(input, output, params, wildcards, log)
 

@@ -4,10 +4,14 @@
 rule prepare_regions:
     input:
         kwb=raw_kwb,
+        aanvulling=raw_kwb_aanvulling,
     output:
         regios="data/processed/{gemeente}/regios.parquet",
     log:
         "logs/prepare_regions/{gemeente}.log",
+    params:
+        aanvulling_jaar=config["bronnen"]["kwb_aanvulling"]["jaar"],
+        aanvulling_herkomst=wcfg.aanvulling_herkomst(config),
     run:
         adapters.prepare_regions(input, output, params, wildcards, log)
 
@@ -36,6 +40,8 @@ rule prepare_population:
     output:
         gemeente="data/processed/{gemeente}/bevolking_gemeente.parquet",
         brp="data/processed/{gemeente}/bevolking_brp.parquet",
+        # Joint age x sex x burgerlijke staat (empty when the source has no categories).
+        burgerlijke_staat="data/processed/{gemeente}/bevolking_gemeente_bs.parquet",
     log:
         "logs/prepare_population/{gemeente}.log",
     params:
@@ -77,14 +83,17 @@ rule estimate_population:
     input:
         regios="data/processed/{gemeente}/regios.parquet",
         gemeente="data/processed/{gemeente}/bevolking_gemeente.parquet",
+        gemeente_bs="data/processed/{gemeente}/bevolking_gemeente_bs.parquet",
         brp="data/processed/{gemeente}/bevolking_brp.parquet",
     output:
         bevolking="data/processed/{gemeente}/bevolking_buurt_basis.parquet",
+        trekkingen="data/processed/{gemeente}/bevolking_buurt_trekkingen.parquet",
         diagnostiek="data/processed/{gemeente}/schatting_diagnostiek.json",
     log:
         "logs/estimate_population/{gemeente}.log",
     params:
         jaar=config["jaar"],
+        schatting=config["schatting"],
     run:
         adapters.estimate_population(input, output, params, wildcards, log)
 
@@ -113,6 +122,8 @@ rule compute_indicators:
         methode="data/processed/{gemeente}/prognose_methode.json",
         eenzaamheid="data/processed/{gemeente}/eenzaamheid.parquet",
         controle="data/processed/{gemeente}/geometrie_controle.json",
+        trekkingen="data/processed/{gemeente}/bevolking_buurt_trekkingen.parquet",
+        schatting="data/processed/{gemeente}/schatting_diagnostiek.json",
         prevalentie=config["indicatoren"]["dementie_prevalentie"],
         landelijk=config["indicatoren"]["dementie_landelijk"],
     output:

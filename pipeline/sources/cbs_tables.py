@@ -545,6 +545,32 @@ GESLACHT_TITELS: dict[str, str] = {
 }
 #: BurgerlijkeStaat total in 03759ned.
 BURGERLIJKE_STAAT_TOTAAL = "T001019"
+#: BurgerlijkeStaat categories of 03759ned (key -> our label). Verified (issue 16) with the
+#: search tool: a public data dictionary of a CBS StatLine extract (a repository's README,
+#: "MetaMarital table", found with find_string "Totaal burgerlijke staat") lists the codes
+#: "T001019, 1010, 1020, 1050 or 1080" with the titles "Totaal burgerlijke staat, Ongehuwd,
+#: Gehuwd, Verweduwd or Gescheiden" in that order; CBS uses one code list for this dimension
+#: across its population tables. T001019 as the 03759ned total is confirmed by several
+#: projects that query 03759ned ("BurgerlijkeStaat eq 'T001019'"). The order-based pairing
+#: of 1050/1080 with verweduwd/gescheiden is NOT seen in a 03759ned download itself: the
+#: parser therefore also accepts the dimension table (Key, Title) and then trusts the titles.
+BURGERLIJKE_STAAT_KEYS: dict[str, str] = {
+    "1010": "ongehuwd",
+    "1020": "gehuwd",
+    "1050": "verweduwd",
+    "1080": "gescheiden",
+}
+BURGERLIJKE_STAAT_TITELS: dict[str, str] = {
+    BURGERLIJKE_STAAT_TOTAAL: "Totaal burgerlijke staat",
+    "1010": "Ongehuwd",
+    "1020": "Gehuwd",
+    "1050": "Verweduwd",
+    "1080": "Gescheiden",
+}
+#: Our categories, in the order of the contract (``bevolking_gemeente_bs.parquet``).
+BURGERLIJKE_STATEN: tuple[str, ...] = ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")
+#: Columns of the joint gemeente table age x sex x burgerlijke staat.
+BS_COLUMNS: tuple[str, ...] = (*TIDY_COLUMNS, "burgerlijke_staat")
 LEEFTIJD_TOTAAL = "10000"
 
 
@@ -764,6 +790,162 @@ def parse_03759ned(
     return _partition_records(df, bron, tolerantie=0.5)
 
 
+def lege_bs_tabel() -> pd.DataFrame:
+    """An empty joint table age x sex x burgerlijke staat (columns :data:`BS_COLUMNS`)."""
+    df = _tidy_frame([])
+    df["burgerlijke_staat"] = pd.Series([], dtype=object)
+    return df[list(BS_COLUMNS)]
+
+
+def _staat_map(staat_dim: pd.DataFrame | None, bron: str) -> dict[str, str | None]:
+    """BurgerlijkeStaat key -> category (None = total), from titles when a dimension is given."""
+    if staat_dim is None:
+        return {BURGERLIJKE_STAAT_TOTAAL: None, **BURGERLIJKE_STAAT_KEYS}
+    cols = {str(c).strip().lower(): c for c in staat_dim.columns}
+    if "key" not in cols or "title" not in cols:
+        raise WijkscanError(
+            "De BurgerlijkeStaat-dimensietabel mist de kolommen 'Key' en/of 'Title'.",
+            waar=f"{bron} (BurgerlijkeStaat-dimensie)",
+            oplossing="Download de dimensie via 03759ned/BurgerlijkeStaat (Key, Title).",
+        )
+    by_title = {t.lower(): k for k, t in BURGERLIJKE_STAAT_TITELS.items()}
+    out: dict[str, str | None] = {}
+    for key, title in zip(
+        _strip_keys(staat_dim[cols["key"]]), staat_dim[cols["title"]], strict=True
+    ):
+        known = by_title.get(str(title).strip().lower())
+        if known is None:
+            raise WijkscanError(
+                f"Onbekende burgerlijke staat {title!r} (sleutel {key}).",
+                waar=f"{bron} (BurgerlijkeStaat-dimensie), kolom Title",
+                oplossing="Verwacht: Totaal burgerlijke staat, Ongehuwd, Gehuwd, Verweduwd, "
+                "Gescheiden.",
+            )
+        out[key] = None if known == BURGERLIJKE_STAAT_TOTAAL else BURGERLIJKE_STAAT_KEYS[known]
+    return out
+
+
+def parse_03759ned_burgerlijke_staat(
+    data: pd.DataFrame,
+    leeftijd_dim: pd.DataFrame | None,
+    jaar: int,
+    gemeenten: Sequence[str],
+    *,
+    staat_dim: pd.DataFrame | None = None,
+    bron: str = "03759ned",
+    tolerantie: float = 0.5,
+) -> pd.DataFrame:
+    """Parse the joint age x sex x burgerlijke staat table of 03759ned.
+
+    Parameters
+    ----------
+    data
+        UntypedDataSet rows as for :func:`parse_03759ned`, with a ``BurgerlijkeStaat``
+        column holding the total ``T001019`` and the four categories.
+    leeftijd_dim
+        Leeftijd dimension (``Key``, ``Title``) or None for the built-in keys.
+    jaar
+        Year of 1 January.
+    gemeenten
+        Gemeente codes to return.
+    staat_dim
+        Optional BurgerlijkeStaat dimension (``Key``, ``Title``); categories are then
+        recognised by title instead of the built-in keys :data:`BURGERLIJKE_STAAT_KEYS`.
+    bron
+        File or table name for messages.
+    tolerantie
+        Largest accepted difference between the sum of the four categories and the
+        total of a class (persons).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`BS_COLUMNS`; ``geslacht`` is ``man``/``vrouw`` only, every class of
+        the total's age partition has one row per category. An EMPTY table (same columns)
+        when the source has no marital-status categories (only the total).
+
+    Raises
+    ------
+    WijkscanError
+        When only some categories are present, a key is unknown, a category has other age
+        classes than the total, or the categories do not add up to the total.
+    """
+    if "BurgerlijkeStaat" not in data.columns:
+        return lege_bs_tabel()
+    mapping = _staat_map(staat_dim, bron)
+    staat = _strip_keys(data["BurgerlijkeStaat"])
+    present = set(staat)
+    categorie = {k: v for k, v in mapping.items() if v is not None}
+    if not present & set(categorie):
+        return lege_bs_tabel()
+    ontbreekt = [f"{v} ({k})" for k, v in categorie.items() if k not in present]
+    if ontbreekt:
+        raise WijkscanError(
+            f"Niet alle categorieën van burgerlijke staat zijn aanwezig; ontbreken: "
+            f"{_voorbeelden(ontbreekt)}.",
+            waar=f"{bron}, kolom BurgerlijkeStaat",
+            oplossing="Download 03759ned met alle vier categorieën (ongehuwd, gehuwd, "
+            "verweduwd, gescheiden) plus het totaal, of alleen met het totaal.",
+        )
+    onbekend = sorted(present - set(mapping))
+    if onbekend:
+        raise WijkscanError(
+            f"Onbekende sleutel(s) in dimensie BurgerlijkeStaat: {_voorbeelden(onbekend)}.",
+            waar=f"{bron}, kolom BurgerlijkeStaat",
+            oplossing="Verwacht: T001019 (totaal), 1010, 1020, 1050, 1080; of geef de "
+            "BurgerlijkeStaat-dimensietabel (Key, Title) mee.",
+        )
+    totaal = parse_03759ned(data, leeftijd_dim, jaar, gemeenten, bron=bron)
+    key = ["gemeentecode", "jaar", "geslacht", "leeftijd_van"]
+    klassen = totaal[[*key, "leeftijd_tot"]]
+    parts = []
+    for code, naam in categorie.items():
+        sub = data[(staat == code).to_numpy()].copy()
+        # The category rows have the same layout as the total rows: parse them as one.
+        sub["BurgerlijkeStaat"] = BURGERLIJKE_STAAT_TOTAAL
+        part = parse_03759ned(sub, leeftijd_dim, jaar, gemeenten, bron=f"{bron} ({naam})")
+        merged = klassen.merge(part, on=[*key, "leeftijd_tot"], how="outer", indicator=True)
+        if (merged["_merge"] != "both").any():
+            afwijkend = merged.loc[merged["_merge"] != "both"]
+            labels = sorted(
+                {
+                    Leeftijdsklasse(int(v), None if pd.isna(t) else int(t)).label()
+                    for v, t in zip(
+                        afwijkend["leeftijd_van"], afwijkend["leeftijd_tot"], strict=True
+                    )
+                }
+            )
+            raise WijkscanError(
+                f"De leeftijdsklassen van '{naam}' wijken af van die van het totaal: "
+                f"{_voorbeelden(labels)}.",
+                waar=f"{bron}, BurgerlijkeStaat {code}",
+                oplossing="Download alle categorieën voor dezelfde leeftijden als het totaal.",
+            )
+        parts.append(part.assign(burgerlijke_staat=naam))
+    joint = pd.concat(parts, ignore_index=True)
+    som = joint.groupby(key, sort=False)["aantal"].sum(min_count=len(categorie))
+    vergelijk = totaal.set_index(key)["aantal"].to_frame("totaal").join(som.rename("som"))
+    verschil = (vergelijk["som"] - vergelijk["totaal"]).abs()
+    fout = verschil > tolerantie
+    if fout.any():
+        voorbeeld = vergelijk[fout].reset_index().iloc[0]
+        raise WijkscanError(
+            f"De categorieën van burgerlijke staat tellen niet op tot het totaal: "
+            f"{voorbeeld['gemeentecode']} {voorbeeld['jaar']} {voorbeeld['geslacht']}, "
+            f"leeftijd vanaf {voorbeeld['leeftijd_van']}: som {voorbeeld['som']:,.0f}, "
+            f"totaal {voorbeeld['totaal']:,.0f} ({int(fout.sum())} klasse(n) wijken af).",
+            waar=f"{bron}, kolom BurgerlijkeStaat",
+            oplossing="Controleer of alle categorieën uit dezelfde download komen; het "
+            "totaal T001019 moet de som van 1010, 1020, 1050 en 1080 zijn.",
+        )
+    joint = joint[joint["geslacht"].isin(["man", "vrouw"])]
+    order = {n: i for i, n in enumerate(BURGERLIJKE_STATEN)}
+    joint = joint.assign(_o=joint["burgerlijke_staat"].map(order)).sort_values(
+        ["gemeentecode", "jaar", "geslacht", "leeftijd_van", "_o"], kind="stable"
+    )
+    return joint.drop(columns="_o")[list(BS_COLUMNS)].reset_index(drop=True)
+
+
 def _partition_records(df: pd.DataFrame, bron: str, tolerantie: float) -> pd.DataFrame:
     records: list[dict[str, Any]] = []
     for (regio, jaar, sex), grp in df.groupby(["regio", "jaar", "geslacht"], sort=True):
@@ -811,37 +993,10 @@ def _format_waarde(v: float, decimals: int = 0, width: int = 8) -> str:
     return f"{v:.{decimals}f}".rjust(width)
 
 
-def raw_03759ned(
-    bevolking: pd.DataFrame, *, met_totaal_geslacht: bool = True
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Write a tidy table in the real 03759ned UntypedDataSet layout.
-
-    Used by the demo generator and the tests. Reproduces the CBS quirks: padded keys,
-    right-aligned values, ``'.'`` for missing, the total ``10000`` and the overlapping
-    subtotal ``22000`` (95+) next to the single years.
-
-    Parameters
-    ----------
-    bevolking
-        Tidy table with single years ``0..n`` and an open top class of 95+ or 105+.
-        With 95+ the single years 95-104 and 105+ are written as ``'.'`` (as CBS does for
-        gemeenten on older periods).
-    met_totaal_geslacht
-        Add ``T001038`` rows (men + women) when the tidy table has no 'totaal' rows.
-
-    Returns
-    -------
-    tuple of pandas.DataFrame
-        ``(rows, leeftijd_dim)``: rows with columns ``ID, Geslacht, Leeftijd,
-        BurgerlijkeStaat, RegioS, Perioden, BevolkingOp1Januari_1, GemiddeldeBevolking_2``
-        (the average is not reproduced: ``'.'``), and the Leeftijd dimension (``Key,
-        Title, Description, CategoryGroupID``).
-
-    Raises
-    ------
-    ValueError
-        For age classes 03759ned does not have (e.g. 5-year bands).
-    """
+def _raw_values(
+    bevolking: pd.DataFrame, met_totaal_geslacht: bool
+) -> dict[tuple[str, int, str, str], float]:
+    """(gemeente, jaar, geslacht, Leeftijd key) -> value, with CBS's totals and subtotals."""
     tidy = validate_bevolking(bevolking, "raw_03759ned")
     if met_totaal_geslacht and "totaal" not in set(tidy["geslacht"]):
         mv = tidy[tidy["geslacht"].isin(["man", "vrouw"])]
@@ -887,24 +1042,93 @@ def raw_03759ned(
             values[(*base, LEEFTIJD_TOTAAL)] = som(
                 [values[(*base, k)] for k in single[:95]] + [values[(*base, "22000")]]
             )
+    return values
+
+
+def raw_03759ned(
+    bevolking: pd.DataFrame, *, met_totaal_geslacht: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write a tidy table in the real 03759ned UntypedDataSet layout.
+
+    Used by the demo generator and the tests. Reproduces the CBS quirks: padded keys,
+    right-aligned values, ``'.'`` for missing, the total ``10000`` and the overlapping
+    subtotal ``22000`` (95+) next to the single years.
+
+    Parameters
+    ----------
+    bevolking
+        Tidy table with single years ``0..n`` and an open top class of 95+ or 105+.
+        With 95+ the single years 95-104 and 105+ are written as ``'.'`` (as CBS does for
+        gemeenten on older periods). With an extra column ``burgerlijke_staat``
+        (:data:`BURGERLIJKE_STATEN`) the four categories are written as well, each with
+        its own totals, plus their sum as ``T001019`` (as in the full 03759ned cube).
+    met_totaal_geslacht
+        Add ``T001038`` rows (men + women) when the tidy table has no 'totaal' rows.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(rows, leeftijd_dim)``: rows with columns ``ID, Geslacht, Leeftijd,
+        BurgerlijkeStaat, RegioS, Perioden, BevolkingOp1Januari_1, GemiddeldeBevolking_2``
+        (the average is not reproduced: ``'.'``), and the Leeftijd dimension (``Key,
+        Title, Description, CategoryGroupID``). Rows follow the dimension order Geslacht,
+        Leeftijd, BurgerlijkeStaat (total first), RegioS, Perioden.
+
+    Raises
+    ------
+    ValueError
+        For age classes 03759ned does not have (e.g. 5-year bands) or an unknown
+        burgerlijke staat.
+    """
+    staat_key = {v: k for k, v in BURGERLIJKE_STAAT_KEYS.items()}
+    per_staat: dict[str, dict[tuple[str, int, str, str], float]] = {}
+    if "burgerlijke_staat" in bevolking.columns:
+        onbekend = set(bevolking["burgerlijke_staat"]) - set(BURGERLIJKE_STATEN)
+        if onbekend:
+            raise ValueError(f"onbekende burgerlijke staat: {sorted(onbekend)}")
+        keys = ["gemeentecode", "jaar", "geslacht", "leeftijd_van"]
+        totaal = (
+            bevolking.groupby(keys, sort=False)
+            .agg(
+                leeftijd_tot=("leeftijd_tot", "first"),
+                aantal=("aantal", lambda s: s.sum(min_count=len(s))),
+            )
+            .reset_index()
+        )
+        per_staat[BURGERLIJKE_STAAT_TOTAAL] = _raw_values(totaal, met_totaal_geslacht)
+        for naam in BURGERLIJKE_STATEN:
+            part = bevolking[bevolking["burgerlijke_staat"] == naam].drop(
+                columns="burgerlijke_staat"
+            )
+            per_staat[staat_key[naam]] = _raw_values(part, met_totaal_geslacht)
+    else:
+        per_staat[BURGERLIJKE_STAAT_TOTAAL] = _raw_values(bevolking, met_totaal_geslacht)
     sex_order = {"totaal": 0, "man": 1, "vrouw": 2}
     sex_key = {v: k for k, v in GESLACHT_KEYS.items()}
     key_order = {k: i for i, k in enumerate(LEEFTIJD_03759NED)}
+    staat_order = {k: i for i, k in enumerate(BURGERLIJKE_STAAT_TITELS)}
     ordered = sorted(
-        values.items(),
-        key=lambda kv: (sex_order[kv[0][2]], key_order[kv[0][3]], kv[0][0], kv[0][1]),
+        ((k, st, v) for st, values in per_staat.items() for k, v in values.items()),
+        key=lambda e: (
+            sex_order[e[0][2]],
+            key_order[e[0][3]],
+            staat_order[e[1]],
+            e[0][0],
+            e[0][1],
+        ),
     )
     rows = pd.DataFrame(
         {
             "ID": [str(i) for i in range(len(ordered))],
             # Geslacht keys are padded to 7 characters, the length of 'T001038'.
-            "Geslacht": [sex_key[k[2]].ljust(7) for k, _ in ordered],
-            "Leeftijd": [k[3] for k, _ in ordered],
-            "BurgerlijkeStaat": BURGERLIJKE_STAAT_TOTAAL,
+            "Geslacht": [sex_key[k[2]].ljust(7) for k, _, _ in ordered],
+            "Leeftijd": [k[3] for k, _, _ in ordered],
+            # Padded like Geslacht, to the 7 characters of 'T001019' (assumed for 1010...).
+            "BurgerlijkeStaat": [st.ljust(7) for _, st, _ in ordered],
             # RegioS keys are padded to 6 characters ('NL01  '); GM codes fill them.
-            "RegioS": [k[0].ljust(6) for k, _ in ordered],
-            "Perioden": [f"{k[1]}JJ00" for k, _ in ordered],
-            "BevolkingOp1Januari_1": [_format_waarde(v) for _, v in ordered],
+            "RegioS": [k[0].ljust(6) for k, _, _ in ordered],
+            "Perioden": [f"{k[1]}JJ00" for k, _, _ in ordered],
+            "BevolkingOp1Januari_1": [_format_waarde(v) for _, _, v in ordered],
             "GemiddeldeBevolking_2": ".".rjust(8),
         }
     )
@@ -931,6 +1155,34 @@ PROGNOSE_INTERVALLEN: dict[str, str] = {
     "MOG0067": "ondergrens 67%",
     "MBG0067": "bovengrens 67%",
 }
+
+
+def prognose_tabel(columns: Iterable[Any]) -> str | None:
+    """Which CBS/PBL forecast table a raw file comes from, told by its dimensions.
+
+    The tables differ in their region classification and in the interval dimension:
+    85171NED (indeling 2021, no intervals), 85173NED (2021, with ``PrognoseInterval``;
+    the central variant MW00000 is used), 84525NED / 84527NED (indeling 2018, without /
+    with intervals). Provenance then names the table a gemeente's numbers really came
+    from, also when a list of files or the online fallback picked it.
+
+    Parameters
+    ----------
+    columns
+        Column names of the raw rows.
+
+    Returns
+    -------
+    str or None
+        Table id (with the variant for interval tables), or None if unknown.
+    """
+    cols = {str(c) for c in columns}
+    interval = "PrognoseInterval" in cols
+    if "RegioIndeling2021" in cols:
+        return "85173NED (MW00000)" if interval else "85171NED"
+    if "RegioIndeling2018" in cols:
+        return "84527NED (MW00000)" if interval else "84525NED"
+    return None
 
 
 def parse_85171ned(
@@ -1393,3 +1645,200 @@ def raw_gezondheidsmonitor(
             "." if pd.isna(v) else f"{float(v):.1f}" for v in gezondheid[kolom].to_numpy()
         ]
     return out
+
+
+# --------------------------------------------------------------------------------------
+# 03759ned bulk download (CBS OData v4 / "datasets.cbs.nl/csv" distribution)
+# --------------------------------------------------------------------------------------
+
+#: Measure code of "Bevolking op 1 januari" in the OData v4 layout of 03759ned (seen in two
+#: public projects: an R script reading the bulk ``Observations.csv`` and a sync service
+#: filtering ``Measure eq 'M000352'``). Looked up by title first; this is the fallback.
+MAAT_BEVOLKING_1_JANUARI = "M000352"
+#: Fixed (non-dimension) columns of ``Observations.csv`` in the bulk download.
+BULK_VASTE_KOLOMMEN: frozenset[str] = frozenset(
+    {"Id", "Measure", "ValueAttribute", "Value", "StringValue"}
+)
+
+
+def _codes_titels(codes: pd.DataFrame, dimensie: str, bron: str) -> dict[str, str]:
+    cols = {str(c).strip().lower(): c for c in codes.columns}
+    if "identifier" not in cols or "title" not in cols:
+        raise WijkscanError(
+            f"Het codebestand van {dimensie} mist de kolommen 'Identifier' en/of 'Title'.",
+            waar=f"{bron}, {dimensie}Codes.csv",
+            oplossing="Gebruik de volledige download van CBS (datasets.cbs.nl/csv/CBS/nl/"
+            "<tabel>), niet een bewerkte versie.",
+        )
+    return dict(
+        zip(
+            _strip_keys(codes[cols["identifier"]]),
+            codes[cols["title"]].astype(str).str.strip(),
+            strict=True,
+        )
+    )
+
+
+def maat_bevolking(measure_codes: pd.DataFrame, bron: str = "03759ned") -> str:
+    """The measure code of "Bevolking op 1 januari" from ``MeasureCodes.csv``.
+
+    Raises
+    ------
+    WijkscanError
+        When no measure has that title and the documented code is absent too.
+    """
+    titels = _codes_titels(measure_codes, "Measure", bron)
+    for code, titel in titels.items():
+        if titel.lower().startswith("bevolking op 1 januari"):
+            return code
+    if MAAT_BEVOLKING_1_JANUARI in titels:
+        return MAAT_BEVOLKING_1_JANUARI
+    raise WijkscanError(
+        "Geen maat 'Bevolking op 1 januari' in de download.",
+        waar=f"{bron}, MeasureCodes.csv (maten: {_voorbeelden(titels.values())})",
+        oplossing="Controleer het tabelnummer (cbs.bevolking_tabel): verwacht 03759ned.",
+    )
+
+
+def bulk_naar_untyped(
+    observaties: pd.DataFrame,
+    codes: Mapping[str, pd.DataFrame],
+    maat: str,
+    *,
+    bron: str = "03759ned",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Convert 03759ned rows of the bulk download to the UntypedDataSet layout.
+
+    The bulk download (a zip with ``Observations.csv`` and one ``<Dimensie>Codes.csv``
+    per dimension, ``;``-separated) is long: one row per measure with ``Measure``,
+    ``Value`` and ``ValueAttribute``. The rows of one gemeente and year are turned into
+    the layout :func:`parse_03759ned` reads, so both routes share every check.
+
+    Parameters
+    ----------
+    observaties
+        Rows of ``Observations.csv`` (as text), already limited to one gemeente/year.
+    codes
+        Dimension name -> its codes file (``Identifier``, ``Title``); needs ``Leeftijd``
+        and, when the rows have that dimension, ``BurgerlijkeStaat``.
+    maat
+        Measure code of "Bevolking op 1 januari" (:func:`maat_bevolking`).
+    bron
+        Name for messages.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(rows, leeftijd_dim)``: rows with ``ID, Geslacht, Leeftijd, BurgerlijkeStaat,
+        RegioS, Perioden, BevolkingOp1Januari_1`` (empty value -> ``'.'``), and the
+        Leeftijd dimension (``Key``, ``Title``) from ``LeeftijdCodes.csv``.
+        BurgerlijkeStaat codes are translated to the keys of :data:`BURGERLIJKE_STAAT_TITELS`
+        by their title, so a different code list cannot mislabel a category.
+
+    Raises
+    ------
+    WijkscanError
+        Missing columns or codes files, unknown BurgerlijkeStaat titles.
+    """
+    oplossing = "Gebruik de volledige download van CBS (datasets.cbs.nl/csv/CBS/nl/03759ned)."
+    dims = ["Geslacht", "Leeftijd", "RegioS", "Perioden"]
+    _require_columns(observaties, ["Measure", "Value", *dims], bron, oplossing)
+    if "Leeftijd" not in codes:
+        raise WijkscanError(
+            "LeeftijdCodes.csv ontbreekt in de download.", waar=bron, oplossing=oplossing
+        )
+    df = observaties[_strip_keys(observaties["Measure"]) == maat]
+    waarde = df["Value"].fillna("").astype(str).str.strip().str.replace(",", ".", regex=False)
+    rows = pd.DataFrame(
+        {
+            "ID": [str(i) for i in range(len(df))],
+            "Geslacht": _strip_keys(df["Geslacht"]).to_numpy(),
+            "Leeftijd": _strip_keys(df["Leeftijd"]).to_numpy(),
+            "BurgerlijkeStaat": BURGERLIJKE_STAAT_TOTAAL,
+            "RegioS": _strip_keys(df["RegioS"]).to_numpy(),
+            "Perioden": _strip_keys(df["Perioden"]).to_numpy(),
+            "BevolkingOp1Januari_1": waarde.where(waarde != "", ".").to_numpy(),
+        }
+    )
+    if "BurgerlijkeStaat" in df.columns:
+        if "BurgerlijkeStaat" not in codes:
+            raise WijkscanError(
+                "BurgerlijkeStaatCodes.csv ontbreekt in de download.",
+                waar=bron,
+                oplossing=oplossing,
+            )
+        titels = _codes_titels(codes["BurgerlijkeStaat"], "BurgerlijkeStaat", bron)
+        by_title = {t.lower(): k for k, t in BURGERLIJKE_STAAT_TITELS.items()}
+        vertaling = {}
+        for code, titel in titels.items():
+            if titel.lower() not in by_title:
+                raise WijkscanError(
+                    f"Onbekende burgerlijke staat {titel!r} (code {code}) in de download.",
+                    waar=f"{bron}, BurgerlijkeStaatCodes.csv",
+                    oplossing="Verwacht: Totaal burgerlijke staat, Ongehuwd, Gehuwd, "
+                    "Verweduwd, Gescheiden. Meld dit: CBS heeft de indeling veranderd.",
+                )
+            vertaling[code] = by_title[titel.lower()]
+        staat = _strip_keys(df["BurgerlijkeStaat"])
+        onbekend = sorted(set(staat) - set(vertaling))
+        if onbekend:
+            raise WijkscanError(
+                f"BurgerlijkeStaat-code(s) {_voorbeelden(onbekend)} staan niet in "
+                "BurgerlijkeStaatCodes.csv.",
+                waar=bron,
+                oplossing=oplossing,
+            )
+        rows["BurgerlijkeStaat"] = staat.map(vertaling).to_numpy()
+    leeftijd = _codes_titels(codes["Leeftijd"], "Leeftijd", bron)
+    dim = pd.DataFrame({"Key": list(leeftijd), "Title": list(leeftijd.values())})
+    return rows, dim
+
+
+def kies_prognosebestand(
+    tabellen: Mapping[str, pd.DataFrame], gemeente: str
+) -> tuple[str, pd.DataFrame]:
+    """Pick the rows of one gemeente from forecast tables given in order of preference.
+
+    ``bronnen.prognose.pad`` may list several files (e.g. 85171NED, which has only the
+    88 largest gemeenten, then an older or interval table with all gemeenten). The
+    gemeente is taken from the FIRST file that contains it, so the list order states
+    which forecast wins where they overlap.
+
+    Parameters
+    ----------
+    tabellen
+        File name -> its rows (as read by :func:`lees_cbs_csv`), in order of preference.
+    gemeente
+        Gemeente code.
+
+    Returns
+    -------
+    tuple
+        ``(file name, rows of that gemeente)``.
+
+    Raises
+    ------
+    WijkscanError
+        When a table has no region column or no file contains the gemeente.
+    """
+    gm = _gemeenten_arg([gemeente], "prognose: gemeente")[0]
+    for naam, data in tabellen.items():
+        regio_col = next(
+            (c for c in data.columns if str(c).startswith("RegioIndeling")),
+            "RegioS" if "RegioS" in data.columns else None,
+        )
+        if regio_col is None:
+            raise WijkscanError(
+                f"Geen regiokolom (RegioIndeling<jaar> of RegioS) in {naam}.",
+                waar=f"{naam}; kolommen: {_voorbeelden(data.columns, 10)}",
+                oplossing="Gebruik de onbewerkte dataset van een CBS/PBL-prognosetabel.",
+            )
+        rows = data[_strip_keys(data[regio_col]) == gm]
+        if len(rows):
+            return naam, rows
+    raise WijkscanError(
+        f"Gemeente {gm} komt in geen van de prognosebestanden voor.",
+        waar=f"bronnen.prognose.pad: {_voorbeelden(list(tabellen))}",
+        oplossing="85171NED heeft alleen de 88 grootste gemeenten; voeg een tabel met alle "
+        "gemeenten toe (85173NED, of een oudere prognose zoals 84527NED).",
+    )

@@ -1,4 +1,4 @@
-"""Online sources (CBS OData v3, PDOK download) against a local loopback server.
+"""Online sources (CBS OData v3, CBS bulk download, PDOK) against a local loopback server.
 
 The real cbsodata client and the real download code talk HTTP to a server that
 speaks the CBS protocol (padded keys, paging, third-party catalog); nothing is
@@ -14,7 +14,7 @@ import pytest
 from pipeline import demo
 from pipeline.sources.cbs_tables import raw_85171ned
 from tests.e2e.conftest import make_workdir, snakemake, write_config
-from tests.support.odata_server import Dimension, ODataServer, Table
+from tests.support.odata_server import Dimension, ODataServer, Table, bulk_zip
 
 pytestmark = pytest.mark.e2e
 GM = demo.DEMO_GEMEENTE
@@ -38,19 +38,6 @@ def _tables() -> list[Table]:
         "85984NED", kwb, [_dim("WijkenEnBuurten", kwb["WijkenEnBuurten"], "GeoDetail", names)]
     )
 
-    rows, leeftijd = demo.bevolking_raw(2024)
-    rows = rows.drop(columns=["ID"])
-    t_bev = Table(
-        "03759ned",
-        rows,
-        [
-            _dim("Geslacht", rows["Geslacht"]),
-            Dimension("Leeftijd", leeftijd[["Key", "Title"]]),
-            _dim("BurgerlijkeStaat", rows["BurgerlijkeStaat"]),
-            _dim("RegioS", rows["RegioS"], "GeoDimension"),
-            _dim("Perioden", rows["Perioden"], "TimeDimension"),
-        ],
-    )
     fc = demo.prognose_primos(2024, [2030, 2035, 2040])
     totals = fc.groupby("Jaar", as_index=False)["Aantal personen"].sum()
     tidy = pd.DataFrame(
@@ -75,7 +62,65 @@ def _tables() -> list[Table]:
             _dim("Perioden", prog["Perioden"], "TimeDimension"),
         ],
     )
-    return [t_kwb, t_bev, t_prog]
+    return [t_kwb, t_prog]
+
+
+def _bulk_03759ned() -> bytes:
+    """03759ned as CBS serves it since August 2023: only as a bulk zip, no OData query."""
+    from pipeline.sources.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
+
+    rows, leeftijd = demo.bevolking_raw(2024)
+    dims = [
+        _dim(
+            "Geslacht", rows["Geslacht"], titles={k.ljust(7): t for k, t in GESLACHT_TITELS.items()}
+        ),
+        Dimension("Leeftijd", leeftijd[["Key", "Title"]]),
+        _dim(
+            "BurgerlijkeStaat",
+            rows["BurgerlijkeStaat"],
+            titles={k.ljust(7): t for k, t in BURGERLIJKE_STAAT_TITELS.items()},
+        ),
+        _dim("RegioS", rows["RegioS"], "GeoDimension"),
+        _dim("Perioden", rows["Perioden"], "TimeDimension"),
+    ]
+    measures = {
+        "BevolkingOp1Januari_1": ("M000352", "Bevolking op 1 januari"),
+        "GemiddeldeBevolking_2": ("M000100", "Gemiddelde bevolking"),
+    }
+    return bulk_zip(rows, dims, measures)
+
+
+def _table_85173ned(factor: float) -> Table:
+    """The interval table with all gemeenten; MW00000 = the forecast (x factor here)."""
+    fc = demo.prognose_primos(2024, [2030, 2035, 2040])
+    totals = fc.groupby("Jaar", as_index=False)["Aantal personen"].sum()
+    frames = []
+    for key, f in (("MW00000", factor), ("MOG0067", factor * 0.95), ("MBG0067", factor * 1.05)):
+        tidy = pd.DataFrame(
+            {
+                "gemeentecode": GM,
+                "jaar": totals["Jaar"],
+                "geslacht": "totaal",
+                "leeftijd_van": 0,
+                "leeftijd_tot": pd.array([pd.NA] * len(totals), dtype="Int64"),
+                "aantal": (totals["Aantal personen"] * f).round(-2),
+            }
+        )
+        prog, prog_dim = raw_85171ned(tidy)
+        frames.append(prog.drop(columns=["ID"]).assign(PrognoseInterval=key))
+    prog = pd.concat(frames, ignore_index=True)
+    prog = prog[["PrognoseInterval", *[c for c in prog.columns if c != "PrognoseInterval"]]]
+    return Table(
+        "85173NED",
+        prog,
+        [
+            _dim("PrognoseInterval", prog["PrognoseInterval"]),
+            _dim("Geslacht", prog["Geslacht"]),
+            Dimension("Leeftijd", prog_dim[["Key", "Title"]]),
+            _dim("RegioIndeling2021", prog["RegioIndeling2021"], "GeoDimension"),
+            _dim("Perioden", prog["Perioden"], "TimeDimension"),
+        ],
+    )
 
 
 def _health_table() -> Table:
@@ -95,6 +140,7 @@ def servers(tmp_path_factory):
     demo.write_geometry(gpkg)
     with ODataServer(_tables()) as cbs, ODataServer([_health_table()]) as derden:
         cbs.add_file("/pdok/2024/gebiedsindelingen.gpkg", gpkg.read_bytes())
+        cbs.add_bulk("03759ned", _bulk_03759ned())
         yield cbs, derden
 
 
@@ -112,6 +158,7 @@ def _online_config(cbs: ODataServer, derden: ODataServer) -> dict:
             "https": False,
             "timeout": 5,
             "pogingen": 3,
+            "bulk_url": cbs.url + "/csv/CBS/nl/{tabel}",
         },
         "pdok": {"url": cbs.url + "/pdok/{jaar}/gebiedsindelingen.gpkg"},
         "vouwkaart": {"formaten": ["A3"]},
@@ -149,6 +196,51 @@ def test_online_build_matches_offline_demo(servers, demo_build, tmp_path):
         demo.prognose_primos(2024, [2040]).query("Jaar == 2040")["Aantal personen"].sum(), abs=60
     )
     assert any("UntypedDataSet" in r.path for r in cbs.requests)
+    # 03759ned came from the bulk download (the OData route no longer exists for it).
+    assert any(r.path.lower() == "/csv/cbs/nl/03759ned" for r in cbs.requests)
+    assert not any("03759ned" in r.path and "odata" in r.path.lower() for r in cbs.requests)
+    bs = pd.read_parquet(wd / f"data/processed/{GM}/bevolking_gemeente_bs.parquet")
+    gem = pd.read_parquet(wd / f"data/processed/{GM}/bevolking_gemeente.parquet")
+    assert set(bs["burgerlijke_staat"]) == {"ongehuwd", "gehuwd", "gescheiden", "verweduwd"}
+    assert bs["aantal"].sum() == gem.loc[gem.geslacht != "totaal", "aantal"].sum()
+    methode = (wd / f"data/processed/{GM}/prognose_methode.json").read_text()
+    assert '"85171NED"' in methode
+
+
+def test_forecast_falls_back_to_85173ned(tmp_path):
+    """A gemeente outside the 88 of 85171NED gets the MW00000 variant of 85173NED."""
+    import json
+
+    t_kwb, t_prog = _tables()
+    # 85171NED with another gemeente only (GM9999 is not one of its 88 gemeenten).
+    other = t_prog.data.copy()
+    other["RegioIndeling2021"] = "GM0150"
+    t_prog = Table("85171NED", other, [
+        _dim("Geslacht", other["Geslacht"]),
+        t_prog.dimensions[1],
+        _dim("RegioIndeling2021", other["RegioIndeling2021"], "GeoDimension"),
+        _dim("Perioden", other["Perioden"], "TimeDimension"),
+    ])  # fmt: skip
+    gpkg = tmp_path / "g.gpkg"
+    demo.write_geometry(gpkg)
+    with ODataServer([t_kwb, t_prog, _table_85173ned(1.1)]) as cbs, ODataServer() as derden:
+        cbs.add_file("/pdok/2024/gebiedsindelingen.gpkg", gpkg.read_bytes())
+        cbs.add_bulk("03759ned", _bulk_03759ned())
+        wd = make_workdir(tmp_path / "fallback")
+        cfg = write_config(wd, "online.yaml", _online_config(cbs, derden))
+        target = f"data/processed/{GM}/prognose_gemeente.parquet"
+        res = snakemake(wd, target, configfile=cfg)
+        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+        assert any("85173NED" in r.path for r in cbs.requests)
+    methode = json.loads((wd / f"data/processed/{GM}/prognose_methode.json").read_text())
+    assert methode["tabel"].startswith("85173NED")
+    raw = pd.read_csv(wd / f"data/raw/cbs/prognose_85171NED_2024_{GM}.csv", dtype=str)
+    assert set(raw["PrognoseInterval"].str.strip()) == {"MW00000"}
+    fc = pd.read_parquet(wd / target)
+    want = demo.prognose_primos(2024, [2040]).query("Jaar == 2040")["Aantal personen"].sum()
+    got = fc.loc[fc["jaar"] == 2040, "aantal"]
+    got = got[fc.loc[fc["jaar"] == 2040, "geslacht"].isin(["man", "vrouw"])].sum()
+    assert got == pytest.approx(want * 1.1, abs=60)
 
 
 def test_unknown_gemeente_online_lists_codes(servers, tmp_path):

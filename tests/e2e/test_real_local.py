@@ -11,18 +11,24 @@ import pandas as pd
 import pytest
 
 from pipeline import kwb
+from tests.conftest import SHARED_REAL
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.e2e
 
 GEMEENTEN = {"GM0226": 14, "GM0150": 69}
+KWB_2023 = SHARED_REAL / "kwb_volledig" / "kwb_2023_NL_43kol_burgstaat_huishoudens.csv"
 
 
 def real_config(real_kwb_path, real_gpkg_path, **extra) -> dict:
+    if not KWB_2023.is_file():
+        pytest.skip(f"real KWB 2023 extract not found at {KWB_2023}")
     return {
         "gemeenten": list(GEMEENTEN),
         "bronnen": {
             "kwb": {"type": "lokaal", "pad": str(real_kwb_path)},
+            # Burgerlijke staat per buurt from the adjacent year (all buurt codes unchanged).
+            "kwb_aanvulling": {"type": "lokaal", "pad": str(KWB_2023), "jaar": 2023},
             "geometrie": {"type": "lokaal", "pad": str(real_gpkg_path)},
             "bevolking": {"type": "demo"},
             "prognose": {"type": "demo"},
@@ -190,3 +196,43 @@ def test_one_pass_gives_the_per_gemeente_results(
     )
     again = snakemake(wd, "-n", *targets, configfile=cfg)
     assert not _jobs(again.stdout), again.stdout[-2000:]
+
+
+@pytest.mark.parametrize("gemeente", GEMEENTEN)
+def test_85plus_within_65plus_follows_the_widowed_share(real_build, gemeente):
+    """Issue 16: buurt differences in '85+ binnen 65+' come from data (burgerlijke staat)."""
+    raw = kwb.read_kwb(KWB_2023)
+    aux = kwb.normalize_kwb(raw, gemeente, "kwb 2023").set_index("code")
+    t = pd.read_csv(
+        real_build / f"reports/{gemeente}/indicatoren_{gemeente}.csv", dtype={"code": str}
+    )
+    b = t[(t.jaar == 2024) & (t.niveau == "buurt")].set_index("code")
+    b = b[b["dubbele_vergrijzing"].notna()]
+    assert b["dubbele_vergrijzing"].nunique() > len(b) // 2  # no longer one number for all
+    widowed = aux.loc[b.index, "verweduwd"] / b["aantal_65plus"]
+    rho = b["dubbele_vergrijzing"].corr(widowed, method="spearman")
+    assert rho > 0.8, rho
+    assert (b["marges"].str.contains("burgerlijke staat \\(KWB 2023\\)")).all()
+    meta = json.loads(
+        (real_build / f"data/processed/{gemeente}/bronnen.json").read_text(encoding="utf-8")
+    )
+    assert meta["buurtsignaal"]["dubbele_vergrijzing"]["signaal"] is True
+
+
+@pytest.mark.parametrize("gemeente", GEMEENTEN)
+def test_every_estimated_figure_in_the_exports_has_an_interval(real_build, gemeente):
+    from pipeline import intervals, registry
+
+    reg = registry.build_registry("85984NED", 2024, (50, 64), 85, "", "", "demo", "demo")
+    t = pd.read_csv(
+        real_build / f"reports/{gemeente}/indicatoren_{gemeente}.csv", dtype={"code": str}
+    )
+    rows = t[t.niveau.isin(["buurt", "wijk"])]
+    for key in intervals.interval_keys(reg):
+        published = (rows.jaar == 2024) & (key in ("inwoners", "aantal_65plus"))
+        has_value = rows[key].notna() & ~published
+        assert rows.loc[has_value, [key + "_laag", key + "_hoog"]].notna().all().all(), key
+        ok = rows.loc[has_value]
+        assert ((ok[key + "_laag"] <= ok[key]) & (ok[key] <= ok[key + "_hoog"])).all(), key
+    gdf = gpd.read_file(real_build / f"reports/{gemeente}/indicatoren_{gemeente}.gpkg")
+    assert {"dubbele_vergrijzing_laag", "dubbele_vergrijzing_hoog_2040"} <= set(gdf.columns)

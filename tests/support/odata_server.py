@@ -62,6 +62,18 @@ response), ``reset`` (TCP RST), ``http500``/``http503`` (OData error body),
 The server binds to 127.0.0.1 only and is host-agnostic (``Host`` header is used
 for generated links), so a second instance can play ``dataderden.cbs.nl``.
 Static files for download tests can be served with :meth:`ODataServer.add_file`.
+
+Bulk downloads (OData v4 distribution, ``https://datasets.cbs.nl/csv/CBS/nl/<id>``):
+since August 2023 03759ned is only available this way. :func:`bulk_zip` builds the
+zip as CBS serves it (checked against two public readers of the real file: a GGD R
+script reading ``Observations.csv`` of 03759ned, and a pipeline that streams these
+zips): ``;``-separated UTF-8 CSV members ``Observations.csv`` (``Id``, ``Measure``,
+``ValueAttribute``, ``Value``, ``StringValue`` and one column per dimension, keys
+*not* padded), ``MeasureCodes.csv``, ``Dimensions.csv`` and ``<Dimensie>Codes.csv``
+(``Identifier``, ``Index``, ``Title``, ...). :meth:`ODataServer.add_bulk` serves it at
+``/csv/CBS/nl/<id>`` (path case-insensitive, like ``/CSV/CBS/nl/<id>`` in the wild).
+Not verified: the column order of the members, the ``ValueAttribute`` text of an
+empty cell (``Missing`` here) and the code of the second 03759ned measure.
 """
 
 from __future__ import annotations
@@ -82,6 +94,7 @@ import pandas as pd
 
 __all__ = [
     "API_CELL_LIMIT",
+    "bulk_zip",
     "FAULT_MODES",
     "FEED_PAGE_ROWS",
     "Dimension",
@@ -646,6 +659,7 @@ class ODataServer:
         self.api_cell_limit = int(api_cell_limit)
         self._tables: dict[str, Table] = {}
         self._files: dict[str, tuple[bytes, str]] = {}
+        self._bulk: dict[str, bytes] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -669,6 +683,11 @@ class ODataServer:
             path = "/" + path
         self._files[path] = (bytes(data), content_type)
         return self.url + path if self._httpd else path
+
+    def add_bulk(self, table_id: str, data: bytes) -> str:
+        """Serve a bulk zip (:func:`bulk_zip`) at ``/csv/CBS/nl/<table_id>``; returns the path."""
+        self._bulk[table_id.lower()] = bytes(data)
+        return f"/csv/CBS/nl/{table_id}"
 
     def inject(
         self,
@@ -841,6 +860,11 @@ class ODataServer:
             data, ctype = self._files[path]
             return 200, data, ctype
         parts = [p for p in path.split("/") if p]
+        if len(parts) == 4 and [p.lower() for p in parts[:3]] == ["csv", "cbs", "nl"]:
+            data = self._bulk.get(parts[3].lower())
+            if data is None:
+                raise ODataError(404, f"Dataset '{parts[3]}' not found.")
+            return 200, data, "application/zip"
         if parts and parts[0].lower() == "odatacatalog":
             return self._catalog(parts[1:], query, host)
         if len(parts) >= 3 and parts[0].lower() in _SERVICES and parts[1].lower() == "odata":
@@ -975,3 +999,102 @@ def _json(doc: Any) -> bytes:
 
 def _error_body(message: str) -> bytes:
     return _json({"odata.error": {"code": "", "message": {"lang": "nl-NL", "value": message}}})
+
+
+# =========================================================================== bulk (v4)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(sep=";", index=False).encode("utf-8")
+
+
+def bulk_zip(
+    untyped: pd.DataFrame,
+    dimensions: Sequence[Dimension],
+    measures: Mapping[str, tuple[str, str]],
+) -> bytes:
+    """Build a CBS bulk download (zip of CSV files) from rows in the v3 layout.
+
+    Parameters
+    ----------
+    untyped
+        UntypedDataSet-style rows: one column per dimension (keys, padding allowed) and
+        one column per measure (strings, ``'.'`` = missing).
+    dimensions
+        The dimensions (``Key``/``Title``) of the table, in column order.
+    measures
+        Measure column -> ``(code, title)``, e.g. ``{"BevolkingOp1Januari_1":
+        ("M000352", "Bevolking op 1 januari")}``.
+
+    Returns
+    -------
+    bytes
+        The zip: ``Observations.csv`` (long: one row per cell and measure, keys stripped),
+        ``MeasureCodes.csv``, ``Dimensions.csv`` and ``<Dimensie>Codes.csv``.
+    """
+    import io
+    import zipfile
+
+    names = [d.name for d in dimensions]
+    keys = {n: untyped[n].astype(str).str.strip() for n in names}
+    frames = []
+    for col, (code, _title) in measures.items():
+        value = untyped[col].astype(str).str.strip()
+        missing = value.isin([".", ""])
+        part = pd.DataFrame(
+            {
+                "Measure": code,
+                "ValueAttribute": missing.map({True: "Missing", False: "None"}),
+                "Value": value.where(~missing, ""),
+                "StringValue": "",
+                **keys,
+            }
+        )
+        frames.append(part)
+    obs = pd.concat(frames, ignore_index=True)
+    obs.insert(0, "Id", range(len(obs)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Observations.csv", _csv_bytes(obs))
+        zf.writestr(
+            "MeasureCodes.csv",
+            _csv_bytes(
+                pd.DataFrame(
+                    [
+                        {"Identifier": c, "Index": i, "Title": t, "Description": "",
+                         "MeasureGroupId": "", "DataType": "Long", "Unit": "aantal",
+                         "Decimals": 0, "PresentationType": "Absolute"}
+                        for i, (c, t) in enumerate(measures.values())
+                    ]
+                )
+            ),
+        )  # fmt: skip
+        zf.writestr(
+            "Dimensions.csv",
+            _csv_bytes(
+                pd.DataFrame(
+                    [
+                        {"Identifier": d.name, "Title": d.title or d.name, "Description": "",
+                         "Kind": d.kind, "MapYear": "", "ReleasePolicy": False}
+                        for d in dimensions
+                    ]
+                )
+            ),
+        )  # fmt: skip
+        for d in dimensions:
+            codes = d.frame()
+            zf.writestr(
+                f"{d.name}Codes.csv",
+                _csv_bytes(
+                    pd.DataFrame(
+                        {
+                            "Identifier": codes["Key"].astype(str).str.strip(),
+                            "Index": range(len(codes)),
+                            "Title": codes["Title"],
+                            "Description": "",
+                            "DimensionGroupId": "",
+                        }
+                    )
+                ),
+            )
+    return buf.getvalue()

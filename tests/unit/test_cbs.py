@@ -512,3 +512,96 @@ def test_empty_result_never_replaces_good_file(tmp_path):
     assert target.read_bytes() == b"good\n"
     write_csv_atomic(pd.DataFrame({"WijkenEnBuurten": []}), target, allow_empty=True)
     assert target.read_text(encoding="utf-8").strip() == "WijkenEnBuurten"
+
+
+# --------------------------------------------------------------------------- bulk 03759ned
+
+
+def _bulk_03759ned(jaar: int = 2024) -> bytes:
+    from pipeline import demo
+    from tests.support.odata_server import bulk_zip
+
+    rows, leeftijd = demo.bevolking_raw(jaar)
+    other = rows.copy()
+    other["RegioS"] = "GM0226"  # a second gemeente: the stream must leave it out
+    rows = pd.concat([rows, other], ignore_index=True)
+
+    def dim(name: str, kind: str = "Dimension", titles: dict | None = None) -> Dimension:
+        keys = list(dict.fromkeys(rows[name]))
+        titles = titles or {}
+        return Dimension(name, [{"Key": k, "Title": titles.get(k.strip(), k)} for k in keys], kind)
+
+    from pipeline.sources.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
+
+    dims = [
+        dim("Geslacht", titles=GESLACHT_TITELS),
+        Dimension("Leeftijd", leeftijd[["Key", "Title"]]),
+        dim("BurgerlijkeStaat", titles=BURGERLIJKE_STAAT_TITELS),
+        dim("RegioS", "GeoDimension"),
+        dim("Perioden", "TimeDimension"),
+    ]
+    return bulk_zip(
+        rows,
+        dims,
+        {
+            "BevolkingOp1Januari_1": ("M000352", "Bevolking op 1 januari"),
+            "GemiddeldeBevolking_2": ("M000100", "Gemiddelde bevolking"),
+        },
+    )
+
+
+def _bulk_kw(server: ODataServer, tmp_path: Path) -> dict:
+    return {
+        "cache": tmp_path / ".bulk",
+        "url": server.host + "/csv/CBS/nl/{tabel}",
+        "use_https": False,
+        "timeout": 2.0,
+        "retries": 3,
+        "backoff": 0.01,
+    }
+
+
+def test_bulk_03759ned_streams_one_gemeente_with_marital_status(tmp_path: Path) -> None:
+    from pipeline import demo
+    from pipeline.cbs import fetch_bulk_03759ned
+    from pipeline.sources.cbs_tables import parse_03759ned, parse_03759ned_burgerlijke_staat
+
+    with ODataServer() as server:
+        server.add_bulk("03759ned", _bulk_03759ned())
+        server.inject("short", times=1, path_contains="/csv/")  # cut-off transfer: retried
+        rows, dim = fetch_bulk_03759ned("03759ned", "GM9999", 2024, **_bulk_kw(server, tmp_path))
+        assert server.count("/csv/CBS/nl/03759ned") == 2
+        # A second gemeente reads the cached zip: no new download.
+        fetch_bulk_03759ned("03759ned", "GM0226", 2024, **_bulk_kw(server, tmp_path))
+        assert server.count("/csv/") == 2
+    assert set(rows["RegioS"]) == {"GM9999"}
+    raw, raw_dim = demo.bevolking_raw(2024)
+    pd.testing.assert_frame_equal(
+        parse_03759ned(rows, dim, 2024, ["GM9999"]), parse_03759ned(raw, raw_dim, 2024, ["GM9999"])
+    )
+    bs = parse_03759ned_burgerlijke_staat(rows, dim, 2024, ["GM9999"])
+    assert len(bs) and bs["aantal"].sum() == demo.gemeente_population(2024)["aantal"].sum()
+
+
+def test_bulk_03759ned_new_year_downloads_again(tmp_path: Path) -> None:
+    from pipeline.cbs import fetch_bulk_03759ned
+
+    with ODataServer() as server:
+        server.add_bulk("03759ned", _bulk_03759ned(2023))
+        fetch_bulk_03759ned("03759ned", "GM9999", 2023, **_bulk_kw(server, tmp_path))
+        server.add_bulk("03759ned", _bulk_03759ned(2024))  # CBS published a new year
+        rows, _ = fetch_bulk_03759ned("03759ned", "GM9999", 2024, **_bulk_kw(server, tmp_path))
+        assert server.count("/csv/") == 2
+        assert set(rows["Perioden"]) == {"2024JJ00"}
+        with pytest.raises(WijkscanError, match="(?s)GM9990.*1 januari 2024"):
+            fetch_bulk_03759ned("03759ned", "GM9990", 2024, **_bulk_kw(server, tmp_path))
+
+
+def test_bulk_03759ned_unknown_table_not_retried(tmp_path: Path) -> None:
+    from pipeline.cbs import fetch_bulk_03759ned
+
+    with ODataServer() as server:
+        with pytest.raises(WijkscanError, match="(?s)HTTP 404.*cbs.bulk_url"):
+            fetch_bulk_03759ned("03759xxx", "GM9999", 2024, **_bulk_kw(server, tmp_path))
+        assert server.count("/csv/") == 1
+    assert not list((tmp_path / ".bulk").glob("*.zip"))

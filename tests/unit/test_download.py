@@ -173,3 +173,33 @@ def test_validate_gpkg_rejects_empty_and_corrupt(tmp_path, content):
     with pytest.raises(WijkscanError, match="kapot.gpkg") as info:
         validate_gpkg(path)
     assert "Oplossing" in str(info.value)
+
+
+def test_zip_truncated_but_full_length_is_rejected_with_own_hint(server, tmp_path):
+    import io
+    import zipfile
+
+    from pipeline.download import validate_zip
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Observations.csv", "Id;Measure;Value\n0;M000352;1\n")
+    good = buf.getvalue()
+    server.add_file("/csv/CBS/nl/x", good[: len(good) // 2])  # complete transfer, broken zip
+    dest = tmp_path / "x.zip"
+    with pytest.raises(WijkscanError, match="geen leesbaar zip-bestand"):
+        download_file(
+            server.url + "/csv/CBS/nl/x",
+            dest,
+            timeout=2,
+            retries=2,
+            backoff=0.01,
+            validate=lambda p: validate_zip(p, ("Observations.csv",)),
+        )
+    assert not dest.exists()
+    with pytest.raises(WijkscanError, match="eigen hint"):
+        download_file(server.url + "/nergens", dest, retries=1, oplossing="eigen hint")
+    (tmp_path / "ok.zip").write_bytes(good)
+    validate_zip(tmp_path / "ok.zip", ("Observations.csv",))
+    with pytest.raises(WijkscanError, match="mist MeasureCodes.csv"):
+        validate_zip(tmp_path / "ok.zip", ("MeasureCodes.csv",))

@@ -684,3 +684,18 @@ def test_draws_vary_and_keep_published_structure():
     # The point estimate lies inside the draws' range.
     p85 = point[point["leeftijd_van"] >= 85].groupby("code")["aantal"].sum()
     assert ((p85 >= spread["min"] - 1) & (p85 <= spread["max"] + 1)).all()
+
+
+def test_batch_does_not_change_a_gemeente():
+    """One gemeente alone or together with another: the same numbers (one build path)."""
+    a = two_buurten_bs(20.0, 90.0)
+    b = two_buurten_bs(5.0, 150.0)
+    b["code"] = ["BU00020001", "BU00020002"]
+    pops = pd.concat([profile_pop("GM0001", 2000), profile_pop("GM0002", 2000)])
+    joints = pd.concat([joint_pop("GM0001", 2000), joint_pop("GM0002", 2000)])
+    both = estimate_buurt_ages(pd.concat([a, b]), pops, gemeente_bs=joints)
+    alone = estimate_buurt_ages(
+        a, profile_pop("GM0001", 2000), gemeente_bs=joint_pop("GM0001", 2000)
+    )
+    got = both[both["code"].str.startswith("BU0001")].reset_index(drop=True)
+    np.testing.assert_allclose(got["aantal"], alone["aantal"], rtol=1e-12)

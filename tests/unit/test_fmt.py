@@ -127,3 +127,14 @@ def test_gemeente_van_scalar_and_series():
     assert fmt.gemeente_van("WK0363MA") == "GM0363"
     out = fmt.gemeente_van(pd.Series(["BU03630A01", "GM0014"]))
     assert list(out) == ["GM0363", "GM0014"]
+
+
+def test_marge_prints_an_interval_only_when_there_is_one(reg):
+    pct, km, mz = reg["aandeel_75plus"], reg["afstand_huisarts"], reg["mantelzorgpotentieel"]
+    assert fmt.marge(10.06, 14.46, pct) == "10–14%"  # unit once, at the end
+    assert fmt.marge(1.04, 1.96, km) == "1,0–2,0 km"
+    assert fmt.marge(7.1, 9.3, mz) == "7,1–9,3"
+    assert fmt.marge(-3.0, 27.0, pct) == "-3 tot 27%"  # not '-3–27%'
+    assert fmt.marge(float("nan"), 9.3, mz) == ""
+    assert fmt.marge(None, None, mz) == ""
+    assert fmt.marge(8.0, 8.0, mz) == ""  # zero width: an exact value

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,8 +162,24 @@ def test_shares_of_small_buurten_are_whole_percents():
     assert out.loc["BU2", "aandeel_65plus"] == pytest.approx(20.3)
 
 
-def test_wijk_counts_are_buurt_sums_so_85plus_never_exceeds_65plus():
-    """A CBS-rounded wijk 65+ smaller than its buurten's estimated 85+ must not leak in."""
+def _prev_85plus(rate: float = 0.3) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "leeftijd_van": [85],
+            "leeftijd_tot": pd.array([None], dtype="Int64"),
+            "geslacht": ["totaal"],
+            "prevalentie": [rate],
+        }
+    )
+
+
+def _ordered(row: pd.Series) -> bool:
+    return row["aantal_85plus"] <= row["aantal_75plus"] <= row["aantal_65plus"]
+
+
+def test_published_wijk_65plus_below_buurt_85plus_keeps_order():
+    """A CBS-rounded wijk 65+ of 5 next to buurt estimates of 17 85-plussers (as in
+    WK028902 of KWB 2024): the wijk shows CBS's 5 and its 75+/85+ shrink to fit."""
     regios = pd.DataFrame(
         {
             "code": ["GM0001", "WK000101", "BU00010101", "BU00010102"],
@@ -184,17 +202,195 @@ def test_wijk_counts_are_buurt_sums_so_85plus_never_exceeds_65plus():
             ("BU00010102", 2024, "totaal", 0, 64, 30.0),
         ]
     )
-    prev = pd.DataFrame(
-        {
-            "leeftijd_van": [85],
-            "leeftijd_tot": pd.array([None], dtype="Int64"),
-            "geslacht": ["totaal"],
-            "prevalentie": [0.3],
-        }
-    )
     s = ind.Settings(basisjaar=2024, min_inwoners=10)
-    q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
-    assert q.loc["WK000101", "aantal_65plus"] == 35.0  # 20 + 15, not the published 5
+    q = ind.assemble(regios, b, None, None, _prev_85plus(), s).set_index("code")
+    assert q.loc["WK000101", "aantal_65plus"] == 5.0  # CBS's wijk number, not 20 + 15
+    assert q.loc["WK000101", "inwoners"] == 100.0  # not 60 + 45
     assert q.loc["BU00010101", "aantal_65plus"] == 20.0  # buurten keep CBS's number
+    # 85+ = 17 buurt-estimated, scaled by 5 / 35
+    assert q.loc["WK000101", "aantal_85plus"] == pytest.approx(17 * 5 / 35)
+    assert _ordered(q.loc["WK000101"])
     out = ind.derive(q.reset_index(), s).set_index("code")
     assert out.loc["WK000101", "dubbele_vergrijzing"] <= 100
+    pub = ind.publish(out.reset_index(), REG, s).set_index("code")
+    assert _ordered(pub.loc["WK000101"])
+
+
+def _two_wijken():
+    """Gemeente GM0001 with wijk 01 (2 buurten) and wijk 02 (2 buurten).
+
+    The wijk counts are CBS's own, rounded separately from the buurten, so they differ
+    from the buurt sums; wijk 02 has a secret 65+, 0-14 and household count.
+    """
+    codes = [
+        "GM0001",
+        "WK000101",
+        "WK000102",
+        "BU00010101",
+        "BU00010102",
+        "BU00010201",
+        "BU00010202",
+    ]
+    regios = pd.DataFrame(
+        {
+            "code": codes,
+            "naam": ["G", "W1", "W2", "B11", "B12", "B21", "B22"],
+            "niveau": ["gemeente", "wijk", "wijk", "buurt", "buurt", "buurt", "buurt"],
+            "gemeentecode": "GM0001",
+            "gemeentenaam": "G",
+            "wijkcode": [
+                None,
+                "WK000101",
+                "WK000102",
+                "WK000101",
+                "WK000101",
+                "WK000102",
+                "WK000102",
+            ],
+            # buurt sums: wijk 01 = 215 / 35, wijk 02 = 285 / 35, gemeente = 500 / 70
+            "inwoners": [502.0, 210.0, 290.0, 120.0, 95.0, 235.0, 50.0],
+            "k_65plus": [68.0, 30.0, np.nan, 20.0, 15.0, 35.0, 0.0],
+            "k_0_14": [75.0, 33.0, np.nan, 20.0, 10.0, 40.0, 5.0],
+            "huishoudens": [220.0, 95.0, np.nan, 50.0, 40.0, 100.0, 25.0],
+            "eenpersoonshuishoudens": [60.0, 25.0, 30.0, 15.0, 10.0, 20.0, 10.0],
+        }
+    )
+    b = bev(
+        [
+            ("BU00010101", 2024, "totaal", 0, 64, 100.0),
+            ("BU00010101", 2024, "totaal", 65, 74, 10.0),
+            ("BU00010101", 2024, "totaal", 75, 84, 7.0),
+            ("BU00010101", 2024, "totaal", 85, None, 3.0),
+            ("BU00010102", 2024, "totaal", 0, 64, 80.0),
+            ("BU00010102", 2024, "totaal", 65, 74, 8.0),
+            ("BU00010102", 2024, "totaal", 75, 84, 5.0),
+            ("BU00010102", 2024, "totaal", 85, None, 2.0),
+            ("BU00010201", 2024, "totaal", 0, 64, 200.0),
+            ("BU00010201", 2024, "totaal", 65, 74, 20.0),
+            ("BU00010201", 2024, "totaal", 75, 84, 10.0),
+            ("BU00010201", 2024, "totaal", 85, None, 5.0),
+            ("BU00010202", 2024, "totaal", 0, 64, 50.0),
+            ("BU00010202", 2024, "totaal", 65, 74, 0.0),
+            ("BU00010202", 2024, "totaal", 75, 84, 0.0),
+            ("BU00010202", 2024, "totaal", 85, None, 0.0),
+        ]
+    )
+    prev = pd.DataFrame(
+        {
+            "leeftijd_van": [65, 75, 85],
+            "leeftijd_tot": pd.array([74, 84, None], dtype="Int64"),
+            "geslacht": ["totaal"] * 3,
+            "prevalentie": [0.02, 0.1, 0.3],
+        }
+    )
+    return regios, b, prev
+
+
+def test_wijk_rows_show_published_kwb_counts():
+    regios, b, prev = _two_wijken()
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
+    w1 = q.loc["WK000101"]
+    # CBS's wijk counts, not the buurt sums 215 / 35 / 30 / 90
+    assert (w1["inwoners"], w1["aantal_65plus"]) == (210.0, 30.0)
+    assert (w1["k_0_14"], w1["huishoudens"], w1["eenpersoonshuishoudens"]) == (33.0, 95.0, 25.0)
+    assert w1["_inwoners_gemeten"] and w1["_aantal_65plus_gemeten"]
+    # The gemeente (summed here, no 03759ned table) shows CBS's gemeente count too.
+    assert (q.loc["GM0001", "inwoners"], q.loc["GM0001", "aantal_65plus"]) == (502.0, 68.0)
+    # Estimated sub-bands: buurt sums (75+ = 10 + 7, 85+ = 3 + 2) x published / sum 65+.
+    assert w1["aantal_75plus"] == pytest.approx(17 * 30 / 35)
+    assert w1["aantal_85plus"] == pytest.approx(5 * 30 / 35)
+    dem = (5 * 0.3 + 12 * 0.1 + 18 * 0.02) * 30 / 35  # buurt sum, kept per 100 65+
+    assert w1["dementie_aantal"] == pytest.approx(dem)
+    assert w1["aantal_18plus"] == pytest.approx(
+        q.loc[["BU00010101", "BU00010102"], "aantal_18plus"].sum() * 210 / 215
+    )
+    for code in ("WK000101", "GM0001"):
+        assert _ordered(q.loc[code]), code
+    pub = ind.publish(ind.derive(q.reset_index(), s), REG, s).set_index("code")
+    # Published counts are shown as CBS published them (210 is not re-rounded to 215).
+    assert pub.loc["WK000101", "inwoners"] == 210.0
+    assert pub.loc["WK000101", "aantal_65plus"] == 30.0
+    assert pub.loc["WK000101", "aandeel_0_14"] == pytest.approx(33 / 210 * 100)
+    assert pub.loc["WK000101", "aandeel_65plus"] == pytest.approx(30 / 210 * 100)
+    assert _ordered(pub.loc["WK000101"])
+
+
+def test_secret_wijk_cell_stays_nan_not_zero_nor_buurt_sum():
+    regios, b, prev = _two_wijken()
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
+    w2 = q.loc["WK000102"]
+    assert w2["inwoners"] == 290.0
+    assert np.isnan(w2["aantal_65plus"])  # secret: not 0 and not the buurt sum 35
+    assert not w2["_aantal_65plus_gemeten"]
+    assert np.isnan(w2["k_0_14"]) and np.isnan(w2["huishoudens"])
+    # Without a published 65+ the estimates stay the plain buurt sums.
+    assert w2["aantal_75plus"] == pytest.approx(15.0)
+    assert w2["aantal_85plus"] == pytest.approx(5.0)
+    pub = ind.publish(ind.derive(q.reset_index(), s), REG, s).set_index("code")
+    for key in (
+        "aantal_65plus",
+        "aandeel_65plus",
+        "aandeel_0_14",
+        "dubbele_vergrijzing",
+        "dementie_per_100_65plus",
+        "aandeel_eenpersoonshuishoudens",
+    ):
+        assert np.isnan(pub.loc["WK000102", key]), key
+    # A buurt's published 0 stays 0 (zero is not missing).
+    assert pub.loc["BU00010202", "aantal_65plus"] == 0.0
+
+
+def test_gemeente_population_table_is_not_rescaled():
+    """A gemeente with its own population table (03759ned) keeps its 75+/85+."""
+    regios, b, prev = _two_wijken()
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    g = bev(
+        [
+            ("X", 2024, "totaal", 0, 64, 432.0),
+            ("X", 2024, "totaal", 65, 84, 50.0),
+            ("X", 2024, "totaal", 85, None, 20.0),
+        ]
+    ).drop(columns="code")
+    q = ind.assemble(regios, b, g, None, prev, s).set_index("code")
+    assert q.loc["GM0001", "aantal_85plus"] == 20.0
+    assert q.loc["GM0001", "aantal_65plus"] == 68.0  # KWB's count replaces 03759ned's 70
+
+
+def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
+    """Duiven (GM0226), real KWB 2024: every wijk row shows CBS's own wijk count, in the
+    per-gemeente and in the national path (WK022603: 14.045, the buurt sum is 14.040)."""
+    from pipeline import demo, estimate, kwb, national
+    from pipeline.sources.cbs_tables import parse_03759ned
+    from pipeline.sources.prevalentie import read_prevalentie
+
+    repo = Path(__file__).resolve().parents[2]
+    prev = read_prevalentie(repo / "config" / "dementie_prevalentie.csv")
+    s = ind.Settings(basisjaar=2024)
+    raw = kwb.read_kwb_csv(real_kwb_path)
+    raw = raw[raw["WijkenEnBuurten"].astype(str).str.strip().str[2:6] == "0226"]
+    regios = kwb.normalize_kwb(kwb.select_gemeente(raw, "GM0226", "kwb"), "GM0226", "kwb")
+    published = regios[regios["niveau"] == "wijk"].set_index("code")
+    assert len(published) == 6
+    assert published.loc["WK022603", "inwoners"] == 14045
+    rows, dim = demo.bevolking_raw(2024)
+    rows["RegioS"] = "GM0226"
+    gem = demo.rescale_to_kwb(parse_03759ned(rows, dim, 2024, ["GM0226"], bron="demo"), regios)
+    base = estimate.estimate_buurt_ages(regios[regios["niveau"] == "buurt"], gem).copy()
+    base.attrs = {}
+    q = ind.assemble(regios, base.assign(jaar=2024), gem, None, prev, s)
+    per_gemeente = ind.publish(ind.derive(q, s), REG, s)
+    landelijk = national.national_indicators(raw, None, prev, REG, s, source="kwb")
+    for table in (per_gemeente, landelijk):
+        wijken = table[(table["niveau"] == "wijk") & (table["jaar"] == 2024)].set_index("code")
+        assert sorted(wijken.index) == [f"WK02260{i}" for i in range(1, 7)]
+        for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
+            got, want = wijken[key], published[col].reindex(wijken.index)
+            known = want.notna()
+            np.testing.assert_array_equal(got[known].to_numpy(), want[known].to_numpy())
+            assert got[~known].isna().all(), key  # secret stays secret, never 0
+        assert wijken.loc["WK022602", "aantal_65plus"] == 25  # buurt Het Broek alone: 30
+        for code, row in wijken.iterrows():
+            if not np.isnan(row["aantal_65plus"]):
+                assert _ordered(row), code

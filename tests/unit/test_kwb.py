@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,3 +110,344 @@ def test_real_kwb_buurt_sums_match_gemeente(real_kwb_path, gemeente, n_buurten):
     # KWB rounds buurt counts to 5: the sum may differ by at most 2.5 per buurt.
     assert abs(buurten["inwoners"].sum() - gm["inwoners"]) <= 2.5 * n_buurten
     assert abs(buurten["k_65plus"].sum() - gm["k_65plus"]) <= 2.5 * n_buurten
+
+
+# ------------------------------------------------------------ issue 16: every buurt signal
+
+SHARED_KWB = Path(__file__).parents[2] / ".." / "shared" / "data" / "real" / "kwb_volledig"
+
+#: The 121 column names of CBS's kwb-2023.xlsx / kwb-2024.xlsx, in workbook order.
+WORKBOOK_HEADER = (
+    "gwb_code_10 gwb_code_8 regio gm_naam recs gwb_code ind_wbi a_inw a_man a_vrouw a_00_14 "
+    "a_15_24 a_25_44 a_45_64 a_65_oo a_ongeh a_gehuwd a_gesch a_verwed a_nl_all a_eur_al "
+    "a_neu_al a_geb_nl a_geb_eu a_geb_ne a_gbl_eu a_gbl_ne a_geb p_geb a_ste p_ste a_hh a_1p_hh "
+    "a_hh_z_k a_hh_m_k g_hhgro bev_dich a_woning g_wozbag p_1gezw p_mgezw p_bewndw p_leegsw "
+    "p_koopw p_huurw p_wcorpw p_ov_hw p_e_o_w p_bjj2k p_bjo2k g_ele g_ele_ap g_ele_tw g_ele_hw "
+    "g_ele_2w g_ele_vw g_ele_hu g_ele_ko g_gas g_gas_ap g_gas_tw g_gas_hw g_gas_2w g_gas_vw "
+    "g_gas_hu g_gas_ko p_stadsv a_opl_lg a_opl_md a_opl_hg p_arb_pp p_arb_wn p_arb_zs a_inkont "
+    "g_ink_po g_ink_pi p_ink_li p_ink_hi g_hh_sti p_hh_li p_hh_hi p_hh_lkk p_hh_osm p_hh_110 "
+    "p_hh_120 m_hh_ver a_soz_wb a_soz_ao a_soz_ww a_soz_ow a_jz_tn p_jz_tn a_wmo_t p_wmo_t a_bedv "
+    "a_bed_a a_bed_bf a_bed_gi a_bed_hj a_bed_kl a_bed_mn a_bed_oq a_bed_ru a_pau a_bst_b "
+    "a_bst_nb g_pau_hh g_pau_km a_m2w g_afs_hp g_afs_gs g_afs_kv g_afs_sc g_3km_sc a_opp_ha "
+    "a_lan_ha a_wat_ha pst_mvp pst_dekp ste_mvs ste_oad"
+).split()
+
+
+def _workbook(rows: list[dict]) -> pd.DataFrame:
+    """A table in the exact kwb-YYYY.xlsx layout; unset cells are '.' (secret) as in CBS's file."""
+    df = pd.DataFrame([{c: r.get(c, ".") for c in WORKBOOK_HEADER} for r in rows], dtype=object)
+    return df[WORKBOOK_HEADER]
+
+
+def _row(code, regio, recs, inw, bs, **extra):
+    """One workbook row: code, name, kind, inhabitants and (ongeh, gehuwd, gesch, verwed)."""
+    digits = code[2:]
+    row = {"gwb_code_10": code, "gwb_code_8": digits, "regio": regio, "gm_naam": "Testdorp",
+           "recs": recs, "gwb_code": code, "ind_wbi": 1, "a_inw": inw,
+           "a_man": inw // 2, "a_vrouw": inw - inw // 2,
+           "a_00_14": inw // 5, "a_15_24": inw // 10, "a_25_44": inw // 4,
+           "a_45_64": inw // 4, "a_65_oo": inw - inw // 5 - inw // 10 - 2 * (inw // 4),
+           "a_hh": inw // 2, "a_1p_hh": inw // 5, "g_hhgro": 2.1, "p_koopw": 60,
+           "g_afs_hp": "0,9", "a_lan_ha": 100}  # fmt: skip
+    if bs is not None:
+        row.update(zip(("a_ongeh", "a_gehuwd", "a_gesch", "a_verwed"), bs, strict=True))
+    row.update(extra)
+    return row
+
+
+def _fixture_rows(bad_buurt: bool = False) -> list[dict]:
+    return [
+        _row("NL00", "Nederland", "Land", 17_811_291, (8851656, 6709548, 1386843, 863244)),
+        _row("GM9990", "Testdorp", "Gemeente", 2000, (1000, 700, 200, 100)),
+        _row("WK999001", "Wijk 01", "Wijk", 2000, (1000, 700, 200, 100)),
+        # Rounded to 5 by CBS: 505+350+100+40 = 995 vs 1000 is rounding, not an error.
+        _row("BU99900101", "Centrum", "Buurt", 1000, (505, 350, 100, 40)),
+        _row(
+            "BU99900102",
+            "Noord",
+            "Buurt",
+            990,
+            (490, 350, 100, 50) if not bad_buurt else (100, 100, 100, 100),
+        ),  # fmt: skip
+        # A tiny buurt: CBS publishes the total only.
+        _row("BU99900103", "Hoeve", "Buurt", 10, None, a_man=".", a_vrouw="."),
+    ]
+
+
+def _write_workbook(path: Path, df: pd.DataFrame) -> Path:
+    if path.suffix == ".xlsx":
+        df.to_excel(path, sheet_name="kwb-2023", index=False)
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+def test_odata_prefixes_match_real_85984ned_metadata():
+    meta_path = SHARED_KWB / "85984NED_DataProperties.json"
+    if not meta_path.is_file():
+        pytest.skip(f"CBS metadata not found at {meta_path} (../shared absent)")
+    import json
+
+    props = json.loads(meta_path.read_text(encoding="utf-8"))
+    keys = [p["Key"] for p in props if p.get("Key")]
+    titles = {p["Key"]: p["Title"].strip() for p in props if p.get("Key")}
+    for col in kwb.KWB_COLUMNS:
+        # Every prefix must find exactly one 85984NED key (a prefix that matched two
+        # keys would silently take the first).
+        hits = [k for k in keys if kwb.find_column([k], col.prefix)]
+        assert len(hits) == 1, (col.prefix, hits)
+    for short, key in kwb.WORKBOOK_KEYS.items():
+        assert key in keys, (short, key)
+    expected = {
+        "Ongehuwd_13": "Ongehuwd",
+        "Gehuwd_14": "Gehuwd",
+        "Gescheiden_15": "Gescheiden",
+        "Verweduwd_16": "Verweduwd",
+        "Mannen_6": "Mannen",
+        "Vrouwen_7": "Vrouwen",
+        "k_15Tot25Jaar_9": "15 tot 25 jaar",
+        "k_45Tot65Jaar_11": "45 tot 65 jaar",
+        "HuishoudensTotaal_29": "Huishoudens totaal",
+        "Eenpersoonshuishoudens_30": "Eenpersoonshuishoudens",
+    }
+    for key, title in expected.items():
+        assert titles[key] == title
+    assert set(kwb.MARITAL_COLUMNS) <= {c.name for c in kwb.KWB_COLUMNS}
+    assert set(kwb.MARITAL_COLUMNS) <= set(kwb.COUNT_COLUMNS)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_workbook_layout_fixture_reads_like_statline(tmp_path, suffix):
+    path = _write_workbook(tmp_path / f"kwb-2023{suffix}", _workbook(_fixture_rows()))
+    raw = kwb.read_kwb(path)
+    assert {"WijkenEnBuurten", "AantalInwoners_5", "Ongehuwd_13", "Naam"} <= set(raw.columns)
+    assert "NL01" in set(raw["WijkenEnBuurten"])  # NL00 becomes StatLine's NL01
+    reg = kwb.normalize_kwb(raw, "GM9990", path.name).set_index("code")
+    schemas.validate(reg.reset_index(), schemas.REGIOS, path.name)
+    assert list(reg.index) == ["GM9990", "WK999001", "BU99900101", "BU99900102", "BU99900103"]
+    b = reg.loc["BU99900101"]
+    assert (b.ongehuwd, b.gehuwd, b.gescheiden, b.verweduwd) == (505, 350, 100, 40)
+    assert (b.inwoners, b.mannen, b.k_15_24, b.huishoudens, b.afstand_huisarts) == (
+        1000,
+        500,
+        100,
+        500,
+        0.9,
+    )
+    assert reg.loc["BU99900102", "naam"] == "Noord" and b.niveau == "buurt"
+    tiny = reg.loc["BU99900103"]
+    assert tiny.inwoners == 10
+    assert np.isnan(tiny.ongehuwd) and np.isnan(tiny.mannen)  # '.' is secret, not zero
+
+
+def test_workbook_xlsx_and_csv_twin_give_the_same_raw_table(tmp_path):
+    df = _workbook(_fixture_rows())
+    a = kwb.read_kwb(_write_workbook(tmp_path / "kwb.xlsx", df))
+    b = kwb.read_kwb_csv(_write_workbook(tmp_path / "kwb.csv", df))
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_workbook_with_title_row_and_bare_codes(tmp_path):
+    # Older workbooks: gwb_code only, digits without GM/WK/BU; a user's title row above.
+    df = _workbook(_fixture_rows()).drop(columns=["gwb_code_10"])
+    df["gwb_code"] = df["gwb_code_8"]
+    path = tmp_path / "kwb-2019.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame([["Kerncijfers wijken en buurten"]]).to_excel(
+            xw, sheet_name="toelichting", header=False, index=False
+        )
+        df.to_excel(xw, sheet_name="data", index=False, startrow=1)
+    raw = kwb.read_kwb(path)
+    assert {"GM9990", "WK999001", "BU99900101"} <= set(raw["WijkenEnBuurten"])
+
+
+def test_xlsx_without_kwb_header_is_a_clear_error(tmp_path):
+    path = tmp_path / "iets.xlsx"
+    pd.DataFrame({"a": [1], "b": [2]}).to_excel(path, index=False)
+    with pytest.raises(WijkscanError, match="gwb_code_10"):
+        kwb.read_kwb(path)
+    broken = tmp_path / "kapot.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(WijkscanError, match="niet te lezen"):
+        kwb.read_kwb(broken)
+
+
+def test_file_without_marital_columns_has_none(tmp_path):
+    df = _workbook(_fixture_rows()).drop(columns=["a_ongeh", "a_gehuwd", "a_gesch", "a_verwed"])
+    reg = kwb.normalize_kwb(kwb.read_kwb(_write_workbook(tmp_path / "k.csv", df)), "GM9990", "k")
+    assert not set(kwb.MARITAL_COLUMNS) & set(reg.columns)
+
+
+def test_check_burgerlijke_staat_blanks_rows_that_do_not_add_up():
+    reg = pd.DataFrame(
+        {
+            "code": ["BU1", "BU2", "BU3", "BU4", "BU5", "BU6", "BU7"],
+            "inwoners": [1000.0, 1000.0, 1000.0, 100.0, 100.0, 100.0, np.nan],
+            # BU1 exact; BU2 30 off = 4*5 + 1 % of 1000 (edge, allowed); BU3 31 off;
+            # BU4/5 one count secret: 3*5 + 1 = 16 excess allowed, 17 not; BU6 all secret.
+            "ongehuwd": [500.0, 520.0, 521.0, 61.0, 62.0, np.nan, 5.0],
+            "gehuwd": [300.0, 310.0, 310.0, 40.0, 40.0, np.nan, 5.0],
+            "gescheiden": [100.0, 100.0, 100.0, 15.0, 15.0, np.nan, 5.0],
+            "verweduwd": [100.0, 100.0, 100.0, np.nan, np.nan, np.nan, 5.0],
+        }
+    )
+    out, afwijkend, weggelaten = kwb.check_burgerlijke_staat(reg)
+    assert afwijkend == ["BU3", "BU5"] and weggelaten == []
+    bad = out["code"].isin(afwijkend)
+    assert out.loc[bad, list(kwb.MARITAL_COLUMNS)].isna().all().all()
+    pd.testing.assert_frame_equal(out[~bad], reg[~bad])
+    assert reg.loc[2, "ongehuwd"] == 521  # the input is not changed in place
+    # Only some of the four columns: no usable split, the columns go.
+    out, afwijkend, weggelaten = kwb.check_burgerlijke_staat(reg.drop(columns="verweduwd"))
+    assert weggelaten == ["ongehuwd", "gehuwd", "gescheiden"] and afwijkend == []
+    assert not set(kwb.MARITAL_COLUMNS) & set(out.columns)
+
+
+def test_normalize_blanks_bad_marital_row_and_names_it(tmp_path, caplog):
+    path = _write_workbook(tmp_path / "kwb.csv", _workbook(_fixture_rows(bad_buurt=True)))
+    with caplog.at_level("WARNING"):
+        reg = kwb.normalize_kwb(kwb.read_kwb(path), "GM9990", path.name).set_index("code")
+    assert reg.loc["BU99900102", list(kwb.MARITAL_COLUMNS)].isna().all()
+    assert reg.loc["BU99900102", "inwoners"] == 990  # only the marital split is dropped
+    assert reg.loc["BU99900101", "ongehuwd"] == 505
+    assert "BU99900102" in caplog.text and "telt niet op" in caplog.text
+    assert "BU99900101" not in caplog.text
+
+
+def _regios(codes_inw: dict[str, float], gm: str = "GM9990") -> pd.DataFrame:
+    rows = [{"code": gm, "niveau": "gemeente", "gemeentecode": gm, "inwoners": 0.0}]
+    for code, inw in codes_inw.items():
+        rows.append(
+            {"code": code, "niveau": "buurt", "gemeentecode": "GM" + code[2:6], "inwoners": inw,
+             "ongehuwd": inw / 2, "gehuwd": inw / 4, "gescheiden": inw / 8, "verweduwd": inw / 8}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_merge_aanvulling_links_only_surviving_codes_unscaled():
+    now = _regios({"BU99900101": 1000.0, "BU99900102": 500.0, "BU99900199": 80.0})
+    before = _regios({"BU99900101": 960.0, "BU99900102": 360.0, "BU99900150": 300.0})
+    out, info = kwb.merge_aanvulling(now, before, 2023)
+    out = out.set_index("code")
+    assert out.loc["BU99900101", "aanv_ongehuwd"] == 480  # 960 / 2, not scaled to 1000
+    assert out.loc["BU99900102", "aanv_inwoners"] == 360
+    assert out.loc["BU99900101", "aanvulling_jaar"] == "2023"
+    assert pd.isna(out.loc["BU99900199", "aanvulling_jaar"])  # new buurt: no aux row
+    assert np.isnan(out.loc["BU99900199", "aanv_gehuwd"])
+    assert pd.isna(out.loc["GM9990", "aanvulling_jaar"])  # buurt rows only
+    assert set(kwb.AANVULLING_COLUMNS) <= set(out.columns)
+    assert (info.buurten, info.gekoppeld) == (3, 2)
+    # 500 of 1500 inhabitants live in a buurt that changed > 25 %: no warning.
+    assert info.aandeel_veranderd == pytest.approx(500 / 1500) and info.waarschuwing is None
+
+
+def test_merge_aanvulling_needs_the_gemeente_in_the_aux_year_and_warns_on_big_change():
+    now = _regios({"BU99900101": 1000.0, "BU99900102": 500.0})
+    # Same buurt codes but no GM9990 row in the aux year: codes reused after a merger.
+    gone = _regios({"BU99900101": 1000.0, "BU99900102": 500.0})
+    gone = gone[gone["niveau"] == "buurt"]
+    out, info = kwb.merge_aanvulling(now, gone, 2023)
+    assert info.gekoppeld == 0 and out["aanvulling_jaar"].isna().all()
+    out, info = kwb.merge_aanvulling(now, pd.DataFrame(), 2023)
+    assert info.gekoppeld == 0 and out["aanv_ongehuwd"].isna().all()
+    changed = _regios({"BU99900101": 600.0, "BU99900102": 480.0})
+    out, info = kwb.merge_aanvulling(now, changed, 2023)
+    assert info.gekoppeld == 2 and info.waarschuwing is not None
+    assert "herindeling" in info.waarschuwing and "2023" in info.waarschuwing
+
+
+@pytest.mark.parametrize(
+    "jaar,inwoners_gm,som_buurten", [(2023, 367_947, 367_715), (2024, 374_238, 374_200)]
+)
+def test_real_utrecht_workbooks(jaar, inwoners_gm, som_buurten):
+    path = SHARED_KWB / f"kwb_{jaar}_GM0344_Utrecht_alle_kolommen.xlsx"
+    if not path.is_file():
+        pytest.skip(f"real KWB workbook not found at {path} (../shared absent)")
+    reg = kwb.normalize_kwb(kwb.read_kwb(path), "GM0344", path.name)
+    schemas.validate(reg, schemas.REGIOS, path.name)
+    buurten = reg[reg.niveau == "buurt"]
+    gm = reg[reg.niveau == "gemeente"].iloc[0]
+    assert len(buurten) == 111 and (reg.niveau == "wijk").sum() == 10
+    assert gm["inwoners"] == inwoners_gm and buurten["inwoners"].sum() == som_buurten
+    for col in (*kwb.MARITAL_COLUMNS, "k_15_24", "k_25_44", "k_45_64", "mannen", "vrouwen"):
+        assert buurten[col].notna().mean() > 0.9, col
+    assert gm[list(kwb.MARITAL_COLUMNS)].sum() == inwoners_gm  # gemeente rows are exact
+    assert buurten.loc[buurten.code == "BU03440111", "naam"].item() == "Welgelegen, Den Hommel"
+
+
+def test_real_utrecht_2023_as_aanvulling_of_2024():
+    paths = [SHARED_KWB / f"kwb_{j}_GM0344_Utrecht_alle_kolommen.xlsx" for j in (2023, 2024)]
+    if not all(p.is_file() for p in paths):
+        pytest.skip("real Utrecht KWB workbooks not found (../shared absent)")
+    aux, now = (kwb.normalize_kwb(kwb.read_kwb(p), "GM0344", p.name) for p in paths)
+    out, info = kwb.merge_aanvulling(now, aux, 2023)
+    assert info.buurten == 111 and info.gekoppeld >= 100 and info.waarschuwing is None
+    linked = out[out["aanvulling_jaar"] == "2023"]
+    assert linked["aanv_ongehuwd"].notna().mean() > 0.9
+
+
+def test_real_national_2023_csv_and_xlsx():
+    csv_path = SHARED_KWB / "kwb_2023_NL_43kol_burgstaat_huishoudens.csv"
+    xlsx_path = csv_path.with_suffix(".xlsx")
+    if not (csv_path.is_file() and xlsx_path.is_file()):
+        pytest.skip(f"national KWB 2023 files not found in {SHARED_KWB} (../shared absent)")
+    raw_csv, raw_xlsx = kwb.read_kwb(csv_path), kwb.read_kwb(xlsx_path)
+    pd.testing.assert_frame_equal(raw_csv, raw_xlsx)
+    # No age bands in this file: a required column is missing for a main KWB source ...
+    with pytest.raises(WijkscanError, match="k_0Tot15Jaar"):
+        kwb.normalize_kwb(raw_csv, "GM0226", csv_path.name)
+    # ... but it serves as an auxiliary year for burgerlijke staat.
+    reg = kwb.normalize_all(raw_csv, csv_path.name, required=False)
+    assert (reg.niveau == "gemeente").sum() == 342 and (reg.niveau == "buurt").sum() == 14_421
+    duiven = reg.set_index("code").loc["GM0226"]
+    assert duiven["inwoners"] == 24_937
+    nl = raw_csv.loc[raw_csv["WijkenEnBuurten"] == "NL01", "AantalInwoners_5"].item()
+    assert float(nl) == 17_811_291
+    # Every real row adds up within the CBS rounding: the check blanks nothing.
+    assert kwb.check_burgerlijke_staat(reg)[1] == []
+    assert reg[list(kwb.MARITAL_COLUMNS)].notna().all().all()
+
+
+def _aux_config(**aux):
+    from pipeline import config as wcfg
+
+    cfg = {"gemeenten": ["GM0226"], "jaar": 2024, "bronnen": {"kwb_aanvulling": aux}}
+    wcfg.check(cfg)  # schema + extra checks, before defaults (as the Snakefile does)
+    return cfg
+
+
+@pytest.mark.parametrize(
+    "aux,match",
+    [
+        ({"type": "cbs"}, "ontbreekt het jaar"),
+        ({"type": "cbs", "jaar": 2024}, "hetzelfde als het peiljaar"),
+        ({"type": "lokaal", "jaar": 2023}, "geen bestand"),
+        ({"type": "cbs", "jaar": 2023, "schaal": 2}, "Onbekende configuratiesleutel"),
+        ({"type": "demo", "jaar": 2023}, "bronnen.kwb_aanvulling.type"),
+    ],
+)
+def test_kwb_aanvulling_config_errors(aux, match):
+    with pytest.raises(WijkscanError, match=match):
+        _aux_config(**aux)
+
+
+def test_kwb_aanvulling_paths_and_defaults(tmp_path):
+    from snakemake.utils import validate
+
+    from pipeline import config as wcfg
+
+    cfg = {"gemeenten": ["GM0226"], "jaar": 2024}
+    wcfg.check(cfg)
+    validate(cfg, str(wcfg.SCHEMA_PATH))
+    assert cfg["bronnen"]["kwb_aanvulling"]["type"] == "geen"  # the schema's default
+    assert wcfg.aanvulling_raw_path(cfg, "GM0226") is None
+    assert wcfg.aanvulling_herkomst(cfg) == ""
+    cfg = _aux_config(type="cbs", jaar=2023)
+    validate(cfg, str(wcfg.SCHEMA_PATH))
+    path = wcfg.aanvulling_raw_path(cfg, "GM0226")
+    assert path == "data/raw/cbs/kwb_aanvulling_85618NED_2023_GM0226.csv"
+    assert wcfg.aanvulling_herkomst(cfg) == "CBS-tabel 85618NED"
+    cfg = _aux_config(type="lokaal", jaar=2023, pad="bestaat_niet.xlsx")
+    validate(cfg, str(wcfg.SCHEMA_PATH))
+    with pytest.raises(WijkscanError, match="bronnen.kwb_aanvulling.pad"):
+        wcfg.check_local_files(cfg, base=tmp_path)

@@ -282,3 +282,128 @@ def test_maps_never_imports_pyplot():
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert not any("pyplot" in n for n in names)
+
+
+# --- interval-aware classes (pipeline.klassen) --------------------------------------------
+def _split_pairs(cls: maps.Classification, lo, hi) -> list[tuple[int, int]]:
+    """Pairs of buurten in different classes whose intervals overlap (must be empty)."""
+    c = cls.classes.to_numpy()
+    return [(i, j) for i, j in itertools.combinations(range(len(c)), 2)
+            if c[i] >= 0 and c[j] >= 0 and c[i] != c[j] and lo[i] <= hi[j] and lo[j] <= hi[i]]  # fmt: skip
+
+
+def test_interval_breaks_never_split_overlapping_intervals():
+    # Hand-made: buurt 3 (value 4) has a wide interval reaching down to 0, so nothing
+    # below it may be split off; 5..10 are exact and may be split as usual.
+    v = np.arange(1.0, 11.0)
+    lo, hi = v.copy(), v.copy()
+    lo[3] = 0.0
+    cls = maps.classify(pd.Series(v), "quantiles", 5, lo=pd.Series(lo), hi=pd.Series(hi))
+    assert cls.marges
+    assert len(set(cls.classes.iloc[:4])) == 1  # 1-4 share a class
+    assert _split_pairs(cls, lo, hi) == []
+    assert cls.k >= 3  # the exact buurten above are still split
+    # One interval spanning everything: one class, never a split.
+    lo2, hi2 = v.copy(), v.copy()
+    lo2[0], hi2[0] = 0.0, 11.0
+    one = maps.classify(pd.Series(v), "quantiles", 5, lo=pd.Series(lo2), hi=pd.Series(hi2))
+    assert one.k == 1 and set(one.classes) == {0}
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval"])
+def test_interval_breaks_property_on_random_intervals(scheme):
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        n = int(rng.integers(3, 40))
+        v = rng.normal(20, 6, n)
+        w = rng.uniform(0, 4, n) * (rng.uniform(size=n) < 0.7)
+        lo, hi = v - w, v + rng.uniform(0, 4, n) * (w > 0)
+        cls = maps.classify(pd.Series(v), scheme, 5, lo=pd.Series(lo), hi=pd.Series(hi))
+        assert _split_pairs(cls, lo, hi) == []
+        assert 1 <= cls.k <= 5
+
+
+def test_disjoint_intervals_are_split_where_the_scheme_splits():
+    # Three tight groups far apart: quantiles with k=3 split exactly between them.
+    v = np.array([1.0, 1.2, 1.4, 10.0, 10.2, 10.4, 20.0, 20.2, 20.4])
+    cls = maps.classify(pd.Series(v), "quantiles", 3, lo=pd.Series(v - 0.5), hi=pd.Series(v + 0.5))
+    assert list(cls.classes) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    # Wider intervals make the middle group overlap the top one: two classes remain.
+    lo = pd.Series(v - np.where(v > 15, 7, 4))  # the top group reaches down to 13
+    wide = maps.classify(pd.Series(v), "quantiles", 3, lo=lo, hi=pd.Series(v + 4))
+    assert list(wide.classes) == [0, 0, 0, 1, 1, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("scheme", maps.SCHEMES)
+def test_zero_width_intervals_give_the_old_breaks(scheme):
+    rng = np.random.default_rng(5)
+    v = pd.Series(np.round(rng.gamma(3, 5, 60), 1), index=[f"BU{i:08d}" for i in range(60)])
+    v.iloc[[3, 9]] = np.nan
+    old = maps.classify(v, scheme, 5)
+    nan = pd.Series(np.nan, index=v.index)
+    for lo, hi in ((nan, nan), (v, v), (None, nan)):
+        new = maps.classify(v, scheme, 5, lo=lo, hi=hi)
+        assert new.edges == old.edges and new.labels == old.labels
+        assert new.classes.equals(old.classes) and not new.marges
+
+
+def test_shared_bins_with_intervals_do_not_split_overlaps_across_years():
+    now = pd.Series([1.0, 2.0, 3.0, 4.0], index=list("abcd"))
+    later = pd.Series([2.5, 6.0, 7.0, 8.0], index=list("abcd"))
+    plain = maps.shared_bins([now, later], "quantiles", 4)
+    # 'later' a (2.5) reaches down to 1.5: it overlaps now b, so no break between them.
+    edges = maps.shared_bins(
+        [now, later], "quantiles", 4,
+        intervals=[(None, None), (later.where(later.index != "a", 1.5), None)],
+    )  # fmt: skip
+    c_now = maps.classify(now, bins=edges).classes
+    assert c_now["b"] == maps.classify(later, bins=edges).classes["a"]
+    assert len(edges) <= len(plain)
+
+
+def test_rank_scores_with_intervals_and_shared_places():
+    from pipeline import klassen
+
+    v = pd.Series([1.0, 2.0, 3.0, 10.0], index=list("abcd"))
+    exact = klassen.rangscores(v)
+    assert exact["rs"].tolist() == exact["rs_min"].tolist() == exact["rs_max"].tolist()
+    assert exact["rs"].tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1])
+    rs = klassen.rangscores(v, v - 1.5, v + 1.5)
+    # a overlaps b and c (above it): it could rank as high as c
+    assert rs.loc["a", "rs_min"] == 0 and rs.loc["a", "rs_max"] == pytest.approx(2 / 3)
+    assert rs.loc["d", "rs_min"] == rs.loc["d", "rs_max"] == 1  # clearly apart
+    score = pd.Series([0.9, 0.8, 0.5, 0.45, 0.1], index=list("vwxyz"))
+    g = klassen.rang_groepen(score, score - 0.06, score + 0.06)
+    assert g["van"].tolist() == [1, 1, 3, 3, 5] and g["tot"].tolist() == [2, 2, 4, 4, 5]
+    exact_g = klassen.rang_groepen(score)
+    assert exact_g["van"].tolist() == exact_g["tot"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_buurtsignaal_defaults_to_signal_for_old_tables():
+    from pipeline import klassen
+
+    assert klassen.buurtsignaal({}, "x").signaal is True
+    assert klassen.buurtsignaal(None, "x") == klassen.Signaal()
+    meta = {"buurtsignaal": {"x": {"signaal": False, "marges": ["leeftijd"], "uitleg": "BRP"}}}
+    s = klassen.buurtsignaal(meta, "x")
+    assert (s.signaal, s.marges, s.uitleg) == (False, ("leeftijd",), "BRP")
+    assert klassen.zonder_signaal([{}, meta], ["y", "x"]) == ["x"]
+
+
+def test_neutral_map_has_one_fill_no_classes_and_says_why(demo_buurten, registry):
+    codes = demo_buurten["code"].tolist()
+    values = pd.Series(np.linspace(10, 40, len(codes)), index=codes)
+    values.iloc[0] = np.nan
+    status = pd.Series("", index=codes)
+    status.iloc[0] = maps.TE_WEINIG
+    fig, ax = _figure()
+    res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
+                               status=status, neutraal="geen klassen: alleen model")  # fmt: skip
+    fills = [c for c in ax.collections if isinstance(c, PatchCollection) and not c.get_hatch()
+             and len(c.get_facecolor()) and c.get_facecolor()[0][3] > 0]  # fmt: skip
+    faces = {mpl.colors.to_hex(f) for c in fills for f in c.get_facecolor()}
+    assert faces == {maps.NEUTRAAL}
+    assert not faces & set(maps.palette(5, 1))
+    texts_ = [t.get_text() for t in res.legend.get_texts()]
+    assert texts_ == ["geen klassen: alleen model", maps.TE_WEINIG]  # no class labels
+    assert res.classification.k == 0 and res.neutraal

@@ -10,7 +10,17 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from pipeline import demo, estimate, forecast, indicators, kwb, national, project, registry
+from pipeline import (
+    demo,
+    estimate,
+    forecast,
+    indicators,
+    intervals,
+    kwb,
+    national,
+    project,
+    registry,
+)
 from pipeline.errors import WijkscanError
 from pipeline.sources.cbs_tables import parse_03759ned
 from pipeline.sources.prevalentie import read_prevalentie
@@ -64,13 +74,15 @@ def per_gemeente(setup, gemeente: str, tmp: Path) -> pd.DataFrame:
     # estimate_population + project_population
     buurten = regios[regios["niveau"] == "buurt"]
     base = estimate.estimate_buurt_ages(buurten, gem).copy()
+    marges = base.attrs["diagnostiek"].marges
     base.attrs = {}
     bev = project.project_buurten(base, prognose, jaar, horizon)
     bev.attrs = {}
     # compute_indicators (source 'geen': an empty loneliness table)
     bev_gem = pd.concat([gem, prognose], ignore_index=True)
     q = indicators.assemble(regios, bev, bev_gem, None, prev, s)
-    return indicators.publish(indicators.derive(q, s), reg, s)
+    table = indicators.publish(indicators.derive(q, s), reg, s)
+    return table.assign(marges=intervals.marges_column(table["code"], marges, "ipf"))
 
 
 def test_normalize_all_equals_per_gemeente(setup):

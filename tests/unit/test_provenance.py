@@ -94,3 +94,28 @@ def test_an_all_demo_source_line_claims_no_licence(tmp_path: Path) -> None:
     assert "CC BY" not in line and "CBS" not in line
     # Without any provenance the default open sources are named, as before.
     assert vouwkaart.source_line({}).endswith("Licentie: CC BY 4.0 CBS/Kadaster/RIVM.")
+
+
+def test_set_table_names_the_forecast_table_really_used():
+    from pipeline.provenance import set_table
+
+    meta = {
+        "bronnen": [
+            {"onderwerp": "Regionale bevolkingsprognose", "type": "lokaal", "tabel": "85171NED"},
+            {"onderwerp": "Kerncijfers wijken en buurten", "type": "lokaal", "tabel": "85984NED"},
+        ]
+    }
+    set_table(meta, "prognose", "84527NED (MW00000)")
+    assert [b["tabel"] for b in meta["bronnen"]] == ["84527NED (MW00000)", "85984NED"]
+    set_table(meta, "prognose", None)  # unknown: left as it was
+    assert meta["bronnen"][0]["tabel"] == "84527NED (MW00000)"
+
+
+def test_prognose_tabel_from_the_dimensions():
+    from pipeline.sources.cbs_tables import prognose_tabel
+
+    base = ["ID", "Leeftijd", "Perioden", "TotaleBevolking_1"]
+    assert prognose_tabel([*base, "Geslacht", "RegioIndeling2021"]) == "85171NED"
+    assert prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2021"]) == "85173NED (MW00000)"
+    assert prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2018"]) == "84527NED (MW00000)"
+    assert prognose_tabel([*base, "Gemeente"]) is None

@@ -550,3 +550,123 @@ def test_dementia_shown_next_to_national_range():
     assert v["landelijk"][1]["per_1000"] == "16,1"  # 290.000 / 18 mln
     assert dementie_vergelijking(ind, None, meta, 2024)["nl_bekend"] is False
     assert dementie_vergelijking(ind, refs, {}, 2024) is None
+
+
+# ------------------------------------------------------------------ honest presentation
+
+UITLEG = "Een KWB-tabel met burgerlijke staat per buurt of een BRP-extract geeft detail per buurt."
+
+
+def meta_zonder_signaal() -> dict:
+    m = meta()
+    m["buurtsignaal"] = {
+        "mantelzorgpotentieel": {"signaal": False, "marges": ["leeftijd (KWB 2024)"],
+                                 "uitleg": UITLEG},
+        "aandeel_75plus": {"signaal": True, "marges": ["leeftijd (KWB 2024)"], "uitleg": ""},
+    }  # fmt: skip
+    return m
+
+
+def tabel_met_marges() -> pd.DataFrame:
+    """The example table with 90 % intervals: aandeel_75plus of the buurten overlaps
+    widely (so places are shared), and the gemeente mantelzorgpotentieel has one."""
+    t = voorbeeld_tabel()
+    t["aandeel_75plus_laag"] = t["aandeel_75plus"] - 15.0
+    t["aandeel_75plus_hoog"] = t["aandeel_75plus"] + 15.0
+    t.loc[t["niveau"] != "buurt", ["aandeel_75plus_laag", "aandeel_75plus_hoog"]] = float("nan")
+    t["mantelzorgpotentieel_laag"] = float("nan")
+    t["mantelzorgpotentieel_hoog"] = float("nan")
+    gm = (t["niveau"] == "gemeente") & (t["jaar"] == 2024)
+    t.loc[gm, "mantelzorgpotentieel_laag"] = 7.1
+    t.loc[gm, "mantelzorgpotentieel_hoog"] = 9.3
+    return t
+
+
+@pytest.fixture(scope="module")
+def zonder(tmp_path_factory, reg):
+    """Report (HTML text and PDF text) with mantelzorgpotentieel without buurt signal."""
+    d = tmp_path_factory.mktemp("zonder")
+    h, p = d / "rapport.html", d / "rapport.pdf"
+    report.write_html(tabel_met_marges(), geometrie(), reg, meta_zonder_signaal(), None, path=h)
+    report.html_to_pdf(h, p)
+    pypdf = pytest.importorskip("pypdf")
+    pdf_text = " ".join(" ".join(pg.extract_text() or "" for pg in pypdf.PdfReader(str(p)).pages)
+                        .split())  # fmt: skip
+    return h.read_text(encoding="utf-8"), pdf_text
+
+
+def _heat_head(html: str) -> str:
+    return html.split('<table class="heat">', 1)[1].split("</thead>", 1)[0]
+
+
+def test_scores_leave_out_an_indicator_without_signal(reg):
+    t = tabel_met_marges()
+    weging = report.DEFAULT_RAPPORT["weging"]
+    s, _ = report.buurt_scores(t, reg, weging, 2024, zonder_signaal=["mantelzorgpotentieel"])
+    assert "rs_mantelzorgpotentieel" not in s
+    keys = [k for k in weging if k != "mantelzorgpotentieel"]
+    expect = s[[f"rs_{k}" for k in keys]].mean(axis=1, skipna=True)
+    assert s["score"].tolist() == pytest.approx(expect.tolist())
+    # With the signal, the same table does use it (the test can fail).
+    s2, _ = report.buurt_scores(t, reg, weging, 2024)
+    assert "rs_mantelzorgpotentieel" in s2 and not s2["score"].equals(s["score"])
+
+
+def test_intervals_give_shared_places_and_exact_values_do_not(reg):
+    t = tabel_met_marges()
+    w = {"aandeel_75plus": 1.0}
+    s, _ = report.buurt_scores(t, reg, w, 2024)
+    assert (s["plaats_tot"] > s["plaats_van"]).any()  # overlapping buurten share a place
+    assert (s["score_min"] <= s["score"]).all() and (s["score"] <= s["score_max"]).all()
+    exact, _ = report.buurt_scores(voorbeeld_tabel(), reg, w, 2024)
+    assert exact["plaats_van"].tolist() == exact["plaats_tot"].tolist() == exact["rang"].tolist()
+
+
+def test_report_shows_no_classes_rank_or_weight_without_signal(zonder, reg):
+    html, _ = zonder
+    d = parse(html)
+    ind = reg["mantelzorgpotentieel"]
+    bib = " ".join(" ".join(d.section_text["buurten-in-beeld"]).split())
+    # the weight is listed, said not to count, and why
+    assert "Gewicht van 'Mantelzorgpotentieel' telt niet mee" in bib
+    assert "telt niet mee" in bib and UITLEG in bib
+    assert "komen alleen uit het rekenmodel" in bib
+    # the other three weights share 100%
+    assert bib.count("33%") >= 3
+    # not a column of the ranking table, not a panel of the small maps
+    assert ind.kort not in _heat_head(html)
+    assert reg["aandeel_75plus"].kort.split(" ")[0] in _heat_head(html)
+    # the chapter: gemeente figure with its interval, the uitleg, a classless map, no bars
+    hfd = " ".join(" ".join(d.section_text["thema-mantelzorg"]).split())
+    assert "geen verschillen per buurt bekend" in hfd
+    assert UITLEG in hfd and "in 2024 ≈ 8,1 (90%-marge 7,1–9,3)" in hfd
+    assert "Buurten op een rij" not in hfd
+    assert "het laagst in" not in hfd  # no sentence ranking the buurten on it
+    alts = [a["alt"] for t, a in d.tags if t == "img" and "antelzorgpotentieel" in a.get("alt", "")]
+    assert any("dezelfde grijze kleur" in a for a in alts)
+    assert not any("klassen van" in a for a in alts)
+    # appendix: the column is marked
+    assert "†" in " ".join(d.section_text["bijlage"])
+
+
+def test_report_with_signal_keeps_classes_and_bars(html, reg):
+    d = parse(html)
+    hfd = " ".join(d.section_text["thema-mantelzorg"])
+    assert "Buurten op een rij" in hfd and "geen verschillen per buurt bekend" not in hfd
+    assert reg["mantelzorgpotentieel"].kort in _heat_head(html)
+    assert "telt niet mee" not in " ".join(d.section_text["buurten-in-beeld"])
+
+
+def test_report_shows_shared_places_and_margins(zonder):
+    html, _ = zonder
+    bib = " ".join(" ".join(parse(html).section_text["buurten-in-beeld"]).split())
+    assert "gedeeld" in bib and "Gedeelde plaats" in bib
+    assert re.search(r"<td class=\"getal\">\d+–\d+<span class=\"rs\">gedeeld</span>", html)
+    assert re.search(r"\(\d+%?–\d+%\)", bib)  # e.g. (15–45%) under a buurt value
+
+
+def test_pdf_of_report_without_signal_says_why(zonder):
+    _, pdf = zonder
+    assert "telt niet mee" in pdf
+    assert UITLEG in pdf
+    assert "geen verschillen per buurt bekend" in pdf

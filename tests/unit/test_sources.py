@@ -576,3 +576,250 @@ def test_validate_prevalentie_non_numeric_names_file() -> None:
     with pytest.raises(WijkscanError) as exc:
         validate_prevalentie(df, waar="prev.csv")
     assert "prev.csv" in str(exc.value) and "prevalentie" in str(exc.value)
+
+
+# ------------------------------------------------------- 03759ned burgerlijke staat
+
+
+def _bs_tidy() -> pd.DataFrame:
+    from pipeline.demo import gemeente_population_bs
+
+    return gemeente_population_bs(2024).assign(gemeentecode="GM0226")
+
+
+def test_03759ned_bs_fixture_real_layout_and_totals() -> None:
+    data = lees_cbs_csv(FIX / "cbs_03759ned_GM0226_2024_bs.csv")
+    dim = lees_cbs_csv(FIX / "cbs_03759ned_leeftijd.csv")
+    assert set(data["BurgerlijkeStaat"]) == {"T001019", "1010   ", "1020   ", "1050   ", "1080   "}
+    bs = ct.parse_03759ned_burgerlijke_staat(data, dim, 2024, ["GM0226"])
+    assert list(bs.columns) == list(ct.BS_COLUMNS)
+    assert set(bs["geslacht"]) == {"man", "vrouw"}
+    assert set(bs["burgerlijke_staat"]) == set(ct.BURGERLIJKE_STATEN)
+    # The totals file (T001019 only) is the same population: categories add up to it.
+    tot = parse_03759ned(lees_cbs_csv(FIX / "cbs_03759ned_GM0226_2024.csv"), dim, 2024, ["GM0226"])
+    tot = tot[tot["geslacht"] != "totaal"].set_index(["geslacht", "leeftijd_van"])["aantal"]
+    som = bs.groupby(["geslacht", "leeftijd_van"])["aantal"].sum()
+    pd.testing.assert_series_equal(som.sort_index(), tot.sort_index(), check_names=False)
+    # Children are never married in the (invented) fixture.
+    kind = bs[(bs["leeftijd_van"] < 18) & (bs["burgerlijke_staat"] != "ongehuwd")]
+    assert kind["aantal"].eq(0).all()
+
+
+def test_03759ned_bs_roundtrip_and_totals_unchanged() -> None:
+    src = _bs_tidy()
+    rows, dim = raw_03759ned(src)
+    # The total rows alone are what the totals parser reads, unchanged by the categories.
+    tot = parse_03759ned(rows, dim, 2024, ["GM0226"])
+    plain, _ = raw_03759ned(src.groupby(
+        ["gemeentecode", "jaar", "geslacht", "leeftijd_van"], as_index=False
+    ).agg(leeftijd_tot=("leeftijd_tot", "first"), aantal=("aantal", "sum")))  # fmt: skip
+    pd.testing.assert_frame_equal(tot, parse_03759ned(plain, dim, 2024, ["GM0226"]))
+    bs = ct.parse_03759ned_burgerlijke_staat(rows, dim, 2024, ["GM0226"])
+    key = ["geslacht", "leeftijd_van", "burgerlijke_staat"]
+    a = bs.set_index(key)["aantal"].sort_index()
+    b = src.set_index(key)["aantal"].sort_index()
+    pd.testing.assert_series_equal(a, b, check_names=False)
+
+
+def test_03759ned_bs_empty_without_categories() -> None:
+    rows, dim = raw_03759ned(tidy())
+    out = ct.parse_03759ned_burgerlijke_staat(rows, dim, 2024, ["GM0226"])
+    assert out.empty and list(out.columns) == list(ct.BS_COLUMNS)
+    out = ct.parse_03759ned_burgerlijke_staat(
+        rows.drop(columns=["BurgerlijkeStaat"]), dim, 2024, ["GM0226"]
+    )
+    assert out.empty
+
+
+def test_03759ned_bs_partial_categories_is_an_error() -> None:
+    rows, dim = raw_03759ned(_bs_tidy())
+    zonder = rows[rows["BurgerlijkeStaat"].str.strip() != "1050"]
+    with pytest.raises(WijkscanError, match="(?s)verweduwd \\(1050\\).*BurgerlijkeStaat"):
+        ct.parse_03759ned_burgerlijke_staat(zonder, dim, 2024, ["GM0226"], bron="x.csv")
+
+
+def test_03759ned_bs_sum_mismatch_is_an_error() -> None:
+    rows, dim = raw_03759ned(_bs_tidy())
+    # One single-year cell of 'gehuwd' off by 3 (its own age total follows, so only the
+    # check against T001019 can catch it).
+    for leeftijd in ("14000", "10000"):
+        m = (
+            (rows["BurgerlijkeStaat"].str.strip() == "1020")
+            & (rows["Geslacht"].str.strip() == "3000")
+            & (rows["Leeftijd"] == leeftijd)
+        )
+        rows.loc[m, "BevolkingOp1Januari_1"] = (
+            rows.loc[m, "BevolkingOp1Januari_1"].astype(float) + 3
+        ).map(lambda v: f"{v:.0f}")
+    with pytest.raises(WijkscanError, match="tellen niet op tot het totaal"):
+        ct.parse_03759ned_burgerlijke_staat(rows, dim, 2024, ["GM0226"])
+    # Within the tolerance of 0.5 a rounding difference passes.
+    ct.parse_03759ned_burgerlijke_staat(rows, dim, 2024, ["GM0226"], tolerantie=3.0)
+
+
+def test_03759ned_bs_unknown_key_and_titles() -> None:
+    rows, dim = raw_03759ned(_bs_tidy())
+    bad = rows.copy()
+    bad.loc[bad.index[:3], "BurgerlijkeStaat"] = "1099"
+    with pytest.raises(WijkscanError, match="1099"):
+        ct.parse_03759ned_burgerlijke_staat(bad, dim, 2024, ["GM0226"])
+    # With the dimension table the titles decide: swapped keys are read correctly.
+    swapped = rows.assign(
+        BurgerlijkeStaat=rows["BurgerlijkeStaat"].str.strip().replace({"1050": "X", "1080": "1050"})
+    ).replace({"BurgerlijkeStaat": {"X": "1080"}})
+    staat_dim = pd.DataFrame(
+        {"Key": ["T001019", "1010", "1020", "1050", "1080"],
+         "Title": ["Totaal burgerlijke staat", "Ongehuwd", "Gehuwd", "Gescheiden", "Verweduwd"]}
+    )  # fmt: skip
+    a = ct.parse_03759ned_burgerlijke_staat(swapped, dim, 2024, ["GM0226"], staat_dim=staat_dim)
+    b = ct.parse_03759ned_burgerlijke_staat(rows, dim, 2024, ["GM0226"])
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_bulk_naar_untyped_translates_codes_by_title() -> None:
+    rows, dim = raw_03759ned(_bs_tidy())
+    obs = pd.DataFrame(
+        {
+            "Id": range(len(rows)),
+            "Measure": "M000352",
+            "ValueAttribute": "None",
+            "Value": rows["BevolkingOp1Januari_1"].str.strip(),
+            "StringValue": "",
+            "Geslacht": rows["Geslacht"].str.strip(),
+            "Leeftijd": rows["Leeftijd"],
+            # Other codes than in v3: the titles decide.
+            "BurgerlijkeStaat": rows["BurgerlijkeStaat"]
+            .str.strip()
+            .map({"T001019": "T", "1010": "A", "1020": "B", "1050": "C", "1080": "D"}),
+            "RegioS": rows["RegioS"].str.strip(),
+            "Perioden": rows["Perioden"],
+        }
+    )
+    codes = {
+        "Leeftijd": dim.rename(columns={"Key": "Identifier"}),
+        "BurgerlijkeStaat": pd.DataFrame(
+            {"Identifier": list("TABCD"),
+             "Title": ["Totaal burgerlijke staat", "Ongehuwd", "Gehuwd", "Verweduwd", "Gescheiden"]}
+        ),
+    }  # fmt: skip
+    out, leeftijd = ct.bulk_naar_untyped(obs, codes, "M000352")
+    pd.testing.assert_frame_equal(
+        ct.parse_03759ned_burgerlijke_staat(out, leeftijd, 2024, ["GM0226"]),
+        ct.parse_03759ned_burgerlijke_staat(rows, dim, 2024, ["GM0226"]),
+    )
+    codes["BurgerlijkeStaat"].loc[4, "Title"] = "Partnerschap"
+    with pytest.raises(WijkscanError, match="Partnerschap"):
+        ct.bulk_naar_untyped(obs, codes, "M000352")
+    assert ct.maat_bevolking(
+        pd.DataFrame({"Identifier": ["X1", "M000352"],
+                      "Title": ["Gemiddelde bevolking", "Bevolking op 1 januari"]})
+    ) == "M000352"  # fmt: skip
+
+
+def test_kies_prognosebestand_first_file_wins() -> None:
+    a = pd.DataFrame({"RegioIndeling2021": ["GM0150", "NL01  "], "TotaleBevolking_1": ["1", "2"]})
+    b = pd.DataFrame({"RegioIndeling2018": ["GM0150", "GM0226"], "TotaleBevolking_1": ["3", "4"]})
+    naam, rows = ct.kies_prognosebestand({"a.csv": a, "b.csv": b}, "GM0150")
+    assert naam == "a.csv" and rows["TotaleBevolking_1"].tolist() == ["1"]
+    naam, rows = ct.kies_prognosebestand({"a.csv": a, "b.csv": b}, "GM0226")
+    assert naam == "b.csv" and rows["TotaleBevolking_1"].tolist() == ["4"]
+    with pytest.raises(WijkscanError, match="(?s)GM0293.*geen van de prognosebestanden"):
+        ct.kies_prognosebestand({"a.csv": a, "b.csv": b}, "GM0293")
+
+
+def test_real_forecast_files_per_gemeente() -> None:
+    # The shared real extracts (not in the repo): Deventer from 85171NED, Duiven from 84527NED.
+    real = Path(__file__).resolve().parents[3] / "shared/data/real"
+    f1 = real / "prognose_85171ned/85171NED_NL_en_88_gemeenten_odata_keys.csv"
+    f2 = real / "prognose_84527ned/84527NED_prognose_NL_en_5_gemeenten_odata_keys.csv"
+    if not (f1.is_file() and f2.is_file()):
+        pytest.skip("gedeelde echte bestanden niet aanwezig")
+    tabellen = {f1.name: lees_cbs_csv(f1), f2.name: lees_cbs_csv(f2)}
+    for gm, bestand, jaar, waarde in (
+        ("GM0150", f1.name, 2030, 107_000.0),
+        ("GM0226", f2.name, 2030, 23_900.0),
+    ):
+        naam, rows = ct.kies_prognosebestand(tabellen, gm)
+        assert naam == bestand
+        fc = ct.parse_85171ned(rows, gemeenten=[gm], bron=naam)
+        assert fc.loc[fc["jaar"] == jaar, "aantal"].item() == pytest.approx(waarde)
+
+
+def test_config_prognose_pad_may_be_a_list_only_for_local_forecast(tmp_path: Path) -> None:
+    from pipeline import config as wcfg
+
+    lijst = ["a.csv", "b.csv"]
+    cfg = {"gemeenten": ["GM0226"], "jaar": 2024,
+           "bronnen": {"prognose": {"type": "lokaal", "pad": lijst}}}  # fmt: skip
+    wcfg.check(cfg)
+    full = {"bronnen": {"prognose": {"type": "lokaal", "pad": lijst}}}
+    assert wcfg.local_input(full, "prognose") == lijst
+    with pytest.raises(WijkscanError, match="(?s)a.csv.*b.csv"):
+        wcfg.check_local_files(cfg, base=tmp_path)
+    (tmp_path / "a.csv").write_text("x")
+    with pytest.raises(WijkscanError, match="b.csv") as exc:
+        wcfg.check_local_files(cfg, base=tmp_path)
+    assert "a.csv" not in str(exc.value).split("relatieve")[0]
+    for bad in (
+        {**cfg, "bronnen": {"bevolking": {"type": "lokaal", "pad": lijst}}},
+        {**cfg, "bronnen": {"prognose": {"type": "primos", "pad": lijst}}},
+        {**cfg, "berekening": "in_een_keer",
+         "bronnen": {"kwb": {"type": "lokaal", "pad": "k.csv"},
+                     "geometrie": {"type": "lokaal", "pad": "g.gpkg"},
+                     "bevolking": {"type": "demo"}, "gezondheidsmonitor": {"type": "geen"},
+                     "prognose": {"type": "lokaal", "pad": lijst}}},
+    ):  # fmt: skip
+        with pytest.raises(WijkscanError, match="lijst van bestanden"):
+            wcfg.check(bad)
+
+
+# ------------------------------------------------------------------ demo burgerlijke staat
+
+
+def test_demo_kwb_marital_columns_follow_the_cube() -> None:
+    from pipeline import demo
+
+    kwb = demo.kwb_table().set_index("Naam")
+    cols = ["Ongehuwd_13", "Gehuwd_14", "Gescheiden_15", "Verweduwd_16"]
+    assert list(kwb.columns[-4:]) == cols  # only added, after the age columns
+    buurten = kwb[kwb["SoortRegio_2"].str.strip() == "Buurt"]
+    klein = buurten["AantalInwoners_5"].astype(int) < 50
+    assert (buurten.loc[klein, cols] == ".").all().all()  # suppressed like the other counts
+    vals = buurten.loc[~klein, cols].astype(int)
+    assert (vals % 5 == 0).all().all()
+    som = vals.sum(axis=1)
+    inw = buurten.loc[~klein, "AantalInwoners_5"].astype(int)
+    assert ((som - inw).abs() <= 10).all()
+    aandeel = vals["Verweduwd_16"] / som
+    # Older buurten have more widowed residents.
+    assert aandeel["Zorgpark Lindehof"] > 0.3 > 0.05 > aandeel["Havenkwartier"]
+    g = kwb.loc[demo.DEMO_NAAM]
+    assert sum(int(g[c]) for c in cols) == int(g["AantalInwoners_5"])  # gemeente unrounded
+
+
+def test_demo_marital_shares_plausible() -> None:
+    from pipeline import demo
+
+    ages = np.array([5, 17, 30, 50, 70, 80, 90])
+    m, v = demo.marital_shares(ages, "man"), demo.marital_shares(ages, "vrouw")
+    assert np.allclose(m.sum(axis=1), 1) and np.allclose(v.sum(axis=1), 1)
+    assert (m[:2, 0] == 1).all() and (v[:2, 0] == 1).all()  # children ongehuwd
+    weduw = 3  # verweduwd
+    assert v[5, weduw] > 2 * m[5, weduw]  # much higher for women
+    assert v[6, weduw] > v[5, weduw] > 3 * v[4, weduw] > 0  # rising steeply after 75
+
+
+def test_demo_marital_split_of_rescaled_population() -> None:
+    from pipeline import demo
+
+    gem = demo.gemeente_population(2024)
+    gem["aantal"] = gem["aantal"] * 1.7  # like rescale_to_kwb: real totals, demo structure
+    bs = demo.marital_split(gem)
+    assert list(bs.columns) == list(ct.BS_COLUMNS)
+    som = bs.groupby(["geslacht", "leeftijd_van"])["aantal"].sum()
+    ref = gem.set_index(["geslacht", "leeftijd_van"])["aantal"]
+    pd.testing.assert_series_equal(som.sort_index(), ref.sort_index(), check_names=False)
+    top = bs[(bs["leeftijd_van"] == 95) & (bs["geslacht"] == "vrouw")].set_index(
+        "burgerlijke_staat"
+    )["aantal"]
+    assert top["verweduwd"] > top["gehuwd"]

@@ -370,3 +370,29 @@ def test_spread_follows_direction_of_the_indicator():
     values = tabel[(tabel.niveau == "buurt") & (tabel.jaar == JAAR)]["mantelzorgpotentieel"]
     assert low.waarde == values.min()
     assert b.tekst.index("het laagst") < b.tekst.index("het hoogst")
+
+
+def test_no_buurt_comparison_for_an_indicator_without_signal():
+    reg = registry()
+    tabel = voorbeeld_tabel()
+    met = texts.thema_bevindingen("mantelzorg", tabel, reg, GEMEENTE[1])
+    zonder = texts.thema_bevindingen(
+        "mantelzorg", tabel, reg, GEMEENTE[1], zonder_signaal=["mantelzorgpotentieel"]
+    )
+    buurtcodes = set(tabel.loc[tabel["niveau"] == "buurt", "code"])
+    assert any(c.code in buurtcodes for b in met for c in b.cijfers)  # the check can fail
+    assert zonder and not any(c.code in buurtcodes for b in zonder for c in b.cijfers)
+    for b in zonder:
+        controleer(b, tabel, reg)
+    # the summary does not name the loneliest buurt either
+    e_met = texts.eenzaamheid(tabel, reg, GEMEENTE[1])
+    e_zonder = texts.eenzaamheid(tabel, reg, GEMEENTE[1], zonder_signaal={"eenzaam_pct"})
+    assert "Het hoogst is het in" in e_met.tekst and "Het hoogst" not in e_zonder.tekst
+
+
+def test_sentence_for_an_indicator_without_signal_names_figure_and_remedy():
+    ind = registry()["mantelzorgpotentieel"]
+    zin = texts.zonder_signaal_zin(ind, "Test{dorp}", 2024, "≈ 8,1", "7,1–9,3", "Vraag de BRP.")
+    assert "Voor heel Test{dorp} is het in 2024 ≈ 8,1 (90%-marge 7,1–9,3)." in zin
+    assert zin.endswith("Vraag de BRP.") and "niet in klassen" in zin
+    assert texts.UITLEG_STANDAARD in texts.zonder_signaal_zin(ind, "X", 2024, "n.b.", "", "")

@@ -362,3 +362,91 @@ def test_render_is_atomic_and_build_figure_writes_nothing(demo_case, tmp_path, m
         vouwkaart.render_vouwkaart(df, g, reg, meta, {"hoofdindicator": "bestaat_niet"}, "A3", out)
     assert out.read_bytes() == b"oud"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kaart.pdf"]
+
+
+# --- honest presentation: no buurt signal, intervals ------------------------------------
+UITLEG = "Een BRP-extract of een KWB-tabel met burgerlijke staat geeft detail per buurt."
+
+
+def _zonder_case(demo_case, key="dementie_per_100_65plus"):
+    """The demo case with a gemeente row, and ``key`` without buurt signal."""
+    df, g, meta, reg = demo_case
+    gm = {"code": "GM0000", "naam": "Voorbeeldwaard", "niveau": "gemeente",
+          "gemeentenaam": "Voorbeeldwaard", "jaar": 2024, "status": "",
+          "schatting": "basisjaar", key: 6.4, key + "_laag": 5.2, key + "_hoog": 7.9}  # fmt: skip
+    df = pd.concat([df, pd.DataFrame([gm])], ignore_index=True)
+    meta = dict(meta, buurtsignaal={key: {"signaal": False, "marges": [], "uitleg": UITLEG}})
+    return df, g, meta, reg
+
+
+def _flat(path: Path) -> str:
+    # Wrapped lines may break after a hyphen ("BRP-" / "extract"): join those first.
+    return " ".join(_text(path).replace("-\n", "-").split())
+
+
+def _map_fills(fig) -> set[str]:
+    from matplotlib.collections import PatchCollection
+
+    out = set()
+    for ax in fig.axes:
+        for c in ax.collections:
+            if isinstance(c, PatchCollection) and not c.get_hatch():
+                out |= {mpl.colors.to_hex(f) for f in c.get_facecolor() if f[3] > 0}
+    return out
+
+
+def test_hoofdindicator_without_signal_has_no_classes_and_says_why(demo_case, tmp_path):
+    df, g, meta, reg = _zonder_case(demo_case)
+    key = "dementie_per_100_65plus"
+    cfg = {"hoofdindicator": key}
+    out = tmp_path / "a3.pdf"
+    vouwkaart.render_vouwkaart(df, g, reg, meta, cfg, "A3", out)
+    text = _flat(out)
+    assert UITLEG in text
+    assert "komen alleen uit het rekenmodel" in text and "geen klassen" in text
+    assert "in 2024 ≈ 6,4 (90%-marge 5,2–7,9)" in text  # the gemeente figure
+    vals, _ = maps.buurt_values(df, key)
+    cls = maps.classify(vals, "quantiles", 5, decimals=1)
+    assert cls.k == 5 and not any(lab in text for lab in cls.labels)
+    fig = vouwkaart.build_figure(df, g, reg, meta, cfg, "A3")
+    assert _map_fills(fig) == {maps.NEUTRAAL}
+    # The same sheet with the signal does have classes (the checks above can fail).
+    with_signal = tmp_path / "a3_met.pdf"
+    vouwkaart.render_vouwkaart(df, g, reg, demo_case[2], cfg, "A3", with_signal)
+    assert all(lab in _flat(with_signal) for lab in cls.labels)
+    assert maps.NEUTRAAL not in _map_fills(vouwkaart.build_figure(df, g, reg, demo_case[2], cfg,
+                                                                  "A3"))  # fmt: skip
+
+
+def test_a1_and_a4_without_signal(demo_case, tmp_path):
+    df, g, meta, reg = _zonder_case(demo_case)
+    key = "dementie_per_100_65plus"
+    out = tmp_path / "a1.pdf"
+    vouwkaart.render_vouwkaart(df, g, reg, meta, {"hoofdindicator": key}, "A1", out)
+    text = _flat(out)
+    assert UITLEG in text and "geen klassen" in text
+    fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": key}, "A1")
+    assert vouwkaart.fold_conflicts(fig, "A1") == []
+    # A4: the page of this indicator is classless, another page is not.
+    a4 = vouwkaart.build_figure(df, g, reg, meta, {}, "A4", indicator=key)
+    a4_text = " ".join(t.get_text() for t in a4.findobj(Text)).replace("-\n", "-")
+    assert UITLEG in " ".join(a4_text.split())
+    assert _map_fills(a4) == {maps.NEUTRAAL}
+    other = vouwkaart.build_figure(df, g, reg, meta, {}, "A4", indicator="aandeel_75plus")
+    assert maps.NEUTRAAL not in _map_fills(other)
+
+
+def test_wide_intervals_merge_classes_on_the_sheet(demo_case, tmp_path):
+    df, g, meta, reg = demo_case
+    key = "aandeel_75plus"
+    df = df.copy()
+    b = df["niveau"] == "buurt"
+    # Every buurt reaches down to the lowest value: nothing can be told apart.
+    df.loc[b, key + "_laag"] = df.loc[b, key].min()
+    df.loc[b, key + "_hoog"] = df.loc[b, key]
+    fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": key}, "A3")
+    palette5 = set(maps.palette(5, 1))
+    fills = _map_fills(fig)
+    assert len(fills & set(maps.palette(1, 1))) == 1 and not fills & palette5
+    text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
+    assert "90%-marges" in text
