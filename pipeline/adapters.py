@@ -991,8 +991,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     draws = pd.read_parquet(input.trekkingen)
     if len(draws):
         per_draw = intervals.draw_indicators(draws, q, prev, s)
-        level = float(cfg["schatting"]["betrouwbaarheid"])
-        table = intervals.attach_intervals(table, derived, per_draw, reg, s, level)
+        table = intervals.attach_intervals(table, derived, per_draw, reg, s, intervals.NIVEAU)
     marges = (schatting.get("diagnostiek") or {}).get("marges", {}) or {}
     table["marges"] = intervals.marges_column(table["code"], marges, schatting["methode"])
     schemas.validate(table, schemas.indicator_schema(reg), "compute_indicators")
@@ -1000,7 +999,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     methode = json.loads(Path(input.methode).read_text(encoding="utf-8"))
     warnings = provenance.report_warnings(
         controle.get("waarschuwingen", []), methode.get("methode")
-    )
+    ) + intervals.marges_waarschuwingen(marges if schatting["methode"] == "ipf" else {})
     naam = str(regios.loc[regios["niveau"] == "gemeente", "naam"].iloc[0])
     meta = provenance.build_meta(
         wildcards.gemeente,
@@ -1014,7 +1013,7 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     meta["prognose_methode"] = methode.get("methode")
     provenance.set_table(meta, "prognose", methode.get("tabel"))
     meta["dementie_landelijk"] = _national_dementia(input.landelijk)
-    meta["buurtsignaal"] = intervals.buurtsignaal(reg, schatting["methode"], marges)
+    meta["buurtsignaal"] = intervals.bepaal_buurtsignaal(reg, schatting["methode"], marges)
     write_parquet(q, output.grootheden)
     write_parquet(table, output.indicatoren)
     write_json(meta, output.meta)
@@ -1061,11 +1060,13 @@ def _export(
     import geopandas as gpd
     import pandas as pd
 
-    from pipeline import registry
+    from pipeline import provenance, registry
 
     table = pd.read_parquet(indicatoren)
     meta_d = json.loads(Path(meta).read_text(encoding="utf-8"))
-    reg = registry.registry_from_config(config, meta_d.get("prevalentie_bron", ""))
+    reg = registry.registry_from_config(
+        config, meta_d.get("prevalentie_bron", ""), provenance.tables(meta_d)
+    )
     geo = gpd.read_file(buurten, layer="buurten")
     _write_exports(table, meta_d, geo, reg, int(config["jaar"]), csv, xlsx, gpkg)
 
@@ -1097,12 +1098,14 @@ def _load_published(files: dict[str, Any], config: dict[str, Any]) -> tuple[Any,
     import geopandas as gpd
     import pandas as pd
 
-    from pipeline import registry
+    from pipeline import provenance, registry
 
     table = pd.read_parquet(files["indicatoren"])
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
     buurten = gpd.read_file(files["buurten"], layer="buurten")
-    reg = registry.registry_from_config(config, meta.get("prevalentie_bron", ""))
+    reg = registry.registry_from_config(
+        config, meta.get("prevalentie_bron", ""), provenance.tables(meta)
+    )
     return table, buurten, reg, meta
 
 
@@ -1245,7 +1248,7 @@ def fetch_kwb_national(input: Any, output: Any, params: Any, wildcards: Any) -> 
     from pipeline import kwb
 
     if wildcards.bron == "lokaal":
-        raw = kwb.read_kwb_csv(Path(input.lokaal[0]))
+        raw = kwb.read_kwb(Path(input.lokaal[0]))
         codes = raw["WijkenEnBuurten"].astype(str).str.strip()
         rows = raw[codes.str.startswith(("NL", "GM"))]
     elif wildcards.bron == "cbs":
@@ -1268,7 +1271,7 @@ def prepare_reference_nl(input: Any, output: Any, params: Any, wildcards: Any) -
     from pipeline.io import write_parquet
 
     cfg = params.config
-    raw = kwb.read_kwb_csv(Path(input.kwb))
+    raw = kwb.read_kwb(Path(input.kwb))
     q = reference.national_quantities(raw, int(cfg["jaar"]), Path(input.kwb).name)
     s = indicators.settings_from_config(cfg)
     reg = registry.registry_from_config(cfg)
@@ -1300,7 +1303,7 @@ def prepare_regions_all(input: Any, output: Any, params: Any, wildcards: Any) ->
     from pipeline.io import write_parquet
 
     source = Path(input.kwb[0])
-    regios = kwb.normalize_all(kwb.read_kwb_csv(source), source.name)
+    regios = kwb.normalize_all(kwb.read_kwb(source), source.name)
     wanted = set(params.gemeenten)
     missing = sorted(wanted - set(regios.loc[regios["niveau"] == "gemeente", "code"]))
     if missing:
@@ -1413,15 +1416,17 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     for gm in gemeenten:
         t_gm = tables[gm].reset_index(drop=True)
         methode = res.prognose_methode.get(gm)
-        warnings = provenance.report_warnings(controles[gm].get("waarschuwingen", []), methode)
+        prefix = "BU" + gm[2:]
+        marges = {c: m for c, m in marges_all.items() if c.startswith(prefix)}
+        warnings = provenance.report_warnings(
+            controles[gm].get("waarschuwingen", []), methode
+        ) + intervals.marges_waarschuwingen(marges)
         meta = copy.deepcopy(template)
         naam = str(t_gm.loc[t_gm["niveau"] == "gemeente", "naam"].iloc[0])
         meta.update(
             gemeente=gm, gemeentenaam=naam, waarschuwingen=warnings, prognose_methode=methode
         )
-        prefix = "BU" + gm[2:]
-        marges = {c: m for c, m in marges_all.items() if c.startswith(prefix)}
-        meta["buurtsignaal"] = intervals.buurtsignaal(reg, "ipf", marges)
+        meta["buurtsignaal"] = intervals.bepaal_buurtsignaal(reg, "ipf", marges)
         write_parquet(quantities[gm].reset_index(drop=True), paths["grootheden"][gm])
         write_parquet(t_gm, paths["indicatoren"][gm])
         write_json(meta, paths["meta"][gm])
@@ -1442,7 +1447,7 @@ def export_indicators_all(input: Any, output: Any, params: Any, wildcards: Any) 
     import geopandas as gpd
     import pandas as pd
 
-    from pipeline import registry
+    from pipeline import provenance, registry
 
     table = pd.read_parquet(input.indicatoren)
     metas = json.loads(Path(input.meta).read_text(encoding="utf-8"))
@@ -1451,7 +1456,9 @@ def export_indicators_all(input: Any, output: Any, params: Any, wildcards: Any) 
     prefix = geo["code"].str[2:6]
     files = zip(params.gemeenten, output.csv, output.xlsx, output.gpkg, strict=True)
     for gm, csv, xlsx, gpkg in files:
-        reg = registry.registry_from_config(params.config, metas[gm].get("prevalentie_bron", ""))
+        reg = registry.registry_from_config(
+            params.config, metas[gm].get("prevalentie_bron", ""), provenance.tables(metas[gm])
+        )
         _write_exports(
             tables[gm].reset_index(drop=True),
             metas[gm],

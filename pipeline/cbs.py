@@ -44,7 +44,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -666,10 +666,15 @@ def _read_codes(zf: Any, name: str) -> pd.DataFrame:
         )
 
 
+def bulk_zip_path(cache: Path, tabel: str) -> Path:
+    """Where the bulk download of ``tabel`` is kept in ``cache``."""
+    return Path(cache) / f"{tabel}_csv.zip"
+
+
 def read_bulk_rows(
-    zip_path: Path, *, regio: str, periode: str, maat: str | None = None
+    zip_path: Path, *, regio: str | Iterable[str], periode: str, maat: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], str]:
-    """Stream ``Observations.csv`` of a CBS bulk zip and keep one region and period.
+    """Stream ``Observations.csv`` of a CBS bulk zip and keep some regions and one period.
 
     The full 03759ned is large (all regions and years since 1988), so the member is read
     row by row; only the matching rows and the small codes files are held in memory.
@@ -679,7 +684,8 @@ def read_bulk_rows(
     zip_path
         The downloaded zip.
     regio
-        ``RegioS`` code, e.g. ``'GM0226'`` (compared after stripping).
+        ``RegioS`` code, e.g. ``'GM0226'``, or several (compared after stripping); all
+        are read in one pass over the file.
     periode
         ``Perioden`` code, e.g. ``'2024JJ00'``.
     maat
@@ -728,12 +734,13 @@ def read_bulk_rows(
                     oplossing="Controleer het tabelnummer (cbs.bevolking_tabel).",
                 )
             i_regio, i_per, i_maat = (header.index(c) for c in ("RegioS", "Perioden", "Measure"))
+            wanted = {regio.strip()} if isinstance(regio, str) else {str(r).strip() for r in regio}
             kept = [
                 row
                 for row in reader
                 if len(row) == len(header)
                 and row[i_per].strip() == periode
-                and row[i_regio].strip() == regio
+                and row[i_regio].strip() in wanted
                 and row[i_maat].strip() == maat
             ]
     return pd.DataFrame(kept, columns=header, dtype=str), codes, maat
@@ -787,7 +794,7 @@ def fetch_bulk_03759ned(
     from pipeline.sources.cbs_tables import bulk_naar_untyped
 
     full = bulk_url(url, tabel, use_https=use_https)
-    dest = Path(cache) / f"{tabel}_csv.zip"
+    dest = bulk_zip_path(cache, tabel)
 
     def download() -> None:
         download_file(

@@ -275,6 +275,9 @@ def table_id(config: dict[str, Any], kind: str) -> str:
         return "primos" if src in ("primos", "demo") else config["cbs"]["prognose_tabel"]
     if kind == "gezondheidsmonitor":
         return config["cbs"]["gezondheid_tabel"]
+    if kind == "kwb_aanvulling":
+        aux = config["bronnen"]["kwb_aanvulling"]
+        return aux.get("tabel") or config["cbs"]["kwb_tabellen"].get(str(aux.get("jaar")), "")
     raise KeyError(kind)
 
 
@@ -378,6 +381,6 @@ def selected_gemeenten(config: dict[str, Any]) -> list[str]:
             oplossing="Download eerst de KWB-tabel (of draai één keer met bron cbs en gebruik het "
             "bestand uit data/raw/cbs/) en zet bronnen.kwb op type 'lokaal'.",
         )
-    from pipeline.kwb import gemeente_codes, read_kwb_csv
+    from pipeline.kwb import gemeente_codes, read_kwb
 
-    return gemeente_codes(read_kwb_csv(Path(src["pad"])))
+    return gemeente_codes(read_kwb(Path(src["pad"])))

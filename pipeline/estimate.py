@@ -643,7 +643,7 @@ def _estimate_block(
                 q = q / q.sum(axis=3, keepdims=True)
                 gc_d = (Gc_sj.reshape(len(gem), S, J, 1) * q).reshape(len(gem), S * J * n_m)
             # Model uncertainty: whether the age-staat link carries over to a buurt at all.
-            # Every second draw leaves the extra margins out, so the interval spans both
+            # Every second draw leaves the marital margin out, so the interval spans both
             # models; measured on Utrecht this is what brings the coverage to 90 %.
             xd, _ = solve(
                 marges.perturb(kb, rng, _ROUNDED), noise, gc_d, extra_marges=len(vals) % 2 == 0

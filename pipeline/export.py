@@ -42,8 +42,13 @@ def write_csv(indicatoren: pd.DataFrame, path: Path) -> None:
         indicatoren.to_csv(tmp, index=False, encoding="utf-8")
 
 
-def toelichting(registry: dict[str, Indicator], meta: dict[str, Any]) -> pd.DataFrame:
-    """Definitions and sources of every indicator, for the 'Toelichting' sheet."""
+def toelichting(
+    registry: dict[str, Indicator], meta: dict[str, Any], met_interval: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """Definitions and sources of every indicator, for the 'Toelichting' sheet.
+
+    ``met_interval``: the indicators whose interval columns are in the table.
+    """
     rows = [
         {
             "Indicator (kolom)": ind.key,
@@ -53,8 +58,8 @@ def toelichting(registry: dict[str, Indicator], meta: dict[str, Any]) -> pd.Data
             "Definitie": ind.definitie,
             "Soort": ind.soort,
             "Interval": (
-                f"kolommen {ind.key}{LAAG} en {ind.key}{HOOG}"
-                if ind.soort in ("geschat", "gemeten/geschat")
+                f"kolommen {ind.key}{LAAG} en {ind.key}{HOOG} (90%)"
+                if ind.key in met_interval
                 else ""
             ),
             "Bron": ind.bron,
@@ -120,7 +125,9 @@ def write_xlsx(
                 ws.freeze_panes = "C2"
                 for col in ws.columns:
                     ws.column_dimensions[col[0].column_letter].width = 16
-            info = toelichting(registry, meta)
+            info = toelichting(
+                registry, meta, frozenset(k for k in registry if k + LAAG in indicatoren)
+            )
             if meta.get("fictief"):
                 info.insert(0, "Let op", "FICTIEF: demogegevens")
             info.to_excel(xw, sheet_name="Toelichting", index=False)

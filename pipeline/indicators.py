@@ -287,7 +287,7 @@ def _sum_up(q: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
 _PUBLISHED = (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus"))
 
 
-def _nested_bands(s: Settings) -> dict[str, str]:
+def nested_bands(s: Settings) -> dict[str, str]:
     """Estimated quantity -> the published count whose band contains it.
 
     Bands starting at 65 or later lie inside the published 65+; the others inside
@@ -361,7 +361,7 @@ def attach_base_year(
     # WK028902, WK030725, WK0363TA in KWB 2024); the scaling keeps 85+ <= 75+ <= 65+
     # and the model's shares within the band. Usually it moves a count only by CBS's
     # rounding (KWB 2024 wijken: published / buurt sum of 65+ is 0.86-1.2 for 98 %).
-    for col, parent in _nested_bands(s).items():
+    for col, parent in nested_bands(s).items():
         factor = q[parent] / buurt_sum[parent].where(buurt_sum[parent] > 0)
         rows = base & summed & q[f"_{parent}_gemeten"] & factor.notna()
         q.loc[rows, col] = q.loc[rows, col] * factor[rows]

@@ -19,6 +19,9 @@ from pipeline.registry import Indicator
 
 #: Suffixes of the interval columns beside an indicator column.
 LAAG, HOOG = "_laag", "_hoog"
+#: Central probability of every interval. Fixed, not a setting: report, vouwkaart and
+#: exports say "90%-marge", and the validation calibrated the spread for this level.
+NIVEAU = 0.9
 
 
 def zaad_voor(zaad: int, gemeente: str) -> int:
@@ -64,9 +67,31 @@ def draw_indicators(
     wijk = wijk.groupby(keys, dropna=False, sort=False)["aantal"].sum(min_count=1).reset_index()
     qd = indicators.age_quantities(pd.concat([d, wijk], ignore_index=True), s, prevalentie)
     base = q[(q["jaar"] == s.basisjaar) & q["niveau"].isin(["buurt", "wijk"])]
+    qd = _scale_wijken(qd, base, s)
     context = base.drop(columns=[c for c in qd.columns if c != "code"] + ["jaar"], errors="ignore")
     merged = qd.merge(context, on="code", how="inner")
     return indicators.derive(merged, s).rename(columns={"jaar": "trekking"})
+
+
+def _scale_wijken(qd: pd.DataFrame, base: pd.DataFrame, s: indicators.Settings) -> pd.DataFrame:
+    """Scale the summed wijk draws as the published wijk row was scaled.
+
+    A wijk row shows CBS's own wijk count and its estimated sub-bands are the buurt sum
+    times published / buurt sum of the band that holds them
+    (:func:`pipeline.indicators.attach_base_year`); the draws get the same factor, so the
+    interval belongs to the number that is shown.
+    """
+    qd = qd.copy()
+    buurt = base[base["niveau"] == "buurt"]
+    wijk = base[base["niveau"] == "wijk"].set_index("code")
+    is_wijk = qd["code"].isin(wijk.index)
+    for col, parent in indicators.nested_bands(s).items():
+        if col not in qd or parent not in base:
+            continue
+        buurt_sum = buurt.groupby(buurt["code"].str[2:8].radd("WK"))[parent].sum(min_count=1)
+        factor = (wijk[parent] / buurt_sum.reindex(wijk.index).where(lambda x: x > 0)).fillna(1.0)
+        qd.loc[is_wijk, col] = qd.loc[is_wijk, col] * qd.loc[is_wijk, "code"].map(factor)
+    return qd
 
 
 def attach_intervals(
@@ -120,8 +145,13 @@ def attach_intervals(
         lo_abs = lo[k].reindex(out["code"]).to_numpy()
         hi_abs = hi[k].reindex(out["code"]).to_numpy()
         v = out[k].to_numpy(dtype=float)
-        lo_k = np.where(base, lo_abs, v * lo_rel)
-        hi_k = np.where(base, hi_abs, v * hi_rel)
+        # Where the base-year median is 0 (a small buurt with no 85-plussers) a relative
+        # width is undefined: carry the absolute width over instead of no interval.
+        mid_abs = mid[k].reindex(out["code"]).to_numpy()
+        lo_h = np.where(np.isfinite(lo_rel), v * lo_rel, v - (mid_abs - lo_abs))
+        hi_h = np.where(np.isfinite(hi_rel), v * hi_rel, v + (hi_abs - mid_abs))
+        lo_k = np.where(base, lo_abs, np.maximum(lo_h, 0.0))
+        hi_k = np.where(base, hi_abs, hi_h)
         flag = derived.get(f"_{k}_gemeten", pd.Series(False, index=derived.index))
         measured = base & flag.fillna(False).astype(bool).to_numpy()
         lo_k = np.where(measured | np.isnan(v), np.nan, lo_k)
@@ -145,7 +175,7 @@ _UITLEG_MODEL = (
 )
 
 
-def buurtsignaal(
+def bepaal_buurtsignaal(
     registry: dict[str, Indicator],
     methode: str,
     marges: dict[str, list[str]],
@@ -194,6 +224,23 @@ def buurtsignaal(
         else:
             out[key] = {"signaal": True, "marges": used, "uitleg": ""}
     return out
+
+
+def marges_waarschuwingen(marges: dict[str, list[str]]) -> list[str]:
+    """Report warnings when only some buurten had a burgerlijke-staat margin.
+
+    A buurt without it (its code changed since the adjacent KWB year, or its marital
+    counts did not add up and were set aside) follows the gemeente inside 65+: the
+    report says so instead of letting it pass as a like-for-like estimate.
+    """
+    zonder = sorted(c for c, m in marges.items() if not any(x.startswith("burgerlijke") for x in m))
+    if not zonder or len(zonder) == len(marges):
+        return []
+    return [
+        f"Voor {len(zonder)} van de {len(marges)} buurten ontbreekt de burgerlijke staat "
+        f"({fmt.eerste(zonder, 5)}); daar volgt de verdeling binnen de 65-plussers die van de "
+        "gemeente."
+    ]
 
 
 def marges_column(codes: pd.Series, marges: dict[str, list[str]], methode: str) -> pd.Series:

@@ -8,7 +8,8 @@ and the region report:
 
 * :func:`interval_edges` moves the class breaks of the configured scheme to the nearest
   places where *every* buurt below the break is distinguishable from *every* buurt above
-  it (largest ``hi`` below < smallest ``lo`` above). Zero-width intervals (measured
+  it: no pair across the break has one value inside the other's interval
+  (:func:`indistinguishable`). Zero-width intervals (measured
   values, or old tables without interval columns) leave the breaks unchanged.
 * :func:`rangscores` gives each buurt the usual rank score plus the range of rank scores
   its interval allows; :func:`rang_groepen` turns overlapping total scores into a shared
@@ -142,6 +143,30 @@ def _arrays(values: Any, lo: Any, hi: Any) -> tuple[np.ndarray, np.ndarray, np.n
     return v, np.minimum(lo_, v), np.maximum(hi_, v)
 
 
+def indistinguishable(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Pairs of buurten whose difference lies inside their intervals.
+
+    Two estimates cannot be told apart when either value lies inside the other's
+    interval. This covers the rule "never separate buurten whose intervals overlap by
+    more than the difference" (such an overlap always puts one value inside the other's
+    interval) and also an exact value inside a wide interval, whose overlap is a point.
+    Intervals that overlap only between the two values leave each value outside the
+    other's likely range: those buurten may be separated.
+
+    Parameters
+    ----------
+    v, lo, hi
+        Values and interval bounds (bounds already widened to contain the value).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean ``n x n`` matrix, True where the two buurten must not be separated.
+    """
+    inside = (lo[:, None] <= v[None, :]) & (v[None, :] <= hi[:, None])
+    return inside | inside.T
+
+
 def scheidingen(values: Any, lo: Any = None, hi: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Where the sorted buurten may be split into distinguishable groups.
 
@@ -155,21 +180,27 @@ def scheidingen(values: Any, lo: Any = None, hi: Any = None) -> tuple[np.ndarray
     Returns
     -------
     positions, sorted_values
-        ``positions``: every ``p`` (``1 <= p < n``) such that the ``p`` smallest values
-        are all distinguishable from the others, i.e. ``max(hi[:p]) < min(lo[p:])`` in
-        value order; ``sorted_values``: the finite values, ascending.
+        ``positions``: every ``p`` (``1 <= p < n``) such that no buurt among the ``p``
+        smallest values is :func:`indistinguishable` from any buurt among the others;
+        ``sorted_values``: the finite values, ascending.
     """
     v, lo_, hi_ = _arrays(values, lo, hi)
     ok = np.isfinite(v)
     v, lo_, hi_ = v[ok], lo_[ok], hi_[ok]
     order = np.argsort(v, kind="mergesort")
     v, lo_, hi_ = v[order], lo_[order], hi_[order]
-    if v.size < 2:
+    n = v.size
+    if n < 2:
         return np.array([], dtype=int), v
-    max_hi_below = np.maximum.accumulate(hi_)[:-1]
-    min_lo_above = np.minimum.accumulate(lo_[::-1])[::-1][1:]
-    # This also implies v[p-1] < v[p]: equal values are never split.
-    return np.flatnonzero(max_hi_below < min_lo_above) + 1, v
+    bad = indistinguishable(v, lo_, hi_) | (v[:, None] == v[None, :])  # equal: never split
+    # A break before position p separates rows :p from columns p: (upper-right block);
+    # a 2-D prefix sum counts the bad pairs in every such block at once.
+    pref = np.zeros((n + 1, n + 1), dtype=int)
+    pref[1:, 1:] = np.cumsum(np.cumsum(bad, axis=0), axis=1)
+    p = np.arange(1, n)
+    # Sum over rows [0, p) and columns [p, n): S(p, n) - S(p, p).
+    block = pref[p, n] - pref[p, p]
+    return p[block == 0], v
 
 
 def _nearest(wanted: Sequence[int], allowed: Sequence[int]) -> list[int]:

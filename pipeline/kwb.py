@@ -186,15 +186,6 @@ def read_kwb(path: Path) -> pd.DataFrame:
     return df
 
 
-def read_kwb_csv(path: Path) -> pd.DataFrame:
-    """Read a local KWB file; kept for existing callers, same as :func:`read_kwb`.
-
-    Despite the name it also reads the workbook layout and ``.xlsx`` files, so that every
-    caller (per gemeente, national run, reference) accepts the same files.
-    """
-    return read_kwb(path)
-
-
 def _read_csv(path: Path) -> pd.DataFrame:
     """All cells of a ``,`` or ``;`` separated CSV as strings."""
     try:

@@ -42,7 +42,7 @@ from matplotlib.transforms import Bbox
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.ops import polylabel
 
-from pipeline import klassen
+from pipeline import klassen, texts
 from pipeline.registry import Indicator
 
 __all__ = [
@@ -1251,6 +1251,11 @@ def draw_choropleth(
             vals, scheme, k, decimals=indicator.decimalen, unit=indicator.eenheid,
             lo=by_row(lo), hi=by_row(hi),
         )  # fmt: skip
+    if not neutraal and classification.marges and classification.k <= 1:
+        # Every break would separate buurten whose difference lies inside their intervals:
+        # one colour, and a legend that says why (not a one-class legend that looks like
+        # a measurement).
+        neutraal = texts.KAART_MARGES_EEN_KLASSE
     cls = classification.assign(vals)
     if neutraal:
         # One fill for every buurt with a value: "class" 0 of a one-colour palette.

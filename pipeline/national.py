@@ -646,7 +646,7 @@ def compute_all(
                 pd.concat(per_draw, ignore_index=True),
                 registry,
                 s,
-                float(schatting["betrouwbaarheid"]),
+                intervals.NIVEAU,
             )
         lap("intervallen")
     marges = diag.marges if hasattr(diag, "marges") else {}
@@ -802,7 +802,7 @@ def main(argv: list[str] | None = None) -> int:
         repo = Path(__file__).resolve().parents[1]
         cfg = load_config(args.configfile)
         t0 = time.perf_counter()
-        raw = kwb.read_kwb_csv(args.kwb)
+        raw = kwb.read_kwb(args.kwb)
         prev_path = Path(cfg["indicatoren"]["dementie_prevalentie"])
         prev = read_prevalentie(prev_path if prev_path.is_absolute() else repo / prev_path)
         prev_bron = cfg["indicatoren"]["dementie_bron"]

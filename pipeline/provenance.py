@@ -18,6 +18,10 @@ _PUBLISHERS: dict[str, tuple[str, str]] = {
         "Gezondheid per wijk en buurt (eenzaamheid)",
         "RIVM (Gezondheidsmonitor)",
     ),
+    "kwb_aanvulling": (
+        "Kerncijfers wijken en buurten, aangrenzend jaar (burgerlijke staat)",
+        "CBS",
+    ),
 }
 #: Version of the bronnen.json layout and wording. The rules that write it pass it as a param,
 #: so a change here rebuilds existing provenance (Snakemake does not see package code).
@@ -100,10 +104,12 @@ def build_meta(
         p = Path(path)
         bronnen.append(
             {
+                "invoer": kind,
                 "onderwerp": onderwerp,
                 "uitgever": uitgever,
                 "tabel": tabel,
-                "jaar": config["jaar"],
+                # The adjacent KWB year is of another year than the data.
+                "jaar": config["bronnen"][kind].get("jaar") or config["jaar"],
                 "type": src,
                 "type_label": _TYPE_LABEL[src],
                 "bestand": str(path),
@@ -134,6 +140,15 @@ def set_table(meta: dict[str, Any], kind: str, tabel: str | None) -> None:
     for bron in meta["bronnen"]:
         if bron["onderwerp"] == _PUBLISHERS[kind][0] and bron["type"] in ("cbs", "lokaal"):
             bron["tabel"] = tabel
+
+
+def tables(meta: dict[str, Any] | None) -> dict[str, str]:
+    """Input kind -> the table it really came from, as ``bronnen.json`` records it."""
+    return {
+        b["invoer"]: b["tabel"]
+        for b in (meta or {}).get("bronnen", [])
+        if b.get("invoer") and b.get("tabel")
+    }
 
 
 def report_warnings(geometrie_waarschuwingen: list[str], prognose_methode: str | None) -> list[str]:

@@ -60,7 +60,7 @@ class Indicator:
         True when buurten differ in this indicator only through the split *inside* a KWB
         age band (85-plussers within the 65-plussers): without a buurt margin that informs
         that split (burgerlijke staat, BRP) the differences are the model's, not the data's
-        (see :func:`pipeline.intervals.buurtsignaal`).
+        (see :func:`pipeline.intervals.bepaal_buurtsignaal`).
     """
 
     key: str
@@ -402,7 +402,7 @@ def build_registry(
 
 
 def registry_from_config(
-    config: dict[str, Any], prevalentie_bron: str = ""
+    config: dict[str, Any], prevalentie_bron: str = "", tabellen: dict[str, str] | None = None
 ) -> dict[str, Indicator]:
     """Build the registry from a validated configuration (the one entry point for rules).
 
@@ -412,6 +412,10 @@ def registry_from_config(
         Validated configuration (defaults filled in).
     prevalentie_bron
         Short citation of the dementia prevalence table.
+    tabellen
+        Input kind -> the table a gemeente's data really came from
+        (:func:`pipeline.provenance.tables` of its ``bronnen.json``): with a list of
+        forecast files, or the online fallback, that differs from the configured table.
 
     Returns
     -------
@@ -432,7 +436,9 @@ def registry_from_config(
         return eigen.get(typ) or f"{tabel} ({bron_type[typ]})"
 
     bevolking_bron = bron("bevolking", config["cbs"]["bevolking_tabel"])
-    prognose_bron = bron("prognose", config["cbs"]["prognose_tabel"])
+    prognose_bron = bron(
+        "prognose", (tabellen or {}).get("prognose") or config["cbs"]["prognose_tabel"]
+    )
     ind = config["indicatoren"]
     return build_registry(
         kwb_tabel=config["cbs"]["kwb_tabellen"][str(config["jaar"])],

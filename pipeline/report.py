@@ -611,7 +611,9 @@ def _thema_figuren(
         for k in trend:
             refs_k = {}
             nl = texts.referentie_cijfer(refs, registry, "nederland", k, j0)
-            if nl is not None:
+            # A national count next to a gemeente's count (3.7 million 65-plussers against
+            # 5.460) squashes the bars to nothing; only shares compare across levels.
+            if nl is not None and not registry[k].is_aantal:
                 refs_k[f"Nederland {j0}"] = nl.waarde
             panels.append(
                 charts.TrendPanel(registry[k], {int(j): gmr.at[j, k] for j in gmr.index}, refs_k)
@@ -932,7 +934,10 @@ def _bijlage(
 
 
 def _verantwoording(
-    registry: dict[str, Indicator], meta: dict[str, Any], cfg: dict[str, Any]
+    registry: dict[str, Indicator],
+    meta: dict[str, Any],
+    cfg: dict[str, Any],
+    intervallen: bool = False,
 ) -> dict[str, Any]:
     soort_tekst = {
         "gemeten": "gemeten (CBS)",
@@ -965,9 +970,18 @@ def _verantwoording(
         }
         for b in meta.get("bronnen", [])
     ]
+    # Which buurt margins the estimate used (the same for every indicator of a gemeente),
+    # and whether they gave the split inside 65+ buurt detail (the maps follow that).
+    binnen = [k for k, i in registry.items() if i.binnen_band]
+    signalen = [klassen.buurtsignaal(meta, k) for k in binnen]
+    marges = signalen[0].marges if signalen else ()
     return {
         "definities": definities,
         "bronnen": bronnen,
+        "schatting_marges": [m for m in marges if m.startswith("burgerlijke staat")],
+        "binnen_65plus_signaal": bool(signalen) and all(x.signaal for x in signalen),
+        "brp": any("BRP" in m for m in marges),
+        "intervallen": intervallen,
         "licenties": sorted({b["licentie"] for b in bronnen if b["licentie"]}),
         "min_inwoners": fmt.getal(cfg["min_inwoners"]),
         "afronding": fmt.getal(cfg["afronding"]),
@@ -1204,7 +1218,9 @@ def build_context(
         "bib": bib,
         "vragen": list(cfg["vragen"]),
         "niet_in_data": texts.NIET_IN_DATA,
-        "verantwoording": _verantwoording(registry, meta, cfg),
+        "verantwoording": _verantwoording(
+            registry, meta, cfg, any(c.endswith(klassen.LAAG) for c in indicatoren.columns)
+        ),
         "bijlage": _bijlage(indicatoren, registry, j0, zonder),
         "n_buurten": int(len(names)),
         "zonder_kaart": sorted(

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import fmt
+from pipeline import fmt, klassen
 from pipeline.registry import Indicator
 
 # Keys whose year of measurement is in the column ``eenzaamheid_jaar``.
@@ -198,6 +198,23 @@ def _buurten(indicatoren: pd.DataFrame, jaar: int, key: str) -> pd.DataFrame:
     return b
 
 
+def _zeker_apart(b: pd.DataFrame, key: str, code: str) -> bool:
+    """True when buurt ``code`` is distinguishable from every other buurt in ``b``.
+
+    A sentence that names "the highest buurt" is a ranking: it may only single a buurt
+    out when no other buurt's difference lies inside the intervals
+    (:func:`pipeline.klassen.indistinguishable`).
+    """
+    lo, hi = klassen.intervallen(b, key)
+    v = b[key].to_numpy(dtype=float)
+    lo_ = lo.fillna(b[key]).to_numpy(dtype=float)
+    hi_ = hi.fillna(b[key]).to_numpy(dtype=float)
+    i = int((b["code"].astype(str) == code).to_numpy().nonzero()[0][0])
+    bad = klassen.indistinguishable(v, lo_, hi_)[i]
+    bad[i] = False
+    return not bad.any()
+
+
 def _meer_minder(change: Cijfer, meer: str = "meer", minder: str = "minder") -> str:
     if fmt.is_missing(change.waarde):
         return ""
@@ -250,6 +267,11 @@ NIET_IN_DATA: list[str] = [
 """What the numbers cannot tell (chapter 'Data en lokale kennis')."""
 
 KAART_ZONDER_SIGNAAL = "geen klassen: verschillen\ntussen buurten komen\nalleen uit het rekenmodel"
+KAART_MARGES_EEN_KLASSE = (
+    "geen klassen: de 90%-marges\nvan de buurten overlappen;\nzie de cijfers met marge"
+)
+"""Legend of a map whose interval-aware classes left one class: no break separates
+buurten whose difference lies inside their intervals, so nothing is coloured apart."""
 """Legend text of the single neutral fill on the map of an indicator without buurt signal."""
 
 UITLEG_STANDAARD = (
@@ -650,6 +672,13 @@ def spreiding(
         )
         return _bevinding(ind.label, template, [c_top, g], ind.thema)
     hoog, laag = ("laagst", "hoogst") if asc else ("hoogst", "laagst")
+    if not (_zeker_apart(b, key, str(top["code"])) and _zeker_apart(b, key, str(bottom["code"]))):
+        template = (
+            f"{_met_eenheid(ind, jaar)}: geschat van {{1}} in {_veilig(bottom['naam'])} tot {{0}} "
+            f"in {_veilig(top['naam'])}, maar die verschillen vallen binnen de marges van de "
+            f"schatting: geen buurt is zeker de {hoog}e. In heel {naam}: {{2}}."
+        )
+        return _bevinding(ind.label, template, [c_top, c_bot, g], ind.thema)
     template = (
         f"{_met_eenheid(ind, jaar)}: het {hoog} in {_veilig(top['naam'])} ({{0}}), het {laag} in "
         f"{_veilig(bottom['naam'])} ({{1}}). In heel {naam}: {{2}}."
@@ -671,6 +700,11 @@ def meeste(
     c = cijfer(indicatoren, registry, str(top["code"]), j0, key)
     schatting = "naar schatting " if ind.soort != "gemeten" else ""
     template = f"De meeste {wie} wonen in {_veilig(top['naam'])}: {schatting}{{0}} ({j0})."
+    if not _zeker_apart(b, key, str(top["code"])):
+        template = (
+            f"De meeste {wie} wonen naar schatting in {_veilig(top['naam'])} ({{0}}, {j0}), maar "
+            "andere buurten liggen binnen de marge van de schatting."
+        )
     return _bevinding(ind.label, template, [c], ind.thema)
 
 

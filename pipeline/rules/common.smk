@@ -88,13 +88,23 @@ def raw_health(wildcards):
 
 def raw_files(wildcards):
     kinds = ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor")
-    return {kind: raw(kind, wildcards.gemeente) for kind in kinds}
+    files = {kind: raw(kind, wildcards.gemeente) for kind in kinds}
+    aanvulling = wcfg.aanvulling_raw_path(config, wildcards.gemeente)
+    if aanvulling:
+        files["kwb_aanvulling"] = aanvulling
+    return files
 
 
 def table_ids(wildcards):
     ids = {
         kind: wcfg.table_id(config, kind)
-        for kind in ("kwb", "bevolking", "prognose", "gezondheidsmonitor")
+        for kind in (
+            "kwb",
+            "bevolking",
+            "prognose",
+            "gezondheidsmonitor",
+            "kwb_aanvulling",
+        )
     }
     ids["geometrie"] = "gebiedsindelingen"
     return ids
@@ -187,6 +197,9 @@ def national_raw_files():
             else wcfg.local_input(config, kind)
         )
         files[kind] = local[0] if local else "(ingebouwd)"
+    aanvulling = wcfg.local_input(config, "kwb_aanvulling")
+    if aanvulling:
+        files["kwb_aanvulling"] = aanvulling[0]
     return files
 
 

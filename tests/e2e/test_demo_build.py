@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pypdf
 import pytest
+import yaml
 
 from pipeline import demo, provenance
 
@@ -102,3 +103,27 @@ def test_vouwkaarten(demo_build, formaat, size):
             assert q in text
         assert "Bronnen: wijkscan-demo (fictief) Kerncijfers wijken en buurten (2024)" in text
         assert "zonder bronlicentie" in text
+
+
+def test_report_of_the_demo_tables_names_every_buurt_and_quotes_the_table(demo_build):
+    """The report rendered from the demo build's own tables (was a unit test that needed
+    sample files at a fixed path outside the repository, so nobody else could run it)."""
+    from pipeline import registry, report, texts
+
+    d = demo_build / "data/processed/GM9999"
+    ind = pd.read_parquet(d / "indicatoren.parquet")
+    geo = gpd.read_file(d / "buurten.gpkg", layer="buurten")
+    m = json.loads((d / "bronnen.json").read_text(encoding="utf-8"))
+    from snakemake.utils import validate
+
+    cfg = yaml.safe_load((demo_build / "config/config.yaml").read_text(encoding="utf-8"))
+    validate(cfg, str(demo_build / "config/schema.yaml"))  # fills in the defaults
+    reg = registry.registry_from_config(cfg, m.get("prevalentie_bron", ""))
+    page = html.unescape(report.render_html(ind, geo, reg, m, None, None))
+    for naam in ind.loc[ind.niveau == "buurt", "naam"].unique():
+        assert naam in page
+    assert "FICTIEF" in page
+    for b in texts.samenvatting(ind, reg, m["gemeentenaam"]):
+        for c in b.cijfers:
+            if not c.afgeleid:
+                assert c.waarde == texts.opzoeken(ind, c.code, c.jaar, c.key)

@@ -75,7 +75,7 @@ def test_real_geometry_has_every_buurt_of_the_table(real_gpkg_path, real_kwb_pat
     from pipeline import kwb
 
     gdf = geometry.read_buurten(real_gpkg_path, gemeente)
-    reg = kwb.normalize_kwb(kwb.read_kwb_csv(real_kwb_path), gemeente, "kwb")
+    reg = kwb.normalize_kwb(kwb.read_kwb(real_kwb_path), gemeente, "kwb")
     match = geometry.match_codes(reg.loc[reg.niveau == "buurt", "code"], gdf.code)
     assert match.ok, match
     assert len(gdf) == n

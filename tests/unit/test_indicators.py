@@ -368,7 +368,7 @@ def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
     repo = Path(__file__).resolve().parents[2]
     prev = read_prevalentie(repo / "config" / "dementie_prevalentie.csv")
     s = ind.Settings(basisjaar=2024)
-    raw = kwb.read_kwb_csv(real_kwb_path)
+    raw = kwb.read_kwb(real_kwb_path)
     raw = raw[raw["WijkenEnBuurten"].astype(str).str.strip().str[2:6] == "0226"]
     regios = kwb.normalize_kwb(kwb.select_gemeente(raw, "GM0226", "kwb"), "GM0226", "kwb")
     published = regios[regios["niveau"] == "wijk"].set_index("code")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline import ages, indicators, intervals
 from pipeline.estimate import estimate_with_draws
@@ -74,8 +75,11 @@ def regios(widowed: list[float]) -> pd.DataFrame:
     return df
 
 
-def build(widowed: list[float], trekkingen: int = 40) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def build(
+    widowed: list[float], trekkingen: int = 40, wijk_65plus: float = 900.0
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     reg = regios(widowed)
+    reg.loc[reg["niveau"] == "wijk", "k_65plus"] = wijk_65plus
     pop, joint = gemeente(3000.0)
     point, draws = estimate_with_draws(
         reg[reg["niveau"] == "buurt"], pop, gemeente_bs=joint, trekkingen=trekkingen,
@@ -96,12 +100,29 @@ def test_intervals_contain_the_value_and_have_width():
     for k in ("aantal_85plus", "dubbele_vergrijzing", "dementie_per_100_65plus"):
         assert (b[k + "_laag"] <= b[k]).all() and (b[k] <= b[k + "_hoog"]).all()
         assert (b[k + "_hoog"] - b[k + "_laag"] > 0).all()
+        # The draws themselves (before any widening to the value) contain the estimate.
+        q = per_draw.groupby("code")[k].quantile([0.05, 0.95]).unstack()
+        est = b.set_index("code")[k]
+        assert ((q.loc[est.index, 0.05] <= est) & (est <= q.loc[est.index, 0.95])).all(), k
     # A number CBS publishes has no interval: it is shown as published.
     assert b["aantal_65plus_laag"].isna().all()
     # Wijk rows get intervals from the summed draws; counts widen to the rounding step.
     w = table[table["niveau"] == "wijk"].iloc[0]
     assert w["aantal_85plus_laag"] % 5 == 0 and w["aantal_85plus_hoog"] % 5 == 0
     assert set(per_draw["trekking"]) == set(range(40))
+
+
+def test_wijk_interval_belongs_to_the_published_wijk_count():
+    """CBS rounds a wijk apart from its buurten: the shown 75+ is scaled to the published
+    wijk 65+, and the draws must be scaled alike (not stretched to reach the value)."""
+    table, per_draw, _ = build([30.0, 60.0, 120.0], wijk_65plus=780.0)
+    w = table[(table["niveau"] == "wijk")].iloc[0]
+    assert w["aantal_65plus"] == 780.0
+    draws = per_draw[per_draw["code"] == w["code"]]
+    for k in ("aantal_75plus", "aantal_85plus", "dementie_aantal"):
+        raw_lo, raw_hi = draws[k].quantile(0.05), draws[k].quantile(0.95)
+        assert raw_lo <= w[k] <= raw_hi, (k, raw_lo, w[k], raw_hi)
+        assert draws[k].median() == pytest.approx(w[k], rel=0.15), k
 
 
 def test_more_widowed_means_more_85plus_and_an_interval_that_moves_up():
@@ -120,22 +141,22 @@ def test_more_widowed_means_more_85plus_and_an_interval_that_moves_up():
 
 def test_buurtsignaal_needs_an_informative_margin():
     _, _, marges = build([30.0, 60.0, 120.0], trekkingen=2)
-    sig = intervals.buurtsignaal(REG, "ipf", marges)
+    sig = intervals.bepaal_buurtsignaal(REG, "ipf", marges)
     assert sig["dubbele_vergrijzing"]["signaal"] is True
     assert "burgerlijke staat (KWB)" in sig["dubbele_vergrijzing"]["marges"]
     only_age = {c: ["leeftijd (KWB)"] for c in marges}
-    sig = intervals.buurtsignaal(REG, "ipf", only_age)
+    sig = intervals.bepaal_buurtsignaal(REG, "ipf", only_age)
     assert sig["dubbele_vergrijzing"]["signaal"] is False
     assert sig["dementie_per_100_65plus"]["signaal"] is False
     assert "BRP-extract" in sig["dubbele_vergrijzing"]["uitleg"]
     # Indicators that vary through a published band keep their buurt signal.
     assert sig["aandeel_85plus"]["signaal"] is True and sig["mantelzorgpotentieel"]["signaal"]
     # A BRP extract counts every age per buurt.
-    assert intervals.buurtsignaal(REG, "brp", {})["dubbele_vergrijzing"]["signaal"] is True
+    assert intervals.bepaal_buurtsignaal(REG, "brp", {})["dubbele_vergrijzing"]["signaal"] is True
     # Too few buurten with the margin: still model-only, and the text says how many.
     part = dict(only_age)
     part[next(iter(part))] = ["leeftijd (KWB)", "burgerlijke staat (KWB 2023)"]
-    sig = intervals.buurtsignaal(REG, "ipf", part)
+    sig = intervals.bepaal_buurtsignaal(REG, "ipf", part)
     assert sig["dubbele_vergrijzing"]["signaal"] is False
     assert "33% van de buurten" in sig["dubbele_vergrijzing"]["uitleg"]
 
@@ -149,3 +170,13 @@ def test_marges_column():
 
 def test_burgerlijke_staat_names_match_kwb_columns():
     assert BURGERLIJKE_STAAT == ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")
+
+
+def test_marges_waarschuwingen_only_for_a_partial_margin():
+    full = {"BU1": ["leeftijd (KWB)", "burgerlijke staat (KWB 2023)"]}
+    none = {"BU1": ["leeftijd (KWB)"], "BU2": ["leeftijd (KWB)"]}
+    assert intervals.marges_waarschuwingen(full) == []
+    assert intervals.marges_waarschuwingen(none) == []  # the buurtsignaal text covers this
+    part = {**full, "BU2": ["leeftijd (KWB)"]}
+    (tekst,) = intervals.marges_waarschuwingen(part)
+    assert tekst.startswith("Voor 1 van de 2 buurten ontbreekt de burgerlijke staat (BU2)")

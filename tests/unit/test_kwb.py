@@ -30,7 +30,7 @@ def test_suppressed_cells_are_missing_not_zero():
 def test_demo_normalises_padded_keys_and_letter_codes(tmp_path):
     path = tmp_path / "kwb.csv"
     demo.kwb_table().to_csv(path, index=False)
-    raw = kwb.read_kwb_csv(path)
+    raw = kwb.read_kwb(path)
     assert raw["WijkenEnBuurten"].str.endswith(" ").any()  # CBS padding is really there
     reg = kwb.normalize_kwb(raw, "GM9999", "demo")
     schemas.validate(reg, schemas.REGIOS, "demo")
@@ -44,7 +44,7 @@ def test_demo_normalises_padded_keys_and_letter_codes(tmp_path):
 def test_normalize_all_skips_nl_and_rows_without_gemeente(tmp_path, caplog):
     path = tmp_path / "kwb.csv"
     demo.kwb_table().to_csv(path, index=False)
-    raw = kwb.read_kwb_csv(path)
+    raw = kwb.read_kwb(path)
     extra = raw.iloc[[0, 1]].copy()
     extra["WijkenEnBuurten"] = ["NL01      ", "WK123401  "]
     extra["SoortRegio_2"] = ["Land", "Wijk"]
@@ -60,7 +60,7 @@ def test_unknown_gemeente_lists_existing_codes(tmp_path):
     path = tmp_path / "kwb.csv"
     demo.kwb_table().to_csv(path, index=False)
     with pytest.raises(WijkscanError, match="GM9998 komt niet voor") as exc:
-        kwb.normalize_kwb(kwb.read_kwb_csv(path), "GM9998", str(path))
+        kwb.normalize_kwb(kwb.read_kwb(path), "GM9998", str(path))
     assert "GM9999" in str(exc.value)
 
 
@@ -69,7 +69,7 @@ def test_missing_required_column_names_file_and_column(tmp_path):
     df = demo.kwb_table().rename(columns={"k_65JaarOfOuder_12": "k_65PlusJaar_12"})
     df.to_csv(path, index=False)
     with pytest.raises(WijkscanError) as exc:
-        kwb.normalize_kwb(kwb.read_kwb_csv(path), "GM9999", path.name)
+        kwb.normalize_kwb(kwb.read_kwb(path), "GM9999", path.name)
     msg = str(exc.value)
     assert "k_65JaarOfOuder" in msg and "kwb_renamed.csv" in msg
 
@@ -79,13 +79,13 @@ def test_empty_or_corrupt_csv_gives_clear_error(tmp_path, content):
     path = tmp_path / "bad.csv"
     path.write_text(content)
     with pytest.raises(WijkscanError):
-        kwb.read_kwb_csv(path)
+        kwb.read_kwb(path)
 
 
 def test_semicolon_statline_export_is_read(tmp_path):
     path = tmp_path / "kwb_semicolon.csv"
     demo.kwb_table().to_csv(path, index=False, sep=";")
-    reg = kwb.normalize_kwb(kwb.read_kwb_csv(path), "GM9999", path.name)
+    reg = kwb.normalize_kwb(kwb.read_kwb(path), "GM9999", path.name)
     assert (reg.niveau == "buurt").sum() == len(demo.BUURTEN)
 
 
@@ -94,14 +94,14 @@ def test_negative_count_fails_validation(tmp_path):
     df.loc[df["WijkenEnBuurten"].str.strip() == "BU99990101", "AantalInwoners_5"] = "-5"
     path = tmp_path / "neg.csv"
     df.to_csv(path, index=False)
-    reg = kwb.normalize_kwb(kwb.read_kwb_csv(path), "GM9999", path.name)
+    reg = kwb.normalize_kwb(kwb.read_kwb(path), "GM9999", path.name)
     with pytest.raises(WijkscanError, match="inwoners"):
         schemas.validate(reg, schemas.REGIOS, path.name)
 
 
 @pytest.mark.parametrize("gemeente,n_buurten", [("GM0226", 14), ("GM0150", 69)])
 def test_real_kwb_buurt_sums_match_gemeente(real_kwb_path, gemeente, n_buurten):
-    raw = kwb.read_kwb_csv(real_kwb_path)
+    raw = kwb.read_kwb(real_kwb_path)
     reg = kwb.normalize_kwb(raw, gemeente, real_kwb_path.name)
     schemas.validate(reg, schemas.REGIOS, real_kwb_path.name)
     buurten = reg[reg.niveau == "buurt"]
@@ -243,7 +243,7 @@ def test_workbook_layout_fixture_reads_like_statline(tmp_path, suffix):
 def test_workbook_xlsx_and_csv_twin_give_the_same_raw_table(tmp_path):
     df = _workbook(_fixture_rows())
     a = kwb.read_kwb(_write_workbook(tmp_path / "kwb.xlsx", df))
-    b = kwb.read_kwb_csv(_write_workbook(tmp_path / "kwb.csv", df))
+    b = kwb.read_kwb(_write_workbook(tmp_path / "kwb.csv", df))
     pd.testing.assert_frame_equal(a, b)
 
 

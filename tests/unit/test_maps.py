@@ -285,11 +285,17 @@ def test_maps_never_imports_pyplot():
 
 
 # --- interval-aware classes (pipeline.klassen) --------------------------------------------
-def _split_pairs(cls: maps.Classification, lo, hi) -> list[tuple[int, int]]:
-    """Pairs of buurten in different classes whose intervals overlap (must be empty)."""
+def _split_pairs(cls: maps.Classification, v, lo, hi) -> list[tuple[int, int]]:
+    """Pairs of buurten in different classes where one value lies inside the other's
+    interval (must be empty), written out pair by pair."""
     c = cls.classes.to_numpy()
-    return [(i, j) for i, j in itertools.combinations(range(len(c)), 2)
-            if c[i] >= 0 and c[j] >= 0 and c[i] != c[j] and lo[i] <= hi[j] and lo[j] <= hi[i]]  # fmt: skip
+    out = []
+    for i, j in itertools.combinations(range(len(c)), 2):
+        if c[i] < 0 or c[j] < 0 or c[i] == c[j]:
+            continue
+        if lo[i] <= v[j] <= hi[i] or lo[j] <= v[i] <= hi[j]:
+            out.append((i, j))
+    return out
 
 
 def test_interval_breaks_never_split_overlapping_intervals():
@@ -301,7 +307,7 @@ def test_interval_breaks_never_split_overlapping_intervals():
     cls = maps.classify(pd.Series(v), "quantiles", 5, lo=pd.Series(lo), hi=pd.Series(hi))
     assert cls.marges
     assert len(set(cls.classes.iloc[:4])) == 1  # 1-4 share a class
-    assert _split_pairs(cls, lo, hi) == []
+    assert _split_pairs(cls, v, lo, hi) == []
     assert cls.k >= 3  # the exact buurten above are still split
     # One interval spanning everything: one class, never a split.
     lo2, hi2 = v.copy(), v.copy()
@@ -319,7 +325,7 @@ def test_interval_breaks_property_on_random_intervals(scheme):
         w = rng.uniform(0, 4, n) * (rng.uniform(size=n) < 0.7)
         lo, hi = v - w, v + rng.uniform(0, 4, n) * (w > 0)
         cls = maps.classify(pd.Series(v), scheme, 5, lo=pd.Series(lo), hi=pd.Series(hi))
-        assert _split_pairs(cls, lo, hi) == []
+        assert _split_pairs(cls, v, lo, hi) == []
         assert 1 <= cls.k <= 5
 
 
@@ -328,8 +334,12 @@ def test_disjoint_intervals_are_split_where_the_scheme_splits():
     v = np.array([1.0, 1.2, 1.4, 10.0, 10.2, 10.4, 20.0, 20.2, 20.4])
     cls = maps.classify(pd.Series(v), "quantiles", 3, lo=pd.Series(v - 0.5), hi=pd.Series(v + 0.5))
     assert list(cls.classes) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
-    # Wider intervals make the middle group overlap the top one: two classes remain.
+    # Intervals that overlap only between the groups (13-14.4) leave them apart ...
     lo = pd.Series(v - np.where(v > 15, 7, 4))  # the top group reaches down to 13
+    apart = maps.classify(pd.Series(v), "quantiles", 3, lo=lo, hi=pd.Series(v + 4))
+    assert list(apart.classes) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    # ... but once the top group's intervals reach the middle values, two classes remain.
+    lo = pd.Series(v - np.where(v > 15, 10.5, 4))  # down to 9.5: holds 10-10.4
     wide = maps.classify(pd.Series(v), "quantiles", 3, lo=lo, hi=pd.Series(v + 4))
     assert list(wide.classes) == [0, 0, 0, 1, 1, 1, 1, 1, 1]
 
@@ -374,6 +384,9 @@ def test_rank_scores_with_intervals_and_shared_places():
     assert rs.loc["d", "rs_min"] == rs.loc["d", "rs_max"] == 1  # clearly apart
     score = pd.Series([0.9, 0.8, 0.5, 0.45, 0.1], index=list("vwxyz"))
     g = klassen.rang_groepen(score, score - 0.06, score + 0.06)
+    # v-w: neither value inside the other's interval, apart; x-y: 0.45 + 0.06 > 0.5, shared.
+    assert g["van"].tolist() == [1, 2, 3, 3, 5] and g["tot"].tolist() == [1, 2, 4, 4, 5]
+    g = klassen.rang_groepen(score, score - 0.1, score + 0.1)  # 0.8 + 0.1 reaches 0.9
     assert g["van"].tolist() == [1, 1, 3, 3, 5] and g["tot"].tolist() == [2, 2, 4, 4, 5]
     exact_g = klassen.rang_groepen(score)
     assert exact_g["van"].tolist() == exact_g["tot"].tolist() == [1, 2, 3, 4, 5]

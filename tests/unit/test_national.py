@@ -41,7 +41,7 @@ def setup(real_kwb_path):
     prev = read_prevalentie(REPO / cfg["indicatoren"]["dementie_prevalentie"])
     reg = registry.registry_from_config(cfg, cfg["indicatoren"]["dementie_bron"])
     s = indicators.settings_from_config(cfg)
-    raw = kwb.read_kwb_csv(real_kwb_path)
+    raw = kwb.read_kwb(real_kwb_path)
     return cfg, raw, prev, reg, s
 
 
@@ -229,7 +229,7 @@ def test_forecast_all_expands_totals_per_gemeente(real_kwb_path):
     from pipeline.sources.cbs_tables import lees_cbs_csv, parse_85171ned
 
     pair = ["GM0226", "GM0293"]
-    raw = kwb.read_kwb_csv(real_kwb_path)
+    raw = kwb.read_kwb(real_kwb_path)
     regios = kwb.normalize_all(raw, "kwb")
     regios = regios[regios["gemeentecode"].isin(pair)]
     base = national.population_all("demo", regios, 2024)

@@ -119,3 +119,22 @@ def test_prognose_tabel_from_the_dimensions():
     assert prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2021"]) == "85173NED (MW00000)"
     assert prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2018"]) == "84527NED (MW00000)"
     assert prognose_tabel([*base, "Gemeente"]) is None
+
+
+def test_registry_names_the_forecast_table_of_the_gemeente():
+    """Duiven's forecast came from 84527NED (a list of files): the sources say so."""
+    import yaml
+    from snakemake.utils import validate
+
+    from pipeline.provenance import tables
+    from pipeline.registry import registry_from_config
+
+    repo = Path(__file__).resolve().parents[2]
+    cfg = yaml.safe_load((repo / "config/voorbeeld_lokaal.yaml").read_text(encoding="utf-8"))
+    validate(cfg, str(repo / "config/schema.yaml"))
+    meta = {"bronnen": [{"invoer": "prognose", "tabel": "84527NED (MW00000)"}]}
+    assert tables(meta) == {"prognose": "84527NED (MW00000)"}
+    reg = registry_from_config(cfg, "x", tables(meta))
+    assert "84527NED (MW00000) (lokaal bestand)" in reg["aantal_75plus"].bron
+    assert "85171NED" not in reg["aantal_75plus"].bron
+    assert "85171NED" in registry_from_config(cfg, "x")["aantal_75plus"].bron

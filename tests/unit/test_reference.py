@@ -12,7 +12,7 @@ S = indicators.Settings(basisjaar=2024)
 
 
 def test_national_reference_from_gemeente_rows(real_kwb_path):
-    raw = kwb.read_kwb_csv(real_kwb_path)
+    raw = kwb.read_kwb(real_kwb_path)
     q = reference.national_quantities(raw, 2024, real_kwb_path.name)
     gm = raw[raw.WijkenEnBuurten.str.startswith("GM")]
     assert q.loc[0, "inwoners"] == pytest.approx(kwb.to_number(gm["AantalInwoners_5"]).sum())

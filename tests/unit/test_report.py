@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html as htmllib
-import json
 import re
 import shutil
 import subprocess
@@ -20,7 +19,6 @@ from pipeline import fmt, report, texts
 from pipeline.errors import WijkscanError
 from tests.unit.test_texts import BUURTEN, GEMEENTE, refs_tabel, registry, voorbeeld_tabel
 
-SAMPLE = Path("/tmp/sample")
 CHROMIUM = Path("/usr/bin/chromium")
 XSS = "<script>alert(1)</script>"
 HOFJE = "'t Hofje & Co"
@@ -129,17 +127,6 @@ def tabel():
 @pytest.fixture(scope="module")
 def html(tabel, reg):
     return report.render_html(tabel, geometrie(), reg, meta(), None, None)
-
-
-@pytest.fixture(scope="module")
-def sample(reg):
-    """The sample gemeente of the contract (skipped when /tmp/sample is absent)."""
-    if not (SAMPLE / "indicatoren.parquet").is_file():
-        pytest.skip("sample data not found in /tmp/sample")
-    ind = pd.read_parquet(SAMPLE / "indicatoren.parquet")
-    geo = gpd.read_file(SAMPLE / "buurten.gpkg", layer="buurten")
-    m = json.loads((SAMPLE / "bronnen.json").read_text(encoding="utf-8"))
-    return ind, geo, m
 
 
 @pytest.fixture(scope="module")
@@ -371,20 +358,6 @@ def test_strict_undefined(tmp_path):
         env.get_template("_inhoud.html.j2").render()  # 'inhoud' missing
     assert env.autoescape is True or env.autoescape(".html.j2")
     assert str(env.from_string("{{ x }}").render(x=XSS)) == htmllib.escape(XSS)
-
-
-def test_sample_renders(sample, reg):
-    ind, geo, m = sample
-    h = report.render_html(ind, geo, reg, m, None, None)
-    text = "".join(parse(h).text)
-    for naam in ind.loc[ind.niveau == "buurt", "naam"].unique():
-        assert naam in text
-    assert "FICTIEF" in h
-    found = texts.samenvatting(ind, reg, m["gemeentenaam"])
-    for b in found:
-        for c in b.cijfers:
-            if not c.afgeleid:
-                assert c.waarde == texts.opzoeken(ind, c.code, c.jaar, c.key)
 
 
 # ------------------------------------------------------------------ files and PDF

@@ -396,3 +396,20 @@ def test_sentence_for_an_indicator_without_signal_names_figure_and_remedy():
     assert "Voor heel Test{dorp} is het in 2024 ≈ 8,1 (90%-marge 7,1–9,3)." in zin
     assert zin.endswith("Vraag de BRP.") and "niet in klassen" in zin
     assert texts.UITLEG_STANDAARD in texts.zonder_signaal_zin(ind, "X", 2024, "n.b.", "", "")
+
+
+def test_no_highest_buurt_when_the_difference_lies_inside_the_intervals():
+    """Naming 'the highest buurt' is a ranking: not when the intervals overlap it."""
+    reg, tabel = registry(), voorbeeld_tabel()
+    b = texts.spreiding(tabel, reg, "aandeel_75plus", "Testdorp")
+    assert "het hoogst in" in b.tekst  # exact values: as before
+    wide = tabel.copy()
+    wide["aandeel_75plus_laag"] = wide["aandeel_75plus"] - 50
+    wide["aandeel_75plus_hoog"] = wide["aandeel_75plus"] + 50
+    b = texts.spreiding(wide, reg, "aandeel_75plus", "Testdorp")
+    assert "het hoogst in" not in b.tekst and "binnen de marges" in b.tekst
+    assert "geen buurt is zeker de hoogste" in b.tekst
+    controleer(b, wide, reg)  # every number still comes from the table
+    m = texts.meeste(wide.assign(dementie_aantal_laag=0.0, dementie_aantal_hoog=1e6), reg,
+                     "dementie_aantal")  # fmt: skip
+    assert m is None or "binnen de marge" in m.tekst

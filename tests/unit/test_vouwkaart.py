@@ -447,6 +447,7 @@ def test_wide_intervals_merge_classes_on_the_sheet(demo_case, tmp_path):
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": key}, "A3")
     palette5 = set(maps.palette(5, 1))
     fills = _map_fills(fig)
-    assert len(fills & set(maps.palette(1, 1))) == 1 and not fills & palette5
+    # One neutral fill, no class colours, and the legend says why there are no classes.
+    assert maps.NEUTRAAL in fills and not fills & (palette5 | set(maps.palette(1, 1)))
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
-    assert "90%-marges" in text
+    assert "90%-marges" in text and "geen klassen" in text
