@@ -678,6 +678,10 @@ def _small_multiple(
                              intervals=[d.intervals(key, yr) for yr in years])  # fmt: skip
     cls = maps.classify(series[0][0], bins=edges, decimals=ind.decimalen, unit=ind.eenheid)
     neutraal = d.neutraal(key)
+    if not neutraal and cls.k <= 1 and any(lo.notna().any() for lo, _ in
+                                           (d.intervals(key, yr) for yr in years)):  # fmt: skip
+        # The intervals left no break between the years' buurten: say so, no class colour.
+        neutraal = texts.KAART_MARGES_EEN_KLASSE
     statuses: list[str] = []
     res = None
     if len(years) == 2:

@@ -451,3 +451,19 @@ def test_wide_intervals_merge_classes_on_the_sheet(demo_case, tmp_path):
     assert maps.NEUTRAAL in fills and not fills & (palette5 | set(maps.palette(1, 1)))
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
     assert "90%-marges" in text and "geen klassen" in text
+
+
+def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_case):
+    """The A1 theme panels (2024 and the last horizon on shared breaks) follow the same
+    rule as the main map: no break inside the margins, and one grey instead of one class
+    colour that would look like a measurement."""
+    df, g, meta, reg = demo_case
+    key = "aandeel_75plus"  # the Vergrijzing panel
+    df = df.copy()
+    b = df["niveau"] == "buurt"
+    df.loc[b, key + "_laag"] = 0.0
+    df.loc[b, key + "_hoog"] = df.loc[b, key].max() + 50
+    fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": "aandeel_65plus"}, "A1")
+    text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
+    assert "de 90%-marges van de buurten overlappen" in text
+    assert maps.NEUTRAAL in _map_fills(fig)
