@@ -1134,16 +1134,31 @@ def build_context(
         views, bronnen = _bevindingen(
             texts.thema_bevindingen(thema, indicatoren, registry, naam, refs, zonder), registry
         )
+        # A theme whose source was not loaded ('geen') has no numbers at all: say what is
+        # missing and how it gets in, instead of empty maps under a text about the data.
+        keys = [k for k, i in registry.items() if i.thema == thema and k in indicatoren]
+        geladen = {b.get("invoer") for b in meta.get("bronnen", [])}
+        niet_geladen = (
+            texts.NIET_GELADEN.get(thema, "")
+            if thema == "eenzaamheid"
+            and "gezondheidsmonitor" not in geladen
+            and keys
+            and indicatoren[keys].isna().all().all()
+            else ""
+        )
         hoofdstukken.append(
             {
                 "id": f"thema-{thema}",
                 "thema": thema,
                 "titel": THEMAS[thema],
                 "nummer": nr,
+                "niet_geladen": niet_geladen,
                 "inleiding": texts.THEMA_INLEIDING.get(thema, ""),
                 "bevindingen": views,
                 "bronnen": bronnen,
-                "figuren": _thema_figuren(
+                "figuren": []
+                if niet_geladen
+                else _thema_figuren(
                     thema, indicatoren, geo, wijken, registry, naam, j0, refs, teller, zonder
                 ),
                 "zonder_signaal": [

@@ -223,6 +223,25 @@ def _meer_minder(change: Cijfer, meer: str = "meer", minder: str = "minder") -> 
 
 # ------------------------------------------------------------ fixed texts
 
+NIET_GELADEN: dict[str, str] = {
+    "eenzaamheid": (
+        "Voor deze wijkscan zijn geen cijfers over eenzaamheid ingelezen. Ze bestaan wel: het "
+        "RIVM schat per buurt hoeveel volwassenen zich eenzaam voelen (Gezondheid per wijk en "
+        "buurt, tabel 50150NED, op basis van de Gezondheidsmonitor). Met die tabel erbij "
+        "(instelling bronnen.gezondheidsmonitor) staan hier een kaart en de cijfers per buurt."
+    ),
+}
+"""What a theme chapter says when its source was not loaded (source 'geen')."""
+
+NIET_GELADEN_KORT: dict[str, str] = {
+    "eenzaamheid": (
+        "Niet ingelezen voor deze kaart. Het RIVM heeft eenzaamheid per buurt (tabel "
+        "50150NED); vraag de maker van de wijkscan om die toe te voegen."
+    ),
+}
+"""The same, short, for a vouwkaart panel."""
+
+
 THEMA_INLEIDING: dict[str, str] = {
     "vergrijzing": (
         "Het aantal ouderen groeit, en vooral het aantal mensen van boven de tachtig. Zij hebben "

@@ -657,8 +657,15 @@ def _small_multiple(
     t = _fit_text(fig, sheet, x, y, heading, size=22, max_w=w, min_size=14, fontweight="bold")
     yy = _bottom_mm(fig, sheet, t) + 2.5
     if key is None:
-        _paragraph(fig, sheet, x, yy, "Geen gegevens beschikbaar voor deze gemeente.",
-                   size=12, max_w=w)  # fmt: skip
+        # A theme that exists but was not loaded says so (not "no data for this gemeente").
+        geladen = {b.get("invoer") for b in d.meta.get("bronnen", [])}
+        thema = ind.thema if ind else ""
+        tekst = (
+            texts.NIET_GELADEN_KORT.get(thema, "")
+            if thema == "eenzaamheid" and "gezondheidsmonitor" not in geladen
+            else ""
+        ) or "Geen gegevens beschikbaar voor deze gemeente."
+        _paragraph(fig, sheet, x, yy, tekst, size=12, max_w=w)
         return
     years = [d.jaar]
     last = _last_year(d.indicatoren, key) if compare else None

@@ -643,3 +643,23 @@ def test_pdf_of_report_without_signal_says_why(zonder):
     assert "telt niet mee" in pdf
     assert UITLEG in pdf
     assert "geen verschillen per buurt bekend" in pdf
+
+
+def test_loneliness_not_loaded_says_so_and_draws_no_empty_figures(tabel, reg):
+    """Issue 14: with gezondheidsmonitor 'geen' the chapter says what was not loaded and
+    how to get it, instead of an all-hatched map under a text about the data."""
+    t = tabel.copy()
+    for k, ind in reg.items():
+        if ind.thema == "eenzaamheid" and k in t:
+            t[k] = float("nan")
+    m = meta()
+    m["bronnen"] = [dict(b, invoer="kwb") for b in m["bronnen"]]  # no gezondheidsmonitor
+    page = htmllib.unescape(report.render_html(t, geometrie(), reg, m, None, None))
+    hoofdstuk = page.split('id="thema-eenzaamheid"', 1)[1].split("</section>", 1)[0]
+    assert texts.NIET_GELADEN["eenzaamheid"] in hoofdstuk
+    assert "<figure" not in hoofdstuk and "Per buurt op de kaart" not in hoofdstuk
+    # Loaded but empty for this gemeente: no claim that it was not loaded.
+    m2 = meta()
+    m2["bronnen"] = [dict(b, invoer="gezondheidsmonitor") for b in m2["bronnen"]]
+    page2 = htmllib.unescape(report.render_html(t, geometrie(), reg, m2, None, None))
+    assert texts.NIET_GELADEN["eenzaamheid"] not in page2
