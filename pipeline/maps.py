@@ -777,11 +777,15 @@ def place_labels(
     else:
         unplaced = list(info)
 
-    # Numbers in code order, so the key reads like the CBS list.
+    # A buurt's number is its place in the code order of all the gemeente's buurten, not
+    # among the ones this map could not name: every map of the report and the vouwkaart
+    # then gives a buurt the same number (figure 1 and a theme map used to disagree).
+    nummer = {code: i for i, code in enumerate(sorted(str(c) for c in g["code"]), start=1)}
     numbered: list[tuple[int, str, str]] = []
     if not fallback:
         unplaced = []
-    for nr, (code, naam, _geom, (ax_x, ax_y)) in enumerate(sorted(unplaced), start=1):
+    for code, naam, _geom, (ax_x, ax_y) in sorted(unplaced):
+        nr = nummer[code]
         text = str(nr)
         w, h = _measure(ax, renderer, text, number_size, fontweight="bold", **text_kw)
         cx0, cy0 = to_disp.transform((ax_x, ax_y))

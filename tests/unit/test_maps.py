@@ -207,7 +207,17 @@ def test_labels_do_not_overlap_on_demo_and_numbers_get_a_key(demo_buurten, regis
                                labels="names", label_size=9)  # fmt: skip
     assert set(res.label_boxes) == set(demo_buurten["code"])  # every buurt is labelled
     assert _no_overlaps(res.label_boxes) == []
-    assert [nr for nr, _ in res.key] == list(range(1, len(res.key) + 1))
+    # A number is the buurt's place in the code order of ALL buurten: the same buurt
+    # gets the same number on every map, however many names fit (issue 14).
+    order = {c: i for i, c in enumerate(sorted(demo_buurten["code"]), start=1)}
+    assert [nr for nr, _c, _n in res.numbered] == [order[c] for _nr, c, _n in res.numbered]
+    fig2, ax2 = _figure()
+    small = maps.draw_choropleth(ax2, demo_buurten, values, registry["aandeel_65plus"],
+                                 labels="names", label_size=14)  # fmt: skip
+    assert len(small.numbered) > len(res.numbered)  # bigger names: more buurten numbered
+    assert {c: nr for nr, c, _ in res.numbered}.items() <= {
+        c: nr for nr, c, _ in small.numbered
+    }.items()
 
 
 def test_crowded_labels_fall_back_to_numbers_without_overlap(demo_buurten, registry):
