@@ -634,10 +634,11 @@ def prepare_geometry(input: Any, output: Any, params: Any, wildcards: Any) -> No
     from pipeline.io import atomic_path, write_json
 
     regios = pd.read_parquet(input.regios)
-    gdf = geometry.read_buurten(Path(input.gpkg), wildcards.gemeente)
+    gdf, hersteld = geometry.repair(geometry.read_buurten(Path(input.gpkg), wildcards.gemeente))
     data_codes = regios.loc[regios.niveau == "buurt", "code"]
     match = geometry.match_codes(data_codes, gdf["code"])
     warnings = geometry.check_codes(match, params.jaar, params.controle, Path(input.gpkg).name)
+    warnings += geometry.repair_warning(hersteld)
     names = regios.set_index("code")["naam"]
     # Names come from the data table: the geometry's names can lag a renaming.
     gdf["naam"] = gdf["code"].map(names).fillna(gdf["naam"])
@@ -1329,10 +1330,15 @@ def prepare_geometry_all(input: Any, output: Any, params: Any, wildcards: Any) -
 
     regios = pd.read_parquet(input.regios)
     source = Path(input.gpkg[0])
-    geo = geometry.read_buurten(source, None, params.laag)
+    geo, hersteld = geometry.repair(geometry.read_buurten(source, None, params.laag))
     parts = national.geometry_per_gemeente(
         geo, regios, int(params.jaar), params.controle, source.name
     )
+    for gm, (_, controle) in parts.items():
+        eigen = [c for c in hersteld if c.startswith("BU" + gm[2:])]
+        controle["waarschuwingen"] = list(controle.get("waarschuwingen", [])) + (
+            geometry.repair_warning(eigen)
+        )
     gpkgs = dict(zip(params.gemeenten, output.gpkg, strict=True))
     for gm, (gdf, _) in parts.items():
         with atomic_path(gpkgs[gm]) as tmp:

@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from pipeline import fmt
 from pipeline.errors import WijkscanError
@@ -143,6 +144,53 @@ def read_buurten(path: Path, gemeente: str | None, layer: str | None = None) -> 
     # isna, not notna: geopandas 1.x warns on notna (its meaning for empty geometries changed).
     out = out[~out.geometry.is_empty & ~out.geometry.isna()]
     return out.sort_values("code").reset_index(drop=True)
+
+
+def repair(buurten: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Make invalid buurt polygons valid (e.g. a self-intersecting ring), keeping the area.
+
+    A self-intersecting polygon made dissolving into wijken and drawing fail with a bare
+    ``GEOSException``. ``make_valid`` splits it into valid parts; only the polygonal parts
+    are kept (a bow-tie's crossing point is not a buurt). The repaired buurten are logged
+    and returned so the report can say so.
+
+    Parameters
+    ----------
+    buurten
+        GeoDataFrame with ``code`` and (multi)polygons.
+
+    Returns
+    -------
+    tuple
+        The repaired frame (same rows) and the codes of the buurten that were repaired.
+    """
+    invalid = ~buurten.geometry.is_valid
+    if not invalid.any():
+        return buurten, []
+    out = buurten.copy()
+    fixed = shapely.make_valid(out.geometry[invalid].to_numpy())
+    polys = [
+        shapely.union_all(
+            [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        )
+        for g in fixed
+    ]
+    out.loc[invalid, "geometry"] = gpd.GeoSeries(polys, index=out.index[invalid], crs=out.crs)
+    codes = sorted(out.loc[invalid, "code"].astype(str))
+    log.warning(
+        "Ongeldige buurtgrens hersteld (bijv. een rand die zichzelf snijdt): %s", fmt.eerste(codes)
+    )
+    return out, codes
+
+
+def repair_warning(codes: list[str]) -> list[str]:
+    """The report's line about repaired buurt boundaries (empty when none were)."""
+    if not codes:
+        return []
+    return [
+        f"De grens van {len(codes)} buurt(en) was ongeldig (een rand die zichzelf snijdt) en is "
+        f"hersteld: {fmt.eerste(codes)}. Controleer het geometriebestand."
+    ]
 
 
 @dataclass

@@ -90,3 +90,28 @@ def test_code_mismatch_message_says_when_the_list_is_cut_short():
     assert "BU02260019 ..." in text and "BU02260020" not in text
     few = CodeMatch(only_in_geometry=["BU02260001"]).message(2024)
     assert few == "1 buurt(en) op de kaart zonder data: BU02260001 (peiljaar 2024)"
+
+
+def test_self_intersecting_buurt_is_repaired_and_reported():
+    """A bow-tie ring made wijken and maps fail with a bare GEOSException (issue 14)."""
+    import geopandas as gpd
+    from shapely.geometry import Polygon, box
+
+    from pipeline import geometry
+
+    bowtie = Polygon([(0, 0), (10, 10), (10, 0), (0, 10), (0, 0)])
+    assert not bowtie.is_valid
+    g = gpd.GeoDataFrame(
+        {"code": ["BU00010001", "BU00010002"], "naam": ["Strik", "Vierkant"]},
+        geometry=[bowtie, box(20, 0, 30, 10)],
+        crs=28992,
+    )
+    fixed, codes = geometry.repair(g)
+    assert codes == ["BU00010001"]
+    assert fixed.geometry.is_valid.all()
+    assert fixed.geometry.iloc[0].area == pytest.approx(50.0)  # both triangles kept
+    assert fixed.geometry.iloc[1].equals(box(20, 0, 30, 10))  # valid ones untouched
+    geometry.wijken_from_buurten(fixed)  # dissolving no longer raises
+    (tekst,) = geometry.repair_warning(codes)
+    assert "BU00010001" in tekst and "hersteld" in tekst
+    assert geometry.repair(fixed)[1] == [] and geometry.repair_warning([]) == []
