@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import WijkscanError
+from pipeline.errors import WijkscanError, os_fout
 
 log = logging.getLogger("wijkscan")
 #: One line per record in a job's log file (the job's own and its render worker's).
@@ -354,7 +354,13 @@ def step(func: Callable[..., None] | None = None, *, release: bool = False) -> A
             log.info("start %s %s", func.__name__, dict(wildcards.items()) if wildcards else {})
             func(input, output, params, wildcards)
             log.info("klaar %s in %.2f s", func.__name__, time.perf_counter() - t0)
-        except WijkscanError as exc:
+        except (WijkscanError, OSError) as exc:
+            if isinstance(exc, OSError):
+                user = os_fout(exc)
+                if user is None:
+                    log.exception("onverwachte fout in %s", func.__name__)
+                    raise
+                exc = user
             if func.__name__.startswith("fetch_"):
                 for out in output:
                     kept = kept_copy(Path(str(out)))

@@ -32,3 +32,39 @@ class WijkscanError(Exception):
         if oplossing:
             parts.append(f"Oplossing: {oplossing}")
         super().__init__("\n  ".join(parts))
+
+
+def os_fout(exc: OSError) -> WijkscanError | None:
+    """The user's side of an operating-system error while writing, or None.
+
+    A read-only output folder or a full disk is something the user fixes, so it gets a
+    Dutch what/where/fix instead of a traceback. Other OS errors stay what they are.
+
+    Parameters
+    ----------
+    exc
+        The error raised by a write.
+
+    Returns
+    -------
+    WijkscanError or None
+        The Dutch error, or None when the cause is not one of these.
+    """
+    import errno
+
+    waar = str(exc.filename) if getattr(exc, "filename", None) else None
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return WijkscanError(
+            "Geen schrijfrechten: wijkscan kan een bestand niet schrijven.",
+            waar=waar,
+            oplossing="Geef schrijfrechten op de map (bijv. 'chmod -R u+w reports data'), of "
+            "draai wijkscan in een map waar u mag schrijven. Er is niets half geschreven.",
+        )
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return WijkscanError(
+            "De schijf is vol (of het quotum is op): een bestand kon niet worden geschreven.",
+            waar=waar,
+            oplossing="Maak ruimte vrij (bijv. oude rapporten of data/raw/.bewaard) en draai "
+            "opnieuw; wat al klaar was, blijft staan en wordt niet opnieuw gemaakt.",
+        )
+    return None

@@ -276,3 +276,24 @@ def test_a_user_error_is_printed_and_logged_once_and_snakemake_gets_a_pointer(tm
     assert "'fetch_iets'" in pointer and str(logfile) in pointer
     assert exc.value.melding.startswith("Bestand kapot.")
     assert str(pickle.loads(pickle.dumps(exc.value))) == pointer
+
+
+def test_read_only_folder_and_full_disk_give_a_dutch_step_error(tmp_path, capsys):
+    """Issue 14: PermissionError / ENOSPC in a step is the user's to fix: FOUT block."""
+    import errno
+
+    def writes(err):
+        def render(input, output, params, wildcards):
+            raise OSError(err, os.strerror(err), "reports/GM9999/wijkscan_GM9999.pdf")
+
+        return render
+
+    for err, woord in ((errno.EACCES, "schrijfrechten"), (errno.ENOSPC, "schijf is vol")):
+        with pytest.raises(adapters.StepFailed) as exc:
+            adapters.step(writes(err))({}, [], {}, {}, str(tmp_path / "r.log"))
+        assert woord in exc.value.melding and "reports/GM9999" in exc.value.melding
+        assert "Oplossing:" in exc.value.melding
+        assert "FOUT in stap 'render'" in capsys.readouterr().err
+    # Any other OS error is not the user's: it stays what it is.
+    with pytest.raises(OSError):
+        adapters.step(writes(errno.EIO))({}, [], {}, {}, str(tmp_path / "r.log"))
