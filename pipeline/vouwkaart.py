@@ -293,7 +293,9 @@ def _datum_nl(iso: str | None) -> str:
     return f"{d.day} {_MAANDEN[d.month - 1]} {d.year}"
 
 
-def _banner(fig: Figure, sheet: Sheet, x: float, y: float, w: float, size: float) -> float:
+def _banner(
+    fig: Figure, sheet: Sheet, x: float, y: float, w: float, size: float, tekst: str
+) -> float:
     """FICTIEF banner (framed, black on light grey); returns its bottom y in mm."""
     h = size / 72 * 25.4 * 1.9
     fig.add_artist(
@@ -301,7 +303,7 @@ def _banner(fig: Figure, sheet: Sheet, x: float, y: float, w: float, size: float
                   transform=fig.transFigure, facecolor="#d9d9d9", edgecolor=BLACK,
                   linewidth=1.5, hatch="", zorder=5)
     )  # fmt: skip
-    _fit_text(fig, sheet, x + w / 2, y + h / 2, "FICTIEF — demogegevens", size=size,
+    _fit_text(fig, sheet, x + w / 2, y + h / 2, tekst, size=size,
               max_w=w - 4, min_size=8, ha="center", va="center", fontweight="bold", zorder=6)  # fmt: skip
     return y + h
 
@@ -386,11 +388,40 @@ def source_line(meta: dict[str, Any]) -> str:
     return f"Bronnen: {'; '.join(parts)}. Licentie: {' / '.join(licences)} {'/'.join(holders)}."
 
 
-def _soort_uitleg(inds: Sequence[Indicator]) -> str:
+#: What each demo input stands in for, in the FICTIEF banner (keys of fictief_onderdelen).
+_FICTIEF_DEEL = {
+    "kwb": "buurtcijfers",
+    "geometrie": "buurtgrenzen",
+    "bevolking": "leeftijdsopbouw",
+    "prognose": "prognose",
+    "gezondheidsmonitor": "eenzaamheid",
+}
+
+
+def fictief_tekst(meta: dict[str, Any]) -> str:
+    """The FICTIEF banner: which parts are made up, so real CBS panels are not tarred.
+
+    With every input fictitious (the demo gemeente) it is simply "demogegevens"; with real
+    KWB figures and a demo age profile it names the demo parts and what rests on them.
+    """
+    delen = [str(x) for x in meta.get("fictief_onderdelen", []) or []]
+    if not delen or {"kwb", "bevolking"} <= set(delen):
+        return "FICTIEF — demogegevens"
+    namen = fmt.opsomming([_FICTIEF_DEEL.get(x, x) for x in delen])
+    rust = " (75+, 85+, dementie, mantelzorg, toekomst)" if "bevolking" in delen else ""
+    return f"FICTIEF: {namen}{rust}"
+
+
+def _soort_uitleg(inds: Sequence[Indicator], meta: dict[str, Any] | None = None) -> str:
+    fictief_leeftijd = "bevolking" in ((meta or {}).get("fictief_onderdelen") or [])
     seen = []
     for i in inds:
-        if i.soort in _SOORT_UITLEG and _SOORT_UITLEG[i.soort] not in seen:
-            seen.append(_SOORT_UITLEG[i.soort])
+        tekst = _SOORT_UITLEG.get(i.soort)
+        if i.soort == "geschat" and fictief_leeftijd:
+            # Resting on the demo age profile, these are not "computed from CBS figures".
+            tekst = "geschat = door wijkscan berekend uit CBS-buurtcijfers en een fictieve leeftijdsopbouw (demo)"
+        if tekst and tekst not in seen:
+            seen.append(tekst)
     return "; ".join(seen) + ("." if seen else "")
 
 
@@ -738,7 +769,7 @@ def _cover(fig: Figure, sheet: Sheet, d: _Data, x: float, y: float, w: float, h:
                   min_size=14, max_lines=3)  # fmt: skip
     yy = y + band_h + 9
     if d.fictief:
-        yy = _banner(fig, sheet, x + m, yy, w - 2 * m, 20) + 7
+        yy = _banner(fig, sheet, x + m, yy, w - 2 * m, 20, fictief_tekst(d.meta)) + 7
     horizon = [int(v) for v in d.meta.get("horizon", []) or []]
     regels = [f"Gegevens: {d.jaar}" + (f", vooruitblik tot {max(horizon)}" if horizon else ""),
               f"Gemaakt op {d.gebouwd}"]  # fmt: skip
@@ -770,7 +801,7 @@ def _colophon(
     """Source line, soort explanation, warnings and build date; returns bottom y (mm)."""
     t = _paragraph(fig, sheet, x, y, source_line(d.meta), size=size, max_w=w)
     yy = _bottom_mm(fig, sheet, t) + 1.5
-    extra = _soort_uitleg(inds)
+    extra = _soort_uitleg(inds, d.meta)
     for w_ in d.meta.get("waarschuwingen", []) or []:
         extra += f" Let op: {w_}"
     extra += f" Gemaakt op {d.gebouwd} met wijkscan {d.meta.get('versie', '')}.".replace(" .", ".")
@@ -828,7 +859,7 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
                    min_size=12)  # fmt: skip
     top = _bottom_mm(fig, sheet, t2) + 4
     if d.fictief:
-        _banner(fig, sheet, pw + m, m, pw - 2 * m, 22)
+        _banner(fig, sheet, pw + m, m, pw - 2 * m, 22, fictief_tekst(d.meta))
     # Map height from the gemeente's shape; the rest of the block is the info band, which
     # always starts below the horizontal fold so that no legend text sits on it.
     aspect = _aspect(d.buurten)
@@ -903,7 +934,7 @@ def _a3(d: _Data, sheet: Sheet) -> Figure:
                   size=12, max_w=sw, min_size=9)  # fmt: skip
     yy = _bottom_mm(fig, sheet, t) + 4
     if d.fictief:
-        yy = _banner(fig, sheet, sx, yy, sw, 12) + 4
+        yy = _banner(fig, sheet, sx, yy, sw, 12, fictief_tekst(d.meta)) + 4
     lax = fig.add_axes(sheet.rect(sx, yy, sw, 62))
     leg_bottom = _bottom_of(sheet, _legend(lax, res, ind, size=9))
     note = d.zonder_tekst(d.cfg["hoofdindicator"]) or (
@@ -936,7 +967,7 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
                   max_w=sheet.width - 2 * m, min_size=8)  # fmt: skip
     yy = _bottom_mm(fig, sheet, t) + 3
     if d.fictief:
-        yy = _banner(fig, sheet, m, yy, sheet.width - 2 * m, 11) + 3
+        yy = _banner(fig, sheet, m, yy, sheet.width - 2 * m, 11, fictief_tekst(d.meta)) + 3
     map_h = min(150.0, (sheet.width - 2 * m) / _aspect(d.buurten) * 1.04)
     ax = fig.add_axes(sheet.rect(m, yy, sheet.width - 2 * m, map_h))
     cls = d.classify(key, vals)

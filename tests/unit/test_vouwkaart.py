@@ -467,3 +467,17 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
     assert "de 90%-marges van de buurten overlappen" in text
     assert maps.NEUTRAAL in _map_fills(fig)
+
+
+def test_fictief_banner_names_the_made_up_parts():
+    """Issue 14: real CBS panels are not marked fictitious; the box says what is."""
+    assert vouwkaart.fictief_tekst({"fictief_onderdelen": ["kwb", "bevolking", "prognose"]}) == (
+        "FICTIEF — demogegevens"
+    )
+    echt = vouwkaart.fictief_tekst({"fictief_onderdelen": ["bevolking", "prognose"]})
+    assert echt.startswith("FICTIEF: leeftijdsopbouw en prognose")
+    assert "75+" in echt and "buurtcijfers" not in echt
+    reg = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
+    uitleg = vouwkaart._soort_uitleg([reg["aantal_85plus"]], {"fictief_onderdelen": ["bevolking"]})
+    assert "fictieve leeftijdsopbouw" in uitleg and "landelijke verhoudingen" not in uitleg
+    assert "landelijke verhoudingen" in vouwkaart._soort_uitleg([reg["aantal_85plus"]], {})
