@@ -6,13 +6,20 @@ from pipeline import config as wcfg
 
 min_version("9.0")
 
+# Snakemake's own YAML error names no line; read the default file first for a Dutch one.
+# (A broken --configfile fails in Snakemake's command line before this file runs; a
+# wrapper can pre-check those in Dutch: `python -m pipeline.config --configfile FILE`.)
+wcfg.read_configfile("config/config.yaml")
+
 
 configfile: "config/config.yaml"
 
 
 # A readable Dutch error (with the key path) first; validate() then fills in defaults.
+# check() also tests horizon, mantelzorg bands, hoofdindicator and weging.
 wcfg.check(config)
 validate(config, "config/schema.yaml")
+# Every configured file (bronnen.*.pad, indicatoren.dementie_*) before anything is planned.
 wcfg.check_local_files(config)
 
 GEMEENTEN = wcfg.selected_gemeenten(config)

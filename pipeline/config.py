@@ -67,6 +67,9 @@ def check(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
     )
     if not errors:
         check_sources(config)
+        check_horizon(config)
+        check_mantelzorg(config)
+        check_indicator_keys(config, schema)
         return
     err = errors[0]
     where = ".".join(str(p) for p in err.absolute_path) or "(bovenste niveau)"
@@ -94,10 +97,53 @@ def check(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
     )
 
 
+def _fmt(value: Any) -> str:
+    """A config value as the user wrote it (YAML-like, short)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "leeg (null)"
+    if isinstance(value, str):
+        return f"'{value}'"
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+#: Dutch names of the JSON types in the schema.
+_TYPE_NL = {
+    "string": "tekst",
+    "integer": "geheel getal",
+    "number": "getal",
+    "boolean": "ja/nee-waarde (true of false)",
+    "array": "lijst",
+    "object": "blok met sleutels",
+    "null": "leeg (null)",
+}
+
+
+def _types_nl(types: Any) -> str:
+    names = [_TYPE_NL.get(t, t) for t in (types if isinstance(types, list) else [types])]
+    return " of ".join(names)
+
+
 def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
-    """Dutch message and fix for the value errors users actually make; else the schema's."""
-    value = err.instance
-    if err.validator == "type" and err.validator_value == "boolean" and isinstance(value, str):
+    """Dutch message and fix for a schema violation (never jsonschema's English text).
+
+    Parameters
+    ----------
+    err
+        The most specific validation error.
+    where
+        Dotted key path, e.g. ``vouwkaart.klassen``.
+
+    Returns
+    -------
+    tuple of str
+        What is wrong, and how to fix it.
+    """
+    value, rule, kind = err.instance, err.validator_value, err.validator
+    schema_ref = "Zie config/schema.yaml voor de toegestane waarden."
+    if kind == "type" and rule == "boolean" and isinstance(value, str):
         # Snakemake's --config only turns True/False (Python spelling) into booleans.
         cli = (
             f" Op de opdrachtregel met een hoofdletter: --config {where}=False (of True)."
@@ -105,13 +151,58 @@ def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
             else ""
         )
         return f"'{value}' is tekst, geen ja/nee-waarde", f"In YAML: true of false.{cli}"
-    if err.validator == "pattern" and str(err.validator_value).startswith("^GM"):
+    if kind == "pattern" and str(rule).startswith("^GM"):
         return (
             f"'{value}' is geen gemeentecode",
             "Gebruik de CBS-gemeentecode: GM en vier cijfers, bijvoorbeeld GM0226 voor Duiven "
             "(niet de naam). Alle codes staan in de KWB-tabel (kolom WijkenEnBuurten).",
         )
-    return err.message, "Pas de waarde aan; zie config/schema.yaml voor de toegestane waarden."
+    if kind == "minItems" and where == "horizon":
+        return (
+            "de lijst met toekomstjaren is leeg",
+            "Geef minstens één toekomstjaar na het peiljaar op, bijvoorbeeld horizon: [2030]; "
+            "het rapport en de vouwkaart vergelijken het peiljaar met deze jaren.",
+        )
+    if kind == "type":
+        return (
+            f"{_fmt(value)} is geen {_types_nl(rule)}",
+            f"Vul hier een {_types_nl(rule)} in. {schema_ref}",
+        )
+    if kind == "enum":
+        keuzes = ", ".join(str(v) for v in rule)
+        close = difflib.get_close_matches(str(value), [str(v) for v in rule], n=1)
+        hint = f" Bedoelt u '{close[0]}'?" if close else ""
+        return f"{_fmt(value)} is geen toegestane keuze", f"Kies een van: {keuzes}.{hint}"
+    if kind in ("minimum", "exclusiveMinimum"):
+        op = "minstens" if kind == "minimum" else "groter dan"
+        return f"{_fmt(value)} is te klein", f"De waarde moet {op} {rule} zijn."
+    if kind in ("maximum", "exclusiveMaximum"):
+        op = "hoogstens" if kind == "maximum" else "kleiner dan"
+        return f"{_fmt(value)} is te groot", f"De waarde moet {op} {rule} zijn."
+    if kind == "pattern":
+        return (
+            f"{_fmt(value)} heeft niet de juiste vorm",
+            f"De waarde moet passen bij het patroon {rule} (bijvoorbeeld een tabelnummer als "
+            f"85984NED). {schema_ref}",
+        )
+    if kind == "minItems":
+        return (
+            f"de lijst {_fmt(value)} is te kort",
+            f"Geef minstens {rule} element{'en' if rule != 1 else ''} op.",
+        )
+    if kind == "maxItems":
+        return f"de lijst {_fmt(value)} is te lang", f"Geef hoogstens {rule} elementen op."
+    if kind == "uniqueItems":
+        return f"de lijst {_fmt(value)} bevat dubbele waarden", "Noem elke waarde één keer."
+    if kind == "required":
+        missing = [k for k in rule if isinstance(value, dict) and k not in value]
+        return (
+            f"verplichte sleutel {', '.join(repr(k) for k in missing)} ontbreekt",
+            f"Voeg de sleutel toe. {schema_ref}",
+        )
+    if kind in ("oneOf", "anyOf"):
+        return f"{_fmt(value)} heeft niet een toegestane vorm", schema_ref
+    return f"{_fmt(value)} voldoet niet aan de regel '{kind}'", f"Pas de waarde aan. {schema_ref}"
 
 
 #: Source types each input kind accepts (the schema lists the union).
@@ -207,6 +298,176 @@ def check_aanvulling(config: dict[str, Any]) -> None:
             waar=f"{waar}.type en berekening",
             oplossing="Geef het landelijke KWB-bestand van dat jaar op (type: lokaal, pad), of "
             "zet 'berekening: per_gemeente'.",
+        )
+
+
+def check_horizon(config: dict[str, Any]) -> None:
+    """Check that every horizon year lies after the peiljaar.
+
+    An empty list is refused by the schema (``minItems: 1``): the report and the
+    vouwkaart compare the peiljaar with the future, so a build without one has no meaning.
+
+    Raises
+    ------
+    WijkscanError
+        Naming the horizon years at or before the peiljaar.
+    """
+    jaar = config.get("jaar", 2024)
+    vroeg = [h for h in config.get("horizon", []) if isinstance(h, int) and h <= jaar]
+    if vroeg:
+        raise WijkscanError(
+            f"Horizonjaar {', '.join(str(h) for h in vroeg)} ligt niet na het peiljaar {jaar}.",
+            waar="configuratie, sleutels horizon en jaar",
+            oplossing=f"Kies toekomstjaren na {jaar}, bijvoorbeeld horizon: [2030, 2035, 2040]; "
+            "het peiljaar zelf staat altijd in het rapport.",
+        )
+
+
+#: Width of the age classes the mantelzorg bands are built from (0-4, 5-9, ..., 100-104).
+KLASSE_BREEDTE = 5
+#: Highest age of the bands (``pipeline.ages.MAX_AGE``: that index holds everyone older).
+MAX_LEEFTIJD = 105
+
+
+def check_mantelzorg(config: dict[str, Any]) -> None:
+    """Check the mantelzorg age bands before anything runs.
+
+    The carers band ``mantelzorg_van: [van, tot]`` (both inclusive) and the oldest group
+    ``mantelzorg_ouderen_vanaf`` must lie within 0-105, start and end on the 5-year class
+    boundaries (van a multiple of 5, tot one below), and the carers must be younger than the
+    oldest group. Without this check ``[64, 50]`` gave a ratio of 0 everywhere.
+
+    Raises
+    ------
+    WijkscanError
+        Naming the key, the value and a valid example.
+    """
+    ind = config.get("indicatoren", {}) or {}
+    band = ind.get("mantelzorg_van", [50, 64])
+    vanaf = ind.get("mantelzorg_ouderen_vanaf", 85)
+    van, tot = int(band[0]), int(band[1])
+    waar_band = "configuratie, sleutel indicatoren.mantelzorg_van"
+    waar_oud = "configuratie, sleutel indicatoren.mantelzorg_ouderen_vanaf"
+    voorbeeld = "bijvoorbeeld mantelzorg_van: [50, 64] (RIVM) of [50, 74] (PBL/SCP)"
+    if van > tot:
+        raise WijkscanError(
+            f"De leeftijdsband van mantelzorgers [{van}, {tot}] loopt achteruit.",
+            waar=waar_band,
+            oplossing=f"Zet de jongste leeftijd eerst: [{tot}, {van}]; {voorbeeld}.",
+        )
+    if not (0 <= van and tot <= MAX_LEEFTIJD):
+        raise WijkscanError(
+            f"De leeftijdsband van mantelzorgers [{van}, {tot}] valt buiten 0-{MAX_LEEFTIJD} jaar.",
+            waar=waar_band,
+            oplossing=f"Kies leeftijden tussen 0 en {MAX_LEEFTIJD}; {voorbeeld}.",
+        )
+    if van % KLASSE_BREEDTE or tot % KLASSE_BREEDTE != KLASSE_BREEDTE - 1:
+        laag = van - van % KLASSE_BREEDTE
+        hoog = tot - tot % KLASSE_BREEDTE + KLASSE_BREEDTE - 1
+        raise WijkscanError(
+            f"De leeftijdsband van mantelzorgers [{van}, {tot}] valt niet op de grenzen van de "
+            "5-jaarsklassen waaruit hij wordt opgeteld.",
+            waar=waar_band,
+            oplossing="Laat de band beginnen bij een veelvoud van 5 en eindigen één jaar voor een "
+            f"veelvoud van 5 (tot en met), bijvoorbeeld [{laag}, {hoog}]; {voorbeeld}.",
+        )
+    if not (0 <= vanaf <= MAX_LEEFTIJD) or vanaf % KLASSE_BREEDTE:
+        raise WijkscanError(
+            f"De ondergrens van de oudste groep ({vanaf}) is geen leeftijd tussen 0 en "
+            f"{MAX_LEEFTIJD} op een grens van de 5-jaarsklassen.",
+            waar=waar_oud,
+            oplossing="Kies een veelvoud van 5, bijvoorbeeld mantelzorg_ouderen_vanaf: 85 "
+            "(per 85-plusser).",
+        )
+    if tot >= vanaf:
+        raise WijkscanError(
+            f"De mantelzorgers ({van}-{tot} jaar) overlappen met de oudste groep ({vanaf}-plus).",
+            waar=f"{waar_band} en indicatoren.mantelzorg_ouderen_vanaf",
+            oplossing=f"Laat de band van mantelzorgers eindigen vóór {vanaf} jaar, of verhoog "
+            f"de oudste groep; {voorbeeld} met mantelzorg_ouderen_vanaf: 85.",
+        )
+
+
+def _with_defaults(config: Any, schema: dict[str, Any], node: dict[str, Any]) -> Any:
+    """A copy of ``config`` with the schema defaults filled in (objects only, recursively)."""
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].split("/")[-1]]
+    if not isinstance(config, dict):
+        return config
+    out = dict(config)
+    for key, sub in node.get("properties", {}).items():
+        if key not in out and "default" in sub:
+            out[key] = sub["default"]
+        if key in out:
+            out[key] = _with_defaults(out[key], schema, sub)
+    return out
+
+
+def _suggest(key: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(key, options, n=2, cutoff=0.5)
+    return f" Bedoelt u {' of '.join(repr(c) for c in close)}?" if close else ""
+
+
+def check_indicator_keys(config: dict[str, Any], schema: dict[str, Any] | None = None) -> None:
+    """Check ``vouwkaart.hoofdindicator`` and ``rapport.weging`` against the indicator registry.
+
+    Before this check an unknown hoofdindicator was a KeyError while the report was still
+    built, and a wrong weging was found at render time, after the old report was deleted.
+
+    Parameters
+    ----------
+    config
+        Configuration (schema-valid; defaults need not be filled in).
+    schema
+        JSON schema; defaults to ``config/schema.yaml``.
+
+    Raises
+    ------
+    WijkscanError
+        For an unknown key (with the closest registry keys), an indicator without a
+        direction in the weging, or a weging whose weights are all zero.
+    """
+    from pipeline.registry import registry_from_config
+
+    schema = schema or load_schema()
+    full = _with_defaults(config, schema, schema)
+    tabellen = full["cbs"]["kwb_tabellen"]
+    # The registry's labels need a KWB table id; an unknown peiljaar is reported later
+    # (kwb_table_id) with its own message, the keys do not depend on it.
+    full["cbs"] = dict(full["cbs"], kwb_tabellen={str(full["jaar"]): "onbekend", **tabellen})
+    registry = registry_from_config(full)
+    alle = list(registry)
+    hoofd = full["vouwkaart"]["hoofdindicator"]
+    if hoofd not in registry:
+        raise WijkscanError(
+            f"Onbekende indicator '{hoofd}' als hoofdindicator van de vouwkaart."
+            + _suggest(hoofd, alle),
+            waar="configuratie, sleutel vouwkaart.hoofdindicator",
+            oplossing=f"Kies een indicator uit het register: {', '.join(alle)}.",
+        )
+    weegbaar = [k for k, i in registry.items() if i.richting]
+    weging = full["rapport"]["weging"]
+    for key in weging:
+        if key not in registry:
+            raise WijkscanError(
+                f"Onbekende indicator '{key}' in de weging." + _suggest(key, weegbaar),
+                waar=f"configuratie, sleutel rapport.weging.{key}",
+                oplossing=f"Kies uit: {', '.join(weegbaar)}.",
+            )
+        if not registry[key].richting:
+            raise WijkscanError(
+                f"Indicator '{key}' heeft geen richting (een hogere waarde is geen grotere of "
+                "kleinere opgave) en kan niet gewogen worden.",
+                waar=f"configuratie, sleutel rapport.weging.{key}",
+                oplossing=f"Haal '{key}' uit de weging; weegbaar zijn: {', '.join(weegbaar)}.",
+            )
+    if not any(w > 0 for w in weging.values()):
+        raise WijkscanError(
+            "Alle gewichten in de weging zijn 0 (of de weging is leeg): 'Buurten in beeld' "
+            "heeft dan niets om te rangschikken.",
+            waar="configuratie, sleutel rapport.weging",
+            oplossing="Geef minstens één indicator een gewicht groter dan 0, bijvoorbeeld "
+            "aandeel_75plus: 1.",
         )
 
 
@@ -317,11 +578,45 @@ def local_input(config: dict[str, Any], kind: str) -> list[str]:
     return []
 
 
+#: Files under ``indicatoren`` that every build reads (prevalence rates and national counts).
+INDICATOR_FILES = ("dementie_prevalentie", "dementie_landelijk")
+
+
+def configured_files(config: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Every local file the configuration makes the pipeline read, with its key.
+
+    Parameters
+    ----------
+    config
+        The validated configuration (defaults filled in).
+
+    Returns
+    -------
+    list of (str, str or None)
+        ``(key path, file)``; the file is None when a local source names no file.
+    """
+    out: list[tuple[str, str | None]] = []
+    for kind in (*ALLOWED_TYPES, "kwb_aanvulling"):
+        src = config.get("bronnen", {}).get(kind, {}) or {}
+        if src.get("type") not in LOCAL_TYPES:
+            continue
+        pads = src.get("pad")
+        for pad in pads if isinstance(pads, list) else [pads]:
+            out.append((f"bronnen.{kind}.pad", str(pad) if pad else None))
+    ind = config.get("indicatoren", {}) or {}
+    for key in INDICATOR_FILES:
+        if ind.get(key):
+            out.append((f"indicatoren.{key}", str(ind[key])))
+    return out
+
+
 def check_local_files(config: dict[str, Any], base: Path | None = None) -> None:
-    """Check that every local source file exists, before Snakemake plans anything.
+    """Check that every configured local file exists, before Snakemake plans anything.
 
     Without this a mistyped path surfaced as Snakemake's English ``MissingInputException``,
-    or not at all: gemeenten already in ``data/raw/`` kept using their cached copy.
+    or not at all: gemeenten already in ``data/raw/`` kept using their cached copy, and a
+    removed prevalence file after a successful build gave "Nothing to be done" with the old
+    numbers. Covers ``bronnen.*.pad`` of local sources and the files under ``indicatoren``.
 
     Parameters
     ----------
@@ -333,25 +628,180 @@ def check_local_files(config: dict[str, Any], base: Path | None = None) -> None:
     Raises
     ------
     WijkscanError
-        Naming every missing file, its key and where a relative path was looked for.
+        Naming every missing file (or a local source without a file), its key and where a
+        relative path was looked for.
     """
     base = Path.cwd() if base is None else Path(base)
-    missing = []
-    for kind in (*ALLOWED_TYPES, "kwb_aanvulling"):
-        src = config.get("bronnen", {}).get(kind, {})
-        pads = src.get("pad")
-        for pad in pads if isinstance(pads, list) else [pads]:
-            if src.get("type") in LOCAL_TYPES and pad and not (base / pad).exists():
-                missing.append((kind, str(pad)))
+    zonder = [key for key, pad in configured_files(config) if pad is None]
+    if zonder:
+        kinds = ", ".join(k.split(".")[1] for k in zonder)
+        raise WijkscanError(
+            f"Bron {kinds} leest een eigen bestand, maar er is geen bestand opgegeven.",
+            waar="configuratie, " + ", ".join(zonder),
+            oplossing="Geef het pad naar het bestand op (pad: ...), of kies type 'cbs' of 'demo'.",
+        )
+    missing = [
+        (key, pad)
+        for key, pad in configured_files(config)
+        if pad is not None and not (base / pad).is_file()
+    ]
     if missing:
         raise WijkscanError(
             "Bestand niet gevonden: "
-            + "; ".join(f"bronnen.{kind}.pad = {pad}" for kind, pad in missing)
+            + "; ".join(
+                f"{key} = {pad}" + (" (dat is een map)" if (base / pad).is_dir() else "")
+                for key, pad in missing
+            )
             + f" (relatieve paden gelden vanaf {base}).",
-            waar="configuratie, " + ", ".join(f"bronnen.{kind}.pad" for kind, _ in missing),
+            waar="configuratie, " + ", ".join(key for key, _ in missing),
             oplossing="Controleer de spelling van het pad en de map waarin u snakemake start; "
             "gebruik eventueel een absoluut pad.",
         )
+
+
+def read_configfile(path: str | Path) -> dict[str, Any]:
+    """Read a YAML configuration file, with a Dutch message for a missing or broken file.
+
+    Snakemake reads ``--configfile`` itself and reports a YAML error without a line number
+    (or a missing file as an English traceback); this gives what, where (file and line) and
+    how to fix.
+
+    Parameters
+    ----------
+    path
+        The configuration file.
+
+    Returns
+    -------
+    dict
+        Its contents (an empty file is an empty configuration).
+
+    Raises
+    ------
+    WijkscanError
+        When the file does not exist, is not valid YAML (with line and column), or does not
+        hold ``key: value`` pairs at the top level.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise WijkscanError(
+            f"Configuratiebestand niet gevonden: {path}"
+            + (" (dat is een map)." if path.is_dir() else "."),
+            waar=f"--configfile {path} (gezocht vanaf {Path.cwd()})",
+            oplossing="Controleer de naam en de map; de voorbeelden staan in config/ (bijvoorbeeld "
+            "config/voorbeeld_lokaal.yaml).",
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise WijkscanError(
+            f"Configuratiebestand {path} is geen UTF-8-tekst.",
+            waar=f"{path}, byte {exc.start}",
+            oplossing="Sla het bestand op als UTF-8 (platte tekst, geen Word- of Excel-bestand).",
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        regel = f", regel {mark.line + 1}, kolom {mark.column + 1}" if mark else ""
+        begin = getattr(exc, "context_mark", None)
+        if mark and begin and begin.line != mark.line:
+            # An unclosed bracket is noticed lines later; name where it was opened too.
+            regel += f" (begonnen op regel {begin.line + 1})"
+        oorzaak = getattr(exc, "problem", None) or "onleesbare YAML"
+        tabs = " Gebruik spaties, geen tabs, om in te springen." if "\t" in text else ""
+        raise WijkscanError(
+            f"Configuratiebestand {path} is geen geldige YAML ({_yaml_reden(oorzaak)}).",
+            waar=f"{path}{regel}",
+            oplossing="Controleer die regel en de regel erboven: sluit haakjes [ ] en { } en "
+            "aanhalingstekens, zet een spatie na elke dubbele punt en spring in met "
+            f"spaties.{tabs}",
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise WijkscanError(
+            f"Configuratiebestand {path} bevat geen sleutels met waarden.",
+            waar=str(path),
+            oplossing="Schrijf de instellingen als 'sleutel: waarde' op het bovenste niveau, "
+            "zoals in config/config.yaml.",
+        )
+    return data
+
+
+def _yaml_reden(problem: str) -> str:
+    """Dutch wording of the common PyYAML problems (the original otherwise)."""
+    vertaling = {
+        "expected ',' or ']'": "verwacht ',' of ']'",
+        "expected ',' or '}'": "verwacht ',' of '}'",
+        "found character '\\t' that cannot start any token": "tab-teken",
+        "mapping values are not allowed here": "dubbele punt op een onverwachte plek",
+        "could not find expected ':'": "dubbele punt ontbreekt",
+        "found unexpected end of stream": "bestand houdt onverwacht op",
+        "found undefined alias": "onbekende alias",
+        "expected <block end>, but found '-'": "inspringing klopt niet",
+    }
+    for en, nl in vertaling.items():
+        if en in problem:
+            return nl
+    return f"'{problem}'"
+
+
+def configfile_args(argv: list[str]) -> list[str]:
+    """The configuration files named on a Snakemake command line.
+
+    Parameters
+    ----------
+    argv
+        Command line, e.g. ``sys.argv``.
+
+    Returns
+    -------
+    list of str
+        Files after ``--configfile``/``--configfiles`` (several may follow one flag) or in
+        ``--configfile=FILE``.
+    """
+    files: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg in ("--configfile", "--configfiles"):
+            taking = True
+        elif arg.startswith(("--configfile=", "--configfiles=")):
+            files.append(arg.split("=", 1)[1])
+            taking = False
+        elif arg.startswith("-"):
+            taking = False
+        elif taking:
+            files.append(arg)
+    return files
+
+
+def check_configfiles(argv: list[str]) -> None:
+    """Read every ``--configfile`` of a command line; raise a Dutch error for the first bad one."""
+    for path in configfile_args(argv):
+        read_configfile(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Pre-check the configuration files of a snakemake command line (``python -m pipeline.config``).
+
+    Snakemake reads ``--configfile`` before the Snakefile runs, so a missing or broken file
+    can only be reported in Dutch by checking the command line first, e.g. in the Makefile:
+    ``python -m pipeline.config $(ARGS) && snakemake $(ARGS)``.
+
+    Returns
+    -------
+    int
+        0 when all files are readable, 1 after printing the Dutch message to stderr.
+    """
+    import sys
+
+    try:
+        check_configfiles(sys.argv[1:] if argv is None else argv)
+    except WijkscanError as exc:
+        print(f"FOUT: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def selected_gemeenten(config: dict[str, Any]) -> list[str]:
@@ -384,3 +834,7 @@ def selected_gemeenten(config: dict[str, Any]) -> list[str]:
     from pipeline.kwb import gemeente_codes, read_kwb
 
     return gemeente_codes(read_kwb(Path(src["pad"])))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -132,12 +132,20 @@ def test_raw_paths_carry_table_and_period():
     assert p == "data/raw/demo/kwb_85984NED_2024_GM0226.csv"
 
 
+def _indicator_files(cfg: dict, where) -> None:
+    """Point the indicator files at copies in ``where`` (they are checked like sources)."""
+    for key in wcfg.INDICATOR_FILES:
+        (where / f"{key}.csv").write_text("x", encoding="utf-8")
+        cfg["indicatoren"][key] = f"{key}.csv"
+
+
 def test_a_missing_local_file_is_named_before_anything_runs(tmp_path):
     cfg = _base()
     (tmp_path / "kwb.csv").write_text("x", encoding="utf-8")
     cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "kwb.csv"}
     cfg["bronnen"]["geometrie"] = {"type": "lokaal", "pad": "nl2023/buurten.gpkg"}
     cfg["bronnen"]["bevolking"] = {"type": "demo"}
+    _indicator_files(cfg, tmp_path)
     with pytest.raises(WijkscanError) as exc:
         wcfg.check_local_files(cfg, base=tmp_path)
     text = str(exc.value)
@@ -147,3 +155,240 @@ def test_a_missing_local_file_is_named_before_anything_runs(tmp_path):
     (tmp_path / "nl2023").mkdir()
     (tmp_path / "nl2023" / "buurten.gpkg").write_text("x", encoding="utf-8")
     wcfg.check_local_files(cfg, base=tmp_path)
+
+
+# ---------------------------------------------------------------- issue 14: config checks
+
+
+def _raises(cfg: dict) -> str:
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    return str(exc.value)
+
+
+def _assert_dutch(text: str) -> None:
+    """What / where / how to fix, and none of jsonschema's English."""
+    assert "Waar:" in text and "Oplossing:" in text, text
+    for english in (
+        "is not of type",
+        "is not one of",
+        "is less than",
+        "is greater than",
+        "does not match",
+        "is too short",
+        "is too long",
+        "Additional properties",
+        "is a required property",
+        "non-unique",
+    ):
+        assert english not in text, text
+
+
+@pytest.mark.parametrize(
+    "band,vanaf,fragment",
+    [
+        ([64, 50], 85, "loopt achteruit"),
+        ([200, 300], 85, "buiten 0-105"),
+        ([-5, 4], 85, "buiten 0-105"),
+        ([50, 60], 85, "grenzen van de 5-jaarsklassen"),
+        ([52, 64], 85, "[50, 64]"),
+        ([50, 64], -1, "oudste groep (-1)"),
+        ([50, 64], 87, "oudste groep (87)"),
+        ([50, 89], 85, "overlappen"),
+    ],
+)
+def test_mantelzorg_bands_are_checked(band, vanaf, fragment):
+    cfg = _base()
+    cfg["indicatoren"]["mantelzorg_van"] = band
+    cfg["indicatoren"]["mantelzorg_ouderen_vanaf"] = vanaf
+    text = _raises(cfg)
+    assert fragment in text, text
+    assert "indicatoren.mantelzorg" in text
+    _assert_dutch(text)
+
+
+@pytest.mark.parametrize("band,vanaf", [([50, 64], 85), ([50, 74], 85), ([0, 104], 105)])
+def test_valid_mantelzorg_bands_pass(band, vanaf):
+    cfg = _base()
+    cfg["indicatoren"]["mantelzorg_van"] = band
+    cfg["indicatoren"]["mantelzorg_ouderen_vanaf"] = vanaf
+    wcfg.check(cfg)
+
+
+def test_empty_horizon_is_refused_in_dutch():
+    cfg = _base()
+    cfg["horizon"] = []
+    text = _raises(cfg)
+    assert "'horizon'" in text and "leeg" in text and "horizon: [2030]" in text
+    _assert_dutch(text)
+
+
+def test_horizon_before_the_peiljaar_is_refused():
+    cfg = _base()
+    cfg["horizon"] = [2024, 2030]
+    text = _raises(cfg)
+    assert "2024" in text and "na het peiljaar" in text
+    _assert_dutch(text)
+
+
+def test_unknown_hoofdindicator_suggests_registry_keys():
+    cfg = _base()
+    cfg["vouwkaart"]["hoofdindicator"] = "aandeel_65_plus"
+    text = _raises(cfg)
+    assert "vouwkaart.hoofdindicator" in text and "'aandeel_65plus'" in text
+    _assert_dutch(text)
+
+
+@pytest.mark.parametrize(
+    "weging,fragment",
+    [
+        ({"aandeel_75_plus": 1}, "'aandeel_75plus'"),
+        ({"aandeel_75plus": 0}, "Alle gewichten"),
+        ({}, "Alle gewichten"),
+    ],
+)
+def test_weging_is_checked_against_the_registry(weging, fragment):
+    cfg = _base()
+    cfg["rapport"] = {"weging": weging}
+    text = _raises(cfg)
+    assert fragment in text and "rapport.weging" in text, text
+    _assert_dutch(text)
+
+
+def test_weging_of_an_indicator_without_direction_is_refused():
+    from pipeline.registry import registry_from_config
+
+    full = copy.deepcopy(_base())
+    full = wcfg._with_defaults(full, wcfg.load_schema(), wcfg.load_schema())
+    neutraal = [k for k, i in registry_from_config(full).items() if not i.richting]
+    assert neutraal, "the registry has no neutral indicator to test with"
+    cfg = _base()
+    cfg["rapport"] = {"weging": {neutraal[0]: 1}}
+    text = _raises(cfg)
+    assert "geen richting" in text and f"rapport.weging.{neutraal[0]}" in text
+
+
+def test_negative_weight_is_a_dutch_schema_error():
+    cfg = _base()
+    cfg["rapport"] = {"weging": {"aandeel_75plus": -1}}
+    text = _raises(cfg)
+    assert "rapport.weging.aandeel_75plus" in text and "minstens 0" in text
+    _assert_dutch(text)
+
+
+def test_missing_indicator_files_are_checked(tmp_path):
+    cfg = _base()
+    _indicator_files(cfg, tmp_path)
+    wcfg.check_local_files(cfg, base=tmp_path)
+    (tmp_path / "dementie_prevalentie.csv").unlink()
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check_local_files(cfg, base=tmp_path)
+    text = str(exc.value)
+    assert "indicatoren.dementie_prevalentie = dementie_prevalentie.csv" in text
+    assert "dementie_landelijk" not in text
+
+
+def test_a_directory_is_not_a_file(tmp_path):
+    cfg = _base()
+    _indicator_files(cfg, tmp_path)
+    (tmp_path / "map").mkdir()
+    cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "map"}
+    with pytest.raises(WijkscanError, match="dat is een map"):
+        wcfg.check_local_files(cfg, base=tmp_path)
+
+
+def test_local_source_without_file_is_caught_up_front(tmp_path):
+    cfg = _base()
+    _indicator_files(cfg, tmp_path)
+    cfg["bronnen"]["bevolking"] = {"type": "brp", "pad": None}
+    with pytest.raises(WijkscanError, match="bronnen.bevolking.pad"):
+        wcfg.check_local_files(cfg, base=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "tekst,regel",
+    [
+        ("gemeenten: [GM9999\njaar: 2024\n", "regel 2"),
+        ("jaar: 2024\nvouwkaart:\n\tklassen: 4\n", "regel 3"),
+        ("jaar: 2024\nhorizon: 2030: 2040\n", "regel 2"),
+    ],
+)
+def test_yaml_error_names_file_and_line(tmp_path, tekst, regel):
+    path = tmp_path / "kapot.yaml"
+    path.write_text(tekst, encoding="utf-8")
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.read_configfile(path)
+    text = str(exc.value)
+    assert "kapot.yaml" in text and regel in text and "geen geldige YAML" in text, text
+    _assert_dutch(text)
+
+
+def test_unclosed_bracket_names_where_it_began(tmp_path):
+    path = tmp_path / "kapot.yaml"
+    path.write_text("jaar: 2024\ngemeenten: [GM9999\nhorizon: [2030]\n", encoding="utf-8")
+    with pytest.raises(WijkscanError, match="begonnen op regel 2"):
+        wcfg.read_configfile(path)
+
+
+def test_missing_configfile_and_non_mapping(tmp_path):
+    with pytest.raises(WijkscanError, match="Configuratiebestand niet gevonden"):
+        wcfg.read_configfile(tmp_path / "bestaat_niet.yaml")
+    lijst = tmp_path / "lijst.yaml"
+    lijst.write_text("- GM0226\n", encoding="utf-8")
+    with pytest.raises(WijkscanError, match="geen sleutels met waarden"):
+        wcfg.read_configfile(lijst)
+    leeg = tmp_path / "leeg.yaml"
+    leeg.write_text("", encoding="utf-8")
+    assert wcfg.read_configfile(leeg) == {}
+
+
+def test_configfiles_are_found_on_the_command_line():
+    argv = [
+        "snakemake",
+        "--cores",
+        "2",
+        "--configfile",
+        "a.yaml",
+        "b.yaml",
+        "-n",
+        "--configfile=c.yaml",
+        "--configfiles",
+        "d.yaml",
+    ]
+    assert wcfg.configfile_args(argv) == ["a.yaml", "b.yaml", "c.yaml", "d.yaml"]
+
+
+def test_precheck_command_prints_dutch_and_fails(tmp_path, capsys):
+    assert wcfg.main(["--configfile", str(tmp_path / "weg.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "FOUT: Configuratiebestand niet gevonden" in err and "Oplossing:" in err
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("jaar: 2024\n", encoding="utf-8")
+    assert wcfg.main(["-n", "--configfile", str(ok)]) == 0
+
+
+@pytest.mark.parametrize(
+    "path,value,fragment",
+    [
+        (("vouwkaart", "klassen"), "vijf", "'vijf' is geen geheel getal"),
+        (("vouwkaart", "klassen"), 12, "hoogstens 9"),
+        (("vouwkaart", "klassen"), 1, "minstens 2"),
+        (("vouwkaart", "classificatie"), "quantile", "Bedoelt u 'quantiles'?"),
+        (("geometrie_controle",), "warning", "Kies een van: fout, waarschuwing"),
+        (("cbs", "kwb_tabellen"), {"2024": "85984"}, "patroon"),
+        (("vouwkaart", "formaten"), ["A5"], "Kies een van: A1, A3, A4"),
+        (("indicatoren", "mantelzorg_van"), [50], "minstens 2 elementen"),
+        (("gemeenten",), [], "minstens 1 element"),
+        (("gemeenten",), ["GM9999", "GM9999"], "dubbele waarden"),
+        (("bronnen", "kwb"), {"pad": "x.csv"}, "verplichte sleutel 'type' ontbreekt"),
+    ],
+)
+def test_schema_reasons_are_dutch(path, value, fragment):
+    cfg = _base()
+    node = cfg
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    text = _raises(cfg)
+    assert fragment in text, text
+    _assert_dutch(text)
