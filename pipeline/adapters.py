@@ -1280,6 +1280,14 @@ def prepare_reference_nl(input: Any, output: Any, params: Any, wildcards: Any) -
     cfg = params.config
     raw = kwb.read_kwb(Path(input.kwb))
     q = reference.national_quantities(raw, int(cfg["jaar"]), Path(input.kwb).name)
+    if q["reden"].iloc[0]:
+        # No national figure beats a wrong one (a file with only Duiven is not Nederland).
+        log.warning(
+            "Geen landelijke vergelijkingscijfers: %s. Het rapport toont bij 'Nederland' "
+            "een streepje. Oplossing: gebruik een landelijk KWB-bestand (met de rij NL01 "
+            "of alle gemeenten) als bronnen.kwb.pad.",
+            q["reden"].iloc[0],
+        )
     s = indicators.settings_from_config(cfg)
     reg = registry.registry_from_config(cfg)
     write_parquet(reference.publish_reference(q, reg, s), output.referentie)

@@ -673,8 +673,10 @@ def from_brp(brp: pd.DataFrame, kwb: pd.DataFrame | None = None) -> pd.DataFrame
         90 or above). If ``man`` and ``vrouw`` are present, ``totaal`` rows are ignored.
     kwb
         Optional KWB buurt table. When given, the output has exactly the KWB buurten:
-        buurten missing from the BRP get NaN (not zero), BRP buurten unknown to the KWB are
-        dropped with a warning, and large differences with ``inwoners`` are reported.
+        every KWB buurt with inhabitants must be in the BRP (:func:`check_brp_coverage`);
+        buurten without inhabitants that are missing from the BRP get NaN (not zero),
+        BRP buurten unknown to the KWB are dropped with a warning, and large differences
+        with ``inwoners`` are reported.
 
     Returns
     -------
@@ -686,7 +688,8 @@ def from_brp(brp: pd.DataFrame, kwb: pd.DataFrame | None = None) -> pd.DataFrame
     Raises
     ------
     WijkscanError
-        On missing columns or classes that do not nest in the standard bands.
+        On missing columns, classes that do not nest in the standard bands, or KWB
+        buurten with inhabitants that the BRP extract does not cover.
     """
     need = ["buurtcode", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
     miss = [c for c in need if c not in brp.columns]
@@ -731,6 +734,7 @@ def from_brp(brp: pd.DataFrame, kwb: pd.DataFrame | None = None) -> pd.DataFrame
             log.warning(
                 "BRP-buurten die niet in de KWB voorkomen (weggelaten): %s", fmt.eerste(extra)
             )
+        check_brp_coverage(codes, kb)
         if absent:
             log.warning("KWB-buurten zonder BRP-gegevens (NaN): %s", fmt.eerste(absent))
         diag["niet_in_kwb"] = tuple(extra)
@@ -765,3 +769,51 @@ def from_brp(brp: pd.DataFrame, kwb: pd.DataFrame | None = None) -> pd.DataFrame
     )
     res.attrs["diagnostiek"] = diag
     return res
+
+
+def check_brp_coverage(brp_codes: np.ndarray | list[str], kwb: pd.DataFrame) -> None:
+    """Refuse a BRP extract that misses KWB buurten where people live.
+
+    A BRP count is used as is, without a model: a buurt that is not in the extract would
+    have no population at all, so gemeente figures summed over buurten (75-plussers,
+    mantelzorg) silently shrink while the KWB gemeente total (65-plussers) stays whole:
+    "65+ 5.460" next to "75+ ≈ 235". Buurten with 0 inhabitants in the KWB need no rows.
+
+    Parameters
+    ----------
+    brp_codes
+        Buurt codes present in the BRP extract.
+    kwb
+        KWB buurt rows (``code``, ``inwoners``; ``gemeentecode`` when present).
+
+    Raises
+    ------
+    WijkscanError
+        Naming the missing buurten, how many of the KWB buurten are covered and how many
+        inhabitants live in the missing ones, with the ways to fix it.
+    """
+    present = set(map(str, brp_codes))
+    inwoners = kwb.set_index("code")["inwoners"] if "inwoners" in kwb else None
+    absent = [c for c in kwb["code"] if c not in present]
+    if inwoners is not None:
+        # Secret (NaN) inhabitants are not known to be zero, so they count as missing.
+        absent = [c for c in absent if not inwoners.get(c, np.nan) == 0]
+    if not absent:
+        return
+    n_kwb = int(kwb["code"].nunique())
+    gm = ""
+    if "gemeentecode" in kwb and kwb["gemeentecode"].notna().any():
+        gm = f" van {kwb['gemeentecode'].dropna().iloc[0]}"
+    inw = ""
+    if inwoners is not None and inwoners.reindex(absent).notna().any():
+        inw = f" (samen {fmt.getal(inwoners.reindex(absent).sum())} inwoners volgens de KWB)"
+    raise WijkscanError(
+        f"Het BRP-extract dekt {n_kwb - len(absent)} van de {n_kwb} KWB-buurten{gm}; "
+        f"{len(absent)} buurt(en) met inwoners ontbreken{inw}: {fmt.eerste(absent, 8)}. "
+        "Zonder die buurten zouden gemeentecijfers die uit buurten worden opgeteld "
+        "(75-plussers, mantelzorgpotentieel) te laag uitvallen.",
+        waar="bronnen.bevolking.pad (BRP-extract, kolom buurtcode)",
+        oplossing="Lever een BRP-extract aan met alle buurten van de gemeente (ook kleine "
+        "buurten), of kies bronnen.bevolking type 'cbs' of 'lokaal' (CBS 03759ned): dan "
+        "worden alle buurten geschat uit de KWB en de gemeentecijfers.",
+    )

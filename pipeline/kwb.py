@@ -175,7 +175,9 @@ def read_kwb(path: Path) -> pd.DataFrame:
         )
     df = _read_excel(path) if path.suffix.lower() in EXCEL_SUFFIXES else _read_csv(path)
     if is_workbook_layout(df.columns):
-        return from_workbook(df, str(path))
+        out = from_workbook(df, str(path))
+        check_numbers(out, str(path))
+        return out
     if "WijkenEnBuurten" not in df.columns:
         raise WijkscanError(
             f"Kolom 'WijkenEnBuurten' (of 'gwb_code_10') ontbreekt in {path}.",
@@ -183,7 +185,100 @@ def read_kwb(path: Path) -> pd.DataFrame:
             oplossing="Gebruik de StatLine-export 'onbewerkte dataset' (OData-sleutels als "
             "kolomkoppen) of het CBS-werkboek kwb-JJJJ.xlsx (korte namen zoals gwb_code_10, a_inw).",
         )
+    # Header on line 1, so data row i is on line i + 2 (Excel row number, too).
+    check_numbers(df, str(path), first_line=2)
     return df
+
+
+def check_records(path: Path, sep: str) -> None:
+    """Refuse a CSV whose records do not all have as many fields as the header.
+
+    A download or copy that was cut off ends in a partial record; pandas would fill
+    the missing fields with empty cells and keep a cut number such as ``30`` (from
+    ``3045``) as if it were published. Ragged records elsewhere mean a broken edit.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    sep
+        Field separator.
+
+    Raises
+    ------
+    WijkscanError
+        Naming the first short or long record (line number and region code).
+    """
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        header = next(reader, [])
+        for record in reader:
+            if not any(cell.strip() for cell in record) or len(record) == len(header):
+                continue
+            code = record[0].strip() if record else ""
+            cut = len(record) < len(header)
+            raise WijkscanError(
+                f"Het KWB-bestand {path.name} is "
+                + (
+                    "afgebroken of beschadigd: een regel heeft minder velden"
+                    if cut
+                    else "beschadigd: een regel heeft meer velden"
+                )
+                + f" ({len(record)}) dan de kop ({len(header)}).",
+                waar=f"{path}, regel {reader.line_num}" + (f" (regio {code})" if code else ""),
+                oplossing="Download of exporteer het bestand opnieuw en controleer dat het "
+                "volledig is (de laatste regel hoort bij de laatste buurt); pas geen "
+                "scheidingstekens aan in een teksteditor.",
+            )
+
+
+def check_numbers(raw: pd.DataFrame, source: str, *, first_line: int | None = None) -> None:
+    """Refuse a measure cell that is neither a number nor a CBS 'secret' mark.
+
+    ``'.'``, an empty cell and the GeoPackage sentinels (``-99997`` ...) mean secret or
+    unknown and become NaN in :func:`to_number`; anything else that is not a number
+    (``abc``, ``12a``) is a damaged file, never silently a missing value.
+
+    Parameters
+    ----------
+    raw
+        Raw KWB table in the OData layout (strings).
+    source
+        File name for the message.
+    first_line
+        File line of the first data row, when the index still counts the file's rows.
+
+    Raises
+    ------
+    WijkscanError
+        Naming file, column, region code (and line) of the first bad cell, and how many
+        cells are bad.
+    """
+    codes = raw["WijkenEnBuurten"].astype(str).str.strip() if "WijkenEnBuurten" in raw else None
+    for col in KWB_COLUMNS:
+        src = find_column(raw.columns, col.prefix)
+        if src is None:
+            continue
+        s = raw[src].astype("string").str.strip()
+        given = s.notna() & ~s.isin(_MISSING_STRINGS)
+        parsed = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
+        bad = given & parsed.isna()
+        if not bad.any():
+            continue
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        plek = f"{source}, kolom {src}"
+        if codes is not None:
+            plek += f", regio {codes.iloc[pos]}"
+        if first_line is not None:
+            plek += f", regel {pos + first_line}"
+        raise WijkscanError(
+            f"Geen getal in het KWB-bestand: {s.iloc[pos]!r} in kolom {src}"
+            + (f" (en nog {int(bad.sum()) - 1} cel(len) in die kolom)." if bad.sum() > 1 else "."),
+            waar=plek,
+            oplossing="Herstel de cel of exporteer het bestand opnieuw uit StatLine. Een geheime "
+            "of onbekende waarde schrijft CBS als '.' of een lege cel (of -99997); die worden "
+            "als ontbrekend behandeld, nooit als 0.",
+        )
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -197,6 +292,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 oplossing="Download de tabel opnieuw (StatLine: 'onbewerkte dataset', CSV).",
             )
         sep = ";" if head.count(";") > head.count(",") else ","
+        check_records(path, sep)
         return pd.read_csv(
             path,
             sep=sep,
@@ -374,8 +470,19 @@ def select_gemeente(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFra
     Raises
     ------
     WijkscanError
-        When the gemeente does not occur; the message lists close existing codes.
+        When the gemeente does not occur (the message lists close existing codes), or
+        when its rows are damaged: buurten that do not add up to the published wijk and
+        gemeente figures, a wijk without buurten (:func:`check_totals`). Checking here,
+        where the caller still knows the user's file, lets the message name that file
+        rather than a cached copy.
     """
+    rows = _gemeente_rows(raw, gemeente, source)
+    normalize_all(rows, source, required=False, waarschuw=False)
+    return rows
+
+
+def _gemeente_rows(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame:
+    """The rows of :func:`select_gemeente`, without checking them."""
     codes = raw["WijkenEnBuurten"].astype(str).str.strip()
     num = gemeente[2:]
     mask = (codes == gemeente) | codes.str.startswith(f"WK{num}") | codes.str.startswith(f"BU{num}")
@@ -444,10 +551,17 @@ def normalize_kwb(
     WijkscanError
         When a required column is missing or a region code is malformed.
     """
-    return normalize_all(select_gemeente(raw, gemeente, source), source, required=required)
+    return normalize_all(_gemeente_rows(raw, gemeente, source), source, required=required)
 
 
-def normalize_all(raw: pd.DataFrame, source: str, *, required: bool = True) -> pd.DataFrame:
+def normalize_all(
+    raw: pd.DataFrame,
+    source: str,
+    *,
+    required: bool = True,
+    controleer: bool = True,
+    waarschuw: bool = True,
+) -> pd.DataFrame:
     """Turn a national raw KWB table into the tidy ``regios`` table of every gemeente.
 
     One vectorised pass over all rows; :func:`normalize_kwb` is this function on the rows
@@ -463,6 +577,12 @@ def normalize_all(raw: pd.DataFrame, source: str, *, required: bool = True) -> p
         File or table name for error messages.
     required
         Demand the required columns (see :func:`normalize_kwb`).
+    controleer
+        Check that the buurten add up to the published wijk and gemeente figures
+        (:func:`check_totals`).
+    waarschuw
+        Log the warnings (rows left out, burgerlijke staat blanked); off when the
+        table is only checked and normalised again later.
 
     Returns
     -------
@@ -478,7 +598,8 @@ def normalize_all(raw: pd.DataFrame, source: str, *, required: bool = True) -> p
     ------
     WijkscanError
         For a malformed region code, a SoortRegio that contradicts the code, a missing
-        required column or a duplicate region code.
+        required column, a duplicate region code, or buurten that do not add up to their
+        wijk and gemeente (:func:`check_totals`).
     """
     codes = raw["WijkenEnBuurten"].astype(str).str.strip()
     # The national row (NL01) and other non-gemeente aggregates are not regios.
@@ -496,12 +617,13 @@ def normalize_all(raw: pd.DataFrame, source: str, *, required: bool = True) -> p
     gemeentecode = fmt.gemeente_van(codes)
     orphan = ~gemeentecode.isin(gm_codes)
     if orphan.any():
-        log.warning(
-            "%d wijk- en buurtrijen zonder gemeenterij in %s weggelaten (bijv. %s).",
-            int(orphan.sum()),
-            source,
-            ", ".join(codes[orphan].head(3)),
-        )
+        if waarschuw:
+            log.warning(
+                "%d wijk- en buurtrijen zonder gemeenterij in %s weggelaten (bijv. %s).",
+                int(orphan.sum()),
+                source,
+                ", ".join(codes[orphan].head(3)),
+            )
         rows, codes, gemeentecode = rows[~orphan], codes[~orphan], gemeentecode[~orphan]
 
     out = pd.DataFrame(index=rows.index)
@@ -539,14 +661,14 @@ def normalize_all(raw: pd.DataFrame, source: str, *, required: bool = True) -> p
         if src is not None:
             out[col.name] = to_number(rows[src])
     out, afwijkend, weggelaten = check_burgerlijke_staat(out)
-    if weggelaten:
+    if weggelaten and waarschuw:
         log.warning(
             "Burgerlijke staat in %s is onvolledig (alleen %s); die kolommen worden niet "
             "gebruikt en de schatting valt terug op de gemeentecijfers.",
             source,
             ", ".join(weggelaten),
         )
-    if afwijkend:
+    if afwijkend and waarschuw:
         log.warning(
             "Burgerlijke staat telt niet op tot het aantal inwoners in %d regio('s) van %s: "
             "%s. Daar is de burgerlijke staat leeggemaakt (de schatting valt er terug op de "
@@ -563,7 +685,99 @@ def normalize_all(raw: pd.DataFrame, source: str, *, required: bool = True) -> p
         )
     order = out["niveau"].map(_LEVEL_ORDER)
     out = out.assign(_o=order).sort_values(["gemeentecode", "_o", "code"], kind="stable")
-    return out.drop(columns="_o").reset_index(drop=True)
+    out = out.drop(columns="_o").reset_index(drop=True)
+    if controleer:
+        check_totals(out, source)
+    return out
+
+
+#: Slack of the buurt-sum check. CBS rounds buurt and wijk counts to 5 independently,
+#: so a wijk of one buurt can differ by 5 from it (seen in KWB 2023 and 2024); 5 per
+#: buurt covers both roundings. 1 % of the published figure covers CBS's own small
+#: corrections between the levels. With these values all 342 gemeenten of KWB 2023
+#: (43 columns) and KWB 2024 (85984NED subset) pass; the largest gap relative to the
+#: slack is Wassenaar 2023, eenpersoonshuishoudens 4.220 over 21 buurten vs 4.343.
+TOTAL_SLACK_PER_BUURT = 5.0
+TOTAL_SLACK_SHARE = 0.01
+
+
+def check_totals(regios: pd.DataFrame, source: str) -> None:
+    """Check that the buurten add up to their published wijk and gemeente figures.
+
+    A file that lost rows (a cut-off download, a filtered export, a deleted line) still
+    looks like a valid table; only the published totals show that buurten are missing.
+    Per wijk and per gemeente, for every count of :data:`COUNT_COLUMNS`: the sum over
+    its buurten may differ from the published figure by at most
+    ``5 * n_buurten + 1 %`` (CBS rounding, see :data:`TOTAL_SLACK_PER_BUURT`). Secret buurt cells (NaN) are left out of
+    the sum; then only a sum *above* the published figure is provably wrong.
+    Every wijk and gemeente must have buurten and every buurt its wijk row.
+
+    Parameters
+    ----------
+    regios
+        Normalised regions (output of :func:`normalize_all` before this check).
+    source
+        File or table name for the message.
+
+    Raises
+    ------
+    WijkscanError
+        Naming the regions and counts that do not add up (at most 5 in the message).
+    """
+    niveau = regios["niveau"]
+    buurt = regios[niveau == "buurt"]
+    wijk_codes = set(regios.loc[niveau == "wijk", "code"])
+    oplossing = (
+        "Het bestand is waarschijnlijk onvolledig (afgebroken download, gefilterde export of "
+        "verwijderde regels). Exporteer de KWB-tabel opnieuw met alle regio's van de gemeente: "
+        "de gemeente, al haar wijken en al haar buurten."
+    )
+    zonder_wijk = sorted(set(buurt.loc[~buurt["wijkcode"].isin(wijk_codes), "code"]))
+    if zonder_wijk:
+        raise WijkscanError(
+            f"{len(zonder_wijk)} buurt(en) zonder wijkrij in {source}: {fmt.eerste(zonder_wijk, 5)}.",
+            waar=f"{source}, kolom WijkenEnBuurten",
+            oplossing=oplossing,
+        )
+    met_buurten = set(buurt["wijkcode"]) | set(buurt["gemeentecode"])
+    leeg = [
+        c for c in regios.loc[niveau.isin(["wijk", "gemeente"]), "code"] if c not in met_buurten
+    ]
+    if leeg:
+        raise WijkscanError(
+            f"{len(leeg)} wijk(en) of gemeente(n) zonder buurten in {source}: "
+            f"{fmt.eerste(sorted(leeg), 5)}.",
+            waar=f"{source}, kolom WijkenEnBuurten",
+            oplossing=oplossing,
+        )
+    cols = [c for c in COUNT_COLUMNS if c in regios.columns]
+    fouten: list[str] = []
+    for level, key in (("wijk", "wijkcode"), ("gemeente", "gemeentecode")):
+        grouped = buurt.groupby(key)[cols]
+        som = grouped.sum(min_count=1)
+        n = grouped.count()
+        complete = n.eq(grouped.size(), axis=0)
+        pub = regios[niveau == level].set_index("code")[cols].reindex(som.index)
+        diff = som - pub
+        slack = TOTAL_SLACK_PER_BUURT * n + TOTAL_SLACK_SHARE * pub.abs()
+        bad = pub.notna() & som.notna() & ((complete & (diff.abs() > slack)) | (diff > slack))
+        for i in np.flatnonzero(bad.any(axis=1).to_numpy()):
+            # One line per region: its first failing count (inwoners comes first).
+            j = int(np.flatnonzero(bad.iloc[i].to_numpy())[0])
+            meer = int(bad.iloc[i].sum()) - 1
+            fouten.append(
+                f"{som.index[i]} {cols[j]}: som van {int(n.iat[i, j])} buurten "
+                f"{fmt.getal(som.iat[i, j])}, gepubliceerd {fmt.getal(pub.iat[i, j])}"
+                + (f" (en {meer} andere aantallen)" if meer else "")
+            )
+    if fouten:
+        raise WijkscanError(
+            f"De buurten tellen niet op tot de gepubliceerde wijk- en gemeentecijfers in "
+            f"{source} ({len(fouten)} regio('s), verschil groter dan de CBS-afronding): "
+            f"{fmt.eerste(fouten, 5, sep='; ')}.",
+            waar=f"{source}",
+            oplossing=oplossing,
+        )
 
 
 #: Rounding slack of the burgerlijke-staat check: CBS rounds wijk and buurt counts to 5.

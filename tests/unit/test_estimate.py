@@ -491,8 +491,9 @@ def test_from_brp_aggregates_to_standard_bands():
 
 
 def test_from_brp_aligns_to_kwb_buurten():
+    # BU00010003 has no inhabitants in the KWB: the BRP needs no rows for it.
     kwb = pd.DataFrame(
-        {"code": ["BU00010001", "BU00010003"], "inwoners": [202.0, 50.0], "k_65plus": [1, 1]}
+        {"code": ["BU00010001", "BU00010003"], "inwoners": [202.0, 0.0], "k_65plus": [1, 0]}
     )
     out = from_brp(_brp_single_years(), kwb)
     assert set(out["code"]) == {"BU00010001", "BU00010003"}
@@ -500,6 +501,25 @@ def test_from_brp_aligns_to_kwb_buurten():
     d = out.attrs["diagnostiek"]
     assert d["niet_in_kwb"] == ("BU00010002",)
     assert d["niet_in_brp"] == ("BU00010003",)
+
+
+@pytest.mark.parametrize("inwoners", [50.0, np.nan])
+def test_from_brp_refuses_kwb_buurten_with_inhabitants_it_does_not_cover(inwoners):
+    # Issue 14: an extract of 3 of Duiven's 14 buurten gave "65+ 5.460" next to "75+ ≈ 235".
+    # A secret (NaN) KWB count is not known to be zero, so it also needs BRP rows.
+    kwb = pd.DataFrame(
+        {
+            "code": ["BU00010001", "BU00010002", "BU00010003"],
+            "gemeentecode": "GM0001",
+            "inwoners": [202.0, 404.0, inwoners],
+            "k_65plus": [1, 1, 1],
+        }
+    )
+    with pytest.raises(WijkscanError) as exc:
+        from_brp(_brp_single_years(), kwb)
+    e = exc.value
+    assert "dekt 2 van de 3 KWB-buurten van GM0001" in e.wat and "BU00010003" in e.wat
+    assert "bronnen.bevolking" in e.waar and "03759ned" in e.oplossing
 
 
 def test_from_brp_rejects_classes_that_do_not_nest():

@@ -94,7 +94,12 @@ def test_negative_count_fails_validation(tmp_path):
     df.loc[df["WijkenEnBuurten"].str.strip() == "BU99990101", "AantalInwoners_5"] = "-5"
     path = tmp_path / "neg.csv"
     df.to_csv(path, index=False)
-    reg = kwb.normalize_kwb(kwb.read_kwb(path), "GM9999", path.name)
+    raw = kwb.read_kwb(path)
+    # The buurt-sum check already refuses it (the wijk no longer adds up) ...
+    with pytest.raises(WijkscanError, match="inwoners"):
+        kwb.normalize_kwb(raw, "GM9999", path.name)
+    # ... and without that check the schema still does.
+    reg = kwb.normalize_all(raw, path.name, controleer=False)
     with pytest.raises(WijkscanError, match="inwoners"):
         schemas.validate(reg, schemas.REGIOS, path.name)
 
@@ -451,3 +456,147 @@ def test_kwb_aanvulling_paths_and_defaults(tmp_path):
     validate(cfg, str(wcfg.SCHEMA_PATH))
     with pytest.raises(WijkscanError, match="bronnen.kwb_aanvulling.pad"):
         wcfg.check_local_files(cfg, base=tmp_path)
+
+
+# ------------------------------------------------------------ issue 14: input-data integrity
+
+
+def _demo_csv(tmp_path: Path, df: pd.DataFrame, name: str = "kwb.csv") -> Path:
+    path = tmp_path / name
+    df.to_csv(path, index=False)
+    return path
+
+
+def _code(df: pd.DataFrame) -> pd.Series:
+    return df["WijkenEnBuurten"].str.strip()
+
+
+def test_demo_kwb_passes_the_buurt_sum_check():
+    reg = kwb.normalize_kwb(demo.kwb_table(), "GM9999", "demo")
+    assert (reg.niveau == "buurt").sum() == 13
+
+
+def test_text_in_a_count_cell_names_file_column_region_and_line(tmp_path):
+    df = demo.kwb_table()
+    row = int(np.flatnonzero(_code(df) == "BU99990102")[0])
+    df.loc[df.index[row], "AantalInwoners_5"] = "abc"
+    path = _demo_csv(tmp_path, df)
+    with pytest.raises(WijkscanError) as exc:
+        kwb.read_kwb(path)
+    e = exc.value
+    assert "'abc'" in e.wat and "AantalInwoners_5" in e.wat
+    assert str(path) in e.waar and "BU99990102" in e.waar and f"regel {row + 2}" in e.waar
+    assert "'.'" in e.oplossing  # says how CBS writes a secret cell
+
+
+@pytest.mark.parametrize("secret", [".", "", "-99997"])
+def test_secret_marks_in_a_count_are_missing_never_a_number(tmp_path, secret):
+    df = demo.kwb_table()
+    df.loc[_code(df) == "BU99990102", "k_65JaarOfOuder_12"] = secret
+    reg = kwb.normalize_kwb(kwb.read_kwb(_demo_csv(tmp_path, df)), "GM9999", "t")
+    assert np.isnan(reg.loc[reg.code == "BU99990102", "k_65plus"].iloc[0])
+
+
+def test_csv_cut_off_mid_row_is_refused(tmp_path):
+    path = _demo_csv(tmp_path, demo.kwb_table())
+    text = path.read_text(encoding="utf-8")
+    last = text.rstrip("\n").rsplit("\n", 1)[1]
+    # Cut in the middle of the last record's fields: the tail of the row is lost.
+    cut = text[: len(text.rstrip("\n")) - len(last) + len(last) // 2]
+    path.write_text(cut, encoding="utf-8")
+    with pytest.raises(WijkscanError) as exc:
+        kwb.read_kwb(path)
+    assert "afgebroken" in exc.value.wat
+    assert f"regel {len(cut.splitlines())}" in exc.value.waar
+    assert "opnieuw" in exc.value.oplossing
+
+
+def test_lost_buurt_rows_are_caught_by_the_published_wijk_total():
+    df = demo.kwb_table()
+    # As in a file cut off after the first buurt of wijk 01: the other buurten are gone.
+    wk01 = _code(df).str.startswith("BU999901")
+    drop = wk01 & (_code(df) != "BU99990101")
+    with pytest.raises(WijkscanError) as exc:
+        kwb.normalize_kwb(df[~drop], "GM9999", "kwb.csv")
+    e = exc.value
+    assert "WK999901 inwoners" in e.wat and "gepubliceerd" in e.wat
+    assert "GM9999 inwoners" in e.wat  # the gemeente total does not add up either
+    assert e.waar == "kwb.csv" and "alle" in e.oplossing
+
+
+def test_a_cut_number_is_caught_by_the_totals():
+    df = demo.kwb_table()
+    sel = _code(df) == "BU99990101"
+    # "3045" cut to "30": the file still parses, only the totals show it.
+    df.loc[sel, "AantalInwoners_5"] = df.loc[sel, "AantalInwoners_5"].str[:2]
+    with pytest.raises(WijkscanError, match="WK999901 inwoners"):
+        kwb.normalize_kwb(df, "GM9999", "kwb.csv")
+
+
+def test_totals_within_cbs_rounding_pass_and_secret_buurten_only_bound_from_above():
+    df = demo.kwb_table()
+    sel = _code(df) == "BU99990101"
+    v = float(df.loc[sel, "AantalInwoners_5"].iloc[0])
+    df.loc[sel, "AantalInwoners_5"] = str(int(v + 5))  # one rounding step: fine
+    kwb.normalize_kwb(df, "GM9999", "t")
+    df.loc[sel, "AantalInwoners_5"] = "."  # secret: the rest is below the total, fine
+    kwb.normalize_kwb(df, "GM9999", "t")
+    other = _code(df) == "BU99990102"
+    df.loc[other, "AantalInwoners_5"] = "99999"  # ... but not above it
+    with pytest.raises(WijkscanError, match="WK999901 inwoners"):
+        kwb.normalize_kwb(df, "GM9999", "t")
+
+
+def test_wijk_without_buurten_and_buurt_without_wijk_are_refused():
+    df = demo.kwb_table()
+    no_buurten = df[~_code(df).str.startswith("BU999903")]
+    with pytest.raises(WijkscanError, match="zonder buurten.*WK999903"):
+        kwb.normalize_kwb(no_buurten, "GM9999", "t")
+    no_wijk = df[_code(df) != "WK999903"]
+    with pytest.raises(WijkscanError, match="zonder wijkrij.*BU999903"):
+        kwb.normalize_kwb(no_wijk, "GM9999", "t")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        Path("/work/shared/data/real/nl2024/kwb_2024_85984NED_subset.csv"),
+        SHARED_KWB / "kwb_2023_NL_43kol_burgstaat_huishoudens.csv",
+    ],
+    ids=["kwb2024_subset", "kwb2023_43kol"],
+)
+def test_all_342_real_gemeenten_pass_the_buurt_sum_check(path):
+    if not path.is_file():
+        pytest.skip(f"real KWB file not found at {path}")
+    reg = kwb.normalize_all(kwb.read_kwb(path), path.name, required=False)
+    assert (reg.niveau == "gemeente").sum() == 342
+    # The check can fail on this very data: one lost buurt of Duiven is caught.
+    raw = kwb.read_kwb(path)
+    lost = raw[raw["WijkenEnBuurten"].str.strip() != "BU02260101"]
+    with pytest.raises(WijkscanError, match="WK022601"):
+        kwb.select_gemeente(lost, "GM0226", path.name)
+
+
+def test_a_file_with_one_gemeente_is_not_nederland():
+    from pipeline import reference
+
+    df = demo.kwb_table()
+    q = reference.national_quantities(df, 2024, "kwb.csv")
+    assert np.isnan(q.loc[0, "inwoners"]) and np.isnan(q.loc[0, "aantal_65plus"])
+    assert "geen landelijke rij" in q.loc[0, "reden"] and "1 gemeente" in q.loc[0, "reden"]
+    # CBS's own national row (NL00 in the workbook) is the country.
+    nl = df.iloc[:1].copy()
+    nl["WijkenEnBuurten"] = "NL00"
+    q = reference.national_quantities(pd.concat([nl, df]), 2024, "kwb.csv")
+    assert q.loc[0, "inwoners"] == float(df["AantalInwoners_5"].iloc[0])
+    assert q.loc[0, "reden"] == ""
+
+
+def test_select_gemeente_checks_the_rows_while_the_users_file_is_known():
+    # fetch_kwb selects from the user's file; prepare_regions reads a cached copy. The
+    # check runs at selection so the message names the file the user has to fix.
+    df = demo.kwb_table()
+    lost = df[_code(df) != "BU99990102"]
+    with pytest.raises(WijkscanError) as exc:
+        kwb.select_gemeente(lost, "GM9999", "/home/gebruiker/kwb-2024.csv")
+    assert exc.value.waar == "/home/gebruiker/kwb-2024.csv"
