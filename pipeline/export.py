@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +11,39 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.intervals import HOOG, LAAG
-from pipeline.io import atomic_path
+from pipeline.io import atomic_path, source_date_epoch
 from pipeline.registry import THEMAS, Indicator
 
 ID_COLUMNS = ["code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status", "schatting"]
 _LEVEL_SHEETS = (("buurt", "Buurten"), ("wijk", "Wijken"), ("gemeente", "Gemeente"))
 #: Which margins informed a buurt's estimate (pipeline.intervals.marges_column).
 MARGES = "marges"
+#: First characters that make a spreadsheet read a text as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_text(value: Any) -> Any:
+    """Prefix a text that a spreadsheet would run as a formula with ``'``; other values as is.
+
+    Real CBS names never start with these characters, so published data is unchanged;
+    a hostile name such as ``=HYPERLINK("http://x","klik")`` shows as text instead of a link.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells cannot run as a formula when the CSV is opened in Excel.
+
+    Only text (object/string) columns change, and only cells starting with ``= + - @``, tab
+    or carriage return; numeric columns (negative numbers) are left alone.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_text)
+    return out
 
 
 def value_columns(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> list[str]:
@@ -31,6 +59,10 @@ def value_columns(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> 
 def write_csv(indicatoren: pd.DataFrame, path: Path) -> None:
     """Write the published indicator table as CSV (UTF-8, comma, decimal point).
 
+    Text cells that a spreadsheet would run as a formula get a leading ``'``
+    (:func:`csv_safe`): a CSV carries no cell types, so Excel would otherwise evaluate
+    e.g. a buurt name ``=HYPERLINK(...)`` when the file is opened.
+
     Parameters
     ----------
     indicatoren
@@ -39,7 +71,7 @@ def write_csv(indicatoren: pd.DataFrame, path: Path) -> None:
         Destination.
     """
     with atomic_path(path) as tmp:
-        indicatoren.to_csv(tmp, index=False, encoding="utf-8")
+        csv_safe(indicatoren).to_csv(tmp, index=False, encoding="utf-8")
 
 
 def toelichting(
@@ -71,8 +103,19 @@ def toelichting(
 
 
 def sources_table(meta: dict[str, Any]) -> pd.DataFrame:
-    """Source tables with ids, years and licences, for the 'Bronnen' sheet."""
-    return pd.DataFrame(meta.get("bronnen", []))
+    """Source tables with ids, years and licences, for the 'Bronnen' sheet.
+
+    The user's own input files (``invoerbestanden``, a list in ``bronnen.json``) become
+    one text per source: ``pad (sha256 ...)``, separated by ``;``.
+    """
+    table = pd.DataFrame(meta.get("bronnen", []))
+    if "invoerbestanden" in table:
+        table["invoerbestanden"] = table["invoerbestanden"].map(
+            lambda files: "; ".join(
+                f"{f.get('pad')} (sha256 {f.get('sha256') or 'onbekend'})" for f in files or []
+            )
+        )
+    return table
 
 
 def write_xlsx(
@@ -132,6 +175,65 @@ def write_xlsx(
                 info.insert(0, "Let op", "FICTIEF: demogegevens")
             info.to_excel(xw, sheet_name="Toelichting", index=False)
             sources_table(meta).to_excel(xw, sheet_name="Bronnen", index=False)
+            for ws in xw.book.worksheets:
+                text_cells_as_text(ws)
+        when = source_date_epoch()
+        if when is not None:
+            reproducible_xlsx(tmp, when)
+
+
+def text_cells_as_text(ws: Any) -> None:
+    """Store every text cell of an openpyxl worksheet as text, never as a formula.
+
+    openpyxl turns any string starting with ``=`` into a formula, so a buurt name such as
+    ``=HYPERLINK("http://x","klik")`` became a live link. The text stays unchanged; the
+    ``quotePrefix`` style also keeps Excel from reading it as a formula when the cell is
+    edited.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and isinstance(cell.value, str):
+                cell.data_type = "s"
+            if cell.data_type == "s" and str(cell.value or "").startswith(FORMULA_START):
+                cell.quotePrefix = True
+
+
+#: The earliest time a zip entry can hold.
+_ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+
+
+def reproducible_xlsx(path: Path, when: dt.datetime) -> None:
+    """Give an ``.xlsx`` fixed timestamps, so the same workbook gives the same bytes.
+
+    openpyxl stamps the save time in ``docProps/core.xml`` and on every zip entry; both
+    become ``when`` (from ``SOURCE_DATE_EPOCH``). The entries keep their order and content.
+
+    Parameters
+    ----------
+    path
+        Workbook written by openpyxl; rewritten in place.
+    when
+        Timezone-aware build time.
+    """
+    from openpyxl.packaging.core import DocumentProperties
+    from openpyxl.xml.functions import fromstring, tostring
+
+    when = max(when.astimezone(dt.UTC), _ZIP_EPOCH)
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info)) for info in zin.infolist()]
+    stamp = when.timetuple()[:6]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for old, data in entries:
+            if old.filename == "docProps/core.xml":
+                props = DocumentProperties.from_tree(fromstring(data))
+                # openpyxl keeps naive datetimes as UTC.
+                props.created = props.modified = when.replace(tzinfo=None)
+                data = tostring(props.to_tree())
+            info = zipfile.ZipInfo(old.filename, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = old.external_attr
+            info.create_system = old.create_system
+            zout.writestr(info, data)
 
 
 def wide_by_year(
@@ -159,6 +261,7 @@ def write_gpkg(
     """Write buurt geometry with all indicators (base year and horizons) as GeoPackage."""
     wide = wide_by_year(indicatoren[indicatoren["niveau"] == "buurt"], registry, basisjaar)
     gdf = buurten[["code", "geometry"]].merge(wide, on="code", how="left")
+    # atomic_path stamps SOURCE_DATE_EPOCH into the GeoPackage (gpkg_contents.last_change).
     with atomic_path(path) as tmp:
         gpd.GeoDataFrame(gdf, geometry="geometry", crs=buurten.crs).to_file(
             tmp, layer="indicatoren_buurt", driver="GPKG"

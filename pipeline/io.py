@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import stat
@@ -12,6 +13,40 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from pipeline.errors import WijkscanError
+
+
+def source_date_epoch() -> dt.datetime | None:
+    """Build time from ``SOURCE_DATE_EPOCH`` (reproducible builds), in UTC.
+
+    With the variable set, every timestamp written into an output (build date, PDF and
+    XLSX metadata, zip entries, GeoPackage) comes from it, so two builds of the same
+    inputs give the same bytes (https://reproducible-builds.org/specs/source-date-epoch/).
+
+    Returns
+    -------
+    datetime.datetime or None
+        Timezone-aware UTC time, or None when the variable is unset or empty.
+
+    Raises
+    ------
+    WijkscanError
+        When the variable is not a whole number of seconds.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = int(raw)
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise WijkscanError(
+            f"SOURCE_DATE_EPOCH is '{raw}', geen geldig tijdstip.",
+            waar="omgevingsvariabele SOURCE_DATE_EPOCH",
+            oplossing="Geef een geheel aantal seconden sinds 1970 (bijv. "
+            "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)), of laat de variabele weg.",
+        ) from None
 
 
 def file_mode(path: Path) -> int:
@@ -55,6 +90,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     ------
     pathlib.Path
         Temporary file path with the same suffix (so writers pick the right format).
+        For a ``.gpkg`` GDAL's write date follows ``SOURCE_DATE_EPOCH`` (:func:`gdal_build_date`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +98,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     os.unlink(tmp)  # some writers (GDAL) refuse to overwrite an existing empty file
     tmp_path = Path(tmp)
+    if path.suffix.lower() == ".gpkg":
+        gdal_build_date()
     try:
         yield tmp_path
         if not tmp_path.exists():
@@ -71,6 +109,29 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+#: Whether :func:`gdal_build_date` set GDAL's date (so it can unset it again).
+_GDAL_DATE_SET = False
+
+
+def gdal_build_date() -> None:
+    """Let GDAL stamp ``SOURCE_DATE_EPOCH`` instead of now into the GeoPackages it writes.
+
+    GDAL writes the time into ``gpkg_contents.last_change``; ``OGR_CURRENT_DATE`` is its
+    documented switch for reproducible files. GDAL's option is process wide, so it is set
+    for the whole process (render threads write at the same time; restoring it after
+    one write would race), and unset again when the variable is gone.
+    """
+    global _GDAL_DATE_SET
+    when = source_date_epoch()
+    if when is None and not _GDAL_DATE_SET:
+        return
+    import pyogrio
+
+    stamp = when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if when else None
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+    _GDAL_DATE_SET = when is not None
 
 
 def write_parquet(df: pd.DataFrame, path: str | Path) -> None:

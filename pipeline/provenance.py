@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pipeline
+from pipeline.io import source_date_epoch
 
 _PUBLISHERS: dict[str, tuple[str, str]] = {
     "kwb": ("Kerncijfers wijken en buurten", "CBS"),
@@ -27,7 +28,8 @@ _PUBLISHERS: dict[str, tuple[str, str]] = {
 #: so a change here rebuilds existing provenance (Snakemake does not see package code).
 #: 2: demo inputs credited to wijkscan-demo, without table id or licence.
 #: 3: 'buurtsignaal' per indicator; the forecast table a gemeente's numbers came from.
-META_VERSIE = 3
+#: 4: 'invoerbestanden' (the user's own local files and their SHA-256) per source.
+META_VERSIE = 4
 #: Publisher shown for demo inputs (fictitious numbers made by pipeline.demo).
 DEMO_UITGEVER = "wijkscan-demo (fictief)"
 _TYPE_LABEL = {
@@ -49,6 +51,42 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+#: Source types read from a file the user supplies (as ``pipeline.config.LOCAL_TYPES``).
+_LOCAL_TYPES = ("lokaal", "primos", "brp")
+
+
+def local_files(bron: dict[str, Any]) -> list[dict[str, str | None]]:
+    """The user's own input file(s) of a local source, with their SHA-256.
+
+    The raw cache copy in ``data/raw/`` is what the pipeline read, but the user can only
+    check the file they supplied; both hashes go into ``bronnen.json``.
+
+    Parameters
+    ----------
+    bron
+        One ``bronnen.<kind>`` config section.
+
+    Returns
+    -------
+    list of dict
+        ``{"pad": ..., "sha256": ...}`` per configured file (``sha256`` None when the file
+        is gone); empty for online and demo sources.
+    """
+    if bron.get("type") not in _LOCAL_TYPES or not bron.get("pad"):
+        return []
+    pad = bron["pad"]
+    paths = [str(p) for p in pad] if isinstance(pad, list) else [str(pad)]
+    return [{"pad": p, "sha256": sha256(Path(p)) if Path(p).is_file() else None} for p in paths]
+
+
+def build_date(today: dt.date | None = None) -> dt.date:
+    """The build date: ``today``, else ``SOURCE_DATE_EPOCH`` (reproducible builds), else now."""
+    if today is not None:
+        return today
+    epoch = source_date_epoch()
+    return epoch.date() if epoch else dt.date.today()
+
+
 def build_meta(
     gemeente: str,
     gemeentenaam: str,
@@ -68,7 +106,8 @@ def build_meta(
     config
         Validated configuration.
     raw_files
-        Input kind -> raw cache file used.
+        Input kind -> raw cache file used. For local sources the user's own files
+        (``bronnen.<kind>.pad``) are recorded too, with their own SHA-256.
     table_ids
         Input kind -> table id (e.g. ``"85984NED"``, ``"pdok"``, ``"primos"``).
     warnings
@@ -76,7 +115,7 @@ def build_meta(
     prevalentie_bron
         Citation of the dementia prevalence rates.
     today
-        Build date (for reproducible tests).
+        Build date (for tests); default ``SOURCE_DATE_EPOCH`` when set, else today.
 
     Returns
     -------
@@ -114,6 +153,8 @@ def build_meta(
                 "type_label": _TYPE_LABEL[src],
                 "bestand": str(path),
                 "sha256": sha256(p) if p.is_file() else None,
+                # The user's own file(s), which they can check against this hash.
+                "invoerbestanden": local_files(config["bronnen"][kind]),
                 "licentie": licentie,
             }
         )
@@ -129,7 +170,7 @@ def build_meta(
         "waarschuwingen": list(warnings),
         "versie": pipeline.__version__,
         "meta_versie": META_VERSIE,
-        "gebouwd": (today or dt.date.today()).isoformat(),
+        "gebouwd": build_date(today).isoformat(),
     }
 
 

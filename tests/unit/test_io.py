@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 
 import pytest
 
-from pipeline.io import atomic_path, write_text
+from pipeline.errors import WijkscanError
+from pipeline.io import atomic_path, source_date_epoch, write_text
 
 
 def test_atomic_write_is_readable_by_others_and_keeps_mode(tmp_path):
@@ -29,3 +31,17 @@ def test_failed_writer_leaves_old_file_and_no_temp(tmp_path):
         raise RuntimeError("schrijver faalt")
     assert target.read_text() == "oud"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tabel.csv"]
+
+
+def test_source_date_epoch_is_utc_and_optional(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert source_date_epoch() is None
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert source_date_epoch() == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
+
+
+def test_bad_source_date_epoch_is_a_dutch_error(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "gisteren")
+    with pytest.raises(WijkscanError, match="SOURCE_DATE_EPOCH") as err:
+        source_date_epoch()
+    assert err.value.oplossing and "seconden" in err.value.oplossing

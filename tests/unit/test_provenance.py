@@ -138,3 +138,37 @@ def test_registry_names_the_forecast_table_of_the_gemeente():
     assert "84527NED (MW00000) (lokaal bestand)" in reg["aantal_75plus"].bron
     assert "85171NED" not in reg["aantal_75plus"].bron
     assert "85171NED" in registry_from_config(cfg, "x")["aantal_75plus"].bron
+
+
+def test_local_sources_record_the_users_own_file_and_its_hash(tmp_path: Path) -> None:
+    eigen = tmp_path / "mijn_kwb.csv"
+    eigen.write_text("eigen bestand\n", encoding="utf-8")
+    cfg = _config(bevolking="demo", prognose="demo", gezondheidsmonitor="geen")
+    cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": str(eigen)}
+    meta = _meta(tmp_path, cfg)
+    kwb = next(b for b in meta["bronnen"] if b["invoer"] == "kwb")
+    assert kwb["invoerbestanden"] == [{"pad": str(eigen), "sha256": provenance.sha256(eigen)}]
+    # The raw cache copy keeps its own hash; here it differs from the user's file.
+    assert kwb["sha256"] != provenance.sha256(eigen)
+    demo = next(b for b in meta["bronnen"] if b["invoer"] == "bevolking")
+    assert demo["invoerbestanden"] == []
+
+
+def test_local_source_with_several_files_hashes_each(tmp_path: Path) -> None:
+    files = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    for i, f in enumerate(files):
+        f.write_text(f"{i}\n", encoding="utf-8")
+    got = provenance.local_files({"type": "brp", "pad": [str(f) for f in files]})
+    assert [g["sha256"] for g in got] == [provenance.sha256(f) for f in files]
+    assert provenance.local_files({"type": "cbs"}) == []
+
+
+def test_build_date_follows_source_date_epoch(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")  # 2000-01-01 00:00 UTC
+    raw = tmp_path / "kwb.csv"
+    raw.write_text("x\n", encoding="utf-8")
+    cfg = _config(bevolking="geen", prognose="geen", gezondheidsmonitor="geen", kwb="demo")
+    meta = provenance.build_meta("GM9999", "Demo", cfg, {"kwb": str(raw)}, {}, [], "bron")
+    assert meta["gebouwd"] == "2000-01-01"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert provenance.build_date() == dt.date.today()
