@@ -14,16 +14,16 @@ import pytest
 from pipeline import demo
 from pipeline.sources.cbs_tables import raw_85171ned
 from tests.e2e.conftest import make_workdir, snakemake, write_config
-from tests.support.odata_server import Dimension, ODataServer, Table, bulk_zip
+from tests.support.odata_server import (
+    Dimension,
+    ODataServer,
+    Table,
+    bulk_03759ned,
+    dimension_of,
+)
 
 pytestmark = pytest.mark.e2e
 GM = demo.DEMO_GEMEENTE
-
-
-def _dim(name: str, keys, kind: str = "Dimension", titles=None) -> Dimension:
-    keys = list(dict.fromkeys(keys))
-    titles = titles or {}
-    return Dimension(name, [{"Key": k, "Title": titles.get(k, k.strip())} for k in keys], kind=kind)
 
 
 def _tables() -> list[Table]:
@@ -35,7 +35,9 @@ def _tables() -> list[Table]:
     names["GM9998    "] = "Andergem"
     kwb = pd.concat([kwb, other], ignore_index=True)
     t_kwb = Table(
-        "85984NED", kwb, [_dim("WijkenEnBuurten", kwb["WijkenEnBuurten"], "GeoDetail", names)]
+        "85984NED",
+        kwb,
+        [dimension_of("WijkenEnBuurten", kwb["WijkenEnBuurten"], "GeoDetail", names)],
     )
 
     fc = demo.prognose_primos(2024, [2030, 2035, 2040])
@@ -56,10 +58,10 @@ def _tables() -> list[Table]:
         "85171NED",
         prog,
         [
-            _dim("Geslacht", prog["Geslacht"]),
+            dimension_of("Geslacht", prog["Geslacht"]),
             Dimension("Leeftijd", prog_dim[["Key", "Title"]]),
-            _dim("RegioIndeling2021", prog["RegioIndeling2021"], "GeoDimension"),
-            _dim("Perioden", prog["Perioden"], "TimeDimension"),
+            dimension_of("RegioIndeling2021", prog["RegioIndeling2021"], "GeoDimension"),
+            dimension_of("Perioden", prog["Perioden"], "TimeDimension"),
         ],
     )
     return [t_kwb, t_prog]
@@ -67,27 +69,8 @@ def _tables() -> list[Table]:
 
 def _bulk_03759ned() -> bytes:
     """03759ned as CBS serves it since August 2023: only as a bulk zip, no OData query."""
-    from pipeline.sources.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
-
     rows, leeftijd = demo.bevolking_raw(2024)
-    dims = [
-        _dim(
-            "Geslacht", rows["Geslacht"], titles={k.ljust(7): t for k, t in GESLACHT_TITELS.items()}
-        ),
-        Dimension("Leeftijd", leeftijd[["Key", "Title"]]),
-        _dim(
-            "BurgerlijkeStaat",
-            rows["BurgerlijkeStaat"],
-            titles={k.ljust(7): t for k, t in BURGERLIJKE_STAAT_TITELS.items()},
-        ),
-        _dim("RegioS", rows["RegioS"], "GeoDimension"),
-        _dim("Perioden", rows["Perioden"], "TimeDimension"),
-    ]
-    measures = {
-        "BevolkingOp1Januari_1": ("M000352", "Bevolking op 1 januari"),
-        "GemiddeldeBevolking_2": ("M000100", "Gemiddelde bevolking"),
-    }
-    return bulk_zip(rows, dims, measures)
+    return bulk_03759ned(rows, leeftijd)
 
 
 def _table_85173ned(factor: float) -> Table:
@@ -114,11 +97,11 @@ def _table_85173ned(factor: float) -> Table:
         "85173NED",
         prog,
         [
-            _dim("PrognoseInterval", prog["PrognoseInterval"]),
-            _dim("Geslacht", prog["Geslacht"]),
+            dimension_of("PrognoseInterval", prog["PrognoseInterval"]),
+            dimension_of("Geslacht", prog["Geslacht"]),
             Dimension("Leeftijd", prog_dim[["Key", "Title"]]),
-            _dim("RegioIndeling2021", prog["RegioIndeling2021"], "GeoDimension"),
-            _dim("Perioden", prog["Perioden"], "TimeDimension"),
+            dimension_of("RegioIndeling2021", prog["RegioIndeling2021"], "GeoDimension"),
+            dimension_of("Perioden", prog["Perioden"], "TimeDimension"),
         ],
     )
 
@@ -126,10 +109,10 @@ def _table_85173ned(factor: float) -> Table:
 def _health_table() -> Table:
     g = demo.gezondheid_raw().drop(columns=["ID"])
     dims = [
-        _dim("Leeftijd", g["Leeftijd"]),
-        _dim("Marges", g["Marges"]),
-        _dim("WijkenEnBuurten", g["WijkenEnBuurten"], "GeoDetail"),
-        _dim("Perioden", g["Perioden"], "TimeDimension"),
+        dimension_of("Leeftijd", g["Leeftijd"]),
+        dimension_of("Marges", g["Marges"]),
+        dimension_of("WijkenEnBuurten", g["WijkenEnBuurten"], "GeoDetail"),
+        dimension_of("Perioden", g["Perioden"], "TimeDimension"),
     ]
     return Table("50150NED", g, dims, catalog="RIVM")
 
@@ -216,10 +199,10 @@ def test_forecast_falls_back_to_85173ned(tmp_path):
     other = t_prog.data.copy()
     other["RegioIndeling2021"] = "GM0150"
     t_prog = Table("85171NED", other, [
-        _dim("Geslacht", other["Geslacht"]),
+        dimension_of("Geslacht", other["Geslacht"]),
         t_prog.dimensions[1],
-        _dim("RegioIndeling2021", other["RegioIndeling2021"], "GeoDimension"),
-        _dim("Perioden", other["Perioden"], "TimeDimension"),
+        dimension_of("RegioIndeling2021", other["RegioIndeling2021"], "GeoDimension"),
+        dimension_of("Perioden", other["Perioden"], "TimeDimension"),
     ])  # fmt: skip
     gpkg = tmp_path / "g.gpkg"
     demo.write_geometry(gpkg)

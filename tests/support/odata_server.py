@@ -1098,3 +1098,35 @@ def bulk_zip(
                 ),
             )
     return buf.getvalue()
+
+
+def dimension_of(
+    name: str, keys: Sequence[str], kind: str = "Dimension", titles: Mapping[str, str] | None = None
+) -> Dimension:
+    """A dimension whose keys are the distinct ``keys``; a title is looked up by the key as
+    stored (padded, as CBS pads keys) or stripped, else the stripped key is the title."""
+    titles = titles or {}
+    entries = [
+        {"Key": k, "Title": titles.get(k, titles.get(str(k).strip(), str(k).strip()))}
+        for k in dict.fromkeys(keys)
+    ]
+    return Dimension(name, entries, kind=kind)
+
+
+def bulk_03759ned(rows: pd.DataFrame, leeftijd: pd.DataFrame) -> bytes:
+    """03759ned as CBS serves it since August 2023: a bulk zip of the v3-layout ``rows``
+    (with ``BurgerlijkeStaat``) and its Leeftijd dimension."""
+    from pipeline.sources.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
+
+    dims = [
+        dimension_of("Geslacht", rows["Geslacht"], titles=GESLACHT_TITELS),
+        Dimension("Leeftijd", leeftijd[["Key", "Title"]]),
+        dimension_of("BurgerlijkeStaat", rows["BurgerlijkeStaat"], titles=BURGERLIJKE_STAAT_TITELS),
+        dimension_of("RegioS", rows["RegioS"], "GeoDimension"),
+        dimension_of("Perioden", rows["Perioden"], "TimeDimension"),
+    ]
+    measures = {
+        "BevolkingOp1Januari_1": ("M000352", "Bevolking op 1 januari"),
+        "GemiddeldeBevolking_2": ("M000100", "Gemiddelde bevolking"),
+    }
+    return bulk_zip(rows, dims, measures)

@@ -11,8 +11,8 @@ import pytest
 
 from benchmarks import validatie_schatting as vs
 from pipeline.errors import WijkscanError
-from pipeline.sources.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS, raw_03759ned
-from tests.support.odata_server import Dimension, ODataServer, Table, bulk_zip
+from pipeline.sources.cbs_tables import raw_03759ned
+from tests.support.odata_server import ODataServer, Table, bulk_03759ned, dimension_of
 
 STATEN = ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")
 # p(staat | KWB band): the synthetic buurten follow it exactly, so it is learnable.
@@ -164,13 +164,6 @@ def _kwb_rij(bev: pd.DataFrame) -> dict:
     }
 
 
-def _dim(name, keys, kind="Dimension", titles=None):
-    keys = list(dict.fromkeys(keys))
-    titles = titles or {}
-    entries = [{"Key": k, "Title": titles.get(k.strip(), k.strip())} for k in keys]
-    return Dimension(name, entries, kind=kind)
-
-
 GEMEENTEN = {"GM0001": (0.9, 20000), "GM0002": (0.0, 30000), "GM0003": (0.5, 15000)}
 BUITEN = {"GM0004": (0.7, 10000)}  # another provincie: must be left out
 
@@ -194,18 +187,7 @@ def _bulk(bev: dict[str, pd.DataFrame]) -> bytes:
         BevolkingOp1Januari_1=(getal * 3).map(lambda v: "." if np.isnan(v) else f"{v:g}"),
     )
     rows = pd.concat([vorig, rows], ignore_index=True)
-    dims = [
-        _dim("Geslacht", rows["Geslacht"], titles=GESLACHT_TITELS),
-        Dimension("Leeftijd", leeftijd[["Key", "Title"]]),
-        _dim("BurgerlijkeStaat", rows["BurgerlijkeStaat"], titles=BURGERLIJKE_STAAT_TITELS),
-        _dim("RegioS", rows["RegioS"], "GeoDimension"),
-        _dim("Perioden", rows["Perioden"], "TimeDimension"),
-    ]
-    measures = {
-        "BevolkingOp1Januari_1": ("M000352", "Bevolking op 1 januari"),
-        "GemiddeldeBevolking_2": ("M000100", "Gemiddelde bevolking"),
-    }
-    return bulk_zip(rows, dims, measures)
+    return bulk_03759ned(rows, leeftijd)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +195,9 @@ def server():
     """85984NED and 85755NED over OData; 03759ned ONLY as a bulk zip (as on real CBS)."""
     bev = {g: _bevolking(g, o, n) for g, (o, n) in {**GEMEENTEN, **BUITEN}.items()}
     kwb = pd.DataFrame([{"WijkenEnBuurten": g.ljust(10), **_kwb_rij(b)} for g, b in bev.items()])
-    t_kwb = Table("85984NED", kwb, [_dim("WijkenEnBuurten", kwb["WijkenEnBuurten"], "GeoDetail")])
+    t_kwb = Table(
+        "85984NED", kwb, [dimension_of("WijkenEnBuurten", kwb["WijkenEnBuurten"], "GeoDetail")]
+    )
     geb = pd.DataFrame(
         {
             "RegioS": list(bev),
@@ -221,7 +205,7 @@ def server():
             "Naam_29": ["Utrecht"] * 3 + ["Noord-Holland"],
         }
     )
-    t_geb = Table("85755NED", geb, [_dim("RegioS", geb["RegioS"], "GeoDimension")])
+    t_geb = Table("85755NED", geb, [dimension_of("RegioS", geb["RegioS"], "GeoDimension")])
     with ODataServer([t_kwb, t_geb]) as s:
         s.add_bulk("03759ned", _bulk(bev))
         yield s, bev
