@@ -16,10 +16,11 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# Short output: the project's own lines per gemeente; every step's details are in logs/ and
-# Snakemake's full log in .snakemake/log/ (drop --quiet to see them on screen).
+# The wijkscan command (pipeline/cli.py) is snakemake with profiles/local and short output: the
+# project's own lines per gemeente; every step's details are in logs/ and Snakemake's full log
+# in .snakemake/log/ (add --verbose to see them on screen).
 demo: install
-	$(BIN)/snakemake --profile profiles/local --cores $(CORES) --quiet rules reason host progress
+	$(BIN)/wijkscan --cores $(CORES)
 	@echo "Klaar: zie reports/GM9999/ (details per stap in logs/)"
 
 # pdftoppm (PDF -> PNG checks) and Chromium (headless report check) come from Debian.

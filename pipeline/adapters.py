@@ -117,15 +117,21 @@ def start_render_workers(n: int) -> None:
     """
     import multiprocessing
 
+    from pipeline import lifecycle
+
     global _pool, _pool_size, _pool_renders
     if n < 1:
         return
     with _POOL_LOCK:
         if _pool is None:
             main_imports = ["snakemake.cli"] if "snakemake.cli" in sys.modules else []
+            # pipeline.lifecycle first: the server then dies with Snakemake (even a kill -9)
+            # while it still imports the rest.
             multiprocessing.get_context("forkserver").set_forkserver_preload(
-                ["__main__", *main_imports, *_RENDER_MODULES]
+                ["__main__", "pipeline.lifecycle", *main_imports, *_RENDER_MODULES]
             )
+            # From this thread (Snakemake's main thread), not the short-lived starter below.
+            lifecycle.start_forkserver()
             _pool, _pool_size, _pool_renders = _new_pool(n), n, 0
             # Workers start on demand: n tasks at once start all n. Starting the first one
             # waits for the server's imports, so that happens beside the data steps.
@@ -141,9 +147,17 @@ def _new_pool(n: int) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from pipeline import lifecycle
+
     # Not max_tasks_per_child for the recycling: up to Python 3.13 it can deadlock the pool
     # when a worker retires (CPython gh-115634). See _pool_for_render.
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("forkserver"))
+    # Each worker ends with the forkserver and with this process (lifecycle.worker_init).
+    return ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=lifecycle.worker_init,
+        initargs=(os.getpid(),),
+    )
 
 
 def _pool_for_render() -> Any:
@@ -192,17 +206,22 @@ def render_workers(use_threads: bool, cores: int, jobs: Iterable[str], local: bo
 def finish_run() -> None:
     """End of a run (Snakemake's ``onsuccess``/``onerror``): stop what would delay the exit.
 
-    Stops the render workers, and cancels the ``threading.Timer`` Snakemake's scheduler
+    Stops the render workers and their forkserver (no process of the build outlives it),
+    and cancels the ``threading.Timer`` Snakemake's scheduler
     arms on every pass for its job rate limit (``--max-jobs-per-timespan``, default 1 s):
     the last one is not a daemon thread, so without this the interpreter waits up to a
     second after the run is over. The scheduler has returned by then; nothing waits for
     the timers any more.
     """
+    from pipeline import lifecycle
+
     global _pool
     with _POOL_LOCK:
         pool, _pool = _pool, None
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
+        # Otherwise the server outlives Snakemake by a second, unloading 250 MB of modules.
+        lifecycle.stop_forkserver()
     for thread in threading.enumerate():
         owner = getattr(getattr(thread, "function", None), "__module__", None) or ""
         if isinstance(thread, threading.Timer) and owner.startswith("snakemake."):
@@ -317,11 +336,125 @@ class StepFailed(Exception):
         super().__init__(step, melding, logfile)
         self.step, self.melding, self.logfile = step, melding, logfile
 
+    #: In every ``str()``; :class:`_SnakemakeNoise` recognises Snakemake's report by it.
+    POINTER = "is gestopt; de melding staat hierboven"
+
     def __str__(self) -> str:  # Snakemake prints str(exc)
         return (
-            f"Stap '{self.step}' is gestopt; de melding staat hierboven (FOUT in stap "
-            f"'{self.step}') en in {self.logfile}."
+            f"Stap '{self.step}' {self.POINTER} (FOUT in stap '{self.step}') en in {self.logfile}."
         )
+
+
+#: Opens every user-facing step failure, on screen and in the job's log.
+FOUT_MARKER = "FOUT in stap"
+#: Snakemake's lines after a failed job; said once in Dutch instead (see _SnakemakeNoise).
+_SNAKEMAKE_AFTER_FAILURE = (
+    "Exiting because a job execution failed",
+    "Shutting down, this might take some time",
+    "At least one job did not complete successfully",
+)
+#: The one line that replaces them.
+GESTOPT = "wijkscan gestopt: zie de FOUT-melding hierboven (details per stap in logs/)."
+
+
+class _SnakemakeNoise(logging.Filter):
+    """Drop Snakemake's repetitions of a step failure that already printed its FOUT block.
+
+    After the Dutch ``FOUT in stap`` block Snakemake printed, per failed job, a
+    ``RuleException`` with code frames, ``Error in rule`` with the job's log (the message a
+    third time with ``show-failed-logs``), "Exiting because a job execution failed" and a
+    closing ``WorkflowError`` — in process mode once more from each job's own process. For
+    a failure the user can fix (a :class:`StepFailed`) those become one Dutch line; an
+    unexpected error keeps all of Snakemake's output, traceback included.
+
+    Parameters
+    ----------
+    local
+        Whether jobs run on this machine (their FOUT block is on this screen). For cluster
+        jobs the block is in the cluster job's output, so ``Error in rule`` stays.
+    main
+        Snakemake's main process (a job process of the process mode says nothing at the end).
+    """
+
+    def __init__(self, local: Callable[[], bool], main: bool = True) -> None:
+        super().__init__()
+        self.local, self.main = local, main
+        self.user_error = False
+
+    def _is_user_failure(self, record: logging.LogRecord) -> bool:
+        for logfile in getattr(record, "log", None) or []:
+            try:
+                with open(logfile, encoding="utf-8", errors="replace") as fh:
+                    if FOUT_MARKER in fh.read():
+                        return True
+            except OSError:
+                continue
+        return False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        event = getattr(record, "event", None)
+        event = str(getattr(event, "value", event) or "").lower()
+        if StepFailed.POINTER in text:
+            self.user_error = True
+            return False
+        if text.startswith("WijkscanError in file"):
+            # A check while the Snakefile is read (configuration, gemeenten): the Dutch
+            # message without Snakemake's file/line header and code frames.
+            lines = text.splitlines()[1:]
+            lines = [line for line in lines if not line.startswith('  File "')]
+            record.msg, record.args = "FOUT: " + "\n".join(lines), ()
+            return True
+        if event.endswith("job_error") or text.startswith("Error in rule"):
+            try:
+                local = self.local()
+            except Exception:  # noqa: BLE001 - unknown executor: keep Snakemake's block
+                local = False
+            if local and self._is_user_failure(record):
+                self.user_error = True
+                return False
+            return True
+        if self.user_error and any(part in text for part in _SNAKEMAKE_AFTER_FAILURE):
+            if "did not complete successfully" not in text or not self.main:
+                return False  # a job's own process: its main process says it once
+            record.msg, record.args = GESTOPT, ()
+        return True
+
+
+def prepare_run(workflow: Any) -> None:
+    """Start of every run (the Snakefile calls it): quiet failures, recover from a crash.
+
+    * Installs :class:`_SnakemakeNoise` on Snakemake's logger (in job processes too, which
+      print their own RuleException).
+    * In the main process of a real run: removes what a killed run left behind
+      (:func:`pipeline.lifecycle.recover_after_crash`: stale lock, temporary files) and
+      reruns the jobs that were cut off, as ``--rerun-incomplete`` does. Safe here because
+      every output is written atomically; without it the next run stopped with an English
+      ``IncompleteFilesException`` or ``LockException`` that asked for ``--unlock``.
+
+    Parameters
+    ----------
+    workflow
+        Snakemake's ``workflow`` object.
+    """
+    from pipeline import lifecycle
+
+    snakemake_log = logging.getLogger("snakemake.logging")
+    if not any(isinstance(f, _SnakemakeNoise) for f in snakemake_log.filters):
+        main = bool(getattr(workflow, "is_main_process", True))
+        snakemake_log.addFilter(_SnakemakeNoise(lambda: bool(workflow.local_exec), main))
+    if not getattr(workflow, "is_main_process", False) or getattr(workflow, "dryrun", True):
+        return
+    try:
+        lines = lifecycle.recover_after_crash(Path.cwd())
+    except Exception as exc:  # noqa: BLE001 - recovery is a convenience, never a failure
+        log.debug("herstel na afbreken overgeslagen: %s", exc)
+        lines = []
+    for line in lines:
+        print(line, file=sys.stderr)
+    settings = getattr(workflow, "dag_settings", None)
+    if settings is not None and hasattr(settings, "force_incomplete"):
+        settings.force_incomplete = True
 
 
 def step(func: Callable[..., None] | None = None, *, release: bool = False) -> Any:
@@ -361,7 +494,10 @@ def step(func: Callable[..., None] | None = None, *, release: bool = False) -> A
                     log.exception("onverwachte fout in %s", func.__name__)
                     raise
                 exc = user
-            if func.__name__.startswith("fetch_"):
+            # The kept copy helps when a download fails; a user's own file that is broken
+            # is not repaired by an older copy made from another file.
+            bron = dict(wildcards.items()).get("bron", "cbs") if wildcards else "cbs"
+            if func.__name__.startswith("fetch_") and bron == "cbs":
                 for out in output:
                     kept = kept_copy(Path(str(out)))
                     if kept is not None:
@@ -370,8 +506,12 @@ def step(func: Callable[..., None] | None = None, *, release: bool = False) -> A
                             oplossing=f"De laatste goede versie is bewaard: {kept}. Zet die terug "
                             f"met 'cp {kept} {out}' om zonder nieuwe download verder te werken.",
                         )
-            log.error("%s", exc)
-            print(f"\nFOUT in stap '{func.__name__}':\n  {exc}\n", file=sys.stderr)
+            # The marker lets the main process recognise this job's failure (_SnakemakeNoise).
+            log.error("%s '%s': %s", FOUT_MARKER, func.__name__, exc)
+            print(
+                f"\n{FOUT_MARKER} '{func.__name__}':\n  {exc}\n  (log: {path})\n",
+                file=sys.stderr,
+            )
             raise StepFailed(func.__name__, f"{exc}", str(path)) from None
         except Exception:
             log.exception("onverwachte fout in %s", func.__name__)
@@ -1122,6 +1262,15 @@ def _references(paths: list[str]) -> Any:
     return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True) if paths else None
 
 
+def _sessies(files: dict[str, Any]) -> Any:
+    """The validated session input (``sessies.json``) of a render job, or None (first edition)."""
+    import json
+
+    paths = files.get("sessies") or []
+    paths = [paths] if isinstance(paths, str) else paths
+    return json.loads(Path(paths[0]).read_text(encoding="utf-8")) if paths else None
+
+
 def report_job(
     files: dict[str, Any],
     config: dict[str, Any],
@@ -1129,8 +1278,12 @@ def report_job(
     template_dir: str,
     html: str,
     pdf: str,
+    volgende_ronde: list[str] | None = None,
 ) -> tuple[int, str]:
     """Render one gemeente's report (HTML, then the PDF printed from it).
+
+    With session input (``files["sessies"]``) it is the second edition; ``volgende_ronde``
+    are then the questions for the next round.
 
     A render job takes and returns plain values only, so :func:`render` can run it in this
     process or in a worker process.
@@ -1156,6 +1309,8 @@ def report_job(
         _references(files.get("referenties", [])),
         path=Path(html),
         template_dir=Path(template_dir),
+        sessies=_sessies(files),
+        volgende_ronde=volgende_ronde or (),
     )
     return report.html_to_pdf(Path(html), Path(pdf)), str(meta["gemeentenaam"])
 
@@ -1167,7 +1322,9 @@ def vouwkaart_job(
     from pipeline import vouwkaart
 
     table, buurten, reg, meta = _load_published(files, config)
-    vouwkaart.render_vouwkaart(table, buurten, reg, meta, settings, formaat, Path(pdf))
+    vouwkaart.render_vouwkaart(
+        table, buurten, reg, meta, settings, formaat, Path(pdf), sessies=_sessies(files)
+    )
 
 
 def region_report_job(
@@ -1198,6 +1355,7 @@ def region_report_job(
         naam,
         weging,
         template_dir=Path(template_dir),
+        sessies=[json.loads(Path(p).read_text(encoding="utf-8")) for p in files.get("sessies", [])],
     )
     write_text(region.render_html(ctx, Path(template_dir)), html)
     report.html_to_pdf(Path(html), Path(pdf))
@@ -1214,6 +1372,7 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
         str(params.template_dir),
         str(output.html),
         str(output.pdf),
+        list(params.volgende_ronde),
     )
     # The gemeente is built when its report is: one line for long (national) runs.
     print(
@@ -1247,6 +1406,44 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
         str(output.html),
         str(output.pdf),
     )
+
+
+@step
+def session_workbook(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """The session workbook of one gemeente (XLSX and its CSV twin), for the tables."""
+    import json
+
+    import pandas as pd
+
+    from pipeline import provenance, registry, report, sessie
+
+    table = pd.read_parquet(input.indicatoren)
+    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
+    reg = registry.registry_from_config(
+        params.config, meta.get("prevalentie_bron", ""), provenance.tables(meta)
+    )
+    weging = report.rapport_config(dict(params.rapport), reg)["weging"]
+    n = sessie.write_session_files(table, reg, meta, weging, Path(output.xlsx), Path(output.csv))
+    log.info("sessiewerkboek met %d buurten", n)
+
+
+@step
+def prepare_sessions(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Read and check the filled session workbooks of one gemeente into ``sessies.json``."""
+    import json
+
+    import pandas as pd
+
+    from pipeline import sessie_lezen
+    from pipeline.io import write_json
+
+    table = pd.read_parquet(input.indicatoren)
+    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
+    res = sessie_lezen.lees_sessies(
+        list(input.sessies), table, wildcards.gemeente, str(meta.get("gemeentenaam", ""))
+    )
+    write_json(res, output.json)
+    log.info("%d sessies, %d buurtregels", len(res["sessies"]), len(res["inbreng"]))
 
 
 @step

@@ -29,7 +29,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch
 
-from pipeline import fmt, maps
+from pipeline import fmt, kaartlabels, lettertype, maps
 from pipeline.registry import Indicator
 
 MM = 1 / 25.4
@@ -42,7 +42,8 @@ BAR_LIGHT = "#a8c7e6"
 REF = "#000000"
 
 _RC: dict[str, Any] = {
-    "font.family": "DejaVu Sans",
+    # The pinned report font (Source Sans Pro), the same family as the PDF text.
+    "font.family": lettertype.register_fonts(),
     "font.size": 7.5,
     "axes.edgecolor": INK,
     "axes.labelcolor": INK,
@@ -200,6 +201,7 @@ def trend_chart(
     n = max(len(panels), 1)
     with mpl.rc_context(_RC):
         axes = fig.subplots(1, n, squeeze=False)[0]
+        value_labels: list[Any] = []
         for ax, p in zip(axes, panels, strict=False):
             jaren = sorted(p.waarden)
             vals = np.array([p.waarden[j] for j in jaren], dtype=float)
@@ -223,7 +225,7 @@ def trend_chart(
                     top = max(top, float(ref_val))
             top = top if top > 0 else 1.0
             for xi, v, pr in zip(x, vals, proj, strict=True):
-                ax.text(
+                value_labels.append(ax.text(
                     xi,
                     (0 if fmt.is_missing(v) else v) + top * 0.02,
                     fmt.waarde(v, p.indicator, marker=bool(pr), projectie=bool(pr)),
@@ -233,7 +235,7 @@ def trend_chart(
                     fontweight="bold" if not pr else "normal",
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
                     zorder=5,
-                )
+                ))  # fmt: skip
             ref_lines, ref_labels = [], []
             for i, (lab, ref_val) in enumerate(p.referenties.items()):
                 if fmt.is_missing(ref_val):
@@ -260,13 +262,7 @@ def trend_chart(
             ax.set_yticks([])
             ax.spines["left"].set_visible(False)
             _style(ax)
-            ax.set_title(
-                _wrap(p.indicator.label, 34),
-                fontsize=8,
-                loc="left",
-                fontweight="bold",
-                pad=14 if ref_lines else 6,
-            )
+            ax.set_title(p.indicator.label, fontsize=8, loc="left", fontweight="bold")
         fig.legend(
             handles=legend_patches_projectie(basisjaar),
             loc="lower center",
@@ -277,7 +273,105 @@ def trend_chart(
             handleheight=1.1,
         )
         fig.subplots_adjust(left=0.02, right=0.99, top=0.76, bottom=0.27, wspace=0.18)
+        _fit_panel_titles(fig, list(axes[: len(panels)]), [p.indicator.label for p in panels])
+        _fit_value_labels(fig, axes[0], value_labels)
     return fig
+
+
+def _fit_value_labels(fig: Figure, ax: Axes, labels: Sequence[Any], min_size: float = 5.5) -> None:
+    """Shrink the bar value labels (all alike) until the widest fits the bar spacing."""
+    if not labels:
+        return
+    r = fig.canvas.get_renderer()
+    spacing = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
+    room = spacing - 0.6 * MM * fig.dpi  # keep 0.6 mm between neighbouring labels
+    widest = max(t.get_window_extent(r).width for t in labels)
+    if widest <= room:
+        return
+    size = max(min_size, labels[0].get_fontsize() * room / widest)
+    for t in labels:
+        t.set_fontsize(size)
+
+
+def _wrap_to_width(
+    fig: Figure, text: str, max_px: float, fontsize: float, min_size: float, **kw: Any
+) -> tuple[str, float]:
+    """Break ``text`` into lines no wider than ``max_px`` (measured with the renderer),
+    shrinking the font when a single word is wider; at ``min_size`` a word that is still
+    too wide stays whole (never cut).
+
+    Returns
+    -------
+    (str, float)
+        The wrapped text and the font size.
+    """
+    renderer = fig.canvas.get_renderer()
+
+    def width(s: str, size: float) -> float:
+        t = fig.text(0, 0, s, fontsize=size, **kw)
+        w = t.get_window_extent(renderer).width
+        t.remove()
+        return w
+
+    size = fontsize
+    words = text.split()
+    while True:
+        lines: list[str] = []
+        for word in words:
+            trial = f"{lines[-1]} {word}" if lines else word
+            if lines and width(trial, size) <= max_px:
+                lines[-1] = trial
+            else:
+                lines.append(word)
+        if size <= min_size or all(width(ln, size) <= max_px for ln in lines):
+            return "\n".join(lines), size
+        size = max(min_size, size - 0.5)
+
+
+def _fit_panel_titles(fig: Figure, axes: Sequence[Axes], titles: Sequence[str]) -> None:
+    """Wrap each left-aligned panel title to the room up to the next panel, lift it clear
+    of a reference legend above the panel, and lower the panels until every title fits
+    inside the figure: no title touches another text (Duiven figure 9 had two titles
+    running into each other) and none is cut off. Positions are measured, not guessed,
+    because the text widths depend on the font and the words."""
+    gap_px = 3 * MM * fig.dpi  # 3 mm between a title and the next panel
+    extra = [0.0] * len(axes)  # measured correction of the pad, in points
+    for _round in range(4):
+        r = fig.canvas.get_renderer()
+        boxes = [ax.get_window_extent(r) for ax in axes]
+        arts = []
+        for i, (ax, title) in enumerate(zip(axes, titles, strict=True)):
+            right = boxes[i + 1].x0 - gap_px if i + 1 < len(axes) else fig.bbox.width - gap_px / 3
+            text, size = _wrap_to_width(fig, title, right - boxes[i].x0, 8, 6.0, fontweight="bold")
+            leg = ax.get_legend()
+            pad = 4.0 + extra[i]
+            if leg is not None:
+                pad += leg.get_window_extent(r).height * 72 / fig.dpi
+            ax.set_title(text, fontsize=size, loc="left", fontweight="bold", pad=pad)
+            arts.append(_left_title(ax))
+        moved = False
+        for i, (ax, art) in enumerate(zip(axes, arts, strict=True)):
+            leg = ax.get_legend()
+            if leg is None:
+                continue
+            clash = leg.get_window_extent(r).y1 + 1.0 - art.get_window_extent(r).y0
+            if clash > 0:  # descenders of the title reach into the legend
+                extra[i] += clash * 72 / fig.dpi + 1.0
+                moved = True
+        over = max(a.get_window_extent(r).y1 for a in arts) - (fig.bbox.height - MM * fig.dpi)
+        if over > 0.5:
+            fig.subplots_adjust(top=fig.subplotpars.top - over / fig.bbox.height)
+        elif not moved:
+            return
+
+
+def _left_title(ax: Axes) -> Any:
+    """The Text artist of the axes' left-aligned title (public API: among its children)."""
+    from matplotlib.text import Text
+
+    want = ax.get_title(loc="left")
+    cands = [c for c in ax.get_children() if isinstance(c, Text) and c.get_text() == want]
+    return next(c for c in cands if c.get_horizontalalignment() == "left")
 
 
 # ----------------------------------------------------------------- ranked bars
@@ -543,13 +637,36 @@ def small_multiples(
                 labels=False,
                 legend=True,
                 legend_size=6,
-                title=_wrap(ind.label, 40),
+                title=ind.label,
                 title_size=7.5,
                 lo=intervals[i][0] if intervals else None,
                 hi=intervals[i][1] if intervals else None,
             )
+            _fit_cell_texts(fig, ax, res, (x0 + cell_w) * fig.bbox.width)
             results.append(res)
     return fig, results
+
+
+def _fit_cell_texts(fig: Figure, ax: Axes, res: maps.MapResult, right_px: float) -> None:
+    """Wrap a small multiple's title and legend title to the room left in its grid cell,
+    so neither runs into the next cell or off the page (measured, font-independent)."""
+    r = fig.canvas.get_renderer()
+    gap = 2 * MM * fig.dpi
+    title = ax.get_title(loc="left")
+    if title:
+        room = right_px - ax.get_window_extent(r).x0 - gap
+        text, size = _wrap_to_width(fig, " ".join(title.split()), room, 7.5, 6.5,
+                                    fontweight="bold")  # fmt: skip
+        ax.set_title(text, fontsize=size, loc="left", fontweight="bold", color=maps.BLACK)
+    if res.legend is None:
+        return
+    leg_title = res.legend.get_title()
+    room = right_px - res.legend.get_window_extent(r).x0 - gap
+    size = leg_title.get_fontsize()
+    lines = [
+        _wrap_to_width(fig, ln, room, size, size)[0] for ln in leg_title.get_text().split("\n")
+    ]
+    res.legend.set_title("\n".join(lines))
 
 
 def overview_map(
@@ -561,11 +678,15 @@ def overview_map(
     height_mm: float = 110,
     labels: bool | str = "names",
     sleutel: bool = False,
+    uitsnede: bool = True,
 ) -> tuple[Figure, list[tuple[int, str]]]:
     """Orientation map: buurt names, wijken in light tints with a named legend.
 
     Colour only groups buurten by wijk; the wijk is also given by the heavy
     boundaries and the legend, and every buurt is named (or numbered with a key).
+    A cluster of buurten too small for even their numbers (a city centre) is drawn
+    again, enlarged, in an inset ("uitsnede A") and framed on the map; its buurten are
+    labelled in the inset only.
 
     Parameters
     ----------
@@ -582,11 +703,13 @@ def overview_map(
     sleutel
         Draw the numbered key in the figure; otherwise the caller prints it
         (as HTML text, better for long keys).
+    uitsnede
+        Allow the enlarged inset of a crowded cluster.
 
     Returns
     -------
     (Figure, list)
-        The figure and the numbered key ``[(number, naam), ...]``.
+        The figure and the numbered key ``[(number, naam), ...]``, in number order.
     """
     import matplotlib as mpl
 
@@ -604,32 +727,13 @@ def overview_map(
             for i, bg in enumerate(g.geometry):
                 if bg is not None and geom is not None and bg.representative_point().within(geom):
                     wijk_of[i] = wk
-        ax.add_collection(
-            PatchCollection(
-                [PathPatch(maps.geom_path(geom)) for geom in g.geometry],
-                facecolors=[colour.get(wijk_of.get(i, ""), "#eeeeee") for i in range(len(g))],
-                edgecolors="#5a5a5a",
-                linewidths=0.35,
-                zorder=1,
-            ),
-            autolim=False,
-        )
-        ax.add_collection(
-            PatchCollection(
-                [PathPatch(maps.geom_path(geom)) for geom in wijken.geometry],
-                facecolors="none",
-                edgecolors=maps.BLACK,
-                linewidths=1.3,
-                zorder=3,
-            ),
-            autolim=False,
-        )
-        _, numbered = maps.place_labels(ax, g, mode=labels, fontsize=6.5)
+        fills = [colour.get(wijk_of.get(i, ""), "#eeeeee") for i in range(len(g))]
+        _overview_layers(ax, g, wijken, fills)
         handles = [
             Patch(facecolor=colour[wk], edgecolor="#5a5a5a", lw=0.4, label=wijk_namen.get(wk, wk))
             for wk in codes
         ]
-        ax.legend(
+        leg = ax.legend(
             handles=handles,
             title="Wijken",
             loc="upper left",
@@ -639,13 +743,149 @@ def overview_map(
             title_fontsize=7.5,
             alignment="left",
         )
-        key = [(nr, naam) for nr, _code, naam in numbered]
+        avoid = [maps.scale_bar(ax, fontsize=6.5)]
+        nummers = maps.buurt_nummers(g["code"])
+        numbered: list[tuple[int, str, str]] = []
+        buiten = g
+        # Insets go in the free column under the legend, top down, while there is room.
+        top = leg.get_window_extent(maps._renderer(fig)).y0 / fig.bbox.height
+        for letter in _INSET_LETTERS if uitsnede and labels else "":
+            inzet = _inset(fig, ax, g, buiten, wijken, fills, top, letter, labels, nummers)
+            if inzet is None:
+                break
+            # The inset's buurten are labelled there; the main map keeps clear of the frame.
+            binnen, boxes, inset_numbered, top = inzet
+            buiten = buiten[~buiten["code"].astype(str).isin(binnen)]
+            avoid += boxes
+            numbered += inset_numbered
+        if len(buiten):
+            _, main_numbered = maps.place_labels(
+                ax, buiten, mode=labels, fontsize=6.5, avoid=avoid, nummers=nummers
+            )
+            numbered += main_numbered
+        key = [(nr, naam) for nr, _code, naam in sorted(numbered)]
         if key and sleutel:
             key_ax = fig.add_axes((0.72, 0.0, 0.28, 0.45))
             key_ax.set_axis_off()
             maps.draw_key(key_ax, key, fontsize=6.5, ncols=1 if len(key) < 18 else 2)
-        maps.scale_bar(ax, fontsize=6.5)
     return fig, key
+
+
+def _overview_layers(ax: Axes, g: Any, wijken: Any, fills: Sequence[str]) -> None:
+    """Tinted buurten with thin boundaries, heavy wijk boundaries (main map and inset)."""
+    ax.add_collection(
+        PatchCollection(
+            [PathPatch(maps.geom_path(geom)) for geom in g.geometry],
+            facecolors=list(fills),
+            edgecolors="#5a5a5a",
+            linewidths=0.35,
+            zorder=1,
+        ),
+        autolim=False,
+    )
+    ax.add_collection(
+        PatchCollection(
+            [PathPatch(maps.geom_path(geom)) for geom in wijken.geometry],
+            facecolors="none",
+            edgecolors=maps.BLACK,
+            linewidths=1.3,
+            zorder=3,
+        ),
+        autolim=False,
+    )
+
+
+#: Enlargement of an inset (enough for the numbers of a city centre's buurten to fit
+#: inside them), and the inset's minimum printed size in mm.
+_ZOOM = 3.0
+_MIN_INSET_MM = 32.0
+_INSET_LETTERS = "AB"
+
+
+def _inset(
+    fig: Figure,
+    ax: Axes,
+    g: Any,
+    kandidaten: Any,
+    wijken: Any,
+    fills: Sequence[str],
+    top: float,
+    letter: str,
+    labels: bool | str,
+    nummers: dict[str, int],
+) -> tuple[set[str], list[Any], list[tuple[int, str, str]], float] | None:
+    """One enlarged inset of a crowd of small buurten, right of the map below ``top``.
+
+    Parameters
+    ----------
+    fig, ax
+        The figure and its main map axes (limits final).
+    g
+        All buurten (drawn in the inset).
+    kandidaten
+        Buurten not yet labelled in an earlier inset (the crowd is sought among these).
+    wijken, fills
+        Wijk polygons and the fill colour per row of ``g``.
+    top
+        Top of the free space in figure fraction.
+    letter
+        Name of the inset on the map ("A", "B").
+    labels, nummers
+        Label mode and the gemeente's buurt numbers.
+
+    Returns
+    -------
+    tuple or None
+        Codes labelled in the inset, display boxes the main map's labels must avoid (frame
+        and letter), the inset's numbered buurten and the new top of the free space; None
+        when there is no crowd or no room.
+    """
+    import shapely
+    from matplotlib.patches import Rectangle
+
+    r = maps._renderer(fig)
+    fw, fh = fig.get_size_inches() / MM
+    col_x0 = 0.72
+    top -= 6 / fh  # room for the inset's title
+    w_mm = (1 - col_x0 - 0.01) * fw
+    h_mm = min(w_mm * 1.25, (top - 4 / fh) * fh)
+    if min(w_mm, h_mm) < _MIN_INSET_MM:
+        return None
+    px_per_mm = fig.dpi / 25.4
+    window = (w_mm * px_per_mm / _ZOOM, h_mm * px_per_mm / _ZOOM)
+    ext = maps.crowded_extent(ax, kandidaten, number_size=6.5, window=window)
+    if ext is None:
+        return None
+    ex0, ey0, ex1, ey1 = ext
+    iax = fig.add_axes((col_x0, top - h_mm / fh, w_mm / fw, h_mm / fh))
+    view = shapely.box(*ext)
+    shown = g.intersects(view).to_numpy()
+    iax.set_xlim(ex0, ex1)
+    iax.set_ylim(ey0, ey1)
+    iax.set_aspect("equal", adjustable="datalim")
+    iax.set_xticks([])
+    iax.set_yticks([])
+    for spine in iax.spines.values():
+        spine.set_linewidth(0.8)
+        spine.set_edgecolor(maps.BLACK)
+    _overview_layers(iax, g[shown], wijken[wijken.intersects(view)],
+                     [f for f, k in zip(fills, shown, strict=True) if k])  # fmt: skip
+    iax.set_title(f"Uitsnede {letter} ({fmt.getal(_ZOOM, 0)}× vergroot)", fontsize=7,
+                  loc="left", fontweight="bold", pad=3)  # fmt: skip
+    # Label the candidates whose label point (the one place_labels uses) lies in the
+    # inset's view: each buurt is then labelled exactly once, here or on the main map.
+    x0, x1 = iax.get_xlim()
+    y0, y1 = iax.get_ylim()
+    pts = np.array([kaartlabels._anchor(geom) for geom in kandidaten.geometry]).reshape(-1, 2)
+    inside = kandidaten[(pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)]
+    _, numbered = maps.place_labels(iax, inside, mode=labels, fontsize=6.5, nummers=nummers)
+    frame = Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="none", edgecolor=maps.BLACK,
+                      lw=1.0, ls=(0, (3, 1.5)), zorder=8)  # fmt: skip
+    ax.add_patch(frame)
+    lab = ax.text(x0, y1, letter, fontsize=8, fontweight="bold", ha="right", va="bottom",
+                  color=maps.BLACK, zorder=8, path_effects=maps._halo(8))  # fmt: skip
+    boxes = [frame.get_window_extent(r), lab.get_window_extent(r)]
+    return set(inside["code"].astype(str)), boxes, numbered, top - h_mm / fh - 3 / fh
 
 
 def cover_map(buurten: Any, wijken: Any, *, width_mm: float = 120, height_mm: float = 85) -> Figure:

@@ -261,12 +261,26 @@ def check_codes(match: CodeMatch, jaar: int, mode: str, source: str) -> list[str
         return []
     msg = match.message(jaar)
     if mode == "fout":
+        # Only buurten missing from the data, none extra: a KWB file that lost rows (cut
+        # off, filtered) looks like this; another year of boundaries renames codes too.
+        kwb_eerst = bool(match.only_in_geometry) and not match.only_in_data
+        jaar_fix = "Gebruik buurtgrenzen van hetzelfde jaar als de data (codes worden hergebruikt)"
+        if kwb_eerst:
+            oorzaak = (
+                " De data mist buurten die de kaart wel heeft: waarschijnlijk is het "
+                "KWB-bestand onvolledig (afgebroken download of gefilterde export)."
+            )
+            fix = (
+                "Controleer eerst of het KWB-bestand (bronnen.kwb) volledig is en exporteer "
+                "het zo nodig opnieuw met alle buurten; " + jaar_fix[0].lower() + jaar_fix[1:]
+            )
+        else:
+            oorzaak, fix = "", jaar_fix
         raise WijkscanError(
-            f"Buurtcodes in data en geometrie ({source}) komen niet overeen: {msg}.",
-            waar="bronnen.geometrie",
-            oplossing="Gebruik buurtgrenzen van hetzelfde jaar als de data (codes worden hergebruikt), "
-            "of zet 'geometrie_controle: waarschuwing' om door te gaan; de ontbrekende buurten "
-            "worden dan in het rapport genoemd.",
+            f"Buurtcodes in data en geometrie ({source}) komen niet overeen: {msg}.{oorzaak}",
+            waar="bronnen.kwb en bronnen.geometrie" if kwb_eerst else "bronnen.geometrie",
+            oplossing=f"{fix}, of zet 'geometrie_controle: waarschuwing' om door te gaan; de "
+            "ontbrekende buurten worden dan in het rapport genoemd.",
         )
     log.warning("Buurtcodes wijken af: %s", msg)
     return [msg]

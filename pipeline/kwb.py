@@ -450,6 +450,28 @@ def gemeente_codes(raw: pd.DataFrame) -> list[str]:
     return sorted(c for c in codes.unique() if c.startswith("GM"))
 
 
+def gemeente_namen(raw: pd.DataFrame) -> dict[str, str]:
+    """Gemeente code -> name of the gemeente rows of a raw KWB table.
+
+    Parameters
+    ----------
+    raw
+        Raw KWB rows (OData layout, as :func:`read_kwb` gives them).
+
+    Returns
+    -------
+    dict
+        ``{'GM0226': 'Duiven', ...}``; the name is empty when the table has no name column.
+    """
+    codes = raw["WijkenEnBuurten"].astype(str).str.strip()
+    column = find_column(raw.columns, "Naam") or find_column(raw.columns, "Gemeentenaam")
+    names = (
+        raw[column].astype(str).str.strip() if column else pd.Series("", index=raw.index, dtype=str)
+    )
+    rows = codes.str.match(r"^GM\d{4}$")
+    return dict(zip(codes[rows], names[rows], strict=True))
+
+
 def select_gemeente(raw: pd.DataFrame, gemeente: str, source: str) -> pd.DataFrame:
     """Keep the rows of one gemeente (GM, its WK and BU rows).
 

@@ -14,13 +14,13 @@ Design choices that matter for print and for the people reading the maps:
   "geen gegevens" get two different hatchings in light grey and their own legend entry;
 * all text is pure black (#000000) with a thin white halo, legible on dark classes;
 * buurt names are placed inside their polygon without overlaps; buurten that are too
-  small get a number with a key (and a leader line when even the number has no room).
+  small get a number with a key (and a leader line when even the number has no room);
+  the placement lives in :mod:`pipeline.kaartlabels` and is re-exported here.
 """
 
 from __future__ import annotations
 
 import math
-import textwrap
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,18 +31,24 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
-from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
-from matplotlib.patheffects import withStroke
 from matplotlib.transforms import Bbox
-from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import polylabel
+from shapely.geometry import box
 
-from pipeline import klassen, texts
+from pipeline import klassen, lettertype, texts
+from pipeline.kaartlabels import (  # noqa: F401 - re-exported: callers use maps.<name>
+    BLACK,
+    _halo,
+    _polys,
+    _renderer,
+    buurt_nummers,
+    crowded_extent,
+    place_labels,
+    place_wijk_names,
+)
 from pipeline.registry import Indicator
 
 __all__ = [
@@ -56,8 +62,10 @@ __all__ = [
     "Classification",
     "MapResult",
     "buurt_intervals",
+    "buurt_nummers",
     "buurt_values",
     "classify",
+    "crowded_extent",
     "dissolve_wijken",
     "draw_choropleth",
     "draw_key",
@@ -67,13 +75,13 @@ __all__ = [
     "north_arrow",
     "palette",
     "place_labels",
+    "place_wijk_names",
     "scale_bar",
     "setup_map_axes",
     "shared_bins",
     "soort_marker",
 ]
 
-BLACK = "#000000"
 #: Status values of the indicator table that mean "no value on the map".
 TE_WEINIG = "te weinig inwoners"
 GEEN_GEGEVENS = "geen gegevens"
@@ -89,7 +97,8 @@ SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "fisher_jenks")
 PRINT_RC: dict[str, Any] = {
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
-    "font.family": "DejaVu Sans",
+    # The pinned report font (Source Sans Pro), the same family as the PDF text.
+    "font.family": lettertype.register_fonts(),
     "text.color": BLACK,
     "axes.edgecolor": BLACK,
     "hatch.linewidth": 0.6,
@@ -99,12 +108,6 @@ PRINT_RC: dict[str, Any] = {
 NEUTRAAL = "#d4d4d4"
 # Units that are short enough to print after every class break.
 _SUFFIX_UNITS = {"%": " %", "km": " km"}
-
-
-def _halo(fontsize: float) -> list[withStroke]:
-    # A white outline proportional to the text size keeps black text legible on the
-    # darkest classes without boxes that would hide the map.
-    return [withStroke(linewidth=max(1.5, 0.28 * fontsize), foreground="#ffffff")]
 
 
 # ---------------------------------------------------------------------------
@@ -520,16 +523,6 @@ def legend_title(indicator: Indicator, jaar: int | None = None) -> str:
 # ---------------------------------------------------------------------------
 # geometry -> matplotlib
 # ---------------------------------------------------------------------------
-def _polys(geom: Any) -> list[Polygon]:
-    if geom is None or geom.is_empty:
-        return []
-    if isinstance(geom, Polygon):
-        return [geom]
-    if isinstance(geom, MultiPolygon):
-        return list(geom.geoms)
-    return [g for part in getattr(geom, "geoms", []) for g in _polys(part)]
-
-
 def geom_path(geom: Any) -> MplPath:
     """Compound path (exterior plus holes) of a (multi)polygon."""
     verts: list[np.ndarray] = []
@@ -547,13 +540,6 @@ def geom_path(geom: Any) -> MplPath:
     if not verts:
         return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
     return MplPath(np.concatenate(verts), np.concatenate(codes))
-
-
-def _renderer(fig: Figure) -> Any:
-    # Text extents need a renderer; a bare Figure() only has a base canvas.
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    return fig.canvas.get_renderer()
 
 
 def setup_map_axes(ax: Axes, geoms: Any, pad: float = 0.03) -> None:
@@ -590,260 +576,6 @@ def setup_map_axes(ax: Axes, geoms: Any, pad: float = 0.03) -> None:
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
-
-
-# ---------------------------------------------------------------------------
-# labels
-# ---------------------------------------------------------------------------
-def _wraps(name: str, width_chars: int = 14) -> list[str]:
-    """Candidate texts for a name: one line, then a two-line split."""
-    out = [name]
-    if " " in name or "-" in name:
-        best = None
-        tokens = name.replace("-", "- ").split(" ")
-        for i in range(1, len(tokens)):
-            a = " ".join(tokens[:i]).replace("- ", "-")
-            b = " ".join(tokens[i:]).replace("- ", "-")
-            score = max(len(a), len(b))
-            if best is None or score < best[0]:
-                best = (score, f"{a}\n{b}")
-        if best:
-            out.append(best[1])
-    elif len(name) > width_chars:
-        out.append("\n".join(textwrap.wrap(name, width_chars, break_on_hyphens=True)[:2]))
-    return out
-
-
-def _anchor(geom: Any) -> tuple[float, float]:
-    """Pole of inaccessibility of the largest part: the most 'inside' point for a label."""
-    parts = _polys(geom)
-    if not parts:
-        return (math.nan, math.nan)
-    poly = max(parts, key=lambda p: p.area)
-    try:
-        p = polylabel(poly, tolerance=max(math.sqrt(poly.area) / 100, 0.5))
-    except Exception:  # degenerate rings: fall back to a guaranteed interior point
-        p = poly.representative_point()
-    return (p.x, p.y)
-
-
-def _measure(ax: Axes, renderer: Any, text: str, fontsize: float, **kw: Any) -> tuple[float, float]:
-    t = ax.text(0, 0, text, fontsize=fontsize, ha="center", va="center", **kw)
-    bb = t.get_window_extent(renderer)
-    t.remove()
-    return bb.width, bb.height
-
-
-@dataclass
-class _Placed:
-    boxes: dict[str, Bbox] = field(default_factory=dict)
-    others: list[Bbox] = field(default_factory=list)
-
-    def free(self, bb: Bbox) -> bool:
-        return not any(bb.overlaps(o) for o in [*self.boxes.values(), *self.others])
-
-
-def place_labels(
-    ax: Axes,
-    buurten: Any,
-    *,
-    mode: bool | str = "names",
-    fontsize: float = 6,
-    number_size: float | None = None,
-    avoid: Sequence[Bbox] = (),
-    name_col: str = "naam",
-    fallback: bool = True,
-) -> tuple[dict[str, Bbox], list[tuple[int, str, str]]]:
-    """Place buurt labels without overlaps; small buurten get numbers.
-
-    Each name is tried at the polygon's pole of inaccessibility, then at interior grid
-    points nearest to it, as one line and as two lines. A name is accepted only if its
-    box lies inside the buurt (with a small tolerance) and overlaps no placed label.
-    Otherwise the buurt gets a number (``mode='numbers'``: every buurt does), tried at the
-    pole and then on rings around it; a number that had to move away gets a leader line.
-
-    Parameters
-    ----------
-    ax
-        Map axes with final limits (see :func:`setup_map_axes`).
-    buurten
-        GeoDataFrame with ``code``, ``naam`` and geometry.
-    mode
-        ``'names'`` (numbers only as fallback), ``'numbers'`` or ``False`` (nothing).
-    fontsize
-        Name size in points.
-    number_size
-        Number size in points (default: ``fontsize``).
-    avoid
-        Display-coordinate boxes to keep clear (legend, scale bar, ...).
-    name_col
-        Column holding the names.
-    fallback
-        Number the buurten whose name does not fit (False: leave them unlabelled, for
-        overview maps without a key).
-
-    Returns
-    -------
-    boxes, numbered
-        ``code -> Bbox`` (display coordinates, includes halo padding) of every placed
-        label, and ``[(number, code, naam), ...]`` for the buurten that got a number.
-    """
-    if not mode:
-        return {}, []
-    fig = ax.get_figure()
-    renderer = _renderer(fig)
-    number_size = number_size or fontsize
-    to_disp = ax.transData
-    to_data = ax.transData.inverted()
-    axbox = ax.get_window_extent(renderer)
-    pad = fontsize * fig.dpi / 72 * 0.12  # halo width, in pixels
-    placed = _Placed(others=list(avoid))
-    text_kw = {"color": BLACK, "path_effects": _halo(fontsize), "linespacing": 1.0}
-
-    g = buurten.reset_index(drop=True)
-    info = []
-    for i in range(len(g)):
-        geom = g.geometry.iloc[i]
-        if geom is None or geom.is_empty:
-            continue
-        ax_pt = _anchor(geom)
-        info.append((str(g["code"].iloc[i]), str(g[name_col].iloc[i]), geom, ax_pt))
-
-    def disp_box(cx: float, cy: float, w: float, h: float) -> Bbox:
-        return Bbox.from_extents(
-            cx - w / 2 - pad, cy - h / 2 - pad, cx + w / 2 + pad, cy + h / 2 + pad
-        )
-
-    def data_poly(bb: Bbox) -> Polygon:
-        (x0, y0), (x1, y1) = to_data.transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
-        return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-
-    def inside_axes(bb: Bbox) -> bool:
-        return bb.x0 >= axbox.x0 and bb.x1 <= axbox.x1 and bb.y0 >= axbox.y0 and bb.y1 <= axbox.y1
-
-    unplaced: list[tuple[str, str, Any, tuple[float, float]]] = []
-    if mode != "numbers":
-        # Larger buurten first: they have room anywhere, small ones usually end up numbered.
-        for code, naam, geom, (ax_x, ax_y) in sorted(info, key=lambda r: -r[2].area):
-            ok = False
-            cx0, cy0 = to_disp.transform((ax_x, ax_y))
-            # Tolerance: a label may touch the boundary by a fraction of its height.
-            w0, h0 = _measure(ax, renderer, naam, fontsize, **text_kw)
-            tol_px = 0.25 * h0
-            tol = abs(to_data.transform((tol_px, 0))[0] - to_data.transform((0, 0))[0])
-            area = shapely.prepared.prep(geom.buffer(tol))
-            # Interior candidate points nearest to the pole, on a grid of half a text height.
-            step_px = max(h0 / 2, 2.0)
-            step = abs(to_data.transform((step_px, 0))[0] - to_data.transform((0, 0))[0])
-            bx0, by0, bx1, by1 = geom.bounds
-            xs = np.arange(bx0, bx1 + step, step)
-            ys = np.arange(by0, by1 + step, step)
-            cands = [(ax_x, ax_y)]
-            if xs.size * ys.size <= 40000:
-                gx, gy = np.meshgrid(xs, ys)
-                gx, gy = gx.ravel(), gy.ravel()
-                inside = shapely.contains_xy(geom, gx, gy)
-                gx, gy = gx[inside], gy[inside]
-                order = np.argsort((gx - ax_x) ** 2 + (gy - ax_y) ** 2)[:400]
-                cands += list(zip(gx[order], gy[order], strict=True))
-            for text in _wraps(naam):
-                w, h = (
-                    (w0, h0) if text == naam else _measure(ax, renderer, text, fontsize, **text_kw)
-                )
-                for px, py in cands:
-                    cx, cy = to_disp.transform((px, py)) if (px, py) != (ax_x, ax_y) else (cx0, cy0)
-                    bb = disp_box(cx, cy, w, h)
-                    if not inside_axes(bb) or not placed.free(bb):
-                        continue
-                    if not area.contains(data_poly(bb)):
-                        continue
-                    ax.text(
-                        px,
-                        py,
-                        text,
-                        fontsize=fontsize,
-                        ha="center",
-                        va="center",
-                        zorder=6,
-                        **text_kw,
-                    )
-                    placed.boxes[code] = bb
-                    ok = True
-                    break
-                if ok:
-                    break
-            if not ok:
-                unplaced.append((code, naam, geom, (ax_x, ax_y)))
-    else:
-        unplaced = list(info)
-
-    # A buurt's number is its place in the code order of all the gemeente's buurten, not
-    # among the ones this map could not name: every map of the report and the vouwkaart
-    # then gives a buurt the same number (figure 1 and a theme map used to disagree).
-    nummer = {code: i for i, code in enumerate(sorted(str(c) for c in g["code"]), start=1)}
-    numbered: list[tuple[int, str, str]] = []
-    if not fallback:
-        unplaced = []
-    for code, naam, _geom, (ax_x, ax_y) in sorted(unplaced):
-        nr = nummer[code]
-        text = str(nr)
-        w, h = _measure(ax, renderer, text, number_size, fontweight="bold", **text_kw)
-        cx0, cy0 = to_disp.transform((ax_x, ax_y))
-        chosen = None
-        # Rings of growing radius around the buurt, up to the whole axes if needed (the
-        # leader line keeps the link); near rings first so numbers stay close.
-        diag = math.hypot(axbox.width, axbox.height)
-        radii = [0.0, *[h * f for f in (0.8, 1.3, 1.9, 2.6, 3.4, 4.5, 6.0, 8.0)]]
-        while radii[-1] < diag:
-            radii.append(radii[-1] * 1.25)
-        for r in radii:
-            n_ang = 1 if r == 0 else max(16, int(2 * math.pi * r / max(w, h)))
-            for j in range(n_ang):
-                a = 2 * math.pi * j / n_ang + math.pi / 2
-                cx, cy = cx0 + r * math.cos(a), cy0 + r * math.sin(a)
-                bb = disp_box(cx, cy, w, h)
-                if inside_axes(bb) and placed.free(bb):
-                    chosen = (cx, cy, bb, r)
-                    break
-            if chosen:
-                break
-        if chosen is None:  # pathological crowding: accept the pole (still reported)
-            bb = disp_box(cx0, cy0, w, h)
-            chosen = (cx0, cy0, bb, 0.0)
-        cx, cy, bb, r = chosen
-        px, py = to_data.transform((cx, cy))
-        ax.text(
-            px,
-            py,
-            text,
-            fontsize=number_size,
-            ha="center",
-            va="center",
-            fontweight="bold",
-            zorder=7,
-            **text_kw,
-        )
-        if r > max(w, h) / 2:
-            # Leader line from the buurt to the number, stopping at the number's box edge.
-            ex, ey = _edge_point(bb, cx0, cy0)
-            (lx0, ly0), (lx1, ly1) = to_data.transform([[cx0, cy0], [ex, ey]])
-            ax.plot([lx0, lx1], [ly0, ly1], color=BLACK, lw=0.5, zorder=6.5, solid_capstyle="round")
-            ax.plot([lx0], [ly0], "o", color=BLACK, ms=1.5, zorder=6.5)
-        placed.boxes[code] = bb
-        numbered.append((nr, code, naam))
-    return placed.boxes, numbered
-
-
-def _edge_point(bb: Bbox, x: float, y: float) -> tuple[float, float]:
-    """Point where the line from the box centre to (x, y) leaves the box."""
-    cx, cy = (bb.x0 + bb.x1) / 2, (bb.y0 + bb.y1) / 2
-    dx, dy = x - cx, y - cy
-    if dx == 0 and dy == 0:
-        return cx, cy
-    sx = (bb.width / 2) / abs(dx) if dx else math.inf
-    sy = (bb.height / 2) / abs(dy) if dy else math.inf
-    s = min(sx, sy, 1.0)
-    return cx + dx * s, cy + dy * s
 
 
 # ---------------------------------------------------------------------------
@@ -1136,6 +868,11 @@ class MapResult:
         The legend artist, if drawn.
     neutraal
         Legend label of the neutral fill when the map has no classes (``''`` otherwise).
+    furniture
+        Display boxes the labels kept clear of: the ``avoid`` boxes passed in, the scale
+        bar and the north arrow.
+    wijk_boxes
+        Wijk code -> display Bbox of each wijk name drawn (``wijknamen``).
     """
 
     classification: Classification
@@ -1144,6 +881,14 @@ class MapResult:
     statuses: list[str] = field(default_factory=list)
     legend: Legend | None = None
     neutraal: str = ""
+    furniture: list[Bbox] = field(default_factory=list)
+    wijk_boxes: dict[str, Bbox] = field(default_factory=dict)
+
+    @property
+    def occupied(self) -> list[Bbox]:
+        """Every display box taken on the map (labels, wijk names and furniture): what a
+        later text layer must keep clear of."""
+        return [*self.label_boxes.values(), *self.wijk_boxes.values(), *self.furniture]
 
     @property
     def key(self) -> list[tuple[int, str]]:
@@ -1178,6 +923,8 @@ def draw_choropleth(
     lo: pd.Series | None = None,
     hi: pd.Series | None = None,
     neutraal: str = "",
+    wijknamen: Any | None = None,
+    wijknaam_size: float | None = None,
 ) -> MapResult:
     """Draw a buurt choropleth of one indicator into ``ax``.
 
@@ -1230,6 +977,12 @@ def draw_choropleth(
         Non-empty for an indicator without buurt signal (its buurt differences come only
         from the model): no classes, every buurt with a value gets one neutral grey and
         the legend shows this text instead of classes. Suppressed buurten stay hatched.
+    wijknamen
+        GeoDataFrame of wijk polygons with ``code`` and ``naam`` to name the wijken on the
+        map (capitals, after the buurt names, before the numbers; see
+        :func:`place_labels`); only when ``labels`` is set.
+    wijknaam_size
+        Size of the wijk names in points (default ``1.3 * label_size``).
 
     Returns
     -------
@@ -1365,12 +1118,14 @@ def draw_choropleth(
         avoid.append(north_arrow(ax, **kw))
 
     boxes: dict[str, Bbox] = {}
+    wijk_boxes: dict[str, Bbox] = {}
     numbered: list[tuple[int, str, str]] = []
     if labels:
         mode = "numbers" if labels == "numbers" else "names"
         boxes, numbered = place_labels(
-            ax, g, mode=mode, fontsize=label_size, number_size=number_size, avoid=avoid
-        )
+            ax, g, mode=mode, fontsize=label_size, number_size=number_size, avoid=avoid,
+            wijknamen=wijknamen, wijknaam_size=wijknaam_size, wijk_boxes=wijk_boxes,
+        )  # fmt: skip
 
     leg = None
     if legend:
@@ -1393,4 +1148,4 @@ def draw_choropleth(
             **kw,
         )
         leg.get_title().set_color(BLACK)
-    return MapResult(classification, boxes, numbered, statuses, leg, neutraal)
+    return MapResult(classification, boxes, numbered, statuses, leg, neutraal, avoid, wijk_boxes)

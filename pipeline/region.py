@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 import pipeline
-from pipeline import fmt, klassen, report, texts
+from pipeline import fmt, klassen, report, sessie_kaart, sessie_lezen, texts
 from pipeline.registry import Indicator
 
 #: Indicators in the side-by-side table (base year and last horizon year).
@@ -126,6 +127,7 @@ def build_context(
     weging: dict[str, float],
     template_dir: Path = report.TEMPLATE_DIR,
     top: int = 20,
+    sessies: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Template data for the regional report (pure).
 
@@ -147,6 +149,9 @@ def build_context(
         Directory with ``rapport.css`` (inlined).
     top
         Number of buurten in the cross-gemeente overview.
+    sessies
+        Validated session input of the member gemeenten that have it
+        (:func:`pipeline.sessie_lezen.lees_sessies`); their proposals are shown side by side.
 
     Returns
     -------
@@ -217,6 +222,10 @@ def build_context(
     # In a sentence: "regio Liemers", but a name that already says "Regio ..." as is.
     regio_zin = naam if naam.lower().startswith("regio") else f"regio {naam}"
     return {
+        "sessies_regio": voorstellen_per_gemeente(metas, sessies, scores),
+        "editie": sessie_lezen.editie_tekst(
+            {"sessies": [x for s in sessies for x in s.get("sessies", [])]}
+        ),
         "css": Markup(css.replace("</", "<\\/")),
         "regio": naam,
         "regio_zin": regio_zin,
@@ -263,6 +272,64 @@ def build_context(
         "gebouwd": fmt.datum(dt.date.today().isoformat()),
         "nb": fmt.NB,
     }
+
+
+def voorstellen_per_gemeente(
+    metas: list[dict[str, Any]], sessies: Sequence[dict[str, Any]], scores: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Per member gemeente what its sessions proposed, for the side-by-side table.
+
+    Parameters
+    ----------
+    metas
+        Provenance of each member gemeente (order of the report).
+    sessies
+        Session input of the gemeenten that have it.
+    scores
+        The regional ranking (:func:`pipeline.report.buurt_scores` over all buurten).
+
+    Returns
+    -------
+    list of dict
+        ``[]`` without any session input; else one entry per gemeente: ``naam``,
+        ``datums``, ``voorstellen`` (``naam, plaats, redenen``), ``initiatieven`` (count per
+        kind) and ``n_buurten_besproken``.
+    """
+    if not sessies:
+        return []
+    per_gm = {s["gemeente"]: s for s in sessies}
+    sc = scores.set_index("code", drop=False)
+    out = []
+    for m in metas:
+        s = per_gm.get(m.get("gemeente"))
+        entry: dict[str, Any] = {"naam": m.get("gemeentenaam", m.get("gemeente", "")), "datums": ""}
+        entry |= {"voorstellen": [], "initiatieven": [], "n_buurten_besproken": 0}
+        if s:
+            namen = {r["code"]: r["naam"] for r in s["inbreng"]}
+            entry["datums"] = fmt.opsomming(
+                fmt.datum(d) for d in sorted({x["datum"] for x in s["sessies"]})
+            )
+            for code, n in sorted(sessie_kaart.proefbuurten(s).items(), key=lambda x: namen[x[0]]):
+                entry["voorstellen"].append(
+                    {
+                        "naam": namen[code],
+                        "n": n,
+                        "plaats": report.plaats_tekst(sc.loc[code])[0] if code in sc.index else "",
+                        "redenen": [
+                            r["waarom"]
+                            for r in s["inbreng"]
+                            if r["code"] == code and r["proefbuurt"] is True and r["waarom"]
+                        ],
+                    }
+                )
+            telling: dict[str, int] = {}
+            for kinds in sessie_kaart.initiatieven(s).values():
+                for k in kinds:
+                    telling[k] = telling.get(k, 0) + 1
+            entry["initiatieven"] = [f"{k}: {n}" for k, n in telling.items()]
+            entry["n_buurten_besproken"] = len(namen)
+        out.append(entry)
+    return out
 
 
 def render_html(context: dict[str, Any], template_dir: Path) -> str:

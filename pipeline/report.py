@@ -35,7 +35,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 import pipeline
-from pipeline import charts, fmt, klassen, maps, texts
+from pipeline import charts, fmt, klassen, lettertype, maps, texts
 from pipeline.errors import WijkscanError
 from pipeline.io import atomic_path, write_text
 from pipeline.registry import THEMAS, Indicator
@@ -44,6 +44,8 @@ log = logging.getLogger("wijkscan")
 
 TEMPLATE = "rapport.html.j2"
 CSS = "rapport.css"
+#: Styles of the second edition only, so that a first edition stays as it was.
+CSS_SESSIES = "sessies.css"
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 
 DEFAULT_RAPPORT: dict[str, Any] = {
@@ -1087,12 +1089,14 @@ def build_context(
     refs: pd.DataFrame | None = None,
     *,
     template_dir: Path = TEMPLATE_DIR,
+    sessies: dict[str, Any] | None = None,
+    volgende_ronde: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Everything the template needs, computed from the inputs (pure).
 
     Parameters
     ----------
-    indicatoren, buurten, registry, meta, rapport_cfg, refs
+    indicatoren, buurten, registry, meta, rapport_cfg, refs, sessies, volgende_ronde
         See :func:`render_html`.
     template_dir
         Directory of ``rapport.css`` (inlined).
@@ -1183,6 +1187,19 @@ def build_context(
         indicatoren, geo, wijken, registry, cfg, naam, j0, scores, uitgesloten, teller,
         {k: _zonder_signaal(k, registry, meta, indicatoren, naam, j0) for k in zonder},
     )  # fmt: skip
+    tweede = None
+    if sessies:
+        # Second edition: what the tables saw (sessions), numbered after the ranking's map.
+        from pipeline import sessie_rapport
+
+        teller[0] += 1
+        tweede = sessie_rapport.context(
+            sessies, indicatoren, geo, wijken, registry, meta, scores, uitgesloten, naam,
+            cfg["weging"], teller[0],
+        )  # fmt: skip
+        tweede["volgende_ronde"] = [str(v) for v in volgende_ronde]
+        css2 = (Path(template_dir) / CSS_SESSIES).read_text(encoding="utf-8")
+        tweede["css"] = Markup(css2.replace("</", "<\\/"))
     sv_views, sv_bronnen = _bevindingen(samenvatting, registry)
     omslag = None
     if len(geo):
@@ -1202,6 +1219,11 @@ def build_context(
         *({"id": h["id"], "titel": h["titel"]} for h in hoofdstukken),
         {"id": "buurten-in-beeld", "titel": "Buurten in beeld"},
         {"id": "lokale-kennis", "titel": "Data en lokale kennis"},
+        *(
+            [{"id": "cijfers-en-tafels", "titel": "Cijfers en tafels naast elkaar"}]
+            if tweede
+            else []
+        ),
         {"id": "verantwoording", "titel": "Verantwoording"},
         {"id": "bijlage", "titel": "Bijlage: alle cijfers per buurt"},
     ]
@@ -1243,6 +1265,7 @@ def build_context(
         ),
         "refs": refs is not None,
         "regio_naam": _ref_naam(refs, "regio", "Regio"),
+        "tweede": tweede,
     }
 
 
@@ -1255,6 +1278,8 @@ def render_html(
     refs: pd.DataFrame | None = None,
     *,
     template_dir: Path = TEMPLATE_DIR,
+    sessies: dict[str, Any] | None = None,
+    volgende_ronde: Sequence[str] = (),
 ) -> str:
     """Render the council report of one gemeente as self-contained HTML (pure).
 
@@ -1276,6 +1301,13 @@ def render_html(
         optionally ``naam`` and ``jaar``); ``None`` prints "n.b.".
     template_dir
         Directory with the templates and ``rapport.css``.
+    sessies
+        Validated session input (:func:`pipeline.sessie_lezen.lees_sessies`): a second
+        edition, "na de sessies van ...", with the chapter "Data en lokale kennis" filled
+        per buurt, a map of proposals and initiatives, and "Cijfers en tafels naast
+        elkaar". None (default): the first edition, unchanged.
+    volgende_ronde
+        Questions for the next round (second edition only).
 
     Returns
     -------
@@ -1283,8 +1315,9 @@ def render_html(
         The HTML document.
     """
     ctx = build_context(
-        indicatoren, buurten, registry, meta, rapport_cfg, refs, template_dir=template_dir
-    )
+        indicatoren, buurten, registry, meta, rapport_cfg, refs, template_dir=template_dir,
+        sessies=sessies, volgende_ronde=volgende_ronde,
+    )  # fmt: skip
     return make_environment(Path(template_dir)).get_template(TEMPLATE).render(**ctx)
 
 
@@ -1298,11 +1331,14 @@ def write_html(
     *,
     path: Path,
     template_dir: Path = TEMPLATE_DIR,
+    sessies: dict[str, Any] | None = None,
+    volgende_ronde: Sequence[str] = (),
 ) -> None:
     """Render the report (:func:`render_html`) and write it atomically to ``path``."""
     html = render_html(
-        indicatoren, buurten, registry, meta, rapport_cfg, refs, template_dir=template_dir
-    )
+        indicatoren, buurten, registry, meta, rapport_cfg, refs, template_dir=template_dir,
+        sessies=sessies, volgende_ronde=volgende_ronde,
+    )  # fmt: skip
     write_text(html, path)
 
 
@@ -1330,14 +1366,16 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> int:
     doc = weasyprint.HTML(
         filename=str(html_path), base_url=str(html_path.parent), url_fetcher=fetcher
     )
+    # The pinned report font, embedded: the page count does not depend on system fonts.
+    fonts = lettertype.pdf_render_kwargs(fetcher)
     with atomic_path(pdf_path) as tmp:
         try:
             # Tagged PDF (PDF/UA-1): headings, tables and alt texts reach screen readers.
             # The variant also sets layout options, so render() needs it too.
-            rendered = doc.render(pdf_variant="pdf/ua-1")
+            rendered = doc.render(pdf_variant="pdf/ua-1", **fonts)
             rendered.write_pdf(str(tmp), pdf_variant="pdf/ua-1")
         except Exception:  # pragma: no cover - older WeasyPrint without this variant
             log.warning("PDF/UA niet gelukt; gewone PDF gemaakt", exc_info=True)
-            rendered = doc.render()
+            rendered = doc.render(**fonts)
             rendered.write_pdf(str(tmp))
     return len(rendered.pages)

@@ -49,9 +49,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from pipeline import fmt, klassen, maps, texts
+from pipeline import fmt, klassen, maps, sessie_kaart, texts
 from pipeline.io import atomic_path
 from pipeline.registry import THEMAS, Indicator
+from pipeline.sessie_lezen import editie_tekst
 
 __all__ = [
     "BLEED_MM",
@@ -90,6 +91,12 @@ DEFAULT_CFG: dict[str, Any] = {
         "Wat zien jullie?",
         "Waar ligt de grootste opgave?",
         "Wat is er al?",
+    ],
+    "vragen_volgende_ronde": [
+        "Klopt wat de tafels zagen met de cijfers?",
+        "Welke buurt met een hoge score is nog niet besproken?",
+        "Wat is er nodig in de voorgestelde proefbuurten?",
+        "Wie moet er de volgende keer aan tafel zitten?",
     ],
 }
 # Small multiples on the A1: (indicator candidates in order of preference, compare with
@@ -440,6 +447,14 @@ class _Data:
     jaar: int
     fictief: bool
     gebouwd: str
+    #: Validated session input (second edition), or None (first edition).
+    sessies: dict[str, Any] | None = None
+
+    @property
+    def editie(self) -> str:
+        """``'Tweede editie, na de sessie van …'``; ``''`` without session input."""
+        tekst = editie_tekst(self.sessies)
+        return f"Tweede editie, {tekst}" if tekst else ""
 
     def values(self, key: str, jaar: int | None = None) -> tuple[pd.Series, pd.Series]:
         return maps.buurt_values(self.indicatoren, key, jaar if jaar is not None else self.jaar)
@@ -487,6 +502,7 @@ def _prepare(
     registry: dict[str, Indicator],
     meta: dict[str, Any],
     cfg: dict[str, Any] | None,
+    sessies: dict[str, Any] | None = None,
 ) -> _Data:
     cfg = _cfg(cfg)
     b_codes = set(_buurt_rows(indicatoren)["code"].astype(str))
@@ -513,6 +529,7 @@ def _prepare(
         registry=registry, meta=meta, cfg=cfg, gemeente=gm,
         jaar=int(meta.get("jaar") or _base_year(indicatoren)),
         fictief=bool(meta.get("fictief")), gebouwd=_datum_nl(meta.get("gebouwd")),
+        sessies=sessies or None,
     )  # fmt: skip
 
 
@@ -521,13 +538,17 @@ def _prepare(
 # ---------------------------------------------------------------------------
 def _legend(
     ax: Axes, res: maps.MapResult, ind: Indicator, size: float, title: str | None = None,
-    ncol: int = 1, statuses: Sequence[str] | None = None,
+    ncol: int = 1, statuses: Sequence[str] | None = None, extra: Sequence[Any] = (),
 ) -> Bbox:  # fmt: skip
-    """Legend of a map in its own (axis-off) axes, anchored top-left."""
+    """Legend of a map in its own (axis-off) axes, anchored top-left.
+
+    ``extra``: further handles (the session symbols of a second edition) after the classes.
+    """
     ax.set_axis_off()
     handles = maps.legend_handles(res.classification, ind.richting,
                                   res.statuses if statuses is None else statuses,
                                   res.neutraal)  # fmt: skip
+    handles = [*handles, *extra]
     leg = ax.legend(handles=handles, title=title or maps.legend_title(ind), loc="upper left",
                     bbox_to_anchor=(0, 1), borderaxespad=0, frameon=False, fontsize=size,
                     title_fontsize=size, alignment="left", handlelength=2.4, handleheight=1.4,
@@ -665,15 +686,25 @@ def _main_map(
     vals, status = d.values(key)
     ax = fig.add_axes(sheet.rect(*box))
     cls = d.classify(key, vals)
+    avoid = _fold_avoid(sheet, formaat)
+    symbool = label_size * 1.2
+    if d.sessies:
+        # The same limits draw_choropleth sets, so that names keep clear of the symbols.
+        maps.setup_map_axes(ax, d.buurten, pad=0.02)
+        avoid += sessie_kaart.marker_boxes(ax, d.buurten, d.sessies, symbool)
     # Scale bar and north arrow sit in map corners that are not on a fold.
-    return maps.draw_choropleth(
+    res = maps.draw_choropleth(
         ax, d.buurten, vals, ind, classification=cls, status=status, wijken=d.wijken,
         neutraal=d.neutraal(key),
         labels="names", label_size=label_size, number_size=number_size, legend=False,
-        line_scale=line_scale, pad=0.02, avoid=_fold_avoid(sheet, formaat),
+        line_scale=line_scale, pad=0.02, avoid=avoid,
+        wijknamen=d.wijknamen, wijknaam_size=label_size * 1.3,
         scalebar={"fontsize": label_size, "height_frac": 0.01},
         north={"fontsize": label_size + 4, "size": 0.07},
     )  # fmt: skip
+    if d.sessies:
+        sessie_kaart.overlay(ax, d.buurten, d.sessies, line_width=1.6 * line_scale, size=symbool)
+    return res
 
 
 def _small_multiple(
@@ -773,6 +804,8 @@ def _cover(fig: Figure, sheet: Sheet, d: _Data, x: float, y: float, w: float, h:
     horizon = [int(v) for v in d.meta.get("horizon", []) or []]
     regels = [f"Gegevens: {d.jaar}" + (f", vooruitblik tot {max(horizon)}" if horizon else ""),
               f"Gemaakt op {d.gebouwd}"]  # fmt: skip
+    if d.editie:
+        regels.append(d.editie)
     t = _paragraph(fig, sheet, x + m, yy, "\n".join(regels), size=14, max_w=w - 2 * m)
     yy = _bottom_mm(fig, sheet, t) + 5
     # Overview: wijken with their names, so the cover already orients the reader.
@@ -806,6 +839,57 @@ def _colophon(
         extra += f" Let op: {w_}"
     extra += f" Gemaakt op {d.gebouwd} met wijkscan {d.meta.get('versie', '')}.".replace(" .", ".")
     t = _paragraph(fig, sheet, x, yy, extra.strip(), size=size, max_w=w)
+    return _bottom_mm(fig, sheet, t)
+
+
+def _uit_de_sessies(
+    fig: Figure, sheet: Sheet, d: _Data, x: float, y: float, w: float, bottom: float,
+    size: float,
+) -> float:  # fmt: skip
+    """What the tables said, for the next round: proposals and initiatives, verbatim.
+
+    Items that do not fit above ``bottom`` (mm) are not cut off mid-text but left out, with
+    a pointer to the report. The facilitators' text is printed with ``parse_math=False``
+    (no mathtext). Returns the lower edge (mm) of the block.
+    """
+    namen = d.buurten.set_index("code")["naam"].astype(str).to_dict()
+    proef = sessie_kaart.proefbuurten(d.sessies)
+    regels = [
+        "Voorgesteld als proefbuurt: "
+        + (
+            ", ".join(f"{namen.get(c, c)}" + (f" ({n}×)" if n > 1 else "")
+                      for c, n in sorted(proef.items(), key=lambda x: namen.get(x[0], x[0])))
+            if proef
+            else "geen"
+        )
+        + "."
+    ]  # fmt: skip
+    items = [
+        f"• {namen.get(r['code'], r['code'])} ({r['soort'] or sessie_kaart.ZONDER_SOORT}): "
+        f"{r['initiatieven']}".rstrip(": ")
+        for r in (d.sessies or {}).get("inbreng", [])
+        if r.get("initiatieven") or r.get("soort")
+    ]
+    t = _fit_text(fig, sheet, x, y, "Uit de sessies", size=16, max_w=w, fontweight="bold")
+    yy = _bottom_mm(fig, sheet, t) + 3
+    handles = sessie_kaart.legend_handles(d.sessies, size)
+    if handles:
+        lax = fig.add_axes(sheet.rect(x, yy, w, 20))
+        lax.set_axis_off()
+        leg = lax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1), ncol=2,
+                         borderaxespad=0, frameon=False, fontsize=size, labelcolor=BLACK,
+                         handlelength=2.0, columnspacing=1.5)  # fmt: skip
+        yy = _bottom_of(sheet, leg.get_window_extent(_renderer(fig))) + 3
+    for k in range(len(items), -1, -1):
+        rest = len(items) - k
+        lines = [*regels, *(["Wat er al is:", *items[:k]] if k else [])]
+        if rest:
+            lines.append(f"… en nog {rest} {'initiatief' if rest == 1 else 'initiatieven'}: "
+                         "zie het rapport.")  # fmt: skip
+        t = _paragraph(fig, sheet, x, yy, "\n".join(lines), size=size, max_w=w, parse_math=False)
+        if _bottom_mm(fig, sheet, t) <= bottom or k == 0:
+            break
+        t.remove()
     return _bottom_mm(fig, sheet, t)
 
 
@@ -857,6 +941,9 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
     t2 = _fit_text(fig, sheet, m, _bottom_mm(fig, sheet, t) + 3,
                    f"Wijkscan {d.gemeente} — buurten en wijken", size=16, max_w=pw - 2 * m,
                    min_size=12)  # fmt: skip
+    if d.editie:
+        t2 = _fit_text(fig, sheet, m, _bottom_mm(fig, sheet, t2) + 2, d.editie, size=16,
+                       max_w=pw - 2 * m, min_size=12, fontweight="bold")  # fmt: skip
     top = _bottom_mm(fig, sheet, t2) + 4
     if d.fictief:
         _banner(fig, sheet, pw + m, m, pw - 2 * m, 22, fictief_tekst(d.meta))
@@ -864,7 +951,8 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
     # always starts below the horizontal fold so that no legend text sits on it.
     aspect = _aspect(d.buurten)
     map_w = 2 * pw - 2 * 6.0
-    band_min = 125.0
+    # A second edition needs room under the map for what the tables said.
+    band_min = 180.0 if d.sessies else 125.0
     map_h = min(sheet.height - top - band_min - 6, map_w / aspect * 1.04)
     if top + map_h < ph + 20:
         # Keep a short map (and its scale bar) entirely above the horizontal fold.
@@ -898,6 +986,9 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
     yy = _fit_key(fig, sheet, col_x, band_y, cw, bottom - bron_h - 4 - band_y, res.key,
                   size=size, min_size=7, title="Genummerde buurten")  # fmt: skip
     yy = yy + 8 if res.key else band_y
+    if d.sessies:
+        # Second edition: what the tables said (with its legend) first, writing lines after it.
+        yy = _uit_de_sessies(fig, sheet, d, col_x, yy, cw, bottom - bron_h - 6, size=11) + 8
     _ruled(fig, sheet, col_x, yy, cw, bottom - bron_h - 6 - yy, "Wat valt op?", size=16)
     used = [d.registry[k] for keys, _ in _SMALL_MULTIPLES for k in keys if k in d.registry]
     _colophon(fig, sheet, d, col_x, bottom - bron_h, cw, 8, [ind, *used])
@@ -912,7 +1003,8 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
 
     # --- column 3: cover (top) and workspace (bottom) ---
     _cover(fig, sheet, d, 3 * pw, 0.0, pw, ph)
-    _workspace(fig, sheet, d.cfg["vragen"], 3 * pw + m, ph + m, cw, ph - 2 * m)
+    vragen = d.cfg["vragen_volgende_ronde"] if d.sessies else d.cfg["vragen"]
+    _workspace(fig, sheet, vragen, 3 * pw + m, ph + m, cw, ph - 2 * m)
     _fold_and_crop_marks(fig, sheet, "A1")
     return fig
 
@@ -932,11 +1024,15 @@ def _a3(d: _Data, sheet: Sheet) -> Figure:
                   min_size=12, max_lines=2, fontweight="bold")  # fmt: skip
     t = _fit_text(fig, sheet, sx, _bottom_mm(fig, sheet, t) + 2, f"Wijkscan {d.gemeente}",
                   size=12, max_w=sw, min_size=9)  # fmt: skip
+    if d.editie:
+        t = _fit_text(fig, sheet, sx, _bottom_mm(fig, sheet, t) + 1.5, d.editie, size=10,
+                      max_w=sw, min_size=7, max_lines=2, fontweight="bold")  # fmt: skip
     yy = _bottom_mm(fig, sheet, t) + 4
     if d.fictief:
         yy = _banner(fig, sheet, sx, yy, sw, 12, fictief_tekst(d.meta)) + 4
     lax = fig.add_axes(sheet.rect(sx, yy, sw, 62))
-    leg_bottom = _bottom_of(sheet, _legend(lax, res, ind, size=9))
+    extra = sessie_kaart.legend_handles(d.sessies, 7) if d.sessies else []
+    leg_bottom = _bottom_of(sheet, _legend(lax, res, ind, size=9, extra=extra))
     note = d.zonder_tekst(d.cfg["hoofdindicator"]) or (
         texts.MARGES_UITLEG if res.classification.marges else ""
     )
@@ -963,6 +1059,8 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
     sub = f"Wijkscan {d.gemeente} — {d.jaar}"
     if maps.soort_marker(ind):
         sub += f" — {maps.soort_marker(ind)}"
+    if d.editie:
+        sub += f" — {d.editie}"
     t = _fit_text(fig, sheet, m, _bottom_mm(fig, sheet, t) + 2, sub, size=11,
                   max_w=sheet.width - 2 * m, min_size=8)  # fmt: skip
     yy = _bottom_mm(fig, sheet, t) + 3
@@ -971,14 +1069,22 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
     map_h = min(150.0, (sheet.width - 2 * m) / _aspect(d.buurten) * 1.04)
     ax = fig.add_axes(sheet.rect(m, yy, sheet.width - 2 * m, map_h))
     cls = d.classify(key, vals)
+    avoid: list[Bbox] = []
+    if d.sessies:
+        maps.setup_map_axes(ax, d.buurten, pad=0.02)
+        avoid = sessie_kaart.marker_boxes(ax, d.buurten, d.sessies, 6)
     res = maps.draw_choropleth(ax, d.buurten, vals, ind, classification=cls, status=status,
                                wijken=d.wijken, labels="names", label_size=5.5, number_size=5.5,
-                               legend=False, pad=0.02, neutraal=d.neutraal(key),
+                               legend=False, pad=0.02, neutraal=d.neutraal(key), avoid=avoid,
                                scalebar={"fontsize": 6}, north={"fontsize": 8})  # fmt: skip
+    extra = []
+    if d.sessies:
+        sessie_kaart.overlay(ax, d.buurten, d.sessies, line_width=1.2, size=6)
+        extra = sessie_kaart.legend_handles(d.sessies, 6)
     yy += map_h + 4
     half = (sheet.width - 2 * m) / 2
     lax = fig.add_axes(sheet.rect(m, yy, half - 4, 50))
-    _legend(lax, res, ind, size=8)
+    _legend(lax, res, ind, size=8, extra=extra)
     _fit_key(fig, sheet, m + half, yy, half, 50, res.key, size=7, min_size=4.5,
              title="Genummerde buurten")  # fmt: skip
     yy += 54
@@ -1012,19 +1118,20 @@ def build_pages(
     meta: dict[str, Any],
     cfg: dict[str, Any] | None,
     formaat: str,
+    sessies: dict[str, Any] | None = None,
 ) -> list[Figure]:
     """All pages of one format (one for A1 and A3, one per indicator for A4).
 
     Parameters
     ----------
-    indicatoren, buurten, registry, meta, cfg, formaat
+    indicatoren, buurten, registry, meta, cfg, formaat, sessies
         As in :func:`render_vouwkaart`.
 
     Returns
     -------
     list of matplotlib.figure.Figure
     """
-    d = _prepare(indicatoren, buurten, registry, meta, cfg)
+    d = _prepare(indicatoren, buurten, registry, meta, cfg, sessies)
     sheet = _sheet(formaat, d.cfg)
     if d.cfg["hoofdindicator"] not in registry:
         raise KeyError(f"hoofdindicator {d.cfg['hoofdindicator']!r} staat niet in het register")
@@ -1045,6 +1152,7 @@ def build_figure(
     cfg: dict[str, Any] | None,
     formaat: str,
     indicator: str | None = None,
+    sessies: dict[str, Any] | None = None,
 ) -> Figure:
     """Build one page as a Figure, without writing anything (pure).
 
@@ -1054,6 +1162,8 @@ def build_figure(
         As in :func:`render_vouwkaart`.
     indicator
         A4 only: the indicator of the page (default: the configured hoofdindicator).
+    sessies
+        Session input (second edition), as in :func:`render_vouwkaart`.
 
     Returns
     -------
@@ -1061,8 +1171,8 @@ def build_figure(
         Exactly the paper size (plus bleed when ``afloopmarge``).
     """
     if formaat != "A4":
-        return build_pages(indicatoren, buurten, registry, meta, cfg, formaat)[0]
-    d = _prepare(indicatoren, buurten, registry, meta, cfg)
+        return build_pages(indicatoren, buurten, registry, meta, cfg, formaat, sessies)[0]
+    d = _prepare(indicatoren, buurten, registry, meta, cfg, sessies)
     key = indicator or d.cfg["hoofdindicator"]
     keys = main_indicators(indicatoren, registry)
     page = keys.index(key) + 1 if key in keys else 1
@@ -1078,6 +1188,7 @@ def render_vouwkaart(
     cfg: dict[str, Any] | None,
     formaat: str,
     out_pdf: Path,
+    sessies: dict[str, Any] | None = None,
 ) -> None:
     """Render one vouwkaart format to a vector PDF, atomically.
 
@@ -1097,11 +1208,17 @@ def render_vouwkaart(
         ``'A1'``, ``'A3'`` or ``'A4'``.
     out_pdf
         Destination; written via a temporary file and ``os.replace``.
+    sessies
+        Validated session input (:func:`pipeline.sessie_lezen.lees_sessies`): the second
+        edition outlines the proposed proefbuurten, marks initiatives with symbols and asks
+        the questions of the next round (``vragen_volgende_ronde``). None: first edition.
     """
-    pages = build_pages(indicatoren, buurten, registry, meta, cfg, formaat)
+    pages = build_pages(indicatoren, buurten, registry, meta, cfg, formaat, sessies)
     gm = meta.get("gemeentenaam", "")
+    editie = editie_tekst(sessies)
     info = {
-        "Title": f"Wijkscan {gm} — vouwkaart {formaat}",
+        "Title": f"Wijkscan {gm} — vouwkaart {formaat}"
+        + (f" — tweede editie, {editie}" if editie else ""),
         "Author": "wijkscan",
         "Subject": "Vouwkaart voor het gesprek over zorgzame buurten"
         + (" (FICTIEF — demogegevens)" if meta.get("fictief") else ""),

@@ -62,6 +62,7 @@ def gemeente_outputs(gemeente):
         f"reports/{gemeente}/vouwkaart_{gemeente}_{formaat}.pdf"
         for formaat in config["vouwkaart"]["formaten"]
     ]
+    outs += session_workbook_outputs(gemeente)
     return outs
 
 
@@ -114,7 +115,10 @@ def indicator_config():
     # Only the keys that change indicator values, so that e.g. a new vouwkaart
     # setting does not recompute (and re-render) everything.
     keys = ("jaar", "horizon", "bronnen", "cbs", "indicatoren", "schatting")
-    return {key: config[key] for key in keys}
+    cfg = {key: config[key] for key in keys}
+    # Session workbooks feed only the session and render rules (render.smk).
+    cfg["bronnen"] = {k: v for k, v in config["bronnen"].items() if k != "sessies"}
+    return cfg
 
 
 def report_templates(wildcards):
@@ -218,3 +222,37 @@ onsuccess:
 
 onerror:
     adapters.finish_run()
+
+
+# Session workbooks (issue 15, pipeline/sessie*.py). The filled workbooks are inputs of their
+# own gemeente's prepare_sessions only; renders read its sessies.json, so a changed cell
+# rebuilds only that gemeente's products (and the region report that shows them).
+def session_workbook_outputs(gemeente):
+    return [
+        f"reports/{gemeente}/sessie_{gemeente}.xlsx",
+        f"reports/{gemeente}/sessie_{gemeente}.csv",
+    ]
+
+
+def session_files(wildcards):
+    from pipeline import sessie_lezen
+
+    return sessie_lezen.sessie_bestanden(config, wildcards.gemeente)
+
+
+def session_json(wildcards):
+    from pipeline import sessie_lezen
+
+    if sessie_lezen.sessie_bestanden(config, wildcards.gemeente):
+        return [f"data/processed/{wildcards.gemeente}/sessies.json"]
+    return []
+
+
+def region_session_jsons(wildcards):
+    from pipeline import sessie_lezen
+
+    return [
+        f"data/processed/{gm}/sessies.json"
+        for gm in region_members()
+        if sessie_lezen.sessie_bestanden(config, gm)
+    ]

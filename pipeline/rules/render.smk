@@ -2,12 +2,51 @@
 # Templates are inputs, so a template change reruns only these rules. HTML and PDF
 # come from one job: the PDF is printed from the HTML just written, so the figures
 # are drawn once and the report costs one process instead of two.
+# With filled session workbooks (bronnen.sessies) the products get a second edition.
+from pipeline import sessie_lezen
 
 
 # In thread mode renders go to worker processes that start (and import matplotlib and
 # WeasyPrint) while the data steps run; see adapters.start_render_workers.
 onstart:
     adapters.start_render_workers(render_worker_count(workflow))
+
+
+# Filled session workbooks (bronnen.sessies): files exist, open, and belong to a selected
+# gemeente, before anything is planned (pipeline/sessie_lezen.py).
+sessie_lezen.check_config(config, GEMEENTEN)
+
+
+# The workbook the tables fill in at a session; the place per buurt is the report's.
+rule session_workbook:
+    input:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+    output:
+        xlsx="reports/{gemeente}/sessie_{gemeente}.xlsx",
+        csv="reports/{gemeente}/sessie_{gemeente}.csv",
+    log:
+        "logs/session_workbook/{gemeente}.log",
+    params:
+        config=indicator_config(),
+        rapport=config["rapport"],
+    run:
+        adapters.session_workbook(input, output, params, wildcards, log)
+
+
+# Filled workbooks of one gemeente, checked once; a bad cell stops here, before any render
+# (so no report or vouwkaart is deleted or half written).
+rule prepare_sessions:
+    input:
+        sessies=session_files,
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+    output:
+        json="data/processed/{gemeente}/sessies.json",
+    log:
+        "logs/prepare_sessions/{gemeente}.log",
+    run:
+        adapters.prepare_sessions(input, output, params, wildcards, log)
 
 
 rule render_report:
@@ -17,6 +56,7 @@ rule render_report:
         buurten="data/processed/{gemeente}/buurten.gpkg",
         templates=report_templates,
         referenties=report_references,
+        sessies=session_json,
     output:
         html="reports/{gemeente}/wijkscan_{gemeente}.html",
         pdf="reports/{gemeente}/wijkscan_{gemeente}.pdf",
@@ -29,6 +69,7 @@ rule render_report:
         config=indicator_config(),
         rapport=config["rapport"],
         template_dir="templates",
+        volgende_ronde=config["vouwkaart"]["vragen_volgende_ronde"],
     run:
         adapters.render_report(input, output, params, wildcards, log)
 
@@ -38,6 +79,7 @@ rule render_vouwkaart:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
         buurten="data/processed/{gemeente}/buurten.gpkg",
+        sessies=session_json,
     output:
         pdf="reports/{gemeente}/vouwkaart_{gemeente}_{formaat}.pdf",
     log:
@@ -55,6 +97,7 @@ rule render_region_report:
         metas=region_metas,
         referenties=report_references,
         templates=report_templates,
+        sessies=region_session_jsons,
     output:
         html="reports/regio/{regio}/wijkscan_regio_{regio}.html",
         pdf="reports/regio/{regio}/wijkscan_regio_{regio}.pdf",

@@ -50,6 +50,26 @@ def real_build(tmp_path_factory, real_kwb_path, real_gpkg_path):
     return wd
 
 
+def test_adding_a_gemeente_adds_only_its_jobs(real_build, real_kwb_path, real_gpkg_path):
+    # Westervoort joins Duiven and Deventer: all its own jobs are planned; of the gemeenten
+    # already built only the reports rerun, because the region column they show now has one
+    # member more. No data step of Duiven or Deventer reruns.
+    cfg = real_config(real_kwb_path, real_gpkg_path)
+    cfg["gemeenten"] = [*GEMEENTEN, "GM0293"]
+    res = snakemake(real_build, "-n", configfile=write_config(real_build, "plus.yaml", cfg))
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    jobs = set()
+    for block in re.split(r"^(?=(?:local)?rule \w+:)", res.stdout, flags=re.M):
+        rule = re.match(r"(?:local)?rule (\w+):", block)
+        gm = re.search(r"gemeente=(GM\d{4})", block)
+        if rule and gm:
+            jobs.add((rule.group(1), gm.group(1)))
+    new = {rule for rule, gm in jobs if gm == "GM0293"}
+    assert {"prepare_regions", "estimate_population", "render_vouwkaart"} <= new, new
+    others = {(rule, gm) for rule, gm in jobs if gm != "GM0293"}
+    assert others == {("render_report", gm) for gm in GEMEENTEN}, others
+
+
 def test_one_progress_line_per_gemeente_built(real_build):
     out = (real_build / "snakemake_uitvoer.txt").read_text(encoding="utf-8")
     for gm, naam in (("GM0226", "Duiven"), ("GM0150", "Deventer")):

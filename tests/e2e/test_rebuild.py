@@ -39,17 +39,3 @@ def test_vouwkaart_setting_reruns_only_vouwkaarten(demo_build):
     cfg = write_config(demo_build, "andere_klassen.yaml", {"vouwkaart": {"klassen": 4}})
     res = snakemake(demo_build, "-n", configfile=cfg)
     assert _planned_rules(res.stdout) == {"render_vouwkaart"}, res.stdout[-2000:]
-
-
-def test_adding_a_gemeente_adds_only_its_jobs(demo_build):
-    cfg = write_config(
-        demo_build,
-        "plus_duiven.yaml",
-        {
-            "gemeenten": ["GM9999", "GM0226"],
-        },
-    )
-    res = snakemake(demo_build, "-n", configfile=cfg)
-    out = res.stdout
-    wildcards = set(re.findall(r"gemeente=(GM\d{4})", out))
-    assert wildcards == {"GM0226"}, out[-2000:]

@@ -297,3 +297,50 @@ def test_read_only_folder_and_full_disk_give_a_dutch_step_error(tmp_path, capsys
     # Any other OS error is not the user's: it stays what it is.
     with pytest.raises(OSError):
         adapters.step(writes(errno.EIO))({}, [], {}, {}, str(tmp_path / "r.log"))
+
+
+def _record(msg, **extra):
+    record = logging.LogRecord("snakemake.logging", logging.ERROR, __file__, 1, msg, (), None)
+    record.__dict__.update(extra)
+    return record
+
+
+def test_snakemakes_repetitions_of_a_user_error_become_one_dutch_line(tmp_path):
+    """Issue 14: after the FOUT block Snakemake repeated the failure three times."""
+    logfile = tmp_path / "fetch_kwb.log"
+    logfile.write_text(f"x ERROR wijkscan: {adapters.FOUT_MARKER} 'fetch_kwb': kapot\n")
+    noise = adapters._SnakemakeNoise(lambda: True)
+    pointer = str(adapters.StepFailed("fetch_kwb", "kapot", str(logfile)))
+    rule_exc = _record(f"RuleException:\nStepFailed in file fetch.smk, line 17:\n{pointer}")
+    job_error = _record("Error in rule fetch_kwb, jobid: 4", event="job_error", log=[str(logfile)])
+    exiting = _record("Exiting because a job execution failed. Look above for error messages")
+    final = _record("WorkflowError:\nAt least one job did not complete successfully.")
+    assert [noise.filter(r) for r in (rule_exc, job_error, exiting, final)] == [0, 0, 0, 1]
+    assert final.msg == adapters.GESTOPT
+
+
+def test_an_unexpected_error_keeps_snakemakes_full_report(tmp_path):
+    logfile = tmp_path / "compute.log"
+    logfile.write_text("x ERROR wijkscan: onverwachte fout in compute\nTraceback ...\n")
+    noise = adapters._SnakemakeNoise(lambda: True)
+    records = [
+        _record("RuleException:\nKeyError in file process.smk, line 3:\n'inwoners'"),
+        _record("Error in rule compute, jobid: 2", event="job_error", log=[str(logfile)]),
+        _record("Exiting because a job execution failed. Look above for error messages"),
+        _record("WorkflowError:\nAt least one job did not complete successfully."),
+    ]
+    assert all(noise.filter(r) for r in records)
+    assert "did not complete" in records[-1].msg
+
+
+def test_a_cluster_jobs_error_block_stays_and_a_job_process_says_nothing_at_the_end(tmp_path):
+    logfile = tmp_path / "fetch_kwb.log"
+    logfile.write_text(f"{adapters.FOUT_MARKER} 'fetch_kwb': kapot\n")
+    job_error = _record("Error in rule fetch_kwb, jobid: 4", event="job_error", log=[str(logfile)])
+    # On Slurm the FOUT block is in the cluster job's output, not on this screen.
+    assert adapters._SnakemakeNoise(lambda: False).filter(job_error)
+    child = adapters._SnakemakeNoise(lambda: True, main=False)
+    child.filter(_record(str(adapters.StepFailed("fetch_kwb", "kapot", str(logfile)))))
+    assert not child.filter(
+        _record("WorkflowError:\nAt least one job did not complete successfully.")
+    )

@@ -392,3 +392,81 @@ def test_schema_reasons_are_dutch(path, value, fragment):
     text = _raises(cfg)
     assert fragment in text, text
     _assert_dutch(text)
+
+
+def _kwb_csv(tmp_path):
+    """A small local KWB file: two gemeenten (and the national row)."""
+    path = tmp_path / "kwb.csv"
+    path.write_text(
+        "WijkenEnBuurten,Naam,AantalInwoners_5\n"
+        "NL01,Nederland,17942942\n"
+        "GM0226,Duiven,24872\n"
+        "GM0228,Ede,122000\n"
+        "GM0373,Bergen (NH.),30000\n"
+        "GM0893,Bergen (L.),13000\n",
+        encoding="utf-8",
+    )
+    return {"jaar": 2024, "bronnen": {"kwb": {"type": "lokaal", "pad": str(path)}}}
+
+
+def test_an_unknown_gemeente_code_is_refused_with_names(tmp_path):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": ["GM0227"]}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check_gemeenten(cfg, tmp_path)
+    text = str(exc.value)
+    assert "GM0227 komt niet voor" in text and "kwb.csv" in text
+    assert "GM0226 is Duiven" in text and "GM0228 is Ede" in text
+    assert "gemeenten:" in text  # a name may be written instead
+    wcfg.check_gemeenten(_kwb_csv(tmp_path) | {"gemeenten": ["GM0226"]}, tmp_path)
+
+
+def test_the_demo_source_knows_only_its_own_gemeente(tmp_path):
+    cfg = {"jaar": 2024, "gemeenten": ["GM0000"], "bronnen": {"kwb": {"type": "demo"}}}
+    with pytest.raises(WijkscanError, match="alleen GM9999 \\(Voorbeeldwaard\\)"):
+        wcfg.check_gemeenten(cfg, tmp_path)
+
+
+def test_an_online_source_is_checked_once_its_national_rows_are_cached(tmp_path):
+    cfg = {"jaar": 2024, "gemeenten": ["GM0000"], "bronnen": {"kwb": {"type": "cbs"}}}
+    wcfg.check_gemeenten(cfg, tmp_path)  # nothing local yet: the fetch step decides
+    raw = tmp_path / "data/raw/cbs/kwb_85984NED_2024_NL01.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("WijkenEnBuurten,Naam\nNL01,Nederland\nGM0226,Duiven\n", encoding="utf-8")
+    with pytest.raises(WijkscanError, match="GM0000 komt niet voor in CBS-tabel 85984NED"):
+        wcfg.check_gemeenten(cfg, tmp_path)
+
+
+def test_names_become_codes(tmp_path):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": ["Duiven", " ede ", "GM0228"]}
+    lines = wcfg.resolve_gemeente_names(cfg, tmp_path)
+    assert cfg["gemeenten"] == ["GM0226", "GM0228", "GM0228"]
+    assert lines[0].startswith("wijkscan: gemeente 'Duiven' is GM0226")
+    wcfg.check(cfg | {"gemeenten": ["GM0226", "GM0228"]})
+
+
+@pytest.mark.parametrize(
+    ("naam", "fragment"),
+    [("Duivn", "Bedoelt u: Duiven is GM0226?"), ("Bergen", "Bergen (NH.) is GM0373")],
+)
+def test_unknown_or_shared_names_are_refused_with_codes(tmp_path, naam, fragment):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": [naam]}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.resolve_gemeente_names(cfg, tmp_path)
+    assert fragment in str(exc.value) and "Oplossing" in str(exc.value)
+
+
+def test_without_a_local_source_names_are_left_to_the_schema(tmp_path):
+    cfg = {"jaar": 2024, "gemeenten": ["Duiven"], "bronnen": {"kwb": {"type": "cbs"}}}
+    assert wcfg.resolve_gemeente_names(cfg, tmp_path) == []
+    with pytest.raises(WijkscanError, match="geen gemeentecode"):
+        wcfg.check(cfg)
+
+
+def test_the_gemeente_list_is_read_once_per_file_version(tmp_path, monkeypatch):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": ["GM0226"]}
+    wcfg.check_gemeenten(cfg, tmp_path)
+    from pipeline import kwb
+
+    monkeypatch.setattr(kwb, "read_kwb", lambda p: pytest.fail("read again"))
+    wcfg.check_gemeenten(cfg, tmp_path)
+    assert list((tmp_path / wcfg.GEMEENTEN_CACHE).glob("gemeenten_*.json"))

@@ -115,3 +115,18 @@ def test_self_intersecting_buurt_is_repaired_and_reported():
     (tekst,) = geometry.repair_warning(codes)
     assert "BU00010001" in tekst and "hersteld" in tekst
     assert geometry.repair(fixed)[1] == [] and geometry.repair_warning([]) == []
+
+
+def test_buurten_missing_only_from_the_data_point_at_an_incomplete_kwb_file():
+    """Issue 14: a KWB file that lost rows was blamed on the year of the boundaries."""
+    kwijt = geometry.match_codes(["BU00010001"], ["BU00010001", "BU00010002"])
+    with pytest.raises(WijkscanError) as exc:
+        geometry.check_codes(kwijt, 2024, "fout", "x.gpkg")
+    text = str(exc.value)
+    assert "KWB-bestand onvolledig" in text and "bronnen.kwb" in text
+    assert text.index("KWB-bestand (bronnen.kwb) volledig") < text.index("hetzelfde jaar")
+    # Codes on both sides differ: other boundaries are the likely cause, as before.
+    ander_jaar = geometry.match_codes(["BU00010003"], ["BU00010002"])
+    with pytest.raises(WijkscanError) as exc:
+        geometry.check_codes(ander_jaar, 2024, "fout", "x.gpkg")
+    assert "onvolledig" not in str(exc.value) and "hetzelfde jaar" in str(exc.value)

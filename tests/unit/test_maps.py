@@ -11,6 +11,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -430,3 +431,236 @@ def test_neutral_map_has_one_fill_no_classes_and_says_why(demo_buurten, registry
     texts_ = [t.get_text() for t in res.legend.get_texts()]
     assert texts_ == ["geen klassen: alleen model", maps.TE_WEINIG]  # no class labels
     assert res.classification.k == 0 and res.neutraal
+
+
+# --- crowded numbers and leader lines (issue 14: central Arnhem) ---------------------
+def _grid(n: int, size: float, x0: float = 0.0, y0: float = 0.0) -> gpd.GeoDataFrame:
+    cells = [box(x0 + i * size, y0 + j * size, x0 + (i + 1) * size, y0 + (j + 1) * size)
+             for j in range(n) for i in range(n)]  # fmt: skip
+    codes = [f"BU0999{k // 100:02d}{k % 100:02d}" for k in range(len(cells))]
+    return gpd.GeoDataFrame({"code": codes, "naam": [f"Buurt {k}" for k in range(len(cells))],
+                             "geometry": cells}, crs=28992)  # fmt: skip
+
+
+def _leaders(ax) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Leader lines by buurt code, as (start, end) in display pixels."""
+    out = {}
+    for line in ax.lines:
+        gid = line.get_gid() or ""
+        if gid.startswith("leider-"):
+            xy = ax.transData.transform(np.column_stack(line.get_data()))
+            out[gid.split("-", 1)[1]] = (xy[0], xy[-1])
+    return out
+
+
+def _cross(p1, p2, q1, q2) -> bool:
+    def orient(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    return (orient(q1, q2, p1) * orient(q1, q2, p2) < 0) and (
+        orient(p1, p2, q1) * orient(p1, p2, q2) < 0
+    )
+
+
+def _through(p, q, bb) -> bool:
+    """Does segment p-q pass through the interior of box bb (sampled)?"""
+    for t in np.linspace(0.02, 0.98, 60):
+        x, y = p + t * (q - p)
+        if bb.x0 < x < bb.x1 and bb.y0 < y < bb.y1:
+            return True
+    return False
+
+
+def _numbers_on(g: gpd.GeoDataFrame, extent: gpd.GeoDataFrame, inches: float, pad: float = 0.03):
+    fig = Figure(figsize=(inches, inches), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    maps.setup_map_axes(ax, extent, pad=pad)
+    boxes, numbered = maps.place_labels(ax, g, mode="numbers", fontsize=7)
+    return ax, boxes, numbered
+
+
+def _city(n: int, cell: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """n x n tiny blocks in the middle of a 2 km map (a city centre on a town map)."""
+    g = _grid(n, cell, x0=1000 - n * cell / 2, y0=1000 - n * cell / 2)
+    rand = gpd.GeoDataFrame({"code": ["BU09999999"], "naam": ["Rand"],
+                             "geometry": [box(0, 0, 2000, 2000)]}, crs=28992)  # fmt: skip
+    return g, rand
+
+
+def _check_labels(ax, g, boxes) -> dict:
+    """The invariants of every numbered map; returns the leader lines."""
+    assert set(boxes) == set(g["code"])
+    assert _no_overlaps(boxes) == []
+    leaders = _leaders(ax)
+    # A number outside its own buurt always has a leader line (else it names the neighbour).
+    cells = dict(zip(g["code"], g.geometry, strict=True))
+    to_data = ax.transData.inverted()
+    for code, bb in boxes.items():
+        cx, cy = to_data.transform(((bb.x0 + bb.x1) / 2, (bb.y0 + bb.y1) / 2))
+        if not cells[code].contains(shapely.Point(cx, cy)):
+            assert code in leaders, code
+    return leaders
+
+
+@pytest.mark.parametrize("n", [4, 5, 6])
+def test_numbers_of_a_dense_centre_fan_out_without_crossing_leaders(n):
+    # None of these blocks can hold its number: every one becomes a callout.
+    g, rand = _city(n, 30.0)
+    ax, boxes, numbered = _numbers_on(g, rand, 3.0)
+    assert len(numbered) == n * n
+    leaders = _check_labels(ax, g, boxes)
+    assert set(leaders) == set(g["code"])
+    for (a, (p1, p2)), (b, (q1, q2)) in itertools.combinations(leaders.items(), 2):
+        assert not _cross(p1, p2, q1, q2), f"leader lines of {a} and {b} cross"
+    for code, (p, q) in leaders.items():
+        assert not [c for c in boxes if c != code and _through(p, q, boxes[c])], code
+    # The numbers stay near the centre: no leader longer than half the map (300 px).
+    assert max(float(np.hypot(*(q - p))) for p, q in leaders.values()) < 150
+
+
+@pytest.mark.parametrize(("n", "inches"), [(9, 2.2), (12, 3.2)])
+def test_numbers_on_a_uniform_dense_grid_never_overlap(n, inches):
+    # Two-digit numbers just fit a block, three-digit ones do not: a mix of numbers
+    # inside and callouts, the hardest case for the placer.
+    g = _grid(n, 40.0)
+    ax, boxes, numbered = _numbers_on(g, g, inches, pad=0.25)  # room around for callouts
+    assert len(numbered) == n * n
+    assert _leaders(ax), "a grid this dense needs callouts"
+    _check_labels(ax, g, boxes)
+
+
+def test_numbers_that_fit_stay_inside_without_leader():
+    g = _grid(4, 1000.0)  # big blocks: every number fits in its own block
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    maps.setup_map_axes(ax, g)
+    boxes, numbered = maps.place_labels(ax, g, mode="numbers", fontsize=8)
+    assert len(numbered) == 16 and _leaders(ax) == {}
+    nummers = maps.buurt_nummers(g["code"])
+    assert [nr for nr, _c, _n in numbered] == sorted(nummers[c] for c in g["code"])
+
+
+def test_crowded_extent_finds_the_dense_centre_only():
+    centre = _grid(6, 100.0, x0=5000, y0=5000)
+    rural = gpd.GeoDataFrame(
+        {"code": ["BU09990900", "BU09990901"], "naam": ["Oost", "West"],
+         "geometry": [box(0, 0, 5000, 12000), box(5600, 0, 12000, 12000)]}, crs=28992,
+    )  # fmt: skip
+    g = pd.concat([centre, rural], ignore_index=True)
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    maps.setup_map_axes(ax, g)
+    ext = maps.crowded_extent(ax, g, number_size=7, window=(60, 60))
+    assert ext is not None
+    x0, y0, x1, y1 = ext
+    assert x0 < 5300 and x1 > 5300 and y0 < 5300 and y1 > 5300  # around the centre
+    assert x1 - x0 < 2000  # a window, not the whole map
+    assert maps.crowded_extent(ax, rural, number_size=7, window=(60, 60)) is None
+
+
+# --- wijk names ----------------------------------------------------------------------
+def _wijk_town() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Four wijken of 3 x 3 buurten, one tiny wijk of one buurt, one named like its buurt."""
+    rows = []
+    for w, (ox, oy) in enumerate([(0, 0), (3000, 0), (0, 3000), (3000, 3000)], start=1):
+        for k in range(9):
+            i, j = divmod(k, 3)
+            rows.append((f"BU0999{w:02d}{k:02d}", f"Buurt {w}{k}",
+                         box(ox + i * 1000, oy + j * 1000, ox + (i + 1) * 1000, oy + (j + 1) * 1000)))  # fmt: skip
+    rows.append(("BU09990500", "Klein", box(6000, 0, 6150, 150)))  # too small for a name
+    rows.append(("BU09990600", "Het Veld", box(6000, 3000, 9000, 6000)))  # wijk = buurt
+    b = gpd.GeoDataFrame(rows, columns=["code", "naam", "geometry"], crs=28992)
+    namen = {"WK099901": "Keizerslanden", "WK099902": "Colmschate-Zuid",
+             "WK099903": "Rivierenwijk en Bergweide", "WK099904": "Binnenstad",
+             "WK099905": "Heel Lange Wijknaam Die Nergens Past", "WK099906": "Het Veld"}  # fmt: skip
+    w = b.assign(code="WK" + b["code"].str[2:8]).dissolve("code", as_index=False)[
+        ["code", "geometry"]
+    ]
+    w["naam"] = w["code"].map(namen)
+    return b, w
+
+
+def test_wijk_names_fit_inside_their_wijk_clear_of_buurt_labels(registry):
+    b, w = _wijk_town()
+    fig = Figure(figsize=(8, 4), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    values = pd.Series(np.arange(len(b), dtype=float), index=b["code"])
+    res = maps.draw_choropleth(ax, b, values, registry["aandeel_65plus"], labels="names",
+                               label_size=7, legend=False, scalebar=True)  # fmt: skip
+    placed = maps.place_wijk_names(ax, w, fontsize=11, avoid=res.occupied,
+                                   buurtnamen=b["naam"])  # fmt: skip
+    assert set(placed) == {"WK099901", "WK099902", "WK099903", "WK099904"}
+    texts = {t.get_gid(): t for t in ax.texts if (t.get_gid() or "").startswith("wijknaam-")}
+    assert texts["wijknaam-WK099901"].get_text() == "KEIZERSLANDEN"
+    assert texts["wijknaam-WK099903"].get_text().replace("\n", " ") == "RIVIERENWIJK EN BERGWEIDE"
+    assert all(t.get_color() == maps.BLACK and t.get_path_effects() for t in texts.values())
+    # Clear of every buurt label, of the scale bar and of each other.
+    for code, bb in placed.items():
+        assert not [c for c, lb in res.label_boxes.items() if bb.overlaps(lb)], code
+        assert not any(bb.overlaps(f) for f in res.furniture)
+    assert _no_overlaps(placed) == []
+    # Inside the own wijk.
+    to_data = ax.transData.inverted()
+    geoms = dict(zip(w["code"], w.geometry, strict=True))
+    for code, bb in placed.items():
+        (x0, y0), (x1, y1) = to_data.transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
+        assert geoms[code].buffer(60).contains(box(x0, y0, x1, y1)), code
+
+
+def test_wijk_names_shrink_before_they_are_left_out():
+    b, w = _wijk_town()
+    fig = Figure(figsize=(8, 4), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    maps.setup_map_axes(ax, b)
+    big = maps.place_wijk_names(ax, w, fontsize=40, min_size=40)
+    sizes = {t.get_fontsize() for t in ax.texts}
+    fig2 = Figure(figsize=(8, 4), dpi=100)
+    ax2 = fig2.add_axes([0, 0, 1, 1])
+    maps.setup_map_axes(ax2, b)
+    flexible = maps.place_wijk_names(ax2, w, fontsize=40, min_size=10)
+    assert len(flexible) > len(big)
+    assert min(t.get_fontsize() for t in ax2.texts) < 40 <= min(sizes, default=40)
+
+
+def test_wijk_names_on_real_deventer(registry):
+    g = _real("BU0150")
+    wijken = g.assign(code="WK" + g["code"].str[2:8]).dissolve("code", as_index=False)
+    wijken["naam"] = "Wijk " + wijken["code"].str[-2:]
+    fig = Figure(figsize=(11.7, 8.3), dpi=72)
+    ax = fig.add_axes([0.02, 0.02, 0.72, 0.96])
+    values = pd.Series(np.random.default_rng(2).uniform(5, 40, len(g)), index=g["code"])
+    res = maps.draw_choropleth(ax, g, values, registry["aandeel_65plus"], labels="names",
+                               label_size=7, scalebar=True, north=True)  # fmt: skip
+    placed = maps.place_wijk_names(ax, wijken, fontsize=10, avoid=res.occupied)
+    assert len(placed) >= len(wijken) // 2
+    assert _no_overlaps({**res.label_boxes, **{f"w{k}": v for k, v in placed.items()}}) == []
+
+
+def test_choropleth_names_dense_wijken_before_numbering_their_buurten(registry):
+    # A wijk of 36 tiny buurten (all numbered) next to a rural wijk: the wijk name goes in
+    # before the numbers, so the dense wijk is named too, and the numbers keep clear of it.
+    g, rand = _city(6, 60.0)
+    rand = rand.assign(geometry=[rand.geometry.iloc[0].difference(box(*g.total_bounds))])
+    b = pd.concat([g, rand.assign(code="BU09990900", naam="Buitengebied")], ignore_index=True)
+    w = b.assign(code="WK" + b["code"].str[2:8]).dissolve("code", as_index=False)
+    w["naam"] = w["code"].map({"WK099900": "Keizerslanden", "WK099909": "Buiten"})
+    fig = Figure(figsize=(5, 5), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    values = pd.Series(np.arange(len(b), dtype=float), index=b["code"])
+    res = maps.draw_choropleth(ax, b, values, registry["aandeel_65plus"], labels="names",
+                               label_size=7, legend=False, wijknamen=w)  # fmt: skip
+    assert "WK099900" in res.wijk_boxes
+    assert "WK099909" in res.wijk_boxes  # the rural wijk has room anyway
+    everything = {**res.label_boxes, **{f"w{k}": v for k, v in res.wijk_boxes.items()}}
+    assert _no_overlaps(everything) == []
+    assert len(res.numbered) >= 30
+    # A later text layer keeps clear of the wijk names too.
+    assert all(any(bb is o for o in res.occupied) for bb in res.wijk_boxes.values())
+
+
+def test_a_single_word_name_is_never_cut():
+    from pipeline import kaartbasis
+
+    assert kaartbasis._wraps("Keizerslanden") == ["Keizerslanden"]
+    assert kaartbasis._wraps("Colmschate-Zuid") == ["Colmschate-Zuid", "Colmschate-\nZuid"]
+    assert kaartbasis._wraps("Rivierenwijk en Bergweide")[1] == "Rivierenwijk\nen Bergweide"
