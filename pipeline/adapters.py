@@ -84,7 +84,12 @@ def _started() -> int:
 
 def _start_workers(pool: Any, n: int) -> None:
     for _ in range(n):
-        pool.submit(_started)
+        try:
+            pool.submit(_started)
+        except RuntimeError:
+            # finish_run shut the pool down first: the run failed (or ended) before the
+            # workers were up. Nothing to start any more, and nothing to report.
+            return
 
 
 def start_render_workers(n: int) -> None:
@@ -222,6 +227,7 @@ def finish_run() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
         # Otherwise the server outlives Snakemake by a second, unloading 250 MB of modules.
         lifecycle.stop_forkserver()
+    lifecycle.clear_run_record(Path.cwd())
     for thread in threading.enumerate():
         owner = getattr(getattr(thread, "function", None), "__module__", None) or ""
         if isinstance(thread, threading.Timer) and owner.startswith("snakemake."):
@@ -446,15 +452,29 @@ def prepare_run(workflow: Any) -> None:
     if not getattr(workflow, "is_main_process", False) or getattr(workflow, "dryrun", True):
         return
     try:
-        lines = lifecycle.recover_after_crash(Path.cwd())
+        lines, crashed = lifecycle.recover_after_crash(Path.cwd())
     except Exception as exc:  # noqa: BLE001 - recovery is a convenience, never a failure
         log.debug("herstel na afbreken overgeslagen: %s", exc)
-        lines = []
+        lines, crashed = [], False
     for line in lines:
         print(line, file=sys.stderr)
     settings = getattr(workflow, "dag_settings", None)
-    if settings is not None and hasattr(settings, "force_incomplete"):
+    if crashed and settings is not None and hasattr(settings, "force_incomplete"):
         settings.force_incomplete = True
+
+
+def start_run() -> None:
+    """Snakemake's ``onstart`` (the run holds its lock): record who holds it.
+
+    :func:`pipeline.lifecycle.recover_after_crash` of a later run undoes the lock only when
+    this record names a process of the same machine that is gone.
+    """
+    from pipeline import lifecycle
+
+    try:
+        lifecycle.record_run(Path.cwd())
+    except OSError as exc:  # a read-only .snakemake: then no automatic recovery, no failure
+        log.debug("runregistratie overgeslagen: %s", exc)
 
 
 def step(func: Callable[..., None] | None = None, *, release: bool = False) -> Any:
@@ -1410,7 +1430,12 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
 
 @step
 def session_workbook(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """The session workbook of one gemeente (XLSX and its CSV twin), for the tables."""
+    """The session workbook of one gemeente (XLSX and its CSV twin), for the tables.
+
+    The outputs are ``update()`` in the rule, so Snakemake leaves a workbook the facilitator
+    filled in place; :func:`pipeline.sessie.write_session_files` moves it aside first and
+    the warning says where it went.
+    """
     import json
 
     import pandas as pd
@@ -1422,8 +1447,14 @@ def session_workbook(input: Any, output: Any, params: Any, wildcards: Any) -> No
     reg = registry.registry_from_config(
         params.config, meta.get("prevalentie_bron", ""), provenance.tables(meta)
     )
-    weging = report.rapport_config(dict(params.rapport), reg)["weging"]
-    n = sessie.write_session_files(table, reg, meta, weging, Path(output.xlsx), Path(output.csv))
+    weging = report.rapport_config({"weging": dict(params.weging)}, reg)["weging"]
+    n, bewaard = sessie.write_session_files(
+        table, reg, meta, weging, Path(output.xlsx), Path(output.csv)
+    )
+    if bewaard:
+        melding = sessie.bewaard_melding(bewaard)
+        log.warning("%s", melding)
+        print(f"\nLET OP ({wildcards.gemeente}): {melding}\n", file=sys.stderr)
     log.info("sessiewerkboek met %d buurten", n)
 
 
@@ -1434,7 +1465,7 @@ def prepare_sessions(input: Any, output: Any, params: Any, wildcards: Any) -> No
 
     import pandas as pd
 
-    from pipeline import sessie_lezen
+    from pipeline import sessie_cellen, sessie_lezen
     from pipeline.io import write_json
 
     table = pd.read_parquet(input.indicatoren)
@@ -1443,6 +1474,10 @@ def prepare_sessions(input: Any, output: Any, params: Any, wildcards: Any) -> No
         list(input.sessies), table, wildcards.gemeente, str(meta.get("gemeentenaam", ""))
     )
     write_json(res, output.json)
+    # Names of people cannot be refused reliably: a warning per suspect cell, to check.
+    for melding in sessie_cellen.mogelijke_namen_meldingen(res):
+        log.warning("%s", melding)
+        print(f"LET OP ({wildcards.gemeente}): {melding}", file=sys.stderr)
     log.info("%d sessies, %d buurtregels", len(res["sessies"]), len(res["inbreng"]))
 
 

@@ -94,7 +94,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    # The prefix marks it as ours: crash clean-up (pipeline.lifecycle) removes only these.
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".wijkscan-tmp.{path.stem}.", suffix=path.suffix, dir=path.parent
+    )
     os.close(fd)
     os.unlink(tmp)  # some writers (GDAL) refuse to overwrite an existing empty file
     tmp_path = Path(tmp)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import re
 import signal
 import sys
 import threading
@@ -184,14 +183,98 @@ _guard_forkserver()
 
 # ------------------------------------------------------------- after a crash (kill -9)
 
-#: A temporary file of :func:`pipeline.io.atomic_path` (``.<stem>.<8 random><suffix>``).
-_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
+#: Temporary files of :func:`pipeline.io.atomic_path` start with this; nothing else does, so
+#: clean-up never touches a user's own hidden files (``.notities.gesprek1.docx``).
+TEMP_PREFIX = ".wijkscan-tmp."
 #: Folders whose outputs the pipeline writes (temporary files of a killed step stay there).
 OUTPUT_DIRS = ("data", "reports")
+#: Who holds the lock: written at the start of a run (after Snakemake took its lock),
+#: removed at its end. A crashed run leaves it behind, naming a process that is gone.
+RUN_RECORD = Path(".snakemake") / "wijkscan_run.json"
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _this_run() -> dict[str, object]:
+    import socket
+
+    import psutil
+
+    return {
+        "host": socket.gethostname(),
+        "boot": _boot_id(),
+        "pid": os.getpid(),
+        "start": psutil.Process().create_time(),
+    }
+
+
+def record_run(workdir: Path) -> None:
+    """Note that this process runs in ``workdir`` (Snakemake's ``onstart``: it holds the lock)."""
+    import json
+
+    from pipeline.io import atomic_path
+
+    path = Path(workdir) / RUN_RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(_this_run()), encoding="utf-8")
+
+
+def clear_run_record(workdir: Path) -> None:
+    """Remove this process's run record at the end of the run (not another run's)."""
+    import json
+
+    path = Path(workdir) / RUN_RECORD
+    try:
+        rec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if rec.get("pid") == os.getpid() and rec.get("host") == _this_run()["host"]:
+        path.unlink(missing_ok=True)
+
+
+def crashed_run(workdir: Path) -> dict[str, object] | None:
+    """The record of a run in ``workdir`` that certainly ended without cleaning up, or None.
+
+    Certain means: the record was written on this machine, and since then the machine was
+    restarted, or the process it names is gone (or its pid now belongs to a process that
+    started later). A record from another machine (a shared disk, a Slurm node), a process
+    that cannot be inspected, or no record at all is not certain: then nothing is undone.
+    """
+    import json
+
+    import psutil
+
+    try:
+        rec = json.loads((Path(workdir) / RUN_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    me = _this_run()
+    if rec.get("host") != me["host"]:
+        return None
+    if rec.get("boot") and me["boot"] and rec["boot"] != me["boot"]:
+        return rec
+    try:
+        proc = psutil.Process(int(rec["pid"]))
+        if abs(proc.create_time() - float(rec["start"])) > 1.0:
+            return rec  # the pid was reused by a later process
+        return None if proc.status() != psutil.STATUS_ZOMBIE else rec
+    except psutil.NoSuchProcess:
+        return rec
+    except (psutil.Error, KeyError, TypeError, ValueError):
+        return None
 
 
 def other_snakemake_here(workdir: Path, own: Iterable[int] = ()) -> list[int]:
-    """Pids of other Snakemake processes working in ``workdir`` on this machine.
+    """Pids of other Snakemake processes that may work in ``workdir`` on this machine.
+
+    A Snakemake process whose working directory cannot be read counts as one here: when in
+    doubt, a lock is real.
 
     Parameters
     ----------
@@ -203,7 +286,7 @@ def other_snakemake_here(workdir: Path, own: Iterable[int] = ()) -> list[int]:
     Returns
     -------
     list of int
-        Matching pids (empty when none, or when processes cannot be inspected).
+        Matching pids (empty when none).
     """
     import psutil
 
@@ -216,17 +299,21 @@ def other_snakemake_here(workdir: Path, own: Iterable[int] = ()) -> list[int]:
         try:
             if proc.pid in skip or not _is_snakemake(proc.info["cmdline"] or []):
                 continue
+        except (psutil.Error, OSError):
+            continue  # not readable at all: another user's process
+        try:
             if str(Path(proc.cwd()).resolve()) == target:
                 found.append(proc.pid)
-        except (psutil.Error, OSError):
+        except psutil.NoSuchProcess:
             continue
+        except (psutil.Error, OSError):
+            found.append(proc.pid)
     return found
 
 
 def _is_snakemake(cmdline: list[str]) -> bool:
-    """A Snakemake command line (the script, ``-m snakemake`` or the ``wijkscan`` wrapper)."""
-    names = [Path(a).name for a in cmdline[:3]]
-    return "snakemake" in names or "wijkscan" in names or "pipeline.cli" in cmdline[:3]
+    """A Snakemake command line: the script, ``python [opts] -m snakemake``, the wrapper."""
+    return bool({Path(a).name for a in cmdline} & {"snakemake", "wijkscan", "pipeline.cli"})
 
 
 def leftover_temp_files(workdir: Path) -> list[Path]:
@@ -235,16 +322,27 @@ def leftover_temp_files(workdir: Path) -> list[Path]:
     for sub in OUTPUT_DIRS:
         root = Path(workdir) / sub
         if root.is_dir():
-            out += [p for p in root.rglob(".*") if p.is_file() and _TEMP_FILE.match(p.name)]
+            out += [p for p in root.rglob(TEMP_PREFIX + "*") if p.is_file()]
     return sorted(out)
 
 
-def recover_after_crash(workdir: Path) -> list[str]:
-    """Undo what a killed run left behind, when no other Snakemake works in ``workdir``.
+LOCK_HINT = (
+    "wijkscan: deze map is op slot van een andere snakemake-run (.snakemake/locks). Loopt er "
+    "nog een run in deze map (ook op een andere machine of als Slurm-taak)? Wacht dan tot die "
+    "klaar is. Is die run afgebroken? Geef dan eenmalig `.venv/bin/snakemake --unlock` (met "
+    "dezelfde --configfile) en start daarna opnieuw; half gemaakte bestanden worden opnieuw "
+    "gemaakt."
+)
+
+
+def recover_after_crash(workdir: Path) -> tuple[list[str], bool]:
+    """Undo what a killed run left behind, only when that run certainly ended.
 
     Removes Snakemake's stale locks (``.snakemake/locks``: the next run otherwise stops with
     "Directory cannot be locked ... --unlock") and the temporary files of writes that were
-    cut off. Jobs that were running are rerun by the caller (``force_incomplete``).
+    cut off, when the run record names a process of this machine that is gone
+    (:func:`crashed_run`) and no other Snakemake works in ``workdir``. When a lock is there
+    but that is not certain, nothing is touched and a Dutch hint says what to do.
 
     Parameters
     ----------
@@ -253,25 +351,24 @@ def recover_after_crash(workdir: Path) -> list[str]:
 
     Returns
     -------
-    list of str
-        Dutch lines saying what was done (empty when there was nothing to do, or when
-        another Snakemake runs here: its locks are real).
+    tuple
+        Dutch lines for the user, and whether a crashed run was cleaned up (the caller then
+        reruns its cut-off jobs, as ``--rerun-incomplete`` does).
     """
     workdir = Path(workdir)
     locks = sorted((workdir / ".snakemake" / "locks").glob("*.lock"))
     temps = leftover_temp_files(workdir)
     if not locks and not temps:
-        return []
-    others = other_snakemake_here(workdir)
-    if others:
-        return []
+        return [], False
+    if crashed_run(workdir) is None or other_snakemake_here(workdir):
+        return ([LOCK_HINT] if locks else []), False
     done = []
     for lock in locks:
         lock.unlink(missing_ok=True)
     if locks:
         done.append(
-            "wijkscan: de vorige run is afgebroken; het slot dat die achterliet "
-            "(.snakemake/locks) is opgeheven, er loopt geen andere snakemake in deze map."
+            "wijkscan: de vorige run in deze map is afgebroken (het proces bestaat niet meer); "
+            "het slot dat die achterliet (.snakemake/locks) is opgeheven."
         )
     for tmp in temps:
         tmp.unlink(missing_ok=True)
@@ -280,4 +377,5 @@ def recover_after_crash(workdir: Path) -> list[str]:
             f"wijkscan: {len(temps)} half geschreven tijdelijk(e) bestand(en) van de afgebroken "
             "run opgeruimd; wat toen liep, wordt opnieuw gemaakt."
         )
-    return done
+    (workdir / RUN_RECORD).unlink(missing_ok=True)
+    return done, True

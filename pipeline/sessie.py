@@ -8,12 +8,19 @@ proposes the buurt as proefbuurt and why, and which kinds of organisation were a
 table. A 'Sessie' sheet holds the date, place and organisations present; 'Toelichting'
 explains how to fill it in, and that names and contact details do not belong in it.
 
+Facilitators naturally fill the generated file itself; before a rebuild writes a new one,
+:func:`bewaar_ingevuld` moves a filled one aside (``sessie_<GM>_ingevuld_<tijd>.xlsx``), so
+that no note is lost (the rule marks the outputs ``update()`` so Snakemake does not delete
+them first).
+
 The layout (sheet names, headers, lists) is defined here once; :mod:`pipeline.sessie_lezen`
 reads a filled workbook (or its CSV) back with the same constants.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -115,26 +122,39 @@ TOELICHTING: tuple[str, ...] = (
     "Blad 'Buurten':",
     f"- {INVULKOLOMMEN['signalen']}: wat de tafel ziet of hoort in de buurt.",
     f"- {INVULKOLOMMEN['initiatieven']}: wat er al is (ontmoetingsplek, buurthulp, ...); "
-    f"kies in '{INVULKOLOMMEN['soort']}' de soort uit de lijst.",
+    f"kies in '{INVULKOLOMMEN['soort']}' de soort uit de lijst (meer soorten gescheiden door "
+    "een puntkomma, bijvoorbeeld 'ontmoetingsplek; buurthulp of vrijwilligers').",
     f"- {INVULKOLOMMEN['zorgen']}: waar de tafel zich zorgen over maakt.",
     f"- {INVULKOLOMMEN['proefbuurt']}: 'ja' als de tafel deze buurt voorstelt als proefbuurt, "
     f"en in '{INVULKOLOMMEN['waarom']}' waarom.",
     f"- {INVULKOLOMMEN['aan_tafel']}: welke soorten organisaties over deze buurt spraken "
-    "(uit de lijst; meer soorten gescheiden door een komma).",
+    "(uit de lijst; meer soorten gescheiden door een komma of puntkomma). Een deel van de "
+    "naam is genoeg als het maar bij één soort past ('huisarts', 'welzijn').",
     "- Laat Buurtcode en Buurt staan; een buurt hoort er één keer in. Regels zonder invulling "
-    "tellen niet mee.",
+    "tellen niet mee. Een nieuwe regel mag de buurtnaam in plaats van de code hebben; een wijk "
+    "kan niet: schrijf per buurt van de wijk een regel.",
+    f"- {KOL_PLAATS}: de plaats van de buurt in het rapport. Een reeks als '1–13' betekent dat de "
+    "onzekerheidsmarges de buurten niet van elkaar scheiden: de buurt staat ergens op die "
+    "plaatsen, de precieze volgorde is niet te zeggen.",
     "",
-    "Blad 'Sessie': datum, plaats, aantal deelnemers en welke soorten organisaties er waren.",
+    "Blad 'Sessie': datum (bijvoorbeeld 12-03-2025 of 12 maart 2025), plaats, aantal "
+    "deelnemers en welke soorten organisaties er waren.",
     "",
     "PRIVACY: schrijf geen namen van personen, e-mailadressen of telefoonnummers in dit "
     "werkboek. Noem organisaties bij hun soort (wijkteam, huisarts), niet bij naam van een "
     "medewerker of bewoner. Wijkscan weigert een werkboek met iets dat op een e-mailadres of "
-    "telefoonnummer lijkt.",
+    "telefoonnummer lijkt. Namen van personen kan wijkscan niet betrouwbaar herkennen: bij "
+    "tekst als 'bel Jan de Vries' of 'mevrouw Jansen' staat een waarschuwing in het bouwlog, "
+    "maar controleer de teksten zelf voordat u rapport en vouwkaart deelt. Het ingevulde "
+    "werkboek zelf bevat lokale kennis: deel het niet verder dan nodig.",
     "",
     "Na de sessie: sla het ingevulde werkboek op buiten de map reports (bijvoorbeeld "
     "sessies/<gemeente>_<datum>.xlsx), zet het in de instellingen onder bronnen.sessies "
     "(type: lokaal, pad: het bestand of een lijst van bestanden) en draai wijkscan opnieuw: "
-    "rapport en vouwkaart krijgen dan een tweede editie met wat de tafels zagen.",
+    "rapport en vouwkaart krijgen dan een tweede editie met wat de tafels zagen. Vulde u dit "
+    "bestand in de map reports zelf in? Dan zet wijkscan het bij de volgende bouw opzij als "
+    "sessie_<gemeente>_ingevuld_<datum-tijd>.xlsx (en meldt dat) voordat er een nieuw leeg "
+    "werkboek komt.",
     "",
     "Een CSV-versie (sessie_<gemeente>.csv) kan ook: dezelfde kolommen, met op de eerste regel "
     f"ook {CSV_SESSIE['datum']}, {CSV_SESSIE['plaats']} en {CSV_SESSIE['organisaties']}.",
@@ -226,6 +246,23 @@ def _lijst_bereik(col: str, n: int) -> str:
     return f"{BLAD_LIJSTEN}!${col}$2:${col}${n + 1}"
 
 
+def _validatie(dv: Any, titel: str, uitleg: str, fout: str, stijl: str = "stop") -> Any:
+    """Make a data validation speak: a prompt on entering the cell, an error on bad input.
+
+    openpyxl writes ``showErrorMessage`` and ``showInputMessage`` as false by default; then
+    Excel and LibreOffice accept anything without a word. Titles are at most 32 characters
+    and texts at most 255 (Excel's limits).
+    """
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    dv.errorStyle = stijl
+    dv.errorTitle = titel[:32]
+    dv.error = fout[:255]
+    dv.promptTitle = titel[:32]
+    dv.prompt = uitleg[:255]
+    return dv
+
+
 def write_workbook(
     rijen: pd.DataFrame, gemeente: str, gemeentenaam: str, path: Path, *, fictief: bool = False
 ) -> None:
@@ -279,23 +316,36 @@ def write_workbook(
                     lijsten.cell(r, c, item)
             lijsten.sheet_state = "hidden"
             kolom = {kop: get_column_letter(i) for i, kop in enumerate(rijen.columns, start=1)}
+            # Several kinds in one cell ("wijkteam; bewoners") stay possible: for those columns
+            # Excel warns (and lets the facilitator go on), wijkscan checks every part.
+            meer = "Meer soorten: scheid ze met een puntkomma."
             regels = (
-                ("soort", _lijst_bereik("A", len(SOORTEN)), "stop"),
-                ("proefbuurt", _lijst_bereik("B", len(JA_NEE)), "stop"),
-                # Several types in one cell ("wijkteam, bewoners") stay possible: a warning only.
-                ("aan_tafel", _lijst_bereik("C", len(ORGANISATIES)), "warning"),
+                ("soort", _lijst_bereik("A", len(SOORTEN)), "warning", meer),
+                ("proefbuurt", _lijst_bereik("B", len(JA_NEE)), "stop", "Kies ja of nee."),
+                ("aan_tafel", _lijst_bereik("C", len(ORGANISATIES)), "warning", meer),
             )
-            for key, bereik, stijl in regels:
-                dv = DataValidation(type="list", formula1=bereik, allow_blank=True)
-                dv.errorStyle = stijl
-                dv.error = f"Kies een waarde uit de lijst (blad {BLAD_LIJSTEN})."
-                dv.errorTitle = INVULKOLOMMEN[key]
+            for key, bereik, stijl, uitleg in regels:
+                dv = _validatie(
+                    DataValidation(type="list", formula1=bereik, allow_blank=True),
+                    INVULKOLOMMEN[key],
+                    f"Kies een waarde uit de lijst. {uitleg}",
+                    f"Dit is geen waarde uit de lijst. {uitleg}",
+                    stijl,
+                )
                 letter = kolom[INVULKOLOMMEN[key]]
                 dv.add(f"{letter}2:{letter}{max(n, 1) + 1}")
                 ws.add_data_validation(dv)
-            tekst = DataValidation(type="textLength", operator="lessThanOrEqual")
-            tekst.formula1 = str(MAX_TEKST)
-            tekst.error = f"Hoogstens {MAX_TEKST} tekens per cel."
+            tekst = _validatie(
+                DataValidation(
+                    type="textLength",
+                    operator="lessThanOrEqual",
+                    formula1=str(MAX_TEKST),
+                    allow_blank=True,
+                ),
+                "Vrije tekst",
+                f"Hoogstens {MAX_TEKST} tekens. Geen namen van personen of contactgegevens.",
+                f"Hoogstens {MAX_TEKST} tekens per cel: vat de tekst samen.",
+            )
             for key in VRIJE_TEKST:
                 letter = kolom[INVULKOLOMMEN[key]]
                 tekst.add(f"{letter}2:{letter}{max(n, 1) + 1}")
@@ -310,13 +360,32 @@ def write_workbook(
             sessie.column_dimensions["A"].width = 44
             sessie.column_dimensions["B"].width = 40
             rij = {k: r for r, k in enumerate(SESSIE_LABELS, start=1)}
-            datum = DataValidation(type="date", operator="greaterThan", formula1="36526")
-            datum.error = "Vul een datum in, bijvoorbeeld 12-03-2025."
+            datum = _validatie(
+                DataValidation(
+                    type="date", operator="greaterThan", formula1="36526", allow_blank=True
+                ),
+                "Datum van de sessie",
+                "Dag-maand-jaar, bijvoorbeeld 12-03-2025.",
+                "Dit is geen datum. Vul een datum in, bijvoorbeeld 12-03-2025.",
+            )
             datum.add(f"B{rij['datum']}")
-            aantal = DataValidation(type="whole", operator="between", formula1="1", formula2="999")
-            aantal.error = "Vul een heel getal in."
+            aantal = _validatie(
+                DataValidation(
+                    type="whole", operator="between", formula1="1", formula2="999", allow_blank=True
+                ),
+                "Aantal deelnemers",
+                "Een heel getal, bijvoorbeeld 14.",
+                "Vul een heel getal in (1 tot 999).",
+            )
             aantal.add(f"B{rij['deelnemers']}")
-            org = DataValidation(type="list", formula1=_lijst_bereik("C", len(ORGANISATIES)))
+            org = _validatie(
+                DataValidation(
+                    type="list", formula1=_lijst_bereik("C", len(ORGANISATIES)), allow_blank=True
+                ),
+                "Organisatie aanwezig",
+                "Eén soort organisatie per regel, uit de lijst.",
+                "Kies een soort organisatie uit de lijst (één per regel).",
+            )
             eerste = rij["organisaties"]
             org.add(f"B{eerste}:B{eerste + SESSIE_ORG_RIJEN - 1}")
             for dv in (datum, aantal, org):
@@ -350,6 +419,142 @@ def write_csv(rijen: pd.DataFrame, path: Path) -> None:
         csv_safe(csv_rijen(rijen)).to_csv(tmp, index=False, encoding="utf-8")
 
 
+# ----------------------------------------------------------------------- a filled one
+
+
+def is_ingevuld(path: Path) -> bool:
+    """Has anybody written in this session workbook or CSV (beyond what wijkscan put in)?
+
+    Filled: any cell from the first fill-in column on (also extra columns to the right) in
+    'Buurten' or the CSV, any value on the 'Sessie' sheet other than the labels and the
+    pre-filled gemeente, or any extra sheet with content. A file that cannot be read, or
+    whose fill-in headers are gone, counts as filled: keeping a copy too many is harmless,
+    losing an evening's notes is not.
+
+    Parameters
+    ----------
+    path
+        ``sessie_<GM>.xlsx`` or ``.csv``; a missing file is not filled.
+    """
+    from pipeline.errors import WijkscanError
+    from pipeline.sessie_cellen import csv_rijen, open_xlsx
+
+    path = Path(path)
+    if not path.exists():
+        return False
+    invul = set(INVULKOLOMMEN.values()) | set(CSV_SESSIE.values())
+    try:
+        if path.suffix.lower() == ".csv":
+            kop, rows = csv_rijen(path)
+            if not set(kop) & invul:
+                return path.stat().st_size > 0
+            eerste = min(i for i, k in enumerate(kop) if k in invul)
+            later = set(kop[eerste:])
+            return any(str(v or "").strip() for _, r in rows for k, v in r.items() if k in later)
+        wb = open_xlsx(path, read_only=True)
+    except (WijkscanError, OSError, UnicodeError, ValueError):
+        return True
+    try:
+        return _xlsx_ingevuld(wb, invul)
+    finally:
+        wb.close()
+
+
+def _gevuld(v: Any) -> bool:
+    return v is not None and str(v).strip() != ""
+
+
+def _xlsx_ingevuld(wb: Any, invul: set[str]) -> bool:
+    if BLAD_BUURTEN not in wb.sheetnames:
+        return True
+    rows = wb[BLAD_BUURTEN].iter_rows(values_only=True)
+    kop = [str(c or "").strip() for c in next(rows, ())]
+    if not set(kop) & invul:
+        return True
+    eerste = min(i for i, k in enumerate(kop) if k in invul)
+    if any(_gevuld(v) for row in rows for v in row[eerste:]):
+        return True
+    labels = set(SESSIE_LABELS.values())
+    vooraf = {SESSIE_LABELS["gemeentecode"], SESSIE_LABELS["gemeente"]}
+    if BLAD_SESSIE in wb.sheetnames:
+        for row in wb[BLAD_SESSIE].iter_rows(values_only=True):
+            label = str(row[0] or "").strip() if row else ""
+            for c, v in enumerate(row):
+                eigen = (c == 0 and label in labels) or (c == 1 and label in vooraf)
+                if _gevuld(v) and not eigen:
+                    return True
+    andere = set(wb.sheetnames) - {BLAD_BUURTEN, BLAD_SESSIE, BLAD_TOELICHTING, BLAD_LIJSTEN}
+    return any(_gevuld(v) for b in andere for row in wb[b].iter_rows(values_only=True) for v in row)
+
+
+def bewaar_ingevuld(paths: list[Path], nu: dt.datetime | None = None) -> list[tuple[Path, Path]]:
+    """Move filled session files aside before new ones are written; never overwrite a file.
+
+    ``sessie_GM0226.xlsx`` becomes ``sessie_GM0226_ingevuld_20250312-213000.xlsx`` (``-2``,
+    ``-3`` ... when that name is taken). The move is a hard link plus unlink (a rename that
+    cannot replace an existing file), so at every moment the notes exist under a name.
+
+    Parameters
+    ----------
+    paths
+        The workbook and its CSV twin (files that are missing or not filled are left alone).
+    nu
+        Time for the name (default: now, local time).
+
+    Returns
+    -------
+    list of (Path, Path)
+        ``(original path, where it went)`` per moved file.
+    """
+    stempel = f"{nu or dt.datetime.now():%Y%m%d-%H%M%S}"
+    bewaard = []
+    for p in map(Path, paths):
+        if is_ingevuld(p):
+            bewaard.append(
+                (p, _verplaats(p, p.with_name(f"{p.stem}_ingevuld_{stempel}{p.suffix}")))
+            )
+    return bewaard
+
+
+def _verplaats(src: Path, doel: Path) -> Path:
+    n = 1
+    while True:
+        dst = doel if n == 1 else doel.with_name(f"{doel.stem}-{n}{doel.suffix}")
+        n += 1
+        try:
+            os.link(src, dst)
+        except FileExistsError:
+            continue
+        except OSError:
+            # No hard links on this file system: claim the name first, then rename onto it.
+            try:
+                os.close(os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                continue
+            os.replace(src, dst)
+            return dst
+        src.unlink()
+        return dst
+
+
+def bewaard_melding(bewaard: list[tuple[Path, Path]]) -> str:
+    """Dutch warning for the build log: which filled file went where, and how to use it."""
+    if not bewaard:
+        return ""
+    regels = [f"  {oud}  ->  {nieuw}" for oud, nieuw in bewaard]
+    xlsx = next((nieuw for _, nieuw in bewaard if nieuw.suffix == ".xlsx"), bewaard[0][1])
+    doel = f"sessies/{xlsx.name}"
+    return (
+        "Het sessiewerkboek was ingevuld en wordt nu opnieuw gemaakt. Uw ingevulde versie is "
+        "niet overschreven maar opzijgezet:\n"
+        + "\n".join(regels)
+        + "\nGebruik het zo in rapport en vouwkaart: zet het in een eigen map "
+        f"(mkdir -p sessies && mv {xlsx} {doel}) en noem het in de instellingen onder "
+        f"bronnen.sessies (type: lokaal, pad: [{doel}]); draai dan wijkscan opnieuw. Vul "
+        "voortaan een kopie buiten de map reports in."
+    )
+
+
 def write_session_files(
     indicatoren: pd.DataFrame,
     registry: dict[str, Indicator],
@@ -357,8 +562,11 @@ def write_session_files(
     weging: dict[str, float],
     xlsx: Path,
     csv: Path,
-) -> int:
+) -> tuple[int, list[tuple[Path, Path]]]:
     """Build the rows (with the report's ranking) and write workbook and CSV twin.
+
+    A workbook or CSV at ``xlsx``/``csv`` that was filled in is first moved aside
+    (:func:`bewaar_ingevuld`).
 
     Parameters
     ----------
@@ -372,8 +580,8 @@ def write_session_files(
 
     Returns
     -------
-    int
-        Number of buurt rows.
+    tuple of (int, list of (Path, Path))
+        Number of buurt rows, and the filled files that were moved aside (old, new path).
     """
     from pipeline.report import buurt_scores
 
@@ -382,6 +590,7 @@ def write_session_files(
     rijen = werkboek_rijen(indicatoren, registry, meta, scores)
     gm = texts.gemeente_code(indicatoren)
     naam = str(meta.get("gemeentenaam") or gm)
+    bewaard = bewaar_ingevuld([Path(xlsx), Path(csv)])
     write_workbook(rijen, gm, naam, Path(xlsx), fictief=bool(meta.get("fictief")))
     write_csv(rijen, Path(csv))
-    return len(rijen)
+    return len(rijen), bewaard

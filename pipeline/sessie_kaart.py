@@ -43,11 +43,13 @@ def initiatieven(sessies: dict[str, Any] | None) -> dict[str, list[str]]:
     """Buurt code -> kinds of initiative written down there (each kind once, list order)."""
     out: dict[str, list[str]] = {}
     for r in (sessies or {}).get("inbreng", []):
-        if r.get("initiatieven") or r.get("soort"):
-            soort = r.get("soort") or ZONDER_SOORT
+        # 'soorten' holds every kind of a row; older input has one 'soort'.
+        soorten = r.get("soorten") or ([r["soort"]] if r.get("soort") else [])
+        if r.get("initiatieven") or soorten:
             kinds = out.setdefault(r["code"], [])
-            if soort not in kinds:
-                kinds.append(soort)
+            for soort in soorten or [ZONDER_SOORT]:
+                if soort not in kinds:
+                    kinds.append(soort)
     return {c: sorted(k, key=SOORTEN.index) for c, k in out.items()}
 
 

@@ -18,6 +18,7 @@ import difflib
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,31 @@ def sessie_bestanden(config: dict[str, Any], gemeente: str) -> list[str]:
 # ----------------------------------------------------------------------- one file
 
 
+@dataclass
+class _Gebied:
+    """The buurten (and wijken) of one gemeente, to tell which buurt a row is about."""
+
+    gemeente: str
+    gemeentenaam: str
+    codes: dict[str, str]  # buurt code -> name
+    per_naam: dict[str, list[str]] = field(default_factory=dict)  # lower name -> codes
+    wijken: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # lower name/code
+
+    @classmethod
+    def van(cls, indicatoren: pd.DataFrame, gemeente: str, gemeentenaam: str) -> _Gebied:
+        b = indicatoren[indicatoren["niveau"] == "buurt"].drop_duplicates("code")
+        codes = dict(zip(b["code"].astype(str), b["naam"].astype(str), strict=True))
+        g = cls(gemeente, gemeentenaam, codes)
+        for c, n in codes.items():
+            g.per_naam.setdefault(n.strip().lower(), []).append(c)
+        w = indicatoren[indicatoren["niveau"] == "wijk"].drop_duplicates("code")
+        for code, naam in zip(w["code"].astype(str), w["naam"].astype(str), strict=True):
+            namen = sorted(b.loc[b["wijkcode"].astype(str) == code, "naam"].astype(str))
+            g.wijken[naam.strip().lower()] = (naam, namen)
+            g.wijken[code.lower()] = (naam, namen)
+        return g
+
+
 class _Bestand:
     """Raw cells of one session file: buurt rows and session fields."""
 
@@ -281,15 +307,10 @@ class _Bestand:
         self.sessie_waar.setdefault("datum", waar(self.naam, None, 2, CSV_SESSIE["datum"]))
 
 
-def _lees_bestand(
-    path: Path, buurten: pd.DataFrame, gemeente: str, gemeentenaam: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _lees_bestand(path: Path, gebied: _Gebied) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One session: its record and its per-buurt input rows (validated)."""
     f = _Bestand(path)
-    codes = dict(zip(buurten["code"].astype(str), buurten["naam"].astype(str), strict=True))
-    per_naam: dict[str, list[str]] = {}
-    for c, n in codes.items():
-        per_naam.setdefault(n.strip().lower(), []).append(c)
+    gemeente, gemeentenaam, codes = gebied.gemeente, gebied.gemeentenaam, gebied.codes
     kop_set = set(f.kop)
     if KOL_CODE not in kop_set and KOL_NAAM not in kop_set:
         raise WijkscanError(
@@ -377,9 +398,8 @@ def _lees_bestand(
             waarden[key] = cel_tekst(v).strip() if key not in VRIJE_TEKST else cel_tekst(v)
         if not any(v.strip() for v in waarden.values()):
             continue  # a buurt the table did not talk about
-        code = cel_tekst(r.get(KOL_CODE)).strip().upper()
-        naam = cel_tekst(r.get(KOL_NAAM)).strip()
-        code = _buurt(code, naam, codes, per_naam, gemeente, gemeentenaam, f, n)
+        code = _buurt(cel_tekst(r.get(KOL_CODE)).strip(), cel_tekst(r.get(KOL_NAAM)).strip(),
+                      gebied, f, n)  # fmt: skip
         if code in eerder:
             raise WijkscanError(
                 f"Buurt {codes[code]} ({code}) staat twee keer in dit bestand: rij {eerder[code]} "
@@ -401,11 +421,12 @@ def _lees_bestand(
         def w(key: str, n: int = n) -> str:
             return waar(f.naam, f.blad, n, INVULKOLOMMEN[key])
 
-        soort = (
-            keuze(waarden["soort"], SOORTEN, w("soort"), "soort initiatief")
-            if waarden["soort"]
-            else ""
-        )
+        soorten = [
+            keuze(x, SOORTEN, w("soort"), "soort initiatief")
+            for x in re.split(r"[,;]", waarden["soort"])
+            if x.strip()
+        ]
+        soorten = list(dict.fromkeys(soorten))
         proef = waarden["proefbuurt"].lower()
         proefbuurt = None
         if proef:
@@ -429,7 +450,10 @@ def _lees_bestand(
                 "naam": codes[code],
                 "signalen": waarden["signalen"].strip(),
                 "initiatieven": waarden["initiatieven"].strip(),
-                "soort": soort,
+                # Several kinds in one cell ("ontmoetingsplek; buurthulp of vrijwilligers"):
+                # 'soorten' for the map symbols, 'soort' as the printed text.
+                "soort": ", ".join(soorten),
+                "soorten": soorten,
                 "zorgen": waarden["zorgen"].strip(),
                 "proefbuurt": proefbuurt,
                 "waarom": waarden["waarom"].strip(),
@@ -447,17 +471,19 @@ def _lees_bestand(
     return sessie, uit
 
 
-def _buurt(
-    code: str,
-    naam: str,
-    codes: dict[str, str],
-    per_naam: dict[str, list[str]],
-    gemeente: str,
-    gemeentenaam: str,
-    f: _Bestand,
-    n: int,
-) -> str:
-    """The buurt code of one input row (by code, else by name), or a Dutch error."""
+def _buurt(ruw: str, naam: str, gebied: _Gebied, f: _Bestand, n: int) -> str:
+    """The buurt code of one input row (by code, else by name), or a Dutch error.
+
+    A buurt name typed in the code column is looked up as a name; a wijk (by name or
+    code) is refused with its buurten, since the products speak per buurt.
+    """
+    code, codes = ruw.upper(), gebied.codes
+    gemeente, gemeentenaam = gebied.gemeente, gebied.gemeentenaam
+    kolom = KOL_NAAM
+    if code and code not in codes and not _BUURTCODE.fullmatch(code):
+        if not naam or naam.lower() == ruw.lower():
+            # A name (of a buurt or a wijk) in the code column: read it as a name.
+            naam, code, kolom = ruw, "", KOL_CODE
     if code:
         w = waar(f.naam, f.blad, n, KOL_CODE)
         if _BUURTCODE.fullmatch(code) and fmt.gemeente_van(code) != gemeente:
@@ -467,6 +493,8 @@ def _buurt(
                 waar=w,
                 oplossing="Zet deze regel in het werkboek van die gemeente, of verbeter de code.",
             )
+        if code not in codes and code.lower() in gebied.wijken:
+            raise _wijk_fout(ruw, gebied, w)
         if code not in codes:
             lijkt = fmt.lijkende_codes(code, codes)
             raise WijkscanError(
@@ -483,20 +511,22 @@ def _buurt(
                 oplossing="Zet code en naam van dezelfde buurt op de regel (of maak de naam leeg).",
             )
         return code
-    w = waar(f.naam, f.blad, n, KOL_NAAM)
+    w = waar(f.naam, f.blad, n, kolom)
     if not naam:
         raise WijkscanError(
             "Deze regel is ingevuld, maar heeft geen buurtcode en geen buurtnaam.",
             waar=w,
             oplossing=f"Vul '{KOL_CODE}' of '{KOL_NAAM}' in.",
         )
-    found = per_naam.get(naam.lower(), [])
+    found = gebied.per_naam.get(naam.lower(), [])
     if len(found) > 1:
         raise WijkscanError(
             f"Er zijn meer buurten met de naam '{naam}' ({', '.join(found)}).",
             waar=w,
             oplossing=f"Vul in kolom '{KOL_CODE}' de buurtcode in.",
         )
+    if not found and naam.lower() in gebied.wijken:
+        raise _wijk_fout(naam, gebied, w)
     if not found:
         close = difflib.get_close_matches(naam, list(codes.values()), n=3, cutoff=0.6)
         raise WijkscanError(
@@ -507,6 +537,17 @@ def _buurt(
             "buurtcode in.",
         )
     return found[0]
+
+
+def _wijk_fout(tekst: str, gebied: _Gebied, w: str) -> WijkscanError:
+    wijk, buurten = gebied.wijken[tekst.lower()]
+    return WijkscanError(
+        f"'{tekst}' is een wijk, geen buurt: wijk {wijk} bestaat uit de buurten "
+        f"{fmt.opsomming(buurten) or '(geen)'}.",
+        waar=w,
+        oplossing="Wijkscan leest per buurt: zet wat de tafel over deze wijk schreef op de "
+        "regel van elke buurt waar het over gaat (één regel per buurt).",
+    )
 
 
 # ----------------------------------------------------------------------- all files
@@ -531,15 +572,16 @@ def lees_sessies(
     dict
         ``{"gemeente", "gemeentenaam", "sessies": [{bestand, datum, plaats, deelnemers,
         organisaties}], "inbreng": [{sessie (index), code, naam, signalen, initiatieven,
-        soort, zorgen, proefbuurt, waarom, aan_tafel, bron}]}``; sessions in date order.
+        soort (text), soorten (list), zorgen, proefbuurt, waarom, aan_tafel, bron}]}``;
+        sessions in date order.
 
     Raises
     ------
     WijkscanError
         For the first problem, with file, sheet, row, column and fix.
     """
-    b = indicatoren[indicatoren["niveau"] == "buurt"].drop_duplicates("code")
-    gelezen = [_lees_bestand(Path(p), b, gemeente, gemeentenaam) for p in paths]
+    gebied = _Gebied.van(indicatoren, gemeente, gemeentenaam)
+    gelezen = [_lees_bestand(Path(p), gebied) for p in paths]
     gelezen.sort(key=lambda x: (x[0]["datum"], x[0]["bestand"]))
     sessies, inbreng = [], []
     for i, (sessie, rijen) in enumerate(gelezen):

@@ -9,6 +9,7 @@ from pipeline import sessie_lezen
 # In thread mode renders go to worker processes that start (and import matplotlib and
 # WeasyPrint) while the data steps run; see adapters.start_render_workers.
 onstart:
+    adapters.start_run()
     adapters.start_render_workers(render_worker_count(workflow))
 
 
@@ -18,18 +19,22 @@ sessie_lezen.check_config(config, GEMEENTEN)
 
 
 # The workbook the tables fill in at a session; the place per buurt is the report's.
+# Facilitators fill this very file: update() stops Snakemake from deleting it before the
+# job (it does so with every other output), and the job moves a filled one aside
+# (sessie_<GM>_ingevuld_<tijd>.xlsx) before writing a new one. Params hold only what the
+# workbook uses (the weights give the places), so e.g. new report questions do not rerun it.
 rule session_workbook:
     input:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
     output:
-        xlsx="reports/{gemeente}/sessie_{gemeente}.xlsx",
-        csv="reports/{gemeente}/sessie_{gemeente}.csv",
+        xlsx=update("reports/{gemeente}/sessie_{gemeente}.xlsx"),
+        csv=update("reports/{gemeente}/sessie_{gemeente}.csv"),
     log:
         "logs/session_workbook/{gemeente}.log",
     params:
         config=indicator_config(),
-        rapport=config["rapport"],
+        weging=config["rapport"]["weging"],
     run:
         adapters.session_workbook(input, output, params, wildcards, log)
 

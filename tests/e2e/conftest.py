@@ -43,6 +43,26 @@ def snakemake(workdir: Path, *args: str, configfile: Path | None = None, cores: 
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=env, timeout=1800)
 
 
+def snapshot(wd: Path) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every product and intermediate file (a changed file shows up)."""
+    out = {}
+    for sub in ("reports", "data"):
+        for p in (wd / sub).rglob("*"):
+            if p.is_file():
+                st = p.stat()
+                out[str(p.relative_to(wd))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def assert_dutch_failure(rc: int, out: str, *fragments: str) -> None:
+    """A user mistake: non-zero exit, a Dutch what/where/fix message, no traceback."""
+    assert rc != 0, out[-3000:]
+    assert "Traceback (most recent call last)" not in out, out[-3000:]
+    assert "Waar:" in out and "Oplossing:" in out, out[-3000:]
+    for fragment in fragments:
+        assert fragment in out, (fragment, out[-3000:])
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> Path:
     """The default demo build (README command 1) in a fresh temporary workdir."""

@@ -14,20 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import make_workdir, snakemake, write_config
+from tests.e2e.conftest import (
+    assert_dutch_failure,
+    make_workdir,
+    snakemake,
+    snapshot,
+    write_config,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def _snapshot(wd: Path) -> dict[str, tuple[int, int]]:
-    """Size and mtime of every product and intermediate file (a changed file shows up)."""
-    out = {}
-    for sub in ("reports", "data"):
-        for p in (wd / sub).rglob("*"):
-            if p.is_file():
-                st = p.stat()
-                out[str(p.relative_to(wd))] = (st.st_size, st.st_mtime_ns)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +35,7 @@ def gebouwd(demo_build, tmp_path_factory) -> Path:
 
 
 def _assert_clear_failure(res, *fragments: str) -> None:
-    err = res.stdout + res.stderr
-    assert res.returncode != 0, err[-3000:]
-    assert "Traceback (most recent call last)" not in err, err[-3000:]
-    assert "Waar:" in err and "Oplossing:" in err, err[-3000:]
-    for fragment in fragments:
-        assert fragment in err, (fragment, err[-3000:])
+    assert_dutch_failure(res.returncode, res.stdout + res.stderr, *fragments)
 
 
 CASES = {
@@ -108,12 +98,12 @@ CASES = {
 @pytest.mark.parametrize("naam", sorted(CASES))
 def test_bad_config_after_a_build(gebouwd, naam):
     cfg, fragments = CASES[naam]
-    before = _snapshot(gebouwd)
+    before = snapshot(gebouwd)
     res = snakemake(gebouwd, configfile=write_config(gebouwd, f"fout_{naam}.yaml", cfg))
     _assert_clear_failure(res, *fragments)
     err = res.stdout + res.stderr
     assert "is not of type" not in err and "is not one of" not in err
-    assert _snapshot(gebouwd) == before, "a failed configuration changed the build"
+    assert snapshot(gebouwd) == before, "a failed configuration changed the build"
 
 
 def test_yaml_error_in_the_default_config_names_the_line(tmp_path):

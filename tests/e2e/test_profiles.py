@@ -46,6 +46,7 @@ PER_GEMEENTE = (
     "compute_indicators",
     "export_indicators",
     "render_report",
+    "session_workbook",
 )
 #: ``berekening: in_een_keer`` (config/landelijk.yaml): these once, only these per gemeente.
 ONE_PASS = (
@@ -54,7 +55,7 @@ ONE_PASS = (
     "compute_indicators_all",
     "export_indicators_all",
 )
-ONE_PASS_PER_GEMEENTE = ("render_report",)
+ONE_PASS_PER_GEMEENTE = ("render_report", "session_workbook")
 
 requires_slurm_plugin = pytest.mark.skipif(
     importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,

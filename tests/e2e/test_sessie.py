@@ -18,6 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline import sessie
 from tests.e2e.conftest import make_workdir, snakemake, write_config
@@ -180,6 +181,8 @@ def test_workbook_has_every_buurt_key_figures_and_validated_empty_columns(eerste
     ranges = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     lists = [dv for dv in ranges.values() if dv.type == "list"]
     assert len(lists) == 3 and all("Lijsten!" in dv.formula1 for dv in lists)
+    # Excel and LibreOffice only speak when the flags are set (openpyxl's default is off).
+    assert all(dv.showErrorMessage and dv.showInputMessage and dv.error for dv in ranges.values())
     toelichting = " ".join(str(c.value) for c in wb["Toelichting"]["A"] if c.value)
     assert "geen namen" in toelichting and "telefoonnummers" in toelichting
     assert wb["Sessie"]["B1"].value == DUIVEN
@@ -191,6 +194,51 @@ def test_workbook_has_every_buurt_key_figures_and_validated_empty_columns(eerste
 def test_first_edition_says_nothing_about_sessions(eerste):
     page = (eerste / f"reports/{DUIVEN}/wijkscan_{DUIVEN}.html").read_text(encoding="utf-8")
     assert "Tweede editie" not in page and "Werkblad: waar beginnen we?" in page
+
+
+def test_workbook_filled_in_place_survives_a_rebuild(eerste, tmp_path):
+    """Review of issue 15: the facilitator fills reports/<GM>/sessie_<GM>.xlsx itself."""
+    wd = tmp_path / "wd"
+    shutil.copytree(eerste, wd, symlinks=True)
+    werkboek = wd / f"reports/{DUIVEN}/sessie_{DUIVEN}.xlsx"
+    vul_werkboek(werkboek, werkboek, dt.datetime(2025, 3, 12), DUIVEN_RIJEN, plaats="Dorpshuis")
+    # A report setting the workbook does not use leaves it alone ...
+    cfg = yaml.safe_load((wd / "config/eerste.yaml").read_text(encoding="utf-8"))
+    cfg["rapport"] = {**(cfg.get("rapport") or {}), "vragen": ["Wie mist er aan tafel?"]}
+    plan = snakemake(wd, "-n", configfile=write_config(wd, "vragen.yaml", cfg))
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    assert "render_report" in _planned(plan.stdout)
+    assert "session_workbook" not in _planned(plan.stdout), plan.stdout[-2000:]
+    # ... and a rebuild of it (new data, other weights, new code) keeps the notes aside.
+    res = snakemake(wd, "--forcerun", "session_workbook", configfile=wd / "config/eerste.yaml")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    assert _planned(out) == {"session_workbook"}, out[-2000:]
+    bewaard = sorted((wd / f"reports/{DUIVEN}").glob(f"sessie_{DUIVEN}_ingevuld_*"))
+    assert [p.suffix for p in bewaard] == [".xlsx"], bewaard  # the CSV twin was not filled
+    assert re.fullmatch(rf"sessie_{DUIVEN}_ingevuld_\d{{8}}-\d{{6}}\.xlsx", bewaard[0].name)
+    oud = openpyxl.load_workbook(bewaard[0])
+    kop = {c.value: c.column for c in oud["Buurten"][1]}
+    r = next(
+        r
+        for r in range(2, oud["Buurten"].max_row + 1)
+        if oud["Buurten"].cell(r, 1).value == CENTRUM
+    )
+    assert oud["Buurten"].cell(r, kop["Signalen"]).value == SIGNAAL
+    assert oud["Buurten"].cell(r, kop["Waarom proefbuurt"]).value == LANG
+    assert oud["Sessie"]["B4"].value == "Dorpshuis"
+    # A fresh, empty workbook in its place; Westervoort's (not filled) is just rebuilt.
+    nieuw = pd.read_excel(werkboek, sheet_name="Buurten", dtype=str)
+    assert nieuw[list(sessie.INVULKOLOMMEN.values())].isna().all().all()
+    assert not list((wd / f"reports/{WESTERVOORT}").glob("*_ingevuld_*"))
+    assert f"LET OP ({DUIVEN})" in out and f"reports/{DUIVEN}/{bewaard[0].name}" in out, out[-3000:]
+    assert "bronnen.sessies" in out and "niet overschreven" in out
+    # A second rebuild finds nothing filled: the kept copy stays as it was, no new copy.
+    voor = bewaard[0].stat().st_mtime_ns
+    res = snakemake(wd, "--forcerun", "session_workbook", configfile=wd / "config/eerste.yaml")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert sorted((wd / f"reports/{DUIVEN}").glob("*_ingevuld_*")) == bewaard
+    assert bewaard[0].stat().st_mtime_ns == voor
 
 
 # ----------------------------------------------------------------- second edition

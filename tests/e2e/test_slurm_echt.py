@@ -79,14 +79,16 @@ def test_demo_builds_on_a_real_slurm_cluster(tmp_path: Path) -> None:
     assert "tekenprocessen" not in out
 
     # Every job went through sbatch: fetch_kwb, the other light steps of the gemeente as one
-    # group job, then the report and the vouwkaart each with their own resources.
+    # group job, then the report, the vouwkaart and the session workbook each with their own
+    # resources.
     submitted = [line for line in out.splitlines() if "has been submitted with SLURM jobid" in line]
-    assert len(submitted) == 4, out[-3000:]
+    assert len(submitted) == 5, out[-3000:]
     for name in (
         "rule_fetch_kwb/",
         "group_gemeente_",
         "rule_render_report/",
         "rule_render_vouwkaart/",
+        "rule_session_workbook/",
     ):
         assert sum(name in line for line in submitted) == 1, (name, submitted)
 

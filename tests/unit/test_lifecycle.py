@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -102,19 +103,33 @@ def test_finish_run_leaves_no_render_process():
     assert not [p for p in psutil.Process().children(recursive=True) if "forkserver" in str(p)]
 
 
-def _crashed_run(tmp_path: Path) -> dict[str, Path]:
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _crashed_run(tmp_path: Path, pid: int | None = None) -> dict[str, Path]:
+    """A work directory as a killed run leaves it: locks, run record, temporary files."""
     locks = tmp_path / ".snakemake" / "locks"
     locks.mkdir(parents=True)
     (locks / "0.input.lock").write_text("a\n")
     (locks / "0.output.lock").write_text("b\n")
+    rec = lifecycle._this_run() | {"pid": _dead_pid() if pid is None else pid}
+    if pid is not None:
+        rec["start"] = psutil.Process(pid).create_time()
+    (tmp_path / lifecycle.RUN_RECORD).write_text(json.dumps(rec))
     rep = tmp_path / "reports" / "GM9999"
     rep.mkdir(parents=True)
     files = {
-        "temp_pdf": rep / ".wijkscan_GM9999.k3_9xq2a.pdf",
-        "temp_parquet": tmp_path / "data" / "processed" / "GM9999" / ".regios.ab12cd34.parquet",
+        "temp_pdf": rep / ".wijkscan-tmp.wijkscan_GM9999.k3_9xq2a.pdf",
+        "temp_parquet": tmp_path / "data/processed/GM9999/.wijkscan-tmp.regios.ab12cd34.parquet",
         "pdf": rep / "wijkscan_GM9999.pdf",
         "gitkeep": tmp_path / "reports" / ".gitkeep",
         "eigen": rep / ".mijn_notities.txt",
+        # Hidden files of the user's that look like the old temporary names.
+        "eigen_backup": rep / ".backup.20250312",
+        "eigen_docx": tmp_path / "data" / "raw" / ".notities.gesprek1.docx",
     }
     for path in files.values():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,23 +137,93 @@ def _crashed_run(tmp_path: Path) -> dict[str, Path]:
     return files
 
 
-def test_recovery_removes_the_stale_lock_and_half_written_files(tmp_path, monkeypatch):
+def test_atomic_writes_use_the_prefix_that_recovery_removes(tmp_path):
+    from pipeline.io import atomic_path
+
+    with atomic_path(tmp_path / "reports" / "a.pdf") as tmp:
+        assert tmp.name.startswith(lifecycle.TEMP_PREFIX)
+        tmp.write_text("x")
+        assert lifecycle.leftover_temp_files(tmp_path) == [tmp]
+
+
+def test_recovery_removes_the_lock_and_half_written_files_of_a_dead_run(tmp_path, monkeypatch):
     monkeypatch.setattr(lifecycle, "other_snakemake_here", lambda wd: [])
     files = _crashed_run(tmp_path)
-    lines = lifecycle.recover_after_crash(tmp_path)
+    lines, crashed = lifecycle.recover_after_crash(tmp_path)
+    assert crashed
     assert not list((tmp_path / ".snakemake" / "locks").glob("*"))
     assert not files["temp_pdf"].exists() and not files["temp_parquet"].exists()
-    assert files["pdf"].exists() and files["gitkeep"].exists() and files["eigen"].exists()
+    for key in ("pdf", "gitkeep", "eigen", "eigen_backup", "eigen_docx"):
+        assert files[key].exists(), key
     assert any("slot" in line for line in lines) and any("2 half" in line for line in lines)
-    assert lifecycle.recover_after_crash(tmp_path) == []  # nothing left to do
+    assert lifecycle.recover_after_crash(tmp_path) == ([], False)  # nothing left to do
 
 
-def test_recovery_keeps_the_lock_of_a_run_that_is_still_going(tmp_path, monkeypatch):
-    monkeypatch.setattr(lifecycle, "other_snakemake_here", lambda wd: [4242])
-    files = _crashed_run(tmp_path)
-    assert lifecycle.recover_after_crash(tmp_path) == []
+def test_recovery_keeps_the_lock_while_the_recorded_process_lives(tmp_path, monkeypatch):
+    monkeypatch.setattr(lifecycle, "other_snakemake_here", lambda wd: [])
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        files = _crashed_run(tmp_path, pid=live.pid)
+        lines, crashed = lifecycle.recover_after_crash(tmp_path)
+    finally:
+        live.kill()
+        live.wait()
+    assert not crashed and lines == [lifecycle.LOCK_HINT]
     assert len(list((tmp_path / ".snakemake" / "locks").glob("*"))) == 2
     assert files["temp_pdf"].exists()
+
+
+@pytest.mark.parametrize("record", ["geen", "andere_machine"])
+def test_recovery_touches_nothing_without_certainty(tmp_path, monkeypatch, record):
+    monkeypatch.setattr(lifecycle, "other_snakemake_here", lambda wd: [])
+    files = _crashed_run(tmp_path)
+    path = tmp_path / lifecycle.RUN_RECORD
+    if record == "geen":
+        path.unlink()  # e.g. a run of another program, or of an older wijkscan
+    else:
+        # A run on another node over a shared disk: its pid means nothing here.
+        path.write_text(json.dumps(json.loads(path.read_text()) | {"host": "knooppunt-17"}))
+    lines, crashed = lifecycle.recover_after_crash(tmp_path)
+    assert not crashed and "--unlock" in lines[0]
+    assert len(list((tmp_path / ".snakemake" / "locks").glob("*"))) == 2
+    assert files["temp_pdf"].exists()
+
+
+def test_recovery_keeps_the_lock_when_another_snakemake_works_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(lifecycle, "other_snakemake_here", lambda wd: [4242])
+    files = _crashed_run(tmp_path)
+    assert lifecycle.recover_after_crash(tmp_path) == ([lifecycle.LOCK_HINT], False)
+    assert len(list((tmp_path / ".snakemake" / "locks").glob("*"))) == 2
+    assert files["temp_pdf"].exists()
+
+
+def test_a_run_record_is_cleared_only_by_its_own_run(tmp_path):
+    lifecycle.record_run(tmp_path)
+    path = tmp_path / lifecycle.RUN_RECORD
+    assert json.loads(path.read_text())["pid"] == os.getpid()
+    assert lifecycle.crashed_run(tmp_path) is None  # this process lives
+    other = json.loads(path.read_text()) | {"pid": _dead_pid()}
+    path.write_text(json.dumps(other))
+    lifecycle.clear_run_record(tmp_path)
+    assert path.exists() and lifecycle.crashed_run(tmp_path)["pid"] == other["pid"]
+    lifecycle.record_run(tmp_path)
+    lifecycle.clear_run_record(tmp_path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["/x/.venv/bin/python", "/x/.venv/bin/snakemake", "-c2"],
+        ["python", "-u", "-m", "snakemake", "-c2"],
+        ["python", "-X", "dev", "-m", "snakemake"],
+        ["coverage", "run", "-m", "snakemake"],
+        ["/x/.venv/bin/python", "/x/.venv/bin/wijkscan", "--cores", "2"],
+    ],
+)
+def test_snakemake_command_lines_are_recognised(cmd):
+    assert lifecycle._is_snakemake(cmd)
+    assert not lifecycle._is_snakemake(["python", "-m", "pytest", "tests/"])
 
 
 def test_another_snakemake_in_the_same_directory_is_found(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import openpyxl
@@ -241,6 +242,13 @@ def test_duplicate_rows_and_other_gemeente_on_session_sheet(tmp_path):
         ("BU02260303", False),
         ("1234 AB Duiven 12", False),
         ("@wijkteam op zaterdag", False),
+        # A period or a date next to a number is not a phone number (issue 15 review) ...
+        ("van 01-02-2025 - 03-04-2025 elke week", False),
+        ("2025-02-01 - 2025-04-03", False),
+        ("op 01-02-2025 14 deelnemers", False),
+        # ... but a number written in pairs still is.
+        ("06-12-34-56-78", True),
+        ("bel 01-02-2025 of 06-12345678", True),
     ],
 )
 def test_privacy_patterns(tekst, fout):
@@ -258,8 +266,19 @@ def test_privacy_patterns(tekst, fout):
         ("1/3/2025", dt.date(2025, 3, 1)),
         ("2025-03-12", dt.date(2025, 3, 12)),
         ("12 maart 2025", dt.date(2025, 3, 12)),
+        ("3/12/26", dt.date(2026, 12, 3)),  # d/m/jj: day first, 20jj
+        ("12 mrt 2025", dt.date(2025, 3, 12)),
+        ("12 mrt. 2025", dt.date(2025, 3, 12)),
+        ("12 Sept 2025", dt.date(2025, 9, 12)),
+        ("maandag 12 maart 2025", dt.date(2025, 3, 12)),
+        ("Woensdag, 12 maart 2025", dt.date(2025, 3, 12)),
+        ("12-3-2025 19:30", dt.date(2025, 3, 12)),
+        ("12-03-2025 19.30 uur", dt.date(2025, 3, 12)),
+        ("2025-03-12 00:00:00", dt.date(2025, 3, 12)),
         ("31-02-2025", None),
         ("maart", None),
+        ("12 maartje 2025", None),
+        ("3/12", None),
     ],
 )
 def test_dates(tekst, datum):
@@ -306,3 +325,205 @@ def test_workbook_is_byte_identical_with_source_date_epoch(tmp_path, monkeypatch
     b = _schrijf(tmp_path / "b")
     assert a.read_bytes() == b.read_bytes()
     assert a.with_suffix(".csv").read_bytes() == b.with_suffix(".csv").read_bytes()
+
+
+def test_session_date_cells_as_excel_writes_them():
+    w = "x"
+    assert sessie_cellen.datum_van(dt.datetime(2025, 3, 12, 19, 30), w) == dt.date(2025, 3, 12)
+    assert sessie_cellen.datum_van(dt.date(2025, 3, 12), w) == dt.date(2025, 3, 12)
+    # A date cell that lost its format shows Excel's day number.
+    assert sessie_cellen.datum_van(45728, w) == dt.date(2025, 3, 12)
+    with pytest.raises(WijkscanError, match="geen geldige datum"):
+        sessie_cellen.datum_van(14, w)
+
+
+# ----------------------------------------------------------------- review of issue 15
+
+
+def test_every_validation_shows_its_prompt_and_refuses_or_warns(tmp_path):
+    wb = openpyxl.load_workbook(_schrijf(tmp_path))
+    ws, s = wb["Buurten"], wb["Sessie"]
+    kop = {c.value: c.column_letter for c in ws[1]}
+    dvs = [*ws.data_validations.dataValidation, *s.data_validations.dataValidation]
+    assert len(dvs) == 7
+    for dv in dvs:
+        # openpyxl's default (False) makes Excel and LibreOffice accept anything silently.
+        assert dv.showErrorMessage is True and dv.showInputMessage is True, dv.sqref
+        assert dv.error and dv.errorTitle and dv.prompt and dv.promptTitle, dv.sqref
+        assert len(dv.errorTitle) <= 32 and len(dv.prompt) <= 255
+    stijl = {str(dv.sqref).split(":")[0]: dv.errorStyle for dv in dvs}
+    assert stijl[f"{kop['Proefbuurt (ja/nee)']}2"] == "stop"
+    # Several kinds in one cell are allowed: Excel warns, wijkscan checks each part.
+    assert stijl[f"{kop['Soort initiatief']}2"] == "warning"
+    assert stijl[f"{kop['Organisaties aan tafel']}2"] == "warning"
+    datum = next(dv for dv in dvs if dv.type == "date")
+    assert datum.errorStyle == "stop" and "12-03-2025" in datum.error
+    assert next(dv for dv in dvs if dv.type == "textLength").errorStyle == "stop"
+
+
+def test_toelichting_is_honest_about_names_and_explains_ranges(tmp_path):
+    wb = openpyxl.load_workbook(_schrijf(tmp_path))
+    tekst = " ".join(str(c.value) for c in wb["Toelichting"]["A"] if c.value)
+    assert "niet betrouwbaar herkennen" in tekst and "controleer de teksten" in tekst
+    assert "'1–13'" in tekst and sessie.KOL_PLAATS in tekst
+    assert "puntkomma" in tekst and "_ingevuld_" in tekst
+
+
+def _vul_ter_plaatse(xlsx: Path, rijen: dict, **velden) -> None:
+    tmp = xlsx.with_name("tmp.xlsx")
+    vul(xlsx, tmp, rijen, **velden)
+    tmp.replace(xlsx)
+
+
+def test_generated_files_are_not_filled_filled_ones_are(tmp_path):
+    xlsx = _schrijf(tmp_path)
+    csv = xlsx.with_suffix(".csv")
+    assert not sessie.is_ingevuld(xlsx) and not sessie.is_ingevuld(csv)
+    assert not sessie.is_ingevuld(tmp_path / "weg.xlsx")
+    # Only the session date on the 'Sessie' sheet counts as filled in.
+    alleen_datum = vul(xlsx, tmp_path / "d.xlsx", {})
+    assert sessie.is_ingevuld(alleen_datum)
+    wb = openpyxl.load_workbook(xlsx)
+    wb["Buurten"].cell(3, wb["Buurten"].max_column + 2, "eigen aantekening")
+    wb.save(tmp_path / "extra.xlsx")
+    assert sessie.is_ingevuld(tmp_path / "extra.xlsx")
+    t = pd.read_csv(csv, dtype=str)
+    t.loc[1, "Zorgen"] = "x"
+    t.to_csv(tmp_path / "z.csv", index=False)
+    assert sessie.is_ingevuld(tmp_path / "z.csv")
+    (tmp_path / "kapot.xlsx").write_bytes(b"geen zip")
+    assert sessie.is_ingevuld(tmp_path / "kapot.xlsx")  # unreadable: keep it, to be safe
+
+
+def test_rebuild_moves_a_workbook_filled_in_place_aside(tmp_path):
+    xlsx = _schrijf(tmp_path)
+    _vul_ter_plaatse(xlsx, {CODES[1]: {"signalen": "Het buurthuis sluit"}}, plaats="Buurthuis")
+    reg = registry()
+    w = report.rapport_config(None, reg)["weging"]
+    n, bewaard = sessie.write_session_files(
+        voorbeeld_tabel(), reg, meta(), w, xlsx, xlsx.with_suffix(".csv")
+    )
+    assert n == len(CODES)
+    # Only the filled workbook moved; the CSV twin was empty and is simply rewritten.
+    assert [oud for oud, _ in bewaard] == [xlsx]
+    nieuw = bewaard[0][1]
+    assert nieuw.parent == xlsx.parent
+    assert re.fullmatch(rf"sessie_{GM}_ingevuld_\d{{8}}-\d{{6}}\.xlsx", nieuw.name), nieuw.name
+    res = _lees(nieuw)  # the kept copy is a valid session file as it is
+    assert res["inbreng"][0]["signalen"] == "Het buurthuis sluit"
+    assert res["sessies"][0]["plaats"] == "Buurthuis"
+    assert not sessie.is_ingevuld(xlsx)  # a fresh, empty workbook
+    melding = sessie.bewaard_melding(bewaard)
+    assert str(nieuw) in melding and "bronnen.sessies" in melding and "mkdir -p sessies" in melding
+
+
+def test_moving_aside_never_overwrites_an_earlier_copy(tmp_path):
+    xlsx = _schrijf(tmp_path)
+    csv = xlsx.with_suffix(".csv")
+    _vul_ter_plaatse(xlsx, {CODES[0]: {"zorgen": "tweede avond"}})
+    t = pd.read_csv(csv, dtype=str)
+    t.loc[0, "Zorgen"] = "uit de CSV"
+    t.to_csv(csv, index=False)
+    nu = dt.datetime(2025, 3, 12, 21, 30, 5)
+    eerder = xlsx.with_name(f"sessie_{GM}_ingevuld_20250312-213005.xlsx")
+    eerder.write_bytes(b"eerste avond")
+    bewaard = dict(sessie.bewaar_ingevuld([xlsx, csv], nu))
+    assert eerder.read_bytes() == b"eerste avond"
+    assert bewaard[xlsx].name == f"sessie_{GM}_ingevuld_20250312-213005-2.xlsx"
+    assert bewaard[csv].name == f"sessie_{GM}_ingevuld_20250312-213005.csv"
+    assert not xlsx.exists() and not csv.exists()
+    assert _lees(bewaard[xlsx])["inbreng"][0]["zorgen"] == "tweede avond"
+    assert "uit de CSV" in bewaard[csv].read_text(encoding="utf-8")
+    assert sessie.bewaar_ingevuld([xlsx, csv], nu) == []  # nothing left to keep
+
+
+def test_organisations_and_kinds_as_a_facilitator_writes_them(tmp_path):
+    xlsx = _schrijf(tmp_path)
+    doel = vul(
+        xlsx,
+        tmp_path / "s.xlsx",
+        {
+            CODES[0]: {
+                "initiatieven": "Koffie en klusjes",
+                "soort": "ontmoetingsplek; buurthulp",
+                "aan_tafel": "Huisarts, welzijn; gemeente Testdorp",
+            }
+        },
+    )
+    wb = openpyxl.load_workbook(doel)
+    s = wb["Sessie"]
+    r = next(r for r in range(1, s.max_row + 1) if s.cell(r, 1).value.startswith("Organisaties"))
+    s.cell(r, 2, "huisartsenpraktijk")
+    wb.save(doel)
+    res = _lees(doel)
+    (rij,) = res["inbreng"]
+    assert rij["soorten"] == ["ontmoetingsplek", "buurthulp of vrijwilligers"]
+    assert rij["soort"] == "ontmoetingsplek, buurthulp of vrijwilligers"
+    assert rij["aan_tafel"] == [
+        "huisarts of praktijkondersteuner",
+        "welzijnsorganisatie",
+        "gemeente",
+    ]
+    assert res["sessies"][0]["organisaties"] == ["huisarts of praktijkondersteuner"]
+    # Both kinds get their symbol on the map.
+    from pipeline import sessie_kaart
+
+    assert sessie_kaart.initiatieven(res) == {
+        CODES[0]: ["ontmoetingsplek", "buurthulp of vrijwilligers"]
+    }
+    # Text that fits several options is refused with those options.
+    doel = vul(xlsx, tmp_path / "z.xlsx", {CODES[0]: {"soort": "zorg"}})
+    with pytest.raises(WijkscanError, match="past bij meer dan één soort initiatief") as exc:
+        _lees(doel)
+    assert "mantelzorgondersteuning" in exc.value.oplossing
+    assert "zorg of wijkverpleging" in exc.value.oplossing
+
+
+def test_buurt_name_in_code_column_and_a_wijk_row(tmp_path):
+    xlsx = _schrijf(tmp_path)
+    doel = vul(xlsx, tmp_path / "n.xlsx", {CODES[0]: {"Buurtcode": "centrum", "zorgen": "x"}})
+    assert [r["code"] for r in _lees(doel)["inbreng"]] == [CODES[0]]
+    doel = vul(
+        xlsx, tmp_path / "w.xlsx", {CODES[0]: {"Buurtcode": None, "Buurt": "Zuid", "zorgen": "x"}}
+    )
+    with pytest.raises(WijkscanError) as exc:
+        _lees(doel)
+    assert "'Zuid' is een wijk, geen buurt" in exc.value.wat
+    for naam in ("Zorghof {0}", "Nieuwbouw-Zuid", "Bedrijventerrein"):
+        assert naam in exc.value.wat
+    assert "Centrum" not in exc.value.wat and "één regel per buurt" in exc.value.oplossing
+    assert "kolom 'Buurt'" in exc.value.waar
+    doel = vul(xlsx, tmp_path / "k.xlsx", {CODES[0]: {"Buurtcode": "WK000101", "zorgen": "x"}})
+    with pytest.raises(WijkscanError, match="is een wijk, geen buurt: wijk Noord") as exc:
+        _lees(doel)
+    assert "kolom 'Buurtcode'" in exc.value.waar
+
+
+@pytest.mark.parametrize(
+    "tekst,fragmenten",
+    [
+        ("Bel Jan de Vries even over de bank", ["Bel Jan de Vries"]),
+        ("vraag bij mevrouw Jansen", ["mevrouw Jansen"]),
+        ("Overleg met Piet Bakker en met dhr. Smit", ["met Piet Bakker", "dhr. Smit"]),
+        ("Samen met de buren", []),
+        ("Koffie bij 't Kruispunt op maandag", []),
+        ("Gesprek met Wijkteam Noord", ["met Wijkteam Noord"]),  # a false alarm: only a warning
+    ],
+)
+def test_text_that_may_name_a_person(tekst, fragmenten):
+    assert sessie_cellen.mogelijke_namen(tekst) == fragmenten
+
+
+def test_possible_names_are_warned_with_file_row_and_column(tmp_path):
+    doel = vul(
+        _schrijf(tmp_path),
+        tmp_path / "s.xlsx",
+        {CODES[2]: {"zorgen": "Vraag Anna Visser van de buurtvereniging"}},
+        plaats="bij mevrouw Jansen thuis",
+    )
+    meldingen = sessie_cellen.mogelijke_namen_meldingen(_lees(doel))
+    assert len(meldingen) == 2
+    assert "s.xlsx, blad 'Sessie', Plaats: 'mevrouw Jansen'" in meldingen[0]
+    assert "s.xlsx, blad 'Buurten', rij" in meldingen[1]
+    assert "kolom 'Zorgen': 'Vraag Anna Visser'" in meldingen[1]
+    assert all("controleer de tekst" in m for m in meldingen)

@@ -65,6 +65,10 @@ def test_second_edition_report_shows_input_escaped_next_to_the_numbers():
     assert SIGNAAL in text and "Omdat <i>het kan</i>" in text and "Zorg & nog eens zorg" in text
     assert "Werkblad: waar beginnen we?" not in text
     assert "Wie ontbrak er?" in text and 'id="cijfers-en-tafels"' in page
+    # Honest about privacy: contact details are refused, names cannot be recognised.
+    assert "weigert teksten met e-mailadressen en telefoonnummers" in text
+    assert "niet betrouwbaar herkennen: controleer de teksten" in text
+    assert "horen daar niet in" not in text
     # Every buurt with input gets its numbers: the measured share of 65-plussers as printed.
     blok = text[text.index("Per buurt: de cijfers") :]
     assert blok.count('class="sessie-buurt"') == 3
@@ -126,6 +130,16 @@ def test_map_helpers_count_proposals_and_kinds():
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["voorgesteld als proefbuurt", "ontmoetingsplek"]
+    # Several kinds in one row: each gets its symbol; input without 'soorten' still works.
+    meer = sessies(
+        [{"code": CODES[1], "initiatieven": "Koffie", "soort": "ontmoetingsplek, anders",
+          "soorten": ["ontmoetingsplek", "anders"]},
+         {"code": CODES[2], "initiatieven": "Iets"}]
+    )  # fmt: skip
+    assert sessie_kaart.initiatieven(meer) == {
+        CODES[1]: ["ontmoetingsplek", "anders"],
+        CODES[2]: [sessie_kaart.ZONDER_SOORT],
+    }
 
 
 @pytest.mark.parametrize("formaat", ["A1", "A3", "A4"])
