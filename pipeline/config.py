@@ -832,9 +832,14 @@ def selected_gemeenten(config: dict[str, Any]) -> list[str]:
             oplossing="Download eerst de KWB-tabel (of draai één keer met bron cbs en gebruik het "
             "bestand uit data/raw/cbs/) en zet bronnen.kwb op type 'lokaal'.",
         )
+    # The same cached list the gemeente check uses: the Snakefile is read again by every job
+    # process (and Slurm job), and the national KWB file is large.
+    names = _gemeenten_uit(Path(src["pad"]), Path.cwd())
+    if names is not None:
+        return sorted(names)
     from pipeline.kwb import gemeente_codes, read_kwb
 
-    return gemeente_codes(read_kwb(Path(src["pad"])))
+    return gemeente_codes(read_kwb(Path(src["pad"])))  # unreadable: read_kwb says why
 
 
 # ------------------------------------------------ gemeenten: codes checked, names accepted

@@ -446,8 +446,7 @@ def to_number(values: pd.Series) -> pd.Series:
 
 def gemeente_codes(raw: pd.DataFrame) -> list[str]:
     """List the gemeente codes present in a raw KWB table."""
-    codes = raw["WijkenEnBuurten"].astype(str).str.strip()
-    return sorted(c for c in codes.unique() if c.startswith("GM"))
+    return sorted(gemeente_namen(raw))
 
 
 def gemeente_namen(raw: pd.DataFrame) -> dict[str, str]:
