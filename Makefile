@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# The wijkscan command (pipeline/cli.py) is snakemake with profiles/local and short output: the
+# The wijkscan command (pipeline/workflow/cli.py) is snakemake with profiles/local and short output: the
 # project's own lines per gemeente; every step's details are in logs/ and Snakemake's full log
 # in .snakemake/log/ (add --verbose to see them on screen).
 demo: install
@@ -36,7 +36,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/snakefmt --check Snakefile pipeline/rules/
+	$(BIN)/snakefmt --check Snakefile pipeline/workflow/rules/
 	$(BIN)/snakemake --lint --cores 1
 
 test: install system-deps lint

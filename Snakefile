@@ -4,8 +4,8 @@ import sys
 
 from snakemake.utils import min_version, validate
 
-from pipeline import adapters
-from pipeline import config as wcfg
+from pipeline.workflow import adapters
+from pipeline.workflow import config as wcfg
 
 min_version("9.0")
 
@@ -15,7 +15,7 @@ adapters.prepare_run(workflow)
 
 # Snakemake's own YAML error names no line; read the default file first for a Dutch one.
 # (A broken --configfile fails in Snakemake's command line before this file runs; the
-# `wijkscan` command, pipeline/cli.py, checks those first and says so in Dutch.)
+# `wijkscan` command, pipeline/workflow/cli.py, checks those first and says so in Dutch.)
 wcfg.read_configfile("config/config.yaml")
 
 
@@ -48,15 +48,15 @@ wildcard_constraints:
     regio=r"[a-z0-9_]+",
 
 
-include: "pipeline/rules/common.smk"
-include: "pipeline/rules/fetch.smk"
-include: "pipeline/rules/process.smk"
-include: "pipeline/rules/render.smk"
+include: "pipeline/workflow/rules/common.smk"
+include: "pipeline/workflow/rules/fetch.smk"
+include: "pipeline/workflow/rules/process.smk"
+include: "pipeline/workflow/rules/render.smk"
 
 
 if config["berekening"] == "in_een_keer":
 
-    include: "pipeline/rules/national.smk"
+    include: "pipeline/workflow/rules/national.smk"
 
 
 rule all:

@@ -360,8 +360,8 @@ def import_costs() -> dict[str, tuple[float, float]]:
         "import geopandas": "import geopandas",
         "import mapclassify": "import mapclassify",
         "import snakemake_executor_plugin_slurm": "import snakemake_executor_plugin_slurm",
-        "import pipeline.report": "import pipeline.report",
-        "import pipeline.vouwkaart": "import pipeline.vouwkaart",
+        "import pipeline.present.report": "import pipeline.present.report",
+        "import pipeline.present.vouwkaart": "import pipeline.present.vouwkaart",
     }
     out = {}
     for label, stmt in stmts.items():
@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 3. National indicators in one pass: the Snakemake rules of 'berekening: in_een_keer'
     #    (read KWB and geometry once, all gemeenten in one job), then the pure computation
-    #    alone (python -m pipeline.national), base year and with horizons.
+    #    alone (python -m pipeline.model.national), base year and with horizons.
     wdn = werkmap(root, "landelijk_build")
     cfgn = echte_config(wdn, "landelijk.yaml", None)
     dag = meet(
@@ -542,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     own = adapter_seconds(wdn)
     out = root / "landelijk"
     out.mkdir(exist_ok=True)
-    nat_cmd = [str(BIN / "python"), "-m", "pipeline.national", "--kwb", str(KWB)]
+    nat_cmd = [str(BIN / "python"), "-m", "pipeline.model.national", "--kwb", str(KWB)]
     nat = meet(
         "landelijke indicatoren, alleen rekenen (basisjaar)",
         [*nat_cmd, "--uit", str(out / "nl.parquet")],

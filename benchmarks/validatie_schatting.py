@@ -7,7 +7,7 @@ Usage (from the repository root)::
     make validate                                                        # = deel a
 
 Two parts, each comparing the old estimate ("oud": every buurt gets the gemeente's age
-structure within its KWB bands, :func:`pipeline.estimate.estimate_buurt_ages` without
+structure within its KWB bands, :func:`pipeline.model.estimate.estimate_buurt_ages` without
 extra margins) with the new one ("nieuw": plus the buurt's burgerlijke staat and men/women
 and the gemeente's joint age x sex x burgerlijke staat ``gemeente_bs``):
 
@@ -53,10 +53,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make ``pipeline`` importable
     sys.path.insert(0, str(REPO))
 
-from pipeline import ages, kwb  # noqa: E402
 from pipeline.errors import WijkscanError  # noqa: E402
-from pipeline.estimate import KWB_BANDS, estimate_with_draws  # noqa: E402
-from pipeline.marges import BURGERLIJKE_STAAT  # noqa: E402
+from pipeline.ingest import kwb  # noqa: E402
+from pipeline.model import ages  # noqa: E402
+from pipeline.model.estimate import KWB_BANDS, estimate_with_draws  # noqa: E402
+from pipeline.model.marges import BURGERLIJKE_STAAT  # noqa: E402
 
 log = logging.getLogger("validatie")
 
@@ -521,7 +522,7 @@ class ResultaatB:
 
 
 def _fetch(table: str, host: str, https: bool, timeout: float, **kw) -> pd.DataFrame:
-    from pipeline import cbs
+    from pipeline.ingest import cbs
 
     return cbs.fetch_table(
         table, api_url=host, use_https=https, timeout=timeout, retries=3, backoff=1.0, **kw
@@ -539,7 +540,7 @@ def bulk_sjabloon(online: str, bulk_url: str | None = None) -> str:
     """
     if bulk_url:
         return bulk_url
-    from pipeline.config import load_schema
+    from pipeline.workflow.config import load_schema
 
     cbs_schema = load_schema()["properties"]["cbs"]["properties"]
     default = str(cbs_schema["bulk_url"]["default"])
@@ -564,32 +565,32 @@ def haal_03759ned(
     """03759ned rows of a provincie and its gemeenten for one year, from one bulk download.
 
     Since August 2023 CBS serves 03759ned only as a bulk download (no OData query). The
-    pipeline's route :func:`pipeline.cbs.fetch_bulk_03759ned` downloads the zip into
+    pipeline's route :func:`pipeline.ingest.cbs.fetch_bulk_03759ned` downloads the zip into
     ``cache`` (once; again when a kept zip lacks the year) and fails with a clear message
     when the provincie has no rows; all regions are then read from that same zip in one
-    pass (:func:`pipeline.cbs.read_bulk_rows` with several regions).
+    pass (:func:`pipeline.ingest.cbs.read_bulk_rows` with several regions).
 
     Returns
     -------
     tuple of pandas.DataFrame
         ``(rows, leeftijd_dim)`` in the UntypedDataSet layout of
-        :func:`pipeline.sources.cbs_tables.parse_03759ned`; BurgerlijkeStaat carries the
+        :func:`pipeline.ingest.cbs_tables.parse_03759ned`; BurgerlijkeStaat carries the
         documented keys (translated by title), so no BurgerlijkeStaat dimension is needed.
     """
-    from pipeline import cbs
-    from pipeline.sources.cbs_tables import bulk_naar_untyped
+    from pipeline.ingest import cbs
+    from pipeline.ingest.cbs_tables import bulk_naar_untyped
 
     cache = Path(cache)
     cbs.fetch_bulk_03759ned(
         tabel, provincie, jaar, cache=cache, url=bulk_url, use_https=use_https, timeout=timeout
     )
-    # The name fetch_bulk_03759ned gives the zip (pipeline/cbs.py).
+    # The name fetch_bulk_03759ned gives the zip (pipeline/ingest/cbs.py).
     zip_path = cbs.bulk_zip_path(cache, tabel)
     if not zip_path.is_file():
         raise WijkscanError(
             f"De download van {tabel} staat niet op de verwachte plek.",
             waar=str(zip_path),
-            oplossing="pipeline.cbs.fetch_bulk_03759ned bewaart de zip onder een andere "
+            oplossing="pipeline.ingest.cbs.fetch_bulk_03759ned bewaart de zip onder een andere "
             "naam; pas haal_03759ned in benchmarks/validatie_schatting.py aan.",
         )
     obs, codes, maat = cbs.read_bulk_rows(
@@ -651,8 +652,8 @@ def valideer_online(
         MAE (pp of inhabitants) and Spearman per method and band (75+, 85+), interval
         coverage per spreiding.
     """
-    from pipeline import cbs
-    from pipeline.sources.cbs_tables import parse_03759ned, parse_03759ned_burgerlijke_staat
+    from pipeline.ingest import cbs
+    from pipeline.ingest.cbs_tables import parse_03759ned, parse_03759ned_burgerlijke_staat
 
     t0 = time.perf_counter()
     host, https = _host(url)

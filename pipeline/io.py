@@ -94,7 +94,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The prefix marks it as ours: crash clean-up (pipeline.lifecycle) removes only these.
+    # The prefix marks it as ours: crash clean-up (pipeline.workflow.lifecycle) removes only these.
     fd, tmp = tempfile.mkstemp(
         prefix=f".wijkscan-tmp.{path.stem}.", suffix=path.suffix, dir=path.parent
     )

@@ -101,7 +101,7 @@ def indicator_schema(registry: dict) -> pa.DataFrameSchema:
     Parameters
     ----------
     registry
-        Indicator registry (key -> :class:`pipeline.registry.Indicator`).
+        Indicator registry (key -> :class:`pipeline.model.registry.Indicator`).
 
     Returns
     -------

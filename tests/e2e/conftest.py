@@ -19,7 +19,7 @@ def make_workdir(dest: Path) -> Path:
     """A fresh working directory with the config and templates (not data or caches).
 
     The Snakefile and rule files are used from the repository (``--snakefile``); a
-    copied ``pipeline/rules`` folder would shadow the installed ``pipeline`` package.
+    copied ``pipeline/workflow/rules`` folder would shadow the installed ``pipeline`` package.
     """
     dest.mkdir(parents=True, exist_ok=True)
     for sub in ("config", "templates"):

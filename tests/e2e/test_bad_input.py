@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipeline import demo
+from pipeline.ingest import demo
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.e2e

@@ -119,14 +119,14 @@ def test_yaml_error_in_the_default_config_names_the_line(tmp_path):
 
 
 def _precheck(wd: Path, *args: str) -> subprocess.CompletedProcess:
-    """The Dutch pre-check of a snakemake command line (``python -m pipeline.config``)."""
-    cmd = [sys.executable, "-m", "pipeline.config", *args]
+    """The Dutch pre-check of a snakemake command line (``python -m pipeline.workflow.config``)."""
+    cmd = [sys.executable, "-m", "pipeline.workflow.config", *args]
     return subprocess.run(cmd, cwd=wd, capture_output=True, text=True, timeout=120)
 
 
 def test_broken_configfile_is_reported_in_dutch_with_line(tmp_path):
     # Snakemake reads --configfile in its command line, before the Snakefile runs, so the
-    # Dutch message comes from the pre-check a wrapper runs first (see pipeline.config.main).
+    # Dutch message comes from the pre-check a wrapper runs first (see pipeline.workflow.config.main).
     wd = make_workdir(tmp_path)
     (wd / "config" / "kapot.yaml").write_text("jaar: 2024\nhorizon: [2030\n", encoding="utf-8")
     res = _precheck(wd, "--cores", "2", "--configfile", "config/kapot.yaml")

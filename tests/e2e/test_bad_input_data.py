@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import demo
+from pipeline.ingest import demo
 from tests.e2e.conftest import REPO, make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.e2e

@@ -19,7 +19,8 @@ import psutil
 import pypdf
 import pytest
 
-from pipeline import adapters, demo
+from pipeline.ingest import demo
+from pipeline.workflow import adapters
 from tests.e2e.conftest import (
     REPO,
     assert_dutch_failure,
@@ -36,8 +37,8 @@ NOISE = ("RuleException", "WorkflowError", "Error in rule", "Exiting because", "
 
 
 def wijkscan(wd: Path, *args: str, **popen) -> subprocess.Popen:
-    """Start the ``wijkscan`` command (pipeline.cli) in ``wd`` in a session of its own."""
-    cmd = [sys.executable, "-m", "pipeline.cli", "--snakefile", str(REPO / "Snakefile")]
+    """Start the ``wijkscan`` command (pipeline.workflow.cli) in ``wd`` in a session of its own."""
+    cmd = [sys.executable, "-m", "pipeline.workflow.cli", "--snakefile", str(REPO / "Snakefile")]
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(REPO))
     return subprocess.Popen(
         [*cmd, "--nocolor", *args],

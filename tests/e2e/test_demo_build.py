@@ -12,7 +12,8 @@ import pypdf
 import pytest
 import yaml
 
-from pipeline import demo, provenance
+from pipeline.ingest import demo
+from pipeline.model import provenance
 
 pytestmark = pytest.mark.e2e
 
@@ -108,7 +109,8 @@ def test_vouwkaarten(demo_build, formaat, size):
 def test_report_of_the_demo_tables_names_every_buurt_and_quotes_the_table(demo_build):
     """The report rendered from the demo build's own tables (was a unit test that needed
     sample files at a fixed path outside the repository, so nobody else could run it)."""
-    from pipeline import registry, report, texts
+    from pipeline.model import registry
+    from pipeline.present import report, texts
 
     d = demo_build / "data/processed/GM9999"
     ind = pd.read_parquet(d / "indicatoren.parquet")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import demo
-from pipeline.sources.cbs_tables import raw_gezondheidsmonitor
+from pipeline.ingest import demo
+from pipeline.ingest.cbs_tables import raw_gezondheidsmonitor
 from tests.e2e.conftest import REPO, make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.e2e

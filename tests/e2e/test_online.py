@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline import demo
-from pipeline.sources.cbs_tables import raw_85171ned
+from pipeline.ingest import demo
+from pipeline.ingest.cbs_tables import raw_85171ned
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 from tests.support.odata_server import (
     Dimension,

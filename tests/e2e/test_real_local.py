@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from pipeline import kwb
+from pipeline.ingest import kwb
 from tests.conftest import SHARED_REAL
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 
@@ -241,7 +241,7 @@ def test_85plus_within_65plus_follows_the_widowed_share(real_build, gemeente):
 
 @pytest.mark.parametrize("gemeente", GEMEENTEN)
 def test_every_estimated_figure_in_the_exports_has_an_interval(real_build, gemeente):
-    from pipeline import intervals, registry
+    from pipeline.model import intervals, registry
 
     reg = registry.build_registry("85984NED", 2024, (50, 64), 85, "", "", "demo", "demo")
     t = pd.read_csv(

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import sessie
+from pipeline.present import sessie
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 from tests.e2e.test_real_local import real_config
 

@@ -4,7 +4,7 @@ Usage::
 
     table = Table("85984NED", data=df, dimensions=[Dimension("WijkenEnBuurten", entries)])
     with ODataServer([table]) as server:
-        cbsodata.options.use_https = False          # or pipeline.cbs.fetch_table(use_https=False)
+        cbsodata.options.use_https = False          # or pipeline.ingest.cbs.fetch_table(use_https=False)
         rows = cbsodata.get_data("85984NED", catalog_url=server.host)
 
 What is emulated (details checked against cbsodata 1.3.5 and public CBS material):
@@ -1116,7 +1116,7 @@ def dimension_of(
 def bulk_03759ned(rows: pd.DataFrame, leeftijd: pd.DataFrame) -> bytes:
     """03759ned as CBS serves it since August 2023: a bulk zip of the v3-layout ``rows``
     (with ``BurgerlijkeStaat``) and its Leeftijd dimension."""
-    from pipeline.sources.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
+    from pipeline.ingest.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
 
     dims = [
         dimension_of("Geslacht", rows["Geslacht"], titles=GESLACHT_TITELS),

@@ -1,0 +1,1 @@
+"""Fetch and read the sources: CBS, PDOK, the gemeente's own files."""

@@ -1,0 +1,1 @@
+"""Estimate, project and compute the indicators."""

@@ -1,0 +1,471 @@
+"""Indicator computation per buurt, wijk and gemeente, for the base and horizon years.
+
+Counts are first collected per region and year (:func:`base_quantities`), ratios
+are derived from those unrounded counts (:func:`derive`), and only then the
+disclosure rules are applied (:func:`publish`): estimated counts rounded,
+rates suppressed for small buurten. Report, maps and exports all read the
+published table, so every number shown is the same number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.model.registry import Indicator
+from pipeline.present import fmt
+
+# Open top classes (90+, 100+) are treated as 10 years wide when a band cuts them.
+_OPEN_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Indicator settings taken from the validated config."""
+
+    basisjaar: int
+    min_inwoners: int = 50
+    afronding: int = 5
+    mz_van: tuple[int, int] = (50, 64)
+    mz_ouderen: int = 85
+    mz_min_ouderen: int = 10
+    klein_inwoners: int = 200
+
+
+def settings_from_config(config: dict) -> Settings:
+    """Settings from the validated configuration (keys ``jaar`` and ``indicatoren``)."""
+    ind = config["indicatoren"]
+    return Settings(
+        basisjaar=int(config["jaar"]),
+        min_inwoners=int(ind["min_inwoners"]),
+        afronding=int(ind["afronding"]),
+        mz_van=(int(ind["mantelzorg_van"][0]), int(ind["mantelzorg_van"][1])),
+        mz_ouderen=int(ind["mantelzorg_ouderen_vanaf"]),
+        mz_min_ouderen=int(ind["mantelzorg_min_ouderen"]),
+        klein_inwoners=int(ind["hele_procenten_onder"]),
+    )
+
+
+def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.Series:
+    """Sum the population in an age band, splitting classes that straddle its edges.
+
+    Parameters
+    ----------
+    bev
+        Long table with ``leeftijd_van``, ``leeftijd_tot`` (Int64, NA = open), ``aantal``.
+    van, tot
+        Band limits, inclusive; ``tot=None`` means open (e.g. 85+).
+    by
+        Grouping columns (e.g. ``["code", "jaar"]``).
+
+    Returns
+    -------
+    pandas.Series
+        Band totals indexed by ``by``. A class that is partly inside the band
+        contributes proportionally (ages assumed uniform within the class);
+        missing counts propagate as NaN.
+    """
+    lo = bev["leeftijd_van"].to_numpy(dtype=float)
+    hi_raw = bev["leeftijd_tot"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    hi = np.where(np.isnan(hi_raw), lo + _OPEN_WIDTH - 1, hi_raw)
+    b_hi = np.inf if tot is None else float(tot)
+    overlap = np.clip(np.minimum(hi, b_hi) - np.maximum(lo, van) + 1, 0, None)
+    if tot is None:
+        # Everything of an open class at or above 'van' is inside an open band.
+        overlap = np.where(np.isnan(hi_raw) & (lo >= van), hi - lo + 1, overlap)
+    frac = overlap / (hi - lo + 1)
+    part = bev["aantal"].to_numpy(dtype=float) * frac
+    tmp = bev[by].copy()
+    tmp["_v"] = np.where(frac > 0, part, 0.0)
+    tmp["_nan"] = (frac > 0) & np.isnan(part)
+    g = tmp.groupby(by, sort=True)
+    out = g["_v"].sum()
+    return out.mask(g["_nan"].any())
+
+
+def dementia_count(bev: pd.DataFrame, prevalentie: pd.DataFrame, by: list[str]) -> pd.Series:
+    """Estimated persons with dementia: sum of prevalence(age, sex) x population.
+
+    Parameters
+    ----------
+    bev
+        Long population table (``geslacht`` man/vrouw/totaal, age classes, ``aantal``).
+    prevalentie
+        Rates with ``leeftijd_van, leeftijd_tot, geslacht, prevalentie`` (0..1). When the
+        rates are given for 'totaal' they apply to both sexes; when the population is
+        only known for 'totaal', the mean of the male and female rate is used.
+    by
+        Grouping columns.
+
+    Returns
+    -------
+    pandas.Series
+        Estimated count per group; classes below the youngest prevalence band add 0
+        (dementia before 55 is rare and not in the rates), missing counts give NaN.
+    """
+    total = None
+    for _, p in prevalentie.iterrows():
+        van = int(p["leeftijd_van"])
+        tot = None if pd.isna(p["leeftijd_tot"]) else int(p["leeftijd_tot"])
+        sexes = ["man", "vrouw", "totaal"] if p["geslacht"] == "totaal" else [p["geslacht"]]
+        rate = float(p["prevalentie"])
+        sub = bev[bev["geslacht"].isin(sexes)]
+        part = band_sum(sub, van, tot, by) * rate
+        if p["geslacht"] != "totaal":
+            # A population known only in total gets the mean of both sexes' rates.
+            tot_rows = bev[bev["geslacht"] == "totaal"]
+            if len(tot_rows):
+                part = part.add(band_sum(tot_rows, van, tot, by) * rate / 2, fill_value=0)
+        total = part if total is None else total.add(part, fill_value=0)
+    keys = bev.groupby(by, sort=True)["aantal"].size().index
+    assert total is not None
+    return (
+        total.reindex(keys)
+        .fillna(0.0)
+        .mask(bev.groupby(by, sort=True)["aantal"].apply(lambda s: s.isna().any()).reindex(keys))
+    )
+
+
+def one_sex_partition(bev: pd.DataFrame) -> pd.DataFrame:
+    """Keep man/vrouw rows where a region-year has them, else its 'totaal' rows.
+
+    CBS tables carry 'totaal' next to both sexes; summing all three would count
+    everybody twice. A group-wise ``any`` (not a ``code|jaar`` key per row): for the
+    0.6 million rows of all buurten that is under a second instead of ~25 s.
+    """
+    has_sex = bev["geslacht"].isin(["man", "vrouw"])
+    group_has_sex = has_sex.groupby([bev["code"], bev["jaar"]], sort=False).transform("any")
+    drop = (bev["geslacht"] == "totaal") & group_has_sex
+    return bev.loc[~drop]
+
+
+def age_quantities(bev: pd.DataFrame, s: Settings, prevalentie: pd.DataFrame) -> pd.DataFrame:
+    """Age-based counts per ``(code, jaar)`` from a long population table."""
+    by = ["code", "jaar"]
+    bev = one_sex_partition(bev)
+    q = pd.DataFrame(
+        {
+            "inwoners": band_sum(bev, 0, None, by),
+            "aantal_65plus": band_sum(bev, 65, None, by),
+            "aantal_75plus": band_sum(bev, 75, None, by),
+            "aantal_85plus": band_sum(bev, 85, None, by),
+            "aantal_18plus": band_sum(bev, 18, None, by),
+            "aantal_mz_van": band_sum(bev, s.mz_van[0], s.mz_van[1], by),
+            "aantal_mz_ouderen": band_sum(bev, s.mz_ouderen, None, by),
+            "dementie_aantal": dementia_count(bev, prevalentie, by),
+        }
+    )
+    return q.reset_index()
+
+
+def derive(q: pd.DataFrame, s: Settings) -> pd.DataFrame:
+    """Ratios and shares from unrounded counts.
+
+    Parameters
+    ----------
+    q
+        Per region and year: counts (``inwoners``, ``aantal_65plus``, ...), KWB
+        context columns and loneliness percentages.
+    s
+        Settings (mantelzorg minimum).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``q`` with derived indicator columns added.
+    """
+    out = q.copy()
+
+    def ratio(num: str, den: str, mult: float = 100.0) -> pd.Series:
+        d = out[den].where(out[den] > 0)
+        return out[num] / d * mult
+
+    out["aandeel_0_14"] = ratio("k_0_14", "inwoners")
+    out["aandeel_65plus"] = ratio("aantal_65plus", "inwoners")
+    out["aandeel_75plus"] = ratio("aantal_75plus", "inwoners")
+    out["aandeel_85plus"] = ratio("aantal_85plus", "inwoners")
+    out["dubbele_vergrijzing"] = ratio("aantal_85plus", "aantal_65plus")
+    mz = ratio("aantal_mz_van", "aantal_mz_ouderen", 1.0)
+    # A ratio over a handful of very old people says nothing; RIVM also withholds those.
+    out["mantelzorgpotentieel"] = mz.where(out["aantal_mz_ouderen"] >= s.mz_min_ouderen)
+    out["dementie_per_100_65plus"] = ratio("dementie_aantal", "aantal_65plus")
+    out["eenzaam_aantal"] = out["eenzaam_pct"] / 100 * out["aantal_18plus"]
+    out["aandeel_eenpersoonshuishoudens"] = ratio("eenpersoonshuishoudens", "huishoudens")
+    return out
+
+
+def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd.DataFrame:
+    """Apply the disclosure rules to a derived indicator table.
+
+    Buurten and wijken under ``min_inwoners`` lose all rates and get status
+    ``'te weinig inwoners'``; estimated counts are rounded to ``afronding``;
+    KWB-measured counts of the base year are kept as CBS published them.
+
+    Parameters
+    ----------
+    df
+        Output of :func:`derive`.
+    registry
+        Indicator registry.
+    s
+        Settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Published table: identification columns, ``status`` and one column per indicator.
+    """
+    out = df.copy()
+    small = (out["niveau"].isin(["buurt", "wijk"])) & ~(out["inwoners"] >= s.min_inwoners)
+    no_data = out["inwoners"].isna()
+    out["status"] = np.where(no_data, "geen gegevens", np.where(small, "te weinig inwoners", ""))
+    for key, ind in registry.items():
+        if key not in out:
+            out[key] = np.nan
+        if ind.is_rate:
+            out.loc[small, key] = np.nan
+            if ind.eenheid == "%":
+                # A decimal on a share of a few hundred people suggests precision it lacks.
+                few = out["niveau"].isin(["buurt", "wijk"]) & (out["inwoners"] < s.klein_inwoners)
+                out.loc[few, key] = np.round(out.loc[few, key])
+        if ind.is_aantal:
+            measured = (out["jaar"] == s.basisjaar) & out.get(
+                f"_{key}_gemeten", pd.Series(False, index=out.index)
+            ).fillna(False).astype(bool)
+            rounded = s.afronding * np.round(out[key] / s.afronding)
+            out[key] = np.where(measured, out[key], rounded)
+            if key in ("dementie_aantal", "eenzaam_aantal"):
+                out.loc[small, key] = np.nan
+    id_cols = ["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode", "jaar"]
+    extra = ["status", "eenzaamheid_jaar", "schatting"]
+    cols = [c for c in id_cols + extra if c in out] + list(registry)
+    return out[cols].reset_index(drop=True)
+
+
+_KWB_CONTEXT = (
+    "k_0_14",
+    "huishoudens",
+    "eenpersoonshuishoudens",
+    "koopwoningen_pct",
+    "afstand_huisarts",
+    "afstand_supermarkt",
+)
+_LONELINESS = (
+    "eenzaam_pct",
+    "ernstig_eenzaam_pct",
+    "emotioneel_eenzaam_pct",
+    "sociaal_eenzaam_pct",
+)
+_ADDITIVE = (
+    "inwoners",
+    "aantal_65plus",
+    "aantal_75plus",
+    "aantal_85plus",
+    "aantal_18plus",
+    "aantal_mz_van",
+    "aantal_mz_ouderen",
+    "dementie_aantal",
+)
+
+
+def _sum_up(q: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """Sum additive quantities of buurten to a higher level (NaN only if all NaN).
+
+    The rows get ``_opgeteld = True`` so :func:`attach_base_year` knows which
+    counts are buurt sums (to be replaced by the published count) and not, e.g., a
+    gemeente's own 03759ned population.
+    """
+    tmp = q.assign(code=key.to_numpy())
+    out = tmp.groupby(["code", "jaar"])[list(_ADDITIVE)].sum(min_count=1).reset_index()
+    out["_opgeteld"] = True
+    return out
+
+
+#: Published KWB count per quantity: (our key, KWB column).
+_PUBLISHED = (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus"))
+
+
+def nested_bands(s: Settings) -> dict[str, str]:
+    """Estimated quantity -> the published count whose band contains it.
+
+    Bands starting at 65 or later lie inside the published 65+; the others inside
+    the published inwoners. Dementia counts are prevalence x population with nearly
+    all cases 65+ (the rates under 65 are a few per thousand) and are reported per
+    100 65-plussers, so they follow 65+ too: scaling them keeps that model rate.
+    """
+    out = {
+        "aantal_75plus": "aantal_65plus",
+        "aantal_85plus": "aantal_65plus",
+        "dementie_aantal": "aantal_65plus",
+        "aantal_18plus": "inwoners",
+    }
+    out["aantal_mz_ouderen"] = "aantal_65plus" if s.mz_ouderen >= 65 else "inwoners"
+    out["aantal_mz_van"] = "aantal_65plus" if s.mz_van[0] >= 65 else "inwoners"
+    return out
+
+
+def attach_base_year(
+    q: pd.DataFrame, regios: pd.DataFrame, eenzaamheid: pd.DataFrame | None, s: Settings
+) -> pd.DataFrame:
+    """Put CBS-published counts, KWB context and loneliness on the base-year rows.
+
+    Parameters
+    ----------
+    q
+        Quantities per region and year with ``code``, ``niveau`` and ``jaar``.
+    regios
+        Tidy KWB table(s) of the gemeente(n), all levels.
+    eenzaamheid
+        RIVM loneliness per region code (``code, jaar, *_pct``), or None.
+    s
+        Settings (base year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``q`` with measured counts and ``_<key>_gemeten`` flags, context and
+        loneliness columns, ``eenzaamheid_jaar`` and ``schatting``. Base-year rows
+        of every level carry the KWB-published ``inwoners`` and 65+ (NaN on a wijk
+        where CBS keeps the cell secret); the estimated sub-bands of summed rows are
+        scaled to fit them (see the comments in the body).
+    """
+    q = q.copy()
+    kwb = regios.set_index("code")
+    base = q["jaar"] == s.basisjaar
+    # Rows whose counts are sums of buurt estimates (wijken; the gemeente without its
+    # own population table). Without the marker (direct callers): the wijken.
+    summed = q["_opgeteld"].eq(True) if "_opgeteld" in q else q["niveau"].eq("wijk")
+    buurt_sum = {key: q[key].copy() for key, _ in _PUBLISHED}
+    # CBS-published counts replace estimates and buurt sums in the base year on every
+    # level: a reader compares a wijk with CBS's own wijk figure (Duiven WK022603:
+    # 14.045, not the buurt sum 14.040), and CBS rounds every level separately.
+    for key, col in _PUBLISHED:
+        q[f"_{key}_gemeten"] = False
+        if col not in kwb:
+            continue
+        measured = q.loc[base, "code"].map(kwb[col])
+        has = measured.notna()
+        q.loc[measured.index[has], key] = measured[has]
+        q.loc[measured.index[has], f"_{key}_gemeten"] = True
+        # A secret wijk cell stays secret: the buurt sum would show a number CBS
+        # withholds, unmarked. (A buurt keeps its own estimate, a gemeente its
+        # 03759ned count; both are flagged as not measured and rounded by publish.)
+        secret = measured.index[~has.to_numpy()]
+        q.loc[secret[summed.loc[secret].to_numpy()], key] = np.nan
+    # The estimated sub-bands of a summed row (75+, 85+, ...) stay the sum of the buurt
+    # estimates, scaled by published / buurt sum of the published band that holds them.
+    # CBS rounds and suppresses the wijk count separately from its buurten, so a
+    # published wijk 65+ of 5 can sit next to buurt estimates of 15 85-plussers (seen in
+    # WK028902, WK030725, WK0363TA in KWB 2024); the scaling keeps 85+ <= 75+ <= 65+
+    # and the model's shares within the band. Usually it moves a count only by CBS's
+    # rounding (KWB 2024 wijken: published / buurt sum of 65+ is 0.86-1.2 for 98 %).
+    for col, parent in nested_bands(s).items():
+        factor = q[parent] / buurt_sum[parent].where(buurt_sum[parent] > 0)
+        rows = base & summed & q[f"_{parent}_gemeten"] & factor.notna()
+        q.loc[rows, col] = q.loc[rows, col] * factor[rows]
+    q = q.drop(columns="_opgeteld", errors="ignore")
+    for col in _KWB_CONTEXT:
+        q[col] = np.where(base, q["code"].map(kwb[col]) if col in kwb else np.nan, np.nan)
+    for col in _LONELINESS:
+        q[col] = np.nan
+    q["eenzaamheid_jaar"] = pd.array([pd.NA] * len(q), dtype="Int64")
+    if eenzaamheid is not None and len(eenzaamheid):
+        e = eenzaamheid.drop_duplicates("code", keep="last").set_index("code")
+        for col in _LONELINESS:
+            if col in e:
+                q.loc[base, col] = q.loc[base, "code"].map(e[col])
+        q.loc[base, "eenzaamheid_jaar"] = q.loc[base, "code"].map(e["jaar"]).astype("Int64")
+    q["schatting"] = np.where(base, "basisjaar", "projectie")
+    return q
+
+
+def assemble(
+    regios: pd.DataFrame,
+    bev_buurt: pd.DataFrame,
+    bev_gemeente: pd.DataFrame | None,
+    eenzaamheid: pd.DataFrame | None,
+    prevalentie: pd.DataFrame,
+    s: Settings,
+) -> pd.DataFrame:
+    """Collect all quantities per region (buurt, wijk, gemeente) and year.
+
+    Works for one gemeente or many at once (the national one-pass run): buurten are
+    summed to their own wijk and gemeente by code.
+
+    Parameters
+    ----------
+    regios
+        Tidy KWB table of one or more gemeenten (all levels, base year).
+    bev_buurt
+        Estimated/projected population per buurt: ``code, jaar, geslacht,
+        leeftijd_van, leeftijd_tot, aantal`` for the base and horizon years.
+    bev_gemeente
+        Population of the gemeente(n) by age (and sex) per year (``jaar`` and
+        age columns; 03759ned for the base year, the forecast for horizons), with
+        ``gemeentecode`` when ``regios`` holds several gemeenten; None to sum the buurten.
+    eenzaamheid
+        RIVM loneliness per region code: ``code, jaar`` and the ``*_pct`` columns,
+        or None.
+    prevalentie
+        Dementia prevalence rates.
+    s
+        Settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and year with counts, KWB context (base year only),
+        loneliness (base year rows; ``eenzaamheid_jaar`` = survey year) and
+        ``_<key>_gemeten`` flags for counts published by CBS; sorted by gemeente,
+        year, level and code.
+    """
+    ids = regios[["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode"]]
+    gemeenten = ids.loc[ids["niveau"] == "gemeente", "code"]
+    buurt_ids = ids[ids["niveau"] == "buurt"]
+    qb = age_quantities(bev_buurt, s, prevalentie)
+    qb = qb[qb["code"].isin(buurt_ids["code"])]
+    qw = _sum_up(qb, "WK" + qb["code"].str[2:8])
+    if bev_gemeente is not None and len(bev_gemeente):
+        if len(gemeenten) == 1:
+            g = bev_gemeente.assign(code=gemeenten.iloc[0])
+        elif "gemeentecode" in bev_gemeente:
+            g = bev_gemeente.assign(code=bev_gemeente["gemeentecode"])
+        else:
+            raise ValueError("bev_gemeente needs 'gemeentecode' when regios holds several")
+        qg = age_quantities(g, s, prevalentie)
+    else:
+        qg = _sum_up(qb, fmt.gemeente_van(qb["code"]))
+    q = pd.concat([qb, qw, qg], ignore_index=True)
+    q = q.merge(ids, on="code", how="inner")
+    q = attach_base_year(q, regios, eenzaamheid, s)
+    q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
+    return q.reset_index(drop=True)
+
+
+def compute(
+    regios: pd.DataFrame,
+    bev_buurt: pd.DataFrame,
+    bev_gemeente: pd.DataFrame | None,
+    eenzaamheid: pd.DataFrame | None,
+    prevalentie: pd.DataFrame,
+    registry: dict[str, Indicator],
+    s: Settings,
+) -> pd.DataFrame:
+    """Full indicator table of one gemeente: assemble, derive, publish.
+
+    Parameters
+    ----------
+    regios, bev_buurt, bev_gemeente, eenzaamheid, prevalentie, s
+        See :func:`assemble`.
+    registry
+        Indicator registry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Published indicators per region and year.
+    """
+    q = assemble(regios, bev_buurt, bev_gemeente, eenzaamheid, prevalentie, s)
+    return publish(derive(q, s), registry, s)

@@ -1,0 +1,253 @@
+"""Uncertainty intervals and buurt signal of the estimated indicators.
+
+The estimation step (:func:`pipeline.model.estimate.estimate_with_draws`) writes random draws of
+every buurt's population next to its point estimate. Here each draw goes through the very
+same indicator code as the point estimate (:func:`pipeline.model.indicators.age_quantities` and
+:func:`~pipeline.model.indicators.derive`: the draw number plays the role of the year), so an
+interval belongs to exactly the number that is published. :func:`buurtsignaal` says per
+indicator whether differences between buurten come from data or only from the model.
+The method is described in ``docs/methode_schatting.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.model import indicators
+from pipeline.model.registry import Indicator
+from pipeline.present import fmt
+
+#: Suffixes of the interval columns beside an indicator column.
+LAAG, HOOG = "_laag", "_hoog"
+#: Central probability of every interval. Fixed, not a setting: report, vouwkaart and
+#: exports say "90%-marge", and the validation calibrated the spread for this level.
+NIVEAU = 0.9
+
+
+def zaad_voor(zaad: int, gemeente: str) -> int:
+    """Seed of a gemeente's draws: the same in a per-gemeente and a national build."""
+    return int(zaad) * 10_000 + int(gemeente[2:6])
+
+
+def interval_keys(registry: dict[str, Indicator]) -> list[str]:
+    """Indicators that are (at least partly) estimated and so carry an interval."""
+    return [k for k, ind in registry.items() if ind.soort in ("geschat", "gemeten/geschat")]
+
+
+def draw_indicators(
+    draws: pd.DataFrame,
+    q: pd.DataFrame,
+    prevalentie: pd.DataFrame,
+    s: indicators.Settings,
+) -> pd.DataFrame:
+    """Indicator values of every draw, for the base-year buurt and wijk rows.
+
+    Parameters
+    ----------
+    draws
+        ``trekking, code, geslacht, leeftijd_van, leeftijd_tot, aantal`` (buurten, base
+        year), from :func:`pipeline.model.estimate.estimate_with_draws`.
+    q
+        Assembled quantities of the point estimate (:func:`pipeline.model.indicators.assemble`);
+        its base-year rows give the context columns (loneliness, households, ...).
+    prevalentie
+        Dementia prevalence rates.
+    s
+        Indicator settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region code and draw (column ``trekking``) with the derived indicator
+        columns.
+    """
+    d = draws.rename(columns={"trekking": "jaar"})
+    wijk = d.assign(code="WK" + d["code"].str[2:8])
+    keys = ["code", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot"]
+    wijk = wijk.groupby(keys, dropna=False, sort=False)["aantal"].sum(min_count=1).reset_index()
+    qd = indicators.age_quantities(pd.concat([d, wijk], ignore_index=True), s, prevalentie)
+    base = q[(q["jaar"] == s.basisjaar) & q["niveau"].isin(["buurt", "wijk"])]
+    qd = _scale_wijken(qd, base, s)
+    context = base.drop(columns=[c for c in qd.columns if c != "code"] + ["jaar"], errors="ignore")
+    merged = qd.merge(context, on="code", how="inner")
+    return indicators.derive(merged, s).rename(columns={"jaar": "trekking"})
+
+
+def _scale_wijken(qd: pd.DataFrame, base: pd.DataFrame, s: indicators.Settings) -> pd.DataFrame:
+    """Scale the summed wijk draws as the published wijk row was scaled.
+
+    A wijk row shows CBS's own wijk count and its estimated sub-bands are the buurt sum
+    times published / buurt sum of the band that holds them
+    (:func:`pipeline.model.indicators.attach_base_year`); the draws get the same factor, so the
+    interval belongs to the number that is shown.
+    """
+    qd = qd.copy()
+    buurt = base[base["niveau"] == "buurt"]
+    wijk = base[base["niveau"] == "wijk"].set_index("code")
+    is_wijk = qd["code"].isin(wijk.index)
+    for col, parent in indicators.nested_bands(s).items():
+        if col not in qd or parent not in base:
+            continue
+        buurt_sum = buurt.groupby(buurt["code"].str[2:8].radd("WK"))[parent].sum(min_count=1)
+        factor = (wijk[parent] / buurt_sum.reindex(wijk.index).where(lambda x: x > 0)).fillna(1.0)
+        qd.loc[is_wijk, col] = qd.loc[is_wijk, col] * qd.loc[is_wijk, "code"].map(factor)
+    return qd
+
+
+def attach_intervals(
+    table: pd.DataFrame,
+    derived: pd.DataFrame,
+    per_draw: pd.DataFrame,
+    registry: dict[str, Indicator],
+    s: indicators.Settings,
+    level: float = 0.9,
+) -> pd.DataFrame:
+    """Add ``K_laag`` / ``K_hoog`` to the published table for every estimated indicator.
+
+    Base-year intervals are the draws' central ``level`` range. A number CBS publishes (a
+    measured base-year count) gets no interval: it is shown as published. Horizon years
+    get the base year's relative width per buurt: the projection scales every draw alike,
+    so this is the estimation's share of the uncertainty; the forecast's own uncertainty
+    is not in it (the report says so). Counts are widened to the rounding step, and the
+    interval always contains the published value.
+
+    Parameters
+    ----------
+    table
+        Published indicator table (:func:`pipeline.model.indicators.publish`).
+    derived
+        The table ``table`` was published from (same rows, same order), with the
+        ``_<key>_gemeten`` flags of CBS-published counts.
+    per_draw
+        Output of :func:`draw_indicators`.
+    registry
+        Indicator registry.
+    s
+        Indicator settings (base year, rounding step).
+    level
+        Central probability of the interval (0.9: 5th to 95th percentile).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with the interval columns (NaN where there is no estimate).
+    """
+    out = table.copy()
+    alpha = (1.0 - level) / 2.0
+    keys = [k for k in interval_keys(registry) if k in per_draw.columns and k in out.columns]
+    grouped = per_draw.groupby("code")[keys]
+    lo, hi = grouped.quantile(alpha), grouped.quantile(1.0 - alpha)
+    mid = grouped.median()
+    base = out["jaar"] == s.basisjaar
+    for k in keys:
+        lo_rel = (lo[k] / mid[k].where(mid[k] > 0)).reindex(out["code"]).to_numpy()
+        hi_rel = (hi[k] / mid[k].where(mid[k] > 0)).reindex(out["code"]).to_numpy()
+        lo_abs = lo[k].reindex(out["code"]).to_numpy()
+        hi_abs = hi[k].reindex(out["code"]).to_numpy()
+        v = out[k].to_numpy(dtype=float)
+        # Where the base-year median is 0 (a small buurt with no 85-plussers) a relative
+        # width is undefined: carry the absolute width over instead of no interval.
+        mid_abs = mid[k].reindex(out["code"]).to_numpy()
+        lo_h = np.where(np.isfinite(lo_rel), v * lo_rel, v - (mid_abs - lo_abs))
+        hi_h = np.where(np.isfinite(hi_rel), v * hi_rel, v + (hi_abs - mid_abs))
+        lo_k = np.where(base, lo_abs, np.maximum(lo_h, 0.0))
+        hi_k = np.where(base, hi_abs, hi_h)
+        flag = derived.get(f"_{k}_gemeten", pd.Series(False, index=derived.index))
+        measured = base & flag.fillna(False).astype(bool).to_numpy()
+        lo_k = np.where(measured | np.isnan(v), np.nan, lo_k)
+        hi_k = np.where(measured | np.isnan(v), np.nan, hi_k)
+        if registry[k].is_aantal:
+            step = float(s.afronding)
+            lo_k, hi_k = np.floor(lo_k / step) * step, np.ceil(hi_k / step) * step
+        # np.minimum keeps NaN: a value without interval stays without one.
+        out[k + LAAG] = np.minimum(lo_k, v)
+        out[k + HOOG] = np.maximum(hi_k, v)
+    return out
+
+
+#: Indicators whose buurt differences need within-band detail, and what would give it.
+_UITLEG_MODEL = (
+    "De verschillen tussen buurten in '{label}' komen alleen uit het rekenmodel: de KWB geeft per "
+    "buurt alleen de leeftijdsgroep 65+, en binnen die groep krijgt elke buurt de opbouw van de "
+    "gemeente. Daarom staat hier alleen het cijfer voor de hele gemeente. Buurtdetail komt er met "
+    "een BRP-extract per buurt van de gemeente, of met de burgerlijke staat per buurt (KWB) samen "
+    "met de bevolking van de gemeente naar leeftijd en burgerlijke staat (CBS 03759ned)."
+)
+
+
+def bepaal_buurtsignaal(
+    registry: dict[str, Indicator],
+    methode: str,
+    marges: dict[str, list[str]],
+    *,
+    min_aandeel: float = 0.75,
+) -> dict[str, dict[str, object]]:
+    """Per indicator: do differences between buurten come from data, or only the model?
+
+    An indicator marked ``binnen_band`` (e.g. 85-plussers within the 65-plussers) varies
+    between buurten only through the split inside a KWB age band. That split is informed
+    by a BRP extract, or by a buurt margin that depends on age (burgerlijke staat) in at
+    least ``min_aandeel`` of the buurten; otherwise it is the gemeente's structure in
+    every buurt, and the indicator is not mapped in classes, ranked or weighted.
+
+    Parameters
+    ----------
+    registry
+        Indicator registry.
+    methode
+        ``"brp"`` or ``"ipf"`` (the estimation step's method).
+    marges
+        Buurt code -> margin labels (:attr:`pipeline.model.estimate.Diagnostiek.marges`).
+    min_aandeel
+        Share of buurten that must have an informative margin.
+
+    Returns
+    -------
+    dict
+        Indicator key -> ``{"signaal": bool, "marges": [...], "uitleg": str}``.
+    """
+    informed = [m for m in marges.values() if any(x.startswith("burgerlijke staat") for x in m)]
+    labels = sorted({x for m in marges.values() for x in m})
+    share = len(informed) / len(marges) if marges else 0.0
+    within_ok = methode == "brp" or share >= min_aandeel
+    used = ["BRP-extract per buurt"] if methode == "brp" else labels
+    out: dict[str, dict[str, object]] = {}
+    for key, ind in registry.items():
+        if ind.binnen_band and not within_ok:
+            uitleg = _UITLEG_MODEL.format(label=ind.label)
+            if informed:
+                uitleg += (
+                    f" Nu heeft {fmt.getal(100 * share, 0)}% van de buurten de burgerlijke staat "
+                    "als randvoorwaarde; daarvoor is dat te weinig."
+                )
+            out[key] = {"signaal": False, "marges": used, "uitleg": uitleg}
+        else:
+            out[key] = {"signaal": True, "marges": used, "uitleg": ""}
+    return out
+
+
+def marges_waarschuwingen(marges: dict[str, list[str]]) -> list[str]:
+    """Report warnings when only some buurten had a burgerlijke-staat margin.
+
+    A buurt without it (its code changed since the adjacent KWB year, or its marital
+    counts did not add up and were set aside) follows the gemeente inside 65+: the
+    report says so instead of letting it pass as a like-for-like estimate.
+    """
+    zonder = sorted(c for c, m in marges.items() if not any(x.startswith("burgerlijke") for x in m))
+    if not zonder or len(zonder) == len(marges):
+        return []
+    return [
+        f"Voor {len(zonder)} van de {len(marges)} buurten ontbreekt de burgerlijke staat "
+        f"({fmt.eerste(zonder, 5)}); daar volgt de verdeling binnen de 65-plussers die van de "
+        "gemeente."
+    ]
+
+
+def marges_column(codes: pd.Series, marges: dict[str, list[str]], methode: str) -> pd.Series:
+    """Per region code the margins that informed its estimate, as one readable string."""
+    if methode == "brp":
+        return pd.Series(
+            np.where(codes.str.startswith("BU"), "BRP-extract", ""), index=codes.index, dtype=object
+        )
+    return codes.map(lambda c: ", ".join(marges.get(c, []))).astype(object)

@@ -1,0 +1,1 @@
+"""Render the products: report, vouwkaarten, exports, session workbook."""

@@ -1,0 +1,268 @@
+"""Exports for analysts: CSV, XLSX (one sheet per level plus Toelichting) and GeoPackage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.io import atomic_path, source_date_epoch
+from pipeline.model.intervals import HOOG, LAAG
+from pipeline.model.registry import THEMAS, Indicator
+
+ID_COLUMNS = ["code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status", "schatting"]
+_LEVEL_SHEETS = (("buurt", "Buurten"), ("wijk", "Wijken"), ("gemeente", "Gemeente"))
+#: Which margins informed a buurt's estimate (pipeline.model.intervals.marges_column).
+MARGES = "marges"
+#: First characters that make a spreadsheet read a text as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_text(value: Any) -> Any:
+    """Prefix a text that a spreadsheet would run as a formula with ``'``; other values as is.
+
+    Real CBS names never start with these characters, so published data is unchanged;
+    a hostile name such as ``=HYPERLINK("http://x","klik")`` shows as text instead of a link.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells cannot run as a formula when the CSV is opened in Excel.
+
+    Only text (object/string) columns change, and only cells starting with ``= + - @``, tab
+    or carriage return; numeric columns (negative numbers) are left alone.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_text)
+    return out
+
+
+def value_columns(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> list[str]:
+    """Indicator columns in registry order, each followed by its interval columns if any."""
+    cols: list[str] = []
+    for key in registry:
+        if key in indicatoren:
+            cols.append(key)
+            cols += [key + suf for suf in (LAAG, HOOG) if key + suf in indicatoren]
+    return cols
+
+
+def write_csv(indicatoren: pd.DataFrame, path: Path) -> None:
+    """Write the published indicator table as CSV (UTF-8, comma, decimal point).
+
+    Text cells that a spreadsheet would run as a formula get a leading ``'``
+    (:func:`csv_safe`): a CSV carries no cell types, so Excel would otherwise evaluate
+    e.g. a buurt name ``=HYPERLINK(...)`` when the file is opened.
+
+    Parameters
+    ----------
+    indicatoren
+        Published indicator table (long by year).
+    path
+        Destination.
+    """
+    with atomic_path(path) as tmp:
+        csv_safe(indicatoren).to_csv(tmp, index=False, encoding="utf-8")
+
+
+def toelichting(
+    registry: dict[str, Indicator], meta: dict[str, Any], met_interval: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """Definitions and sources of every indicator, for the 'Toelichting' sheet.
+
+    ``met_interval``: the indicators whose interval columns are in the table.
+    """
+    rows = [
+        {
+            "Indicator (kolom)": ind.key,
+            "Naam": ind.label,
+            "Thema": THEMAS.get(ind.thema, ind.thema),
+            "Eenheid": ind.eenheid,
+            "Definitie": ind.definitie,
+            "Soort": ind.soort,
+            "Interval": (
+                f"kolommen {ind.key}{LAAG} en {ind.key}{HOOG} (90%)"
+                if ind.key in met_interval
+                else ""
+            ),
+            "Bron": ind.bron,
+            "Ook voor toekomstjaren": "ja" if ind.prognose else "nee",
+        }
+        for ind in registry.values()
+    ]
+    return pd.DataFrame(rows)
+
+
+def sources_table(meta: dict[str, Any]) -> pd.DataFrame:
+    """Source tables with ids, years and licences, for the 'Bronnen' sheet.
+
+    The user's own input files (``invoerbestanden``, a list in ``bronnen.json``) become
+    one text per source: ``pad (sha256 ...)``, separated by ``;``.
+    """
+    table = pd.DataFrame(meta.get("bronnen", []))
+    if "invoerbestanden" in table:
+        table["invoerbestanden"] = table["invoerbestanden"].map(
+            lambda files: "; ".join(
+                f"{f.get('pad')} (sha256 {f.get('sha256') or 'onbekend'})" for f in files or []
+            )
+        )
+    return table
+
+
+def write_xlsx(
+    indicatoren: pd.DataFrame, registry: dict[str, Indicator], meta: dict[str, Any], path: Path
+) -> None:
+    """Write an Excel workbook: Buurten, Wijken, Gemeente, Toelichting, Bronnen.
+
+    Column headers are the registry labels with their unit, so the workbook reads
+    on its own; the Toelichting sheet maps them back to the CSV column names.
+
+    Parameters
+    ----------
+    indicatoren
+        Published indicator table.
+    registry
+        Indicator registry (labels and definitions).
+    meta
+        Provenance (``bronnen``, ``fictief``).
+    path
+        Destination ``.xlsx``.
+    """
+    headers = {
+        key: f"{ind.label} ({ind.eenheid})" if ind.eenheid else ind.label
+        for key, ind in registry.items()
+    }
+    headers.update(
+        {
+            "code": "Code",
+            "naam": "Naam",
+            "niveau": "Niveau",
+            "gemeentecode": "Gemeente",
+            "wijkcode": "Wijk",
+            "jaar": "Jaar",
+            "status": "Opmerking",
+            "schatting": "Basisjaar of projectie",
+        }
+    )
+    for key in registry:
+        headers[key + LAAG] = f"{headers[key]} – ondergrens interval"
+        headers[key + HOOG] = f"{headers[key]} – bovengrens interval"
+    headers[MARGES] = "Randvoorwaarden van de schatting"
+    cols = [c for c in ID_COLUMNS if c in indicatoren] + value_columns(indicatoren, registry)
+    cols += [MARGES] if MARGES in indicatoren else []
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for level, sheet in _LEVEL_SHEETS:
+                part = indicatoren.loc[indicatoren["niveau"] == level, cols]
+                part.rename(columns=headers).to_excel(xw, sheet_name=sheet, index=False)
+                ws = xw.sheets[sheet]
+                ws.freeze_panes = "C2"
+                for col in ws.columns:
+                    ws.column_dimensions[col[0].column_letter].width = 16
+            info = toelichting(
+                registry, meta, frozenset(k for k in registry if k + LAAG in indicatoren)
+            )
+            if meta.get("fictief"):
+                info.insert(0, "Let op", "FICTIEF: demogegevens")
+            info.to_excel(xw, sheet_name="Toelichting", index=False)
+            sources_table(meta).to_excel(xw, sheet_name="Bronnen", index=False)
+            for ws in xw.book.worksheets:
+                text_cells_as_text(ws)
+        when = source_date_epoch()
+        if when is not None:
+            reproducible_xlsx(tmp, when)
+
+
+def text_cells_as_text(ws: Any) -> None:
+    """Store every text cell of an openpyxl worksheet as text, never as a formula.
+
+    openpyxl turns any string starting with ``=`` into a formula, so a buurt name such as
+    ``=HYPERLINK("http://x","klik")`` became a live link. The text stays unchanged; the
+    ``quotePrefix`` style also keeps Excel from reading it as a formula when the cell is
+    edited.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and isinstance(cell.value, str):
+                cell.data_type = "s"
+            if cell.data_type == "s" and str(cell.value or "").startswith(FORMULA_START):
+                cell.quotePrefix = True
+
+
+#: The earliest time a zip entry can hold.
+_ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+
+
+def reproducible_xlsx(path: Path, when: dt.datetime) -> None:
+    """Give an ``.xlsx`` fixed timestamps, so the same workbook gives the same bytes.
+
+    openpyxl stamps the save time in ``docProps/core.xml`` and on every zip entry; both
+    become ``when`` (from ``SOURCE_DATE_EPOCH``). The entries keep their order and content.
+
+    Parameters
+    ----------
+    path
+        Workbook written by openpyxl; rewritten in place.
+    when
+        Timezone-aware build time.
+    """
+    from openpyxl.packaging.core import DocumentProperties
+    from openpyxl.xml.functions import fromstring, tostring
+
+    when = max(when.astimezone(dt.UTC), _ZIP_EPOCH)
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info)) for info in zin.infolist()]
+    stamp = when.timetuple()[:6]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for old, data in entries:
+            if old.filename == "docProps/core.xml":
+                props = DocumentProperties.from_tree(fromstring(data))
+                # openpyxl keeps naive datetimes as UTC.
+                props.created = props.modified = when.replace(tzinfo=None)
+                data = tostring(props.to_tree())
+            info = zipfile.ZipInfo(old.filename, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = old.external_attr
+            info.create_system = old.create_system
+            zout.writestr(info, data)
+
+
+def wide_by_year(
+    indicatoren: pd.DataFrame, registry: dict[str, Indicator], basisjaar: int
+) -> pd.DataFrame:
+    """One row per region: base-year indicators plus ``<key>_<jaar>`` for horizon years."""
+    base = indicatoren[indicatoren["jaar"] == basisjaar].set_index("code")
+    keys = value_columns(indicatoren, registry)
+    extra_ids = [MARGES] if MARGES in base else []
+    out = base[["naam", "niveau", "status", *extra_ids] + keys].copy()
+    for jaar, part in indicatoren[indicatoren["jaar"] != basisjaar].groupby("jaar"):
+        prog = [k for k in keys if registry[k.removesuffix(LAAG).removesuffix(HOOG)].prognose]
+        extra = part.set_index("code")[prog].add_suffix(f"_{jaar}")
+        out = out.join(extra)
+    return out.reset_index()
+
+
+def write_gpkg(
+    indicatoren: pd.DataFrame,
+    buurten: gpd.GeoDataFrame,
+    registry: dict[str, Indicator],
+    basisjaar: int,
+    path: Path,
+) -> None:
+    """Write buurt geometry with all indicators (base year and horizons) as GeoPackage."""
+    wide = wide_by_year(indicatoren[indicatoren["niveau"] == "buurt"], registry, basisjaar)
+    gdf = buurten[["code", "geometry"]].merge(wide, on="code", how="left")
+    # atomic_path stamps SOURCE_DATE_EPOCH into the GeoPackage (gpkg_contents.last_change).
+    with atomic_path(path) as tmp:
+        gpd.GeoDataFrame(gdf, geometry="geometry", crs=buurten.crs).to_file(
+            tmp, layer="indicatoren_buurt", driver="GPKG"
+        )

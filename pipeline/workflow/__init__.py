@@ -1,0 +1,1 @@
+"""Run the pipeline: configuration, Snakemake adapters, process lifecycle."""

@@ -1,0 +1,258 @@
+# Shared helpers (input functions and target lists) for the included workflow files.
+# Every function is named (no lambdas) and only maps config (or the DAG) to paths and counts;
+# the run hooks hand over to pipeline.workflow.adapters.
+from pathlib import Path
+
+from pipeline.workflow import adapters
+from pipeline.workflow import config as wcfg
+from pipeline.model import provenance
+
+
+def raw(kind, gemeente):
+    return wcfg.raw_path(config, kind, gemeente)
+
+
+def local_file(kind):
+    def _files(wildcards):
+        return wcfg.local_input(config, kind) if wildcards.bron != "cbs" else []
+
+    return _files
+
+
+def raw_kwb(wildcards):
+    return raw("kwb", wildcards.gemeente)
+
+
+def raw_kwb_aanvulling(wildcards):
+    # The adjacent KWB year (bronnen.kwb_aanvulling); no input when it is 'geen'.
+    path = wcfg.aanvulling_raw_path(config, wildcards.gemeente)
+    return [path] if path else []
+
+
+def aanvulling_file(wildcards):
+    src = config["bronnen"]["kwb_aanvulling"]
+    return [src["pad"]] if wildcards.bron == "lokaal" else []
+
+
+def raw_geometry(wildcards):
+    return raw("geometrie", wildcards.gemeente)
+
+
+def geometry_source(wildcards):
+    if wildcards.bron == "cbs":
+        return [f"data/raw/cbs/pdok_gebiedsindelingen_{wildcards.jaar}.gpkg"]
+    if wildcards.bron == "lokaal":
+        return wcfg.local_input(config, "geometrie")
+    return []
+
+
+def geometry_layer(wildcards):
+    if wildcards.bron == "cbs":
+        return config["pdok"]["laag"]
+    return config["bronnen"]["geometrie"].get("laag")
+
+
+def gemeente_outputs(gemeente):
+    outs = [
+        f"reports/{gemeente}/indicatoren_{gemeente}.csv",
+        f"reports/{gemeente}/wijkscan_{gemeente}.html",
+        f"reports/{gemeente}/wijkscan_{gemeente}.pdf",
+    ]
+    outs += [
+        f"reports/{gemeente}/vouwkaart_{gemeente}_{formaat}.pdf"
+        for formaat in config["vouwkaart"]["formaten"]
+    ]
+    outs += session_workbook_outputs(gemeente)
+    return outs
+
+
+def all_outputs(gemeenten):
+    paths = [path for gemeente in gemeenten for path in gemeente_outputs(gemeente)]
+    return paths + region_outputs()
+
+
+def raw_population(wildcards):
+    return raw("bevolking", wildcards.gemeente)
+
+
+def raw_population_dim(wildcards):
+    return raw("bevolking", wildcards.gemeente).replace(".csv", "_leeftijd.csv")
+
+
+def raw_forecast(wildcards):
+    return raw("prognose", wildcards.gemeente)
+
+
+def raw_health(wildcards):
+    return raw("gezondheidsmonitor", wildcards.gemeente)
+
+
+def raw_files(wildcards):
+    kinds = ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor")
+    files = {kind: raw(kind, wildcards.gemeente) for kind in kinds}
+    aanvulling = wcfg.aanvulling_raw_path(config, wildcards.gemeente)
+    if aanvulling:
+        files["kwb_aanvulling"] = aanvulling
+    return files
+
+
+def table_ids(wildcards):
+    ids = {
+        kind: wcfg.table_id(config, kind)
+        for kind in (
+            "kwb",
+            "bevolking",
+            "prognose",
+            "gezondheidsmonitor",
+            "kwb_aanvulling",
+        )
+    }
+    ids["geometrie"] = "gebiedsindelingen"
+    return ids
+
+
+def indicator_config():
+    # Only the keys that change indicator values, so that e.g. a new vouwkaart
+    # setting does not recompute (and re-render) everything.
+    keys = ("jaar", "horizon", "bronnen", "cbs", "indicatoren", "schatting")
+    cfg = {key: config[key] for key in keys}
+    # Session workbooks feed only the session and render rules (render.smk).
+    cfg["bronnen"] = {k: v for k, v in config["bronnen"].items() if k != "sessies"}
+    return cfg
+
+
+def report_templates(wildcards):
+    return sorted(str(p) for p in Path("templates").glob("*") if p.is_file())
+
+
+def region_name():
+    return config["regio"]["naam"]
+
+
+def report_references(wildcards):
+    refs = []
+    if config["bronnen"]["kwb"]["type"] != "demo":
+        refs.append(f"data/processed/referentie/NL01_{config['jaar']}.parquet")
+    if region_name():
+        refs.append("data/processed/regio/referentie.parquet")
+    return refs
+
+
+def raw_kwb_national(wildcards):
+    src = config["bronnen"]["kwb"]["type"]
+    return f"data/raw/{src}/kwb_{wcfg.kwb_table_id(config)}_{wildcards.jaar}_NL01.csv"
+
+
+def region_members():
+    return list(config["regio"]["leden"]) or list(GEMEENTEN)
+
+
+def region_slug():
+    from pipeline.present.region import slug
+
+    return slug(region_name()) if region_name() else None
+
+
+def region_quantities(wildcards):
+    return [f"data/processed/{gm}/grootheden.parquet" for gm in region_members()]
+
+
+def region_tables(wildcards):
+    return [f"data/processed/{gm}/indicatoren.parquet" for gm in region_members()]
+
+
+def region_metas(wildcards):
+    return [f"data/processed/{gm}/bronnen.json" for gm in region_members()]
+
+
+def region_outputs():
+    if not region_name():
+        return []
+    s = region_slug()
+    return [
+        f"reports/regio/{s}/wijkscan_regio_{s}.html",
+        f"reports/regio/{s}/wijkscan_regio_{s}.pdf",
+    ]
+
+
+# National one-pass mode ("berekening: in_een_keer", pipeline/workflow/rules/national.smk).
+def national_file(name, ext):
+    return f"data/processed/landelijk/{name}_{config['jaar']}.{ext}"
+
+
+def national_geometry_file():
+    if config["bronnen"]["geometrie"]["type"] == "cbs":
+        return [f"data/raw/cbs/pdok_gebiedsindelingen_{config['jaar']}.gpkg"]
+    return wcfg.local_input(config, "geometrie")
+
+
+def national_layer():
+    if config["bronnen"]["geometrie"]["type"] == "cbs":
+        return config["pdok"]["laag"]
+    return config["bronnen"]["geometrie"].get("laag")
+
+
+def national_raw_files():
+    files = {}
+    for kind in ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor"):
+        local = (
+            national_geometry_file()
+            if kind == "geometrie"
+            else wcfg.local_input(config, kind)
+        )
+        files[kind] = local[0] if local else "(ingebouwd)"
+    aanvulling = wcfg.local_input(config, "kwb_aanvulling")
+    if aanvulling:
+        files["kwb_aanvulling"] = aanvulling[0]
+    return files
+
+
+def per_gemeente_files(pattern):
+    return [pattern.format(gemeente=gm) for gm in GEMEENTEN]
+
+
+def render_worker_count(wf):
+    todo = [job.rule.name for job in wf.dag.needrun_jobs()]
+    return adapters.render_workers(wf.use_threads, wf.cores, todo, wf.local_exec)
+
+
+onsuccess:
+    adapters.finish_run()
+
+
+onerror:
+    adapters.finish_run()
+
+
+# Session workbooks (issue 15, pipeline/sessie*.py). The filled workbooks are inputs of their
+# own gemeente's prepare_sessions only; renders read its sessies.json, so a changed cell
+# rebuilds only that gemeente's products (and the region report that shows them).
+def session_workbook_outputs(gemeente):
+    return [
+        f"reports/{gemeente}/sessie_{gemeente}.xlsx",
+        f"reports/{gemeente}/sessie_{gemeente}.csv",
+    ]
+
+
+def session_files(wildcards):
+    from pipeline.ingest import sessie_lezen
+
+    return sessie_lezen.sessie_bestanden(config, wildcards.gemeente)
+
+
+def session_json(wildcards):
+    from pipeline.ingest import sessie_lezen
+
+    if sessie_lezen.sessie_bestanden(config, wildcards.gemeente):
+        return [f"data/processed/{wildcards.gemeente}/sessies.json"]
+    return []
+
+
+def region_session_jsons(wildcards):
+    from pipeline.ingest import sessie_lezen
+
+    return [
+        f"data/processed/{gm}/sessies.json"
+        for gm in region_members()
+        if sessie_lezen.sessie_bestanden(config, gm)
+    ]

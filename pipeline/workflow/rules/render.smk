@@ -1,0 +1,117 @@
+# Render rules: the council report (HTML, PDF) and vouwkaarten per gemeente.
+# Templates are inputs, so a template change reruns only these rules. HTML and PDF
+# come from one job: the PDF is printed from the HTML just written, so the figures
+# are drawn once and the report costs one process instead of two.
+# With filled session workbooks (bronnen.sessies) the products get a second edition.
+from pipeline.ingest import sessie_lezen
+
+
+# In thread mode renders go to worker processes that start (and import matplotlib and
+# WeasyPrint) while the data steps run; see adapters.start_render_workers.
+onstart:
+    adapters.start_run()
+    adapters.start_render_workers(render_worker_count(workflow))
+
+
+# Filled session workbooks (bronnen.sessies): files exist, open, and belong to a selected
+# gemeente, before anything is planned (pipeline/ingest/sessie_lezen.py).
+sessie_lezen.check_config(config, GEMEENTEN)
+
+
+# The workbook the tables fill in at a session; the place per buurt is the report's.
+# Facilitators fill this very file: update() stops Snakemake from deleting it before the
+# job (it does so with every other output), and the job moves a filled one aside
+# (sessie_<GM>_ingevuld_<tijd>.xlsx) before writing a new one. Params hold only what the
+# workbook uses (the weights give the places), so e.g. new report questions do not rerun it.
+rule session_workbook:
+    input:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+    output:
+        xlsx=update("reports/{gemeente}/sessie_{gemeente}.xlsx"),
+        csv=update("reports/{gemeente}/sessie_{gemeente}.csv"),
+    log:
+        "logs/session_workbook/{gemeente}.log",
+    params:
+        config=indicator_config(),
+        weging=config["rapport"]["weging"],
+    run:
+        adapters.session_workbook(input, output, params, wildcards, log)
+
+
+# Filled workbooks of one gemeente, checked once; a bad cell stops here, before any render
+# (so no report or vouwkaart is deleted or half written).
+rule prepare_sessions:
+    input:
+        sessies=session_files,
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+    output:
+        json="data/processed/{gemeente}/sessies.json",
+    log:
+        "logs/prepare_sessions/{gemeente}.log",
+    run:
+        adapters.prepare_sessions(input, output, params, wildcards, log)
+
+
+rule render_report:
+    input:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+        buurten="data/processed/{gemeente}/buurten.gpkg",
+        templates=report_templates,
+        referenties=report_references,
+        sessies=session_json,
+    output:
+        html="reports/{gemeente}/wijkscan_{gemeente}.html",
+        pdf="reports/{gemeente}/wijkscan_{gemeente}.pdf",
+    log:
+        "logs/render_report/{gemeente}.log",
+    # The longest job of a gemeente starts first; vouwkaarten and exports fill the other
+    # cores while it runs.
+    priority: 10
+    params:
+        config=indicator_config(),
+        rapport=config["rapport"],
+        template_dir="templates",
+        volgende_ronde=config["vouwkaart"]["vragen_volgende_ronde"],
+    run:
+        adapters.render_report(input, output, params, wildcards, log)
+
+
+rule render_vouwkaart:
+    input:
+        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
+        meta="data/processed/{gemeente}/bronnen.json",
+        buurten="data/processed/{gemeente}/buurten.gpkg",
+        sessies=session_json,
+    output:
+        pdf="reports/{gemeente}/vouwkaart_{gemeente}_{formaat}.pdf",
+    log:
+        "logs/render_vouwkaart/{gemeente}_{formaat}.log",
+    params:
+        config=indicator_config(),
+        vouwkaart=config["vouwkaart"],
+    run:
+        adapters.render_vouwkaart(input, output, params, wildcards, log)
+
+
+rule render_region_report:
+    input:
+        tabellen=region_tables,
+        metas=region_metas,
+        referenties=report_references,
+        templates=report_templates,
+        sessies=region_session_jsons,
+    output:
+        html="reports/regio/{regio}/wijkscan_regio_{regio}.html",
+        pdf="reports/regio/{regio}/wijkscan_regio_{regio}.pdf",
+    log:
+        "logs/render_region_report/{regio}.log",
+    params:
+        config=indicator_config(),
+        naam=region_name(),
+        weging=config["rapport"]["weging"],
+        template_dir="templates",
+    run:
+        adapters.render_region_report(input, output, params, wildcards, log)

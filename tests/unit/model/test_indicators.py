@@ -1,0 +1,397 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.model import indicators as ind
+from pipeline.model.registry import build_registry
+
+REG = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
+
+
+def bev(rows):
+    df = pd.DataFrame(
+        rows, columns=["code", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
+    )
+    df["leeftijd_tot"] = df["leeftijd_tot"].astype("Int64")
+    df["aantal"] = df["aantal"].astype(float)
+    return df
+
+
+def test_band_sum_splits_straddling_classes_uniformly():
+    b = bev(
+        [
+            ("B", 2024, "man", 15, 19, 10),
+            ("B", 2024, "man", 20, 24, 20),
+            ("B", 2024, "man", 90, None, 7),
+        ]
+    )
+    by = ["code", "jaar"]
+    # 18+ takes 2 of the 5 years of 15-19: 4 + 20 + 7
+    assert ind.band_sum(b, 18, None, by).iloc[0] == pytest.approx(31)
+    assert ind.band_sum(b, 20, 24, by).iloc[0] == pytest.approx(20)
+    assert ind.band_sum(b, 85, None, by).iloc[0] == pytest.approx(7)
+    assert ind.band_sum(b, 0, 14, by).iloc[0] == 0
+
+
+def test_band_sum_propagates_missing():
+    b = bev([("B", 2024, "man", 65, 69, np.nan), ("B", 2024, "man", 70, 74, 5)])
+    assert np.isnan(ind.band_sum(b, 65, None, ["code", "jaar"]).iloc[0])
+
+
+def test_dementia_hand_computed_by_sex_and_total():
+    b = bev(
+        [
+            ("B", 2024, "man", 65, 69, 100),
+            ("B", 2024, "vrouw", 65, 69, 200),
+            ("B", 2024, "man", 85, None, 10),
+            ("B", 2024, "vrouw", 85, None, 30),
+            ("B", 2024, "man", 40, 44, 1000),  # below the rates: adds nothing
+        ]
+    )
+    prev = pd.DataFrame(
+        {
+            "leeftijd_van": [65, 65, 85, 85],
+            "leeftijd_tot": pd.array([69, 69, None, None], dtype="Int64"),
+            "geslacht": ["man", "vrouw", "man", "vrouw"],
+            "prevalentie": [0.01, 0.02, 0.3, 0.4],
+        }
+    )
+    # 100*.01 + 200*.02 + 10*.3 + 30*.4 = 1 + 4 + 3 + 12
+    assert ind.dementia_count(b, prev, ["code", "jaar"]).iloc[0] == pytest.approx(20)
+    tot = bev([("B", 2024, "totaal", 65, 69, 300)])
+    # Only totals known: mean of both rates (0.015) x 300
+    assert ind.dementia_count(tot, prev, ["code", "jaar"]).iloc[0] == pytest.approx(4.5)
+
+
+def _q(**kw):
+    base = dict(
+        code="BU1",
+        niveau="buurt",
+        jaar=2024,
+        inwoners=1000.0,
+        k_0_14=150.0,
+        aantal_65plus=200.0,
+        aantal_75plus=80.0,
+        aantal_85plus=20.0,
+        aantal_18plus=800.0,
+        aantal_mz_van=180.0,
+        aantal_mz_ouderen=20.0,
+        dementie_aantal=12.0,
+        eenzaam_pct=40.0,
+        huishoudens=400.0,
+        eenpersoonshuishoudens=100.0,
+    )
+    base.update(kw)
+    return pd.DataFrame([base])
+
+
+def test_derive_hand_computed():
+    s = ind.Settings(basisjaar=2024)
+    d = ind.derive(_q(), s).iloc[0]
+    assert d["aandeel_65plus"] == pytest.approx(20.0)
+    assert d["aandeel_85plus"] == pytest.approx(2.0)
+    assert d["dubbele_vergrijzing"] == pytest.approx(10.0)
+    assert d["mantelzorgpotentieel"] == pytest.approx(9.0)
+    assert d["dementie_per_100_65plus"] == pytest.approx(6.0)
+    assert d["eenzaam_aantal"] == pytest.approx(320.0)
+    assert d["aandeel_eenpersoonshuishoudens"] == pytest.approx(25.0)
+
+
+def test_no_mantelzorg_ratio_over_too_few_oldest():
+    s = ind.Settings(basisjaar=2024, mz_min_ouderen=10)
+    d = ind.derive(_q(aantal_mz_ouderen=4.0), s).iloc[0]
+    assert np.isnan(d["mantelzorgpotentieel"])
+    assert np.isnan(ind.derive(_q(aantal_65plus=0.0), s).iloc[0]["dementie_per_100_65plus"])
+
+
+def test_publish_suppresses_small_buurten_and_rounds_estimates():
+    s = ind.Settings(basisjaar=2024, min_inwoners=50, afronding=5)
+    q = pd.concat([_q(), _q(code="BU2", inwoners=40.0, aantal_75plus=13.0)], ignore_index=True)
+    q["_aantal_65plus_gemeten"] = [True, True]
+    q["aantal_65plus"] = [203.0, 12.0]  # a measured count is never re-rounded
+    out = ind.publish(ind.derive(q, s), REG, s).set_index("code")
+    assert out.loc["BU1", "aantal_65plus"] == 203.0
+    assert out.loc["BU1", "aantal_75plus"] == 80.0
+    assert out.loc["BU2", "aantal_75plus"] == 15.0
+    assert out.loc["BU2", "status"] == "te weinig inwoners"
+    for key, meta in REG.items():
+        if meta.is_rate:
+            assert np.isnan(out.loc["BU2", key]), key
+    assert out.loc["BU1", "aandeel_65plus"] == pytest.approx(20.3)
+    rates = [k for k, m in REG.items() if m.eenheid == "%"]
+    vals = out[rates].to_numpy(dtype=float)
+    assert np.nanmin(vals) >= 0 and np.nanmax(vals) <= 100
+
+
+def test_totaal_rows_next_to_sexes_are_not_counted_twice():
+    b = bev(
+        [
+            ("B", 2024, "man", 85, None, 10),
+            ("B", 2024, "vrouw", 85, None, 30),
+            ("B", 2024, "totaal", 85, None, 40),
+            ("C", 2024, "totaal", 85, None, 8),
+        ]
+    )
+    prev = pd.DataFrame(
+        {
+            "leeftijd_van": [85],
+            "leeftijd_tot": pd.array([None], dtype="Int64"),
+            "geslacht": ["totaal"],
+            "prevalentie": [0.5],
+        }
+    )
+    q = ind.age_quantities(b, ind.Settings(basisjaar=2024), prev).set_index("code")
+    assert q.loc["B", "aantal_85plus"] == 40 and q.loc["C", "aantal_85plus"] == 8
+    assert q.loc["B", "dementie_aantal"] == pytest.approx(20)
+
+
+def test_shares_of_small_buurten_are_whole_percents():
+    s = ind.Settings(basisjaar=2024, min_inwoners=50, klein_inwoners=200)
+    q = pd.concat(
+        [
+            _q(code="BU1", inwoners=150.0, aantal_65plus=31.0),
+            _q(code="BU2", inwoners=1000.0, aantal_65plus=203.0),
+        ]
+    )
+    out = ind.publish(ind.derive(q, s), REG, s).set_index("code")
+    assert out.loc["BU1", "aandeel_65plus"] == 21.0  # 20.67 -> 21
+    assert out.loc["BU2", "aandeel_65plus"] == pytest.approx(20.3)
+
+
+def _prev_85plus(rate: float = 0.3) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "leeftijd_van": [85],
+            "leeftijd_tot": pd.array([None], dtype="Int64"),
+            "geslacht": ["totaal"],
+            "prevalentie": [rate],
+        }
+    )
+
+
+def _ordered(row: pd.Series) -> bool:
+    return row["aantal_85plus"] <= row["aantal_75plus"] <= row["aantal_65plus"]
+
+
+def test_published_wijk_65plus_below_buurt_85plus_keeps_order():
+    """A CBS-rounded wijk 65+ of 5 next to buurt estimates of 17 85-plussers (as in
+    WK028902 of KWB 2024): the wijk shows CBS's 5 and its 75+/85+ shrink to fit."""
+    regios = pd.DataFrame(
+        {
+            "code": ["GM0001", "WK000101", "BU00010101", "BU00010102"],
+            "naam": ["G", "W", "B1", "B2"],
+            "niveau": ["gemeente", "wijk", "buurt", "buurt"],
+            "gemeentecode": "GM0001",
+            "gemeentenaam": "G",
+            "wijkcode": [None, "WK000101", "WK000101", "WK000101"],
+            "inwoners": [1000.0, 100.0, 60.0, 45.0],
+            "k_65plus": [200.0, 5.0, 20.0, 15.0],  # wijk published as 5: rounded/suppressed
+        }
+    )
+    b = bev(
+        [
+            ("BU00010101", 2024, "totaal", 65, 84, 8.0),
+            ("BU00010101", 2024, "totaal", 85, None, 12.0),
+            ("BU00010101", 2024, "totaal", 0, 64, 40.0),
+            ("BU00010102", 2024, "totaal", 65, 84, 10.0),
+            ("BU00010102", 2024, "totaal", 85, None, 5.0),
+            ("BU00010102", 2024, "totaal", 0, 64, 30.0),
+        ]
+    )
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, _prev_85plus(), s).set_index("code")
+    assert q.loc["WK000101", "aantal_65plus"] == 5.0  # CBS's wijk number, not 20 + 15
+    assert q.loc["WK000101", "inwoners"] == 100.0  # not 60 + 45
+    assert q.loc["BU00010101", "aantal_65plus"] == 20.0  # buurten keep CBS's number
+    # 85+ = 17 buurt-estimated, scaled by 5 / 35
+    assert q.loc["WK000101", "aantal_85plus"] == pytest.approx(17 * 5 / 35)
+    assert _ordered(q.loc["WK000101"])
+    out = ind.derive(q.reset_index(), s).set_index("code")
+    assert out.loc["WK000101", "dubbele_vergrijzing"] <= 100
+    pub = ind.publish(out.reset_index(), REG, s).set_index("code")
+    assert _ordered(pub.loc["WK000101"])
+
+
+def _two_wijken():
+    """Gemeente GM0001 with wijk 01 (2 buurten) and wijk 02 (2 buurten).
+
+    The wijk counts are CBS's own, rounded separately from the buurten, so they differ
+    from the buurt sums; wijk 02 has a secret 65+, 0-14 and household count.
+    """
+    codes = [
+        "GM0001",
+        "WK000101",
+        "WK000102",
+        "BU00010101",
+        "BU00010102",
+        "BU00010201",
+        "BU00010202",
+    ]
+    regios = pd.DataFrame(
+        {
+            "code": codes,
+            "naam": ["G", "W1", "W2", "B11", "B12", "B21", "B22"],
+            "niveau": ["gemeente", "wijk", "wijk", "buurt", "buurt", "buurt", "buurt"],
+            "gemeentecode": "GM0001",
+            "gemeentenaam": "G",
+            "wijkcode": [
+                None,
+                "WK000101",
+                "WK000102",
+                "WK000101",
+                "WK000101",
+                "WK000102",
+                "WK000102",
+            ],
+            # buurt sums: wijk 01 = 215 / 35, wijk 02 = 285 / 35, gemeente = 500 / 70
+            "inwoners": [502.0, 210.0, 290.0, 120.0, 95.0, 235.0, 50.0],
+            "k_65plus": [68.0, 30.0, np.nan, 20.0, 15.0, 35.0, 0.0],
+            "k_0_14": [75.0, 33.0, np.nan, 20.0, 10.0, 40.0, 5.0],
+            "huishoudens": [220.0, 95.0, np.nan, 50.0, 40.0, 100.0, 25.0],
+            "eenpersoonshuishoudens": [60.0, 25.0, 30.0, 15.0, 10.0, 20.0, 10.0],
+        }
+    )
+    b = bev(
+        [
+            ("BU00010101", 2024, "totaal", 0, 64, 100.0),
+            ("BU00010101", 2024, "totaal", 65, 74, 10.0),
+            ("BU00010101", 2024, "totaal", 75, 84, 7.0),
+            ("BU00010101", 2024, "totaal", 85, None, 3.0),
+            ("BU00010102", 2024, "totaal", 0, 64, 80.0),
+            ("BU00010102", 2024, "totaal", 65, 74, 8.0),
+            ("BU00010102", 2024, "totaal", 75, 84, 5.0),
+            ("BU00010102", 2024, "totaal", 85, None, 2.0),
+            ("BU00010201", 2024, "totaal", 0, 64, 200.0),
+            ("BU00010201", 2024, "totaal", 65, 74, 20.0),
+            ("BU00010201", 2024, "totaal", 75, 84, 10.0),
+            ("BU00010201", 2024, "totaal", 85, None, 5.0),
+            ("BU00010202", 2024, "totaal", 0, 64, 50.0),
+            ("BU00010202", 2024, "totaal", 65, 74, 0.0),
+            ("BU00010202", 2024, "totaal", 75, 84, 0.0),
+            ("BU00010202", 2024, "totaal", 85, None, 0.0),
+        ]
+    )
+    prev = pd.DataFrame(
+        {
+            "leeftijd_van": [65, 75, 85],
+            "leeftijd_tot": pd.array([74, 84, None], dtype="Int64"),
+            "geslacht": ["totaal"] * 3,
+            "prevalentie": [0.02, 0.1, 0.3],
+        }
+    )
+    return regios, b, prev
+
+
+def test_wijk_rows_show_published_kwb_counts():
+    regios, b, prev = _two_wijken()
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
+    w1 = q.loc["WK000101"]
+    # CBS's wijk counts, not the buurt sums 215 / 35 / 30 / 90
+    assert (w1["inwoners"], w1["aantal_65plus"]) == (210.0, 30.0)
+    assert (w1["k_0_14"], w1["huishoudens"], w1["eenpersoonshuishoudens"]) == (33.0, 95.0, 25.0)
+    assert w1["_inwoners_gemeten"] and w1["_aantal_65plus_gemeten"]
+    # The gemeente (summed here, no 03759ned table) shows CBS's gemeente count too.
+    assert (q.loc["GM0001", "inwoners"], q.loc["GM0001", "aantal_65plus"]) == (502.0, 68.0)
+    # Estimated sub-bands: buurt sums (75+ = 10 + 7, 85+ = 3 + 2) x published / sum 65+.
+    assert w1["aantal_75plus"] == pytest.approx(17 * 30 / 35)
+    assert w1["aantal_85plus"] == pytest.approx(5 * 30 / 35)
+    dem = (5 * 0.3 + 12 * 0.1 + 18 * 0.02) * 30 / 35  # buurt sum, kept per 100 65+
+    assert w1["dementie_aantal"] == pytest.approx(dem)
+    assert w1["aantal_18plus"] == pytest.approx(
+        q.loc[["BU00010101", "BU00010102"], "aantal_18plus"].sum() * 210 / 215
+    )
+    for code in ("WK000101", "GM0001"):
+        assert _ordered(q.loc[code]), code
+    pub = ind.publish(ind.derive(q.reset_index(), s), REG, s).set_index("code")
+    # Published counts are shown as CBS published them (210 is not re-rounded to 215).
+    assert pub.loc["WK000101", "inwoners"] == 210.0
+    assert pub.loc["WK000101", "aantal_65plus"] == 30.0
+    assert pub.loc["WK000101", "aandeel_0_14"] == pytest.approx(33 / 210 * 100)
+    assert pub.loc["WK000101", "aandeel_65plus"] == pytest.approx(30 / 210 * 100)
+    assert _ordered(pub.loc["WK000101"])
+
+
+def test_secret_wijk_cell_stays_nan_not_zero_nor_buurt_sum():
+    regios, b, prev = _two_wijken()
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
+    w2 = q.loc["WK000102"]
+    assert w2["inwoners"] == 290.0
+    assert np.isnan(w2["aantal_65plus"])  # secret: not 0 and not the buurt sum 35
+    assert not w2["_aantal_65plus_gemeten"]
+    assert np.isnan(w2["k_0_14"]) and np.isnan(w2["huishoudens"])
+    # Without a published 65+ the estimates stay the plain buurt sums.
+    assert w2["aantal_75plus"] == pytest.approx(15.0)
+    assert w2["aantal_85plus"] == pytest.approx(5.0)
+    pub = ind.publish(ind.derive(q.reset_index(), s), REG, s).set_index("code")
+    for key in (
+        "aantal_65plus",
+        "aandeel_65plus",
+        "aandeel_0_14",
+        "dubbele_vergrijzing",
+        "dementie_per_100_65plus",
+        "aandeel_eenpersoonshuishoudens",
+    ):
+        assert np.isnan(pub.loc["WK000102", key]), key
+    # A buurt's published 0 stays 0 (zero is not missing).
+    assert pub.loc["BU00010202", "aantal_65plus"] == 0.0
+
+
+def test_gemeente_population_table_is_not_rescaled():
+    """A gemeente with its own population table (03759ned) keeps its 75+/85+."""
+    regios, b, prev = _two_wijken()
+    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    g = bev(
+        [
+            ("X", 2024, "totaal", 0, 64, 432.0),
+            ("X", 2024, "totaal", 65, 84, 50.0),
+            ("X", 2024, "totaal", 85, None, 20.0),
+        ]
+    ).drop(columns="code")
+    q = ind.assemble(regios, b, g, None, prev, s).set_index("code")
+    assert q.loc["GM0001", "aantal_85plus"] == 20.0
+    assert q.loc["GM0001", "aantal_65plus"] == 68.0  # KWB's count replaces 03759ned's 70
+
+
+def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
+    """Duiven (GM0226), real KWB 2024: every wijk row shows CBS's own wijk count, in the
+    per-gemeente and in the national path (WK022603: 14.045, the buurt sum is 14.040)."""
+    from pipeline.ingest import demo, kwb
+    from pipeline.ingest.cbs_tables import parse_03759ned
+    from pipeline.ingest.prevalentie import read_prevalentie
+    from pipeline.model import estimate, national
+
+    repo = Path(__file__).resolve().parents[3]
+    prev = read_prevalentie(repo / "config" / "dementie_prevalentie.csv")
+    s = ind.Settings(basisjaar=2024)
+    raw = kwb.read_kwb(real_kwb_path)
+    raw = raw[raw["WijkenEnBuurten"].astype(str).str.strip().str[2:6] == "0226"]
+    regios = kwb.normalize_kwb(kwb.select_gemeente(raw, "GM0226", "kwb"), "GM0226", "kwb")
+    published = regios[regios["niveau"] == "wijk"].set_index("code")
+    assert len(published) == 6
+    assert published.loc["WK022603", "inwoners"] == 14045
+    rows, dim = demo.bevolking_raw(2024)
+    rows["RegioS"] = "GM0226"
+    gem = demo.rescale_to_kwb(parse_03759ned(rows, dim, 2024, ["GM0226"], bron="demo"), regios)
+    base = estimate.estimate_buurt_ages(regios[regios["niveau"] == "buurt"], gem).copy()
+    base.attrs = {}
+    q = ind.assemble(regios, base.assign(jaar=2024), gem, None, prev, s)
+    per_gemeente = ind.publish(ind.derive(q, s), REG, s)
+    landelijk = national.national_indicators(raw, None, prev, REG, s, source="kwb")
+    for table in (per_gemeente, landelijk):
+        wijken = table[(table["niveau"] == "wijk") & (table["jaar"] == 2024)].set_index("code")
+        assert sorted(wijken.index) == [f"WK02260{i}" for i in range(1, 7)]
+        for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
+            got, want = wijken[key], published[col].reindex(wijken.index)
+            known = want.notna()
+            np.testing.assert_array_equal(got[known].to_numpy(), want[known].to_numpy())
+            assert got[~known].isna().all(), key  # secret stays secret, never 0
+        assert wijken.loc["WK022602", "aantal_65plus"] == 25  # buurt Het Broek alone: 30
+        for code, row in wijken.iterrows():
+            if not np.isnan(row["aantal_65plus"]):
+                assert _ordered(row), code

@@ -1,0 +1,119 @@
+"""Tests for pipeline.present.export: the interval columns travel with their indicator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+import zipfile
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+from shapely.geometry import box
+
+from pipeline.model.registry import build_registry
+from pipeline.present import export
+
+REG = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
+
+
+def table() -> pd.DataFrame:
+    rows = []
+    for jaar, f in ((2024, 1.0), (2030, 1.5)):
+        rows.append(
+            {"code": "BU00010001", "naam": "=HYPERLINK(1)", "niveau": "buurt",
+             "gemeentecode": "GM0001", "wijkcode": "WK000100", "jaar": jaar, "status": "",
+             "schatting": "", "aantal_85plus": 20.0 * f, "aantal_85plus_laag": 10.0 * f,
+             "aantal_85plus_hoog": 30.0 * f, "inwoners": 100.0,
+             "marges": "leeftijd (KWB), burgerlijke staat (KWB 2023)"}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_xlsx_has_interval_and_margin_columns(tmp_path):
+    path = tmp_path / "x.xlsx"
+    export.write_xlsx(table(), REG, {"bronnen": []}, path)
+    ws = openpyxl.load_workbook(path)["Buurten"]
+    head = [c.value for c in ws[1]]
+    i = head.index("Aantal 85-plussers (personen)")
+    assert head[i + 1] == "Aantal 85-plussers (personen) – ondergrens interval"
+    assert head[i + 2] == "Aantal 85-plussers (personen) – bovengrens interval"
+    assert [c.value for c in ws[2]][i : i + 3] == [20, 10, 30]
+    assert head[-1] == "Randvoorwaarden van de schatting"
+    info = openpyxl.load_workbook(path)["Toelichting"]
+    row = [r for r in info.iter_rows(values_only=True) if r[0] == "aantal_85plus"][0]
+    assert "aantal_85plus_laag" in " ".join(str(v) for v in row)
+
+
+def test_gpkg_has_intervals_per_year(tmp_path):
+    geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
+    path = tmp_path / "x.gpkg"
+    export.write_gpkg(table(), geo, REG, 2024, path)
+    got = gpd.read_file(path)
+    assert got.loc[0, "aantal_85plus_laag"] == 10.0
+    assert got.loc[0, "aantal_85plus_hoog_2030"] == 45.0
+    assert got.loc[0, "marges"].startswith("leeftijd (KWB)")
+
+
+HOSTILE = '=HYPERLINK("http://x","klik")'
+EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC
+
+
+def hostile_table() -> pd.DataFrame:
+    t = table()
+    t["naam"] = HOSTILE
+    t["status"] = "@SUM(1+1)"
+    return t
+
+
+def test_xlsx_writes_a_formula_like_name_as_text(tmp_path):
+    path = tmp_path / "x.xlsx"
+    export.write_xlsx(hostile_table(), REG, {"bronnen": [{"bestand": "=1+1"}]}, path)
+    wb = openpyxl.load_workbook(path)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    names = [c for c in cells if c.value == HOSTILE]
+    assert len(names) == 2  # both years, text unchanged (no quote added to the value)
+    assert all(c.data_type == "s" and c.quotePrefix for c in names)
+    with zipfile.ZipFile(path) as zf:
+        xml = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets"))
+    assert "<f>" not in xml and "<f " not in xml
+
+
+def test_csv_neutralises_formula_like_text_but_not_numbers(tmp_path):
+    path = tmp_path / "x.csv"
+    t = hostile_table()
+    t["inwoners"] = -5.0
+    export.write_csv(t, path)
+    got = pd.read_csv(path)
+    assert (got["naam"] == "'" + HOSTILE).all()
+    assert (got["status"] == "'@SUM(1+1)").all()
+    assert (got["inwoners"] == -5.0).all()
+    assert got["code"].iloc[0] == "BU00010001"
+
+
+def test_xlsx_is_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    export.write_xlsx(table(), REG, {"bronnen": []}, a)
+    with zipfile.ZipFile(a) as zf:
+        assert {i.date_time for i in zf.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+    props = openpyxl.load_workbook(a).properties
+    assert props.created == props.modified == dt.datetime(2023, 11, 14, 22, 13, 20)
+    time.sleep(2.1)  # zip times have 2 s resolution: a later save must not show
+    export.write_xlsx(table(), REG, {"bronnen": []}, b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_gpkg_is_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
+    a, b = tmp_path / "a.gpkg", tmp_path / "b.gpkg"
+    export.write_gpkg(table(), geo, REG, 2024, a)
+    with sqlite3.connect(a) as con:
+        (last,) = con.execute("select last_change from gpkg_contents").fetchone()
+    assert last.startswith("2023-11-14T22:13:20")
+    time.sleep(1.1)
+    export.write_gpkg(table(), geo, REG, 2024, b)
+    assert a.read_bytes() == b.read_bytes()

@@ -1,0 +1,665 @@
+"""Council report: HTML structure, accessibility, self-containment, PDF, browser."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import geopandas as gpd
+import jinja2
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from pipeline.errors import WijkscanError
+from pipeline.present import fmt, report, texts
+from tests.unit.present.test_texts import BUURTEN, GEMEENTE, refs_tabel, registry, voorbeeld_tabel
+
+CHROMIUM = Path("/usr/bin/chromium")
+XSS = "<script>alert(1)</script>"
+HOFJE = "'t Hofje & Co"
+
+
+def meta(fictief: bool = True) -> dict:
+    return {
+        "gemeente": GEMEENTE[0],
+        "gemeentenaam": GEMEENTE[1],
+        "jaar": 2024,
+        "horizon": [2030, 2040],
+        "fictief": fictief,
+        "fictief_onderdelen": ["kwb"] if fictief else [],
+        "bronnen": [
+            {
+                "onderwerp": "Kerncijfers wijken en buurten",
+                "uitgever": "CBS",
+                "tabel": "85984NED",
+                "jaar": 2024,
+                "type": "demo",
+                "licentie": "CC BY 4.0",
+            },
+        ],
+        "waarschuwingen": ["Buurtcode BU00019999 heeft geen geometrie."],
+        "versie": "0.1.0",
+        "gebouwd": "2026-11-25",
+    }
+
+
+def geometrie() -> gpd.GeoDataFrame:
+    rows = []
+    for i, (code, naam, *_rest) in enumerate(BUURTEN):
+        x, y = 150000 + (i % 3) * 800, 450000 + (i // 3) * 700
+        rows.append({"code": code, "naam": naam, "geometry": box(x, y, x + 800, y + 700)})
+    return gpd.GeoDataFrame(rows, crs=28992)
+
+
+class Doc(HTMLParser):
+    """Collects what the checks need from the HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headings: list[tuple[int, str]] = []
+        self.tags: list[tuple[str, dict]] = []
+        self._in: list[str] = []
+        self._h: int | None = None
+        self._buf: list[str] = []
+        self.section_text: dict[str, list[str]] = {}
+        self._sections: list[str] = []
+        self.strong_in: dict[str, list[str]] = {}
+        self._strong = False
+        self._buf_strong: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if re.fullmatch(r"h[1-6]", tag):
+            self._h, self._buf = int(tag[1]), []
+        if tag == "section":
+            self._sections.append(a.get("id", ""))
+        if tag == "strong":
+            self._strong = True
+            self._buf_strong = []
+
+    def handle_endtag(self, tag):
+        if self._h is not None and tag == f"h{self._h}":
+            self.headings.append((self._h, "".join(self._buf).strip()))
+            self._h = None
+        if tag == "section" and self._sections:
+            self._sections.pop()
+        if tag == "strong" and self._strong:
+            self._strong = False
+            for s in self._sections:
+                self.strong_in.setdefault(s, []).append("".join(self._buf_strong))
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._h is not None:
+            self._buf.append(data)
+        if self._strong:
+            self._buf_strong.append(data)
+        for s in self._sections:
+            self.section_text.setdefault(s, []).append(data)
+
+
+def parse(html: str) -> Doc:
+    d = Doc()
+    d.feed(html)
+    return d
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return registry()
+
+
+@pytest.fixture(scope="module")
+def tabel():
+    return voorbeeld_tabel()
+
+
+@pytest.fixture(scope="module")
+def html(tabel, reg):
+    return report.render_html(tabel, geometrie(), reg, meta(), None, None)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, tabel, reg):
+    """HTML and PDF on disk (built once: the PDF takes a few seconds)."""
+    d = tmp_path_factory.mktemp("rapport")
+    h, p = d / "rapport.html", d / "rapport.pdf"
+    report.write_html(tabel, geometrie(), reg, meta(), None, refs_tabel(), path=h)
+    report.html_to_pdf(h, p)
+    return h, p
+
+
+# ------------------------------------------------------------------ ranking
+
+
+def test_rank_scores_are_transparent_and_respect_direction(reg):
+    t = pd.DataFrame(
+        {
+            "code": ["A", "B", "C", "D"],
+            "naam": ["a", "b", "c", "d"],
+            "niveau": "buurt",
+            "wijkcode": "W",
+            "jaar": 2024,
+            "status": ["", "", "", "te weinig inwoners"],
+            "aandeel_75plus": [10.0, 20.0, 30.0, float("nan")],
+            "mantelzorgpotentieel": [5.0, float("nan"), 15.0, float("nan")],
+        }
+    )
+    s, out = report.buurt_scores(t, reg, {"aandeel_75plus": 1.0, "mantelzorgpotentieel": 3.0}, 2024)
+    s = s.set_index("code")
+    assert list(out["code"]) == ["D"]
+    assert s.loc[["A", "B", "C"], "rs_aandeel_75plus"].tolist() == [0.0, 0.5, 1.0]
+    # lower mantelzorgpotentieel = larger task
+    assert s.loc["A", "rs_mantelzorgpotentieel"] == 1.0
+    assert s.loc["C", "rs_mantelzorgpotentieel"] == 0.0
+    assert s.loc["A", "score"] == pytest.approx((1 * 0.0 + 3 * 1.0) / 4)
+    assert s.loc["C", "score"] == pytest.approx((1 * 1.0 + 3 * 0.0) / 4)
+    assert s.loc["B", "score"] == pytest.approx(0.5)  # only the indicator it has
+    assert s.loc["B", "n_indicatoren"] == 1
+    assert list(s.index) == ["A", "B", "C"]  # sorted by score (ties by name)
+
+
+def test_report_config_is_validated(reg):
+    cfg = report.rapport_config(None, reg)
+    assert cfg["weging"] == report.DEFAULT_RAPPORT["weging"]
+    assert cfg["min_inwoners"] == 50 and cfg["afronding"] == 5
+    with pytest.raises(WijkscanError, match="Onbekende indicator"):
+        report.rapport_config({"weging": {"bestaat_niet": 1}}, reg)
+    with pytest.raises(WijkscanError, match="geen richting"):
+        report.rapport_config({"weging": {"koopwoningen_pct": 1}}, reg)
+    with pytest.raises(WijkscanError, match="Alle gewichten"):
+        report.rapport_config({"weging": {"aandeel_75plus": 0}}, reg)
+    with pytest.raises(WijkscanError, match="0 of meer"):
+        report.rapport_config({"weging": {"aandeel_75plus": -1}}, reg)
+
+
+# ------------------------------------------------------------------ HTML
+
+
+def test_html_contains_every_buurt_name_as_text(html, tabel):
+    text = "".join(parse(html).text)
+    for naam in tabel.loc[tabel.niveau == "buurt", "naam"].unique():
+        assert naam in text, naam
+
+
+def test_hostile_names_are_escaped(html):
+    assert XSS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert "&#39;t Hofje &amp; Co" in html or "'t Hofje &amp; Co" in html
+    assert "Zorghof {0}" in html  # braces survive the sentence templates
+
+
+def test_headings_in_order(html):
+    d = parse(html)
+    levels = [lvl for lvl, _ in d.headings]
+    assert levels[0] == 1 and levels.count(1) == 1
+    for prev, cur in zip(levels, levels[1:], strict=False):
+        assert cur <= prev + 1, d.headings
+    h2 = [t for lvl, t in d.headings if lvl == 2]
+    expected = [
+        "Inhoud",
+        "Samenvatting",
+        "Zo leest u dit rapport",
+        "Vergrijzing",
+        "Mantelzorgpotentieel",
+        "Dementie",
+        "Eenzaamheid",
+        "Wonen en voorzieningen",
+        "Buurten in beeld",
+        "Data en lokale kennis",
+        "Verantwoording",
+        "Bijlage: alle cijfers per buurt",
+    ]
+    assert h2 == expected
+
+
+def test_accessibility_basics(html):
+    d = parse(html)
+    assert re.search(r'<html lang="nl">', html)
+    imgs = [a for t, a in d.tags if t == "img"]
+    assert len(imgs) >= 12
+    for a in imgs:
+        assert len(a.get("alt", "").strip()) > 40, a.get("alt")
+    for t, a in d.tags:
+        if t == "svg":
+            assert a.get("role") == "img" and (a.get("aria-label") or a.get("aria-labelledby"))
+        if t == "th":
+            assert a.get("scope") in {"col", "row", "rowgroup", "colgroup"}, a
+    alts = [a["alt"] for a in imgs]
+    assert len(set(alts)) == len(alts)  # every figure described on its own
+
+
+def test_no_external_resources_and_no_script(html):
+    d = parse(html)
+    for tag, a in d.tags:
+        assert tag != "script"
+        for attr in ("src", "href", "srcset", "data", "poster"):
+            v = a.get(attr, "")
+            assert not re.match(r"\s*(https?:)?//", v), (tag, attr, v[:80])
+        if tag == "img":
+            assert a["src"].startswith("data:image/")
+        if tag == "a":
+            assert a["href"].startswith("#")
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+    assert "@import" not in html
+
+
+def test_summary_numbers_come_from_the_table(html, tabel, reg):
+    d = parse(html)
+    names = GEMEENTE[1]
+    scores, _ = report.buurt_scores(tabel, reg, report.DEFAULT_RAPPORT["weging"])
+    found = texts.samenvatting(tabel, reg, names, scores=scores)
+    allowed = {c.tekst: c for c in texts.alle_cijfers(found)}
+    strong = d.strong_in["samenvatting"]
+    assert len(strong) >= 10
+    for s in strong:
+        c = allowed[s]  # every bold number is a listed number ...
+        if not c.afgeleid:  # ... printing exactly the table cell
+            v = texts.opzoeken(tabel, c.code, c.jaar, c.key)
+            assert c.waarde == v
+            assert s == fmt.waarde(v, reg[c.key])
+        else:  # a change in percent between two table cells
+            a, z = (texts.opzoeken(tabel, b.code, b.jaar, b.key) for b in c.basis)
+            assert s == fmt.procent(abs((z / a - 1) * 100))
+    # and no other digit in the summary but years, labels, names and source letters
+    text = " ".join(d.section_text["samenvatting"])
+    for s in sorted(set(strong), key=len, reverse=True):
+        text = text.replace(s, " ")
+    for label in sorted(
+        {x for i in reg.values() for x in (i.label, i.kort, i.bron, texts.wie_van(i))}
+        | set(tabel["naam"]),
+        key=len,
+        reverse=True,
+    ):
+        text = text.replace(label, " ").replace(fmt.kleine_letter(label), " ")
+    text = re.sub(r"\b(19|20)\d\d\b", " ", text)
+    assert not re.search(r"\d", text), text
+
+
+def test_fictief_banner_only_when_fictitious(tabel, reg, html):
+    assert html.count("FICTIEF") >= 3
+    echt = report.render_html(tabel, geometrie(), reg, meta(fictief=False), None, None)
+    assert "FICTIEF" not in echt
+
+
+def test_missing_refs_print_nb_and_refs_are_shown(html, tabel, reg):
+    assert "n.b." in html
+    assert "Cijfers voor de regio en Nederland zijn niet meegeleverd" in html
+    met = report.render_html(tabel, geometrie(), reg, meta(), None, refs_tabel())
+    assert "Regio Testland" in met
+    assert "13,7" in met  # NL mantelzorgpotentieel 13.66
+
+
+def test_weights_are_printed_and_suppressed_buurt_excluded(html):
+    d = parse(html)
+    text = " ".join(d.section_text["buurten-in-beeld"])
+    assert "Gewicht" in text and "lager = grotere opgave" in text
+    assert "Bedrijventerrein (te weinig inwoners)" in text
+    rows = re.findall(r'<tr><td class="getal">(\d+)</td><th scope="row">([^<]*)</th>', html)
+    assert "Bedrijventerrein" not in [n for _, n in rows]
+    assert len(rows) == len(BUURTEN) - 1
+
+
+def test_custom_weights_and_questions_change_the_report(tabel, reg):
+    cfg = {"weging": {"aandeel_75plus": 2, "eenzaam_pct": 0.5}, "vragen": ["Wie kent de buurt?"]}
+    h = report.render_html(tabel, geometrie(), reg, meta(), cfg, None)
+    assert "Wie kent de buurt?" in h
+    assert "80%" in h and "20%" in h  # shares of the weights
+    assert h.count("score ") > 0
+
+
+def test_buurt_without_geometry_is_named_and_still_in_tables(tabel, reg):
+    geo = geometrie()
+    geo = geo[geo["code"] != "BU00010005"]  # Nieuwbouw-Zuid has no boundary
+    h = report.render_html(tabel, geo, reg, meta(), None, None)
+    text = "".join(parse(h).text)
+    assert "Niet op de kaarten (geen buurtgrens gevonden): Nieuwbouw-Zuid." in text
+    assert text.count("Nieuwbouw-Zuid") > 3  # heat table, bars, appendix
+    assert "Buurtcode BU00019999 heeft geen geometrie." in text  # meta warning
+
+
+def test_geometry_in_other_crs_is_projected(tabel, reg, html):
+    h = report.render_html(tabel, geometrie().to_crs(4326), reg, meta(), None, None)
+    assert "Nieuwbouw-Zuid" in h and h.count("data:image/") == html.count("data:image/")
+
+
+def test_base_year_only_table_renders(tabel, reg):
+    basis = tabel[tabel["jaar"] == 2024].copy()
+    h = report.render_html(basis, geometrie(), reg, meta(), None, None)
+    d = parse(h)
+    assert [t for lvl, t in d.headings if lvl == 2][1] == "Samenvatting"
+    summary = " ".join(d.section_text["samenvatting"])
+    assert "naar verwachting" not in summary  # no projections to talk about
+    assert "Eenzaamheid" in summary and "Waar beginnen?" in summary
+    assert len(re.findall(r'<article class="bevinding">', h)) >= 4
+
+
+def test_rendering_is_deterministic(tabel, reg, html):
+    again = report.render_html(tabel, geometrie(), reg, meta(), None, None)
+    assert again == html  # same inputs, same bytes: the report can be rebuilt and diffed
+
+
+def test_strict_undefined(tmp_path):
+    env = report.make_environment(report.TEMPLATE_DIR)
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ niet_bestaand }}").render()
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("_inhoud.html.j2").render()  # 'inhoud' missing
+    assert env.autoescape is True or env.autoescape(".html.j2")
+    assert str(env.from_string("{{ x }}").render(x=XSS)) == htmllib.escape(XSS)
+
+
+# ------------------------------------------------------------------ files and PDF
+
+
+def test_write_html_is_atomic_and_self_contained(built):
+    h, _ = built
+    assert h.is_file()
+    assert not list(h.parent.glob(".rapport.*"))  # no temporary files left
+    assert h.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_pdf_is_a4_with_pages_and_text(built):
+    pypdf = pytest.importorskip("pypdf")
+    _, p = built
+    r = pypdf.PdfReader(str(p))
+    assert len(r.pages) > 5
+    for page in r.pages:
+        w, hgt = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(w - 595.28) < 1 and abs(hgt - 841.89) < 1
+    text = "\n".join(page.extract_text() or "" for page in r.pages)
+    assert "Samenvatting" in text
+    assert "Nieuwbouw-Zuid" in text
+    assert re.search(r"Pagina \d+ van \d+", text)
+    assert "FICTIEF" in text
+    root = r.trailer["/Root"]
+    assert "/StructTreeRoot" in root and str(root.get("/Lang")) == "nl"  # tagged PDF
+
+
+def test_pdf_first_page_converts_to_png(built, tmp_path):
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm not installed")
+    _, p = built
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", str(p), str(tmp_path / "p")],
+        check=True,
+        timeout=120,
+    )
+    pngs = list(tmp_path.glob("p*.png"))
+    assert pngs and pngs[0].stat().st_size > 1000
+
+
+def test_pdf_build_refuses_network(tmp_path):
+    h = tmp_path / "x.html"
+    h.write_text(
+        '<html lang="nl"><body><p>Samenvatting</p>'
+        '<img src="http://127.0.0.1:9/x.png" alt="x"></body></html>',
+        encoding="utf-8",
+    )
+    report.html_to_pdf(h, tmp_path / "x.pdf")  # must not hang or fail: URL refused
+    assert (tmp_path / "x.pdf").stat().st_size > 0
+
+
+# ------------------------------------------------------------------ browser
+
+
+def _png_is_not_blank(path: Path) -> bool:
+    from PIL import Image
+
+    im = Image.open(path).convert("L")
+    lo, hi = im.getextrema()
+    colours = im.resize((64, 64)).getcolors(4096) or []
+    return hi - lo > 50 and len(colours) > 8
+
+
+def _chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    cmd = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profiel'}",
+        *args,
+        url,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+def _console_errors(stderr: str, page: str) -> list[str]:
+    """Console errors and failed loads that Chromium logs for ``page``."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if re.search(r"Uncaught|Failed to load resource|net::ERR_", line)
+        and ("CONSOLE" in line or page in line)
+    ]
+
+
+@pytest.mark.browser
+def test_renders_in_headless_chromium(built, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("chromium not installed")
+    h, _ = built
+    png = tmp_path / "shot.png"
+    url = h.resolve().as_uri()
+    shot = _chromium(
+        tmp_path,
+        url,
+        f"--screenshot={png}",
+        "--window-size=1280,2000",
+        "--enable-logging=stderr",
+        "--v=0",
+    )
+    assert png.is_file(), shot.stderr[-2000:]
+    assert _png_is_not_blank(png)
+    assert not _console_errors(shot.stderr, h.name)
+    dom = _chromium(tmp_path, url, "--dump-dom").stdout
+    assert "Samenvatting" in dom and "Nieuwbouw-Zuid" in dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # still text after parsing
+    srcs = re.findall(r'<img[^>]* src="([^"]*)"', dom)
+    assert srcs and all(s.startswith("data:image/") for s in srcs)
+
+
+@pytest.mark.browser
+def test_browser_check_detects_a_broken_page(tmp_path):
+    """Negative control: the console check above does flag a script error."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium not installed")
+    bad = tmp_path / "kapot.html"
+    bad.write_text(
+        '<html><body><p>x</p><script>throw new Error("kapot")</script></body></html>',
+        encoding="utf-8",
+    )
+    run = _chromium(
+        tmp_path,
+        bad.resolve().as_uri(),
+        f"--screenshot={tmp_path / 'k.png'}",
+        "--window-size=400,300",
+        "--enable-logging=stderr",
+        "--v=0",
+    )
+    assert _console_errors(run.stderr, bad.name)
+
+
+def test_dementia_shown_next_to_national_range():
+    ind = pd.DataFrame(
+        [
+            {
+                "code": "GM1",
+                "niveau": "gemeente",
+                "jaar": 2024,
+                "inwoners": 20000.0,
+                "dementie_aantal": 300.0,
+            }
+        ]
+    )
+    refs = pd.DataFrame([{"code": "NL01", "niveau": "nederland", "inwoners": 18_000_000.0}])
+    meta = {
+        "dementie_landelijk": [
+            {"jaar": "2021", "aantal": "290000", "definitie": "geschat", "bron": "A"},
+            {"jaar": "2019", "aantal": "114000", "definitie": "huisarts", "bron": "B"},
+        ]
+    }
+    from pipeline.present.report import dementie_vergelijking
+
+    v = dementie_vergelijking(ind, refs, meta, 2024)
+    assert v["gemeente_per_1000"] == "15,0"
+    assert (v["laag"], v["hoog"]) == ("114.000", "290.000")
+    assert v["landelijk"][1]["per_1000"] == "16,1"  # 290.000 / 18 mln
+    assert dementie_vergelijking(ind, None, meta, 2024)["nl_bekend"] is False
+    assert dementie_vergelijking(ind, refs, {}, 2024) is None
+
+
+# ------------------------------------------------------------------ honest presentation
+
+UITLEG = "Een KWB-tabel met burgerlijke staat per buurt of een BRP-extract geeft detail per buurt."
+
+
+def meta_zonder_signaal() -> dict:
+    m = meta()
+    m["buurtsignaal"] = {
+        "mantelzorgpotentieel": {"signaal": False, "marges": ["leeftijd (KWB 2024)"],
+                                 "uitleg": UITLEG},
+        "aandeel_75plus": {"signaal": True, "marges": ["leeftijd (KWB 2024)"], "uitleg": ""},
+    }  # fmt: skip
+    return m
+
+
+def tabel_met_marges() -> pd.DataFrame:
+    """The example table with 90 % intervals: aandeel_75plus of the buurten overlaps
+    widely (so places are shared), and the gemeente mantelzorgpotentieel has one."""
+    t = voorbeeld_tabel()
+    t["aandeel_75plus_laag"] = t["aandeel_75plus"] - 15.0
+    t["aandeel_75plus_hoog"] = t["aandeel_75plus"] + 15.0
+    t.loc[t["niveau"] != "buurt", ["aandeel_75plus_laag", "aandeel_75plus_hoog"]] = float("nan")
+    t["mantelzorgpotentieel_laag"] = float("nan")
+    t["mantelzorgpotentieel_hoog"] = float("nan")
+    gm = (t["niveau"] == "gemeente") & (t["jaar"] == 2024)
+    t.loc[gm, "mantelzorgpotentieel_laag"] = 7.1
+    t.loc[gm, "mantelzorgpotentieel_hoog"] = 9.3
+    return t
+
+
+@pytest.fixture(scope="module")
+def zonder(tmp_path_factory, reg):
+    """Report (HTML text and PDF text) with mantelzorgpotentieel without buurt signal."""
+    d = tmp_path_factory.mktemp("zonder")
+    h, p = d / "rapport.html", d / "rapport.pdf"
+    report.write_html(tabel_met_marges(), geometrie(), reg, meta_zonder_signaal(), None, path=h)
+    report.html_to_pdf(h, p)
+    pypdf = pytest.importorskip("pypdf")
+    pdf_text = " ".join(" ".join(pg.extract_text() or "" for pg in pypdf.PdfReader(str(p)).pages)
+                        .split())  # fmt: skip
+    return h.read_text(encoding="utf-8"), pdf_text
+
+
+def _heat_head(html: str) -> str:
+    return html.split('<table class="heat">', 1)[1].split("</thead>", 1)[0]
+
+
+def test_scores_leave_out_an_indicator_without_signal(reg):
+    t = tabel_met_marges()
+    weging = report.DEFAULT_RAPPORT["weging"]
+    s, _ = report.buurt_scores(t, reg, weging, 2024, zonder_signaal=["mantelzorgpotentieel"])
+    assert "rs_mantelzorgpotentieel" not in s
+    keys = [k for k in weging if k != "mantelzorgpotentieel"]
+    expect = s[[f"rs_{k}" for k in keys]].mean(axis=1, skipna=True)
+    assert s["score"].tolist() == pytest.approx(expect.tolist())
+    # With the signal, the same table does use it (the test can fail).
+    s2, _ = report.buurt_scores(t, reg, weging, 2024)
+    assert "rs_mantelzorgpotentieel" in s2 and not s2["score"].equals(s["score"])
+
+
+def test_intervals_give_shared_places_and_exact_values_do_not(reg):
+    t = tabel_met_marges()
+    w = {"aandeel_75plus": 1.0}
+    s, _ = report.buurt_scores(t, reg, w, 2024)
+    assert (s["plaats_tot"] > s["plaats_van"]).any()  # overlapping buurten share a place
+    assert (s["score_min"] <= s["score"]).all() and (s["score"] <= s["score_max"]).all()
+    exact, _ = report.buurt_scores(voorbeeld_tabel(), reg, w, 2024)
+    assert exact["plaats_van"].tolist() == exact["plaats_tot"].tolist() == exact["rang"].tolist()
+
+
+def test_report_shows_no_classes_rank_or_weight_without_signal(zonder, reg):
+    html, _ = zonder
+    d = parse(html)
+    ind = reg["mantelzorgpotentieel"]
+    bib = " ".join(" ".join(d.section_text["buurten-in-beeld"]).split())
+    # the weight is listed, said not to count, and why
+    assert "Gewicht van 'Mantelzorgpotentieel' telt niet mee" in bib
+    assert "telt niet mee" in bib and UITLEG in bib
+    assert "komen alleen uit het rekenmodel" in bib
+    # the other three weights share 100%
+    assert bib.count("33%") >= 3
+    # not a column of the ranking table, not a panel of the small maps
+    assert ind.kort not in _heat_head(html)
+    assert reg["aandeel_75plus"].kort.split(" ")[0] in _heat_head(html)
+    # the chapter: gemeente figure with its interval, the uitleg, a classless map, no bars
+    hfd = " ".join(" ".join(d.section_text["thema-mantelzorg"]).split())
+    assert "geen verschillen per buurt bekend" in hfd
+    assert UITLEG in hfd and "in 2024 ≈ 8,1 (90%-marge 7,1–9,3)" in hfd
+    assert "Buurten op een rij" not in hfd
+    assert "het laagst in" not in hfd  # no sentence ranking the buurten on it
+    alts = [a["alt"] for t, a in d.tags if t == "img" and "antelzorgpotentieel" in a.get("alt", "")]
+    assert any("dezelfde grijze kleur" in a for a in alts)
+    assert not any("klassen van" in a for a in alts)
+    # appendix: the column is marked
+    assert "†" in " ".join(d.section_text["bijlage"])
+
+
+def test_report_with_signal_keeps_classes_and_bars(html, reg):
+    d = parse(html)
+    hfd = " ".join(d.section_text["thema-mantelzorg"])
+    assert "Buurten op een rij" in hfd and "geen verschillen per buurt bekend" not in hfd
+    assert reg["mantelzorgpotentieel"].kort in _heat_head(html)
+    assert "telt niet mee" not in " ".join(d.section_text["buurten-in-beeld"])
+
+
+def test_report_shows_shared_places_and_margins(zonder):
+    html, _ = zonder
+    bib = " ".join(" ".join(parse(html).section_text["buurten-in-beeld"]).split())
+    assert "gedeeld" in bib and "Gedeelde plaats" in bib
+    assert re.search(r"<td class=\"getal\">\d+–\d+<span class=\"rs\">gedeeld</span>", html)
+    assert re.search(r"\(\d+%?–\d+%\)", bib)  # e.g. (15–45%) under a buurt value
+
+
+def test_pdf_of_report_without_signal_says_why(zonder):
+    _, pdf = zonder
+    assert "telt niet mee" in pdf
+    assert UITLEG in pdf
+    assert "geen verschillen per buurt bekend" in pdf
+
+
+def test_loneliness_not_loaded_says_so_and_draws_no_empty_figures(tabel, reg):
+    """Issue 14: with gezondheidsmonitor 'geen' the chapter says what was not loaded and
+    how to get it, instead of an all-hatched map under a text about the data."""
+    t = tabel.copy()
+    for k, ind in reg.items():
+        if ind.thema == "eenzaamheid" and k in t:
+            t[k] = float("nan")
+    m = meta()
+    m["bronnen"] = [dict(b, invoer="kwb") for b in m["bronnen"]]  # no gezondheidsmonitor
+    page = htmllib.unescape(report.render_html(t, geometrie(), reg, m, None, None))
+    hoofdstuk = page.split('id="thema-eenzaamheid"', 1)[1].split("</section>", 1)[0]
+    assert texts.NIET_GELADEN["eenzaamheid"] in hoofdstuk
+    assert "<figure" not in hoofdstuk and "Per buurt op de kaart" not in hoofdstuk
+    # Loaded but empty for this gemeente: no claim that it was not loaded.
+    m2 = meta()
+    m2["bronnen"] = [dict(b, invoer="gezondheidsmonitor") for b in m2["bronnen"]]
+    page2 = htmllib.unescape(report.render_html(t, geometrie(), reg, m2, None, None))
+    assert texts.NIET_GELADEN["eenzaamheid"] not in page2

@@ -1,0 +1,472 @@
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from pipeline.errors import WijkscanError
+from pipeline.workflow import config as wcfg
+
+REPO_CONFIG = wcfg.SCHEMA_PATH.parent / "config.yaml"
+
+
+def _base() -> dict:
+    return yaml.safe_load(REPO_CONFIG.read_text())
+
+
+def test_shipped_configs_are_valid():
+    for name in (
+        "config.yaml",
+        "voorbeeld_lokaal.yaml",
+        "voorbeeld_online.yaml",
+        "voorbeeld_regio.yaml",
+        "landelijk.yaml",
+    ):
+        wcfg.check(yaml.safe_load((wcfg.SCHEMA_PATH.parent / name).read_text()))
+
+
+def test_every_schema_key_has_description_and_default():
+    schema = wcfg.load_schema()
+
+    def walk(node, path):
+        for key, sub in node.get("properties", {}).items():
+            assert "description" in sub, f"{path}{key} lacks a description"
+            assert "default" in sub or key == "type", f"{path}{key} lacks a default"
+            if "$ref" in sub:
+                sub = schema["$defs"][sub["$ref"].split("/")[-1]]
+            walk(sub, f"{path}{key}.")
+
+    walk(schema, "")
+
+
+def test_misspelled_key_names_path_and_suggestion():
+    cfg = _base()
+    cfg["bronnen"]["kwb"] = {"typ": "demo"}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    msg = str(exc.value)
+    assert "bronnen.kwb.typ" in msg and "type" in msg
+
+
+def test_misspelled_top_level_key():
+    cfg = _base()
+    cfg["horizonn"] = [2030]
+    with pytest.raises(WijkscanError, match="horizon"):
+        wcfg.check(cfg)
+
+
+def test_bad_gemeente_code_is_reported_with_path():
+    cfg = _base()
+    cfg["gemeenten"] = ["GM226"]
+    with pytest.raises(WijkscanError, match="gemeenten.0"):
+        wcfg.check(cfg)
+
+
+def test_a_name_instead_of_a_code_gets_a_dutch_fix():
+    cfg = _base()
+    cfg["gemeenten"] = ["GM0226", "Rozendaal"]
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    text = str(exc.value)
+    assert "'Rozendaal' is geen gemeentecode" in text and "niet de naam" in text
+    assert "does not match" not in text
+
+
+def test_false_from_the_command_line_explains_the_spelling():
+    # snakemake --config alle_gemeenten=false passes the string 'false'.
+    cfg = _base()
+    cfg["alle_gemeenten"] = "false"
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    text = str(exc.value)
+    assert "'false' is tekst" in text
+    assert "--config alle_gemeenten=False" in text
+
+
+@pytest.mark.parametrize(
+    "kind,src",
+    [("bevolking", "brp"), ("kwb", "cbs"), ("gezondheidsmonitor", "cbs"), ("prognose", "cbs")],
+)
+def test_one_pass_refuses_per_gemeente_sources(kind, src):
+    cfg = _base()
+    cfg["berekening"] = "in_een_keer"
+    cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "kwb.csv"}
+    cfg["bronnen"]["geometrie"] = {"type": "lokaal", "pad": "buurten.gpkg"}
+    cfg["bronnen"]["gezondheidsmonitor"] = {"type": "geen"}
+    cfg["bronnen"][kind] = {"type": src, "pad": "bestand.csv"}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    msg = str(exc.value)
+    assert f"bronnen.{kind}.type" in msg and "per_gemeente" in msg, msg
+
+
+def test_one_pass_accepts_national_files():
+    cfg = _base()
+    cfg["berekening"] = "in_een_keer"
+    cfg["bronnen"] = {
+        "kwb": {"type": "lokaal", "pad": "kwb.csv"},
+        "geometrie": {"type": "cbs"},
+        "bevolking": {"type": "lokaal", "pad": "03759ned.csv"},
+        "prognose": {"type": "primos", "pad": "primos.xlsx"},
+        "gezondheidsmonitor": {"type": "lokaal", "pad": "50150NED.csv"},
+    }
+    wcfg.check(cfg)
+
+
+def test_local_source_without_path_is_an_error():
+    cfg = _base()
+    full = copy.deepcopy(cfg)
+    full["bronnen"]["kwb"] = {"type": "lokaal"}
+    with pytest.raises(WijkscanError, match="bronnen.kwb.pad"):
+        wcfg.local_input(full, "kwb")
+
+
+def test_raw_paths_carry_table_and_period():
+    cfg = _base()
+    cfg.setdefault("cbs", {})["kwb_tabellen"] = {"2024": "85984NED"}
+    cfg["cbs"].update(
+        bevolking_tabel="03759ned", prognose_tabel="85171NED", gezondheid_tabel="50150NED"
+    )
+    p = wcfg.raw_path(cfg, "kwb", "GM0226")
+    assert p == "data/raw/demo/kwb_85984NED_2024_GM0226.csv"
+
+
+def _indicator_files(cfg: dict, where) -> None:
+    """Point the indicator files at copies in ``where`` (they are checked like sources)."""
+    for key in wcfg.INDICATOR_FILES:
+        (where / f"{key}.csv").write_text("x", encoding="utf-8")
+        cfg["indicatoren"][key] = f"{key}.csv"
+
+
+def test_a_missing_local_file_is_named_before_anything_runs(tmp_path):
+    cfg = _base()
+    (tmp_path / "kwb.csv").write_text("x", encoding="utf-8")
+    cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "kwb.csv"}
+    cfg["bronnen"]["geometrie"] = {"type": "lokaal", "pad": "nl2023/buurten.gpkg"}
+    cfg["bronnen"]["bevolking"] = {"type": "demo"}
+    _indicator_files(cfg, tmp_path)
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check_local_files(cfg, base=tmp_path)
+    text = str(exc.value)
+    assert "bronnen.geometrie.pad = nl2023/buurten.gpkg" in text
+    assert "bronnen.kwb" not in text.split("Waar")[0]
+    assert str(tmp_path) in text
+    (tmp_path / "nl2023").mkdir()
+    (tmp_path / "nl2023" / "buurten.gpkg").write_text("x", encoding="utf-8")
+    wcfg.check_local_files(cfg, base=tmp_path)
+
+
+# ---------------------------------------------------------------- issue 14: config checks
+
+
+def _raises(cfg: dict) -> str:
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check(cfg)
+    return str(exc.value)
+
+
+def _assert_dutch(text: str) -> None:
+    """What / where / how to fix, and none of jsonschema's English."""
+    assert "Waar:" in text and "Oplossing:" in text, text
+    for english in (
+        "is not of type",
+        "is not one of",
+        "is less than",
+        "is greater than",
+        "does not match",
+        "is too short",
+        "is too long",
+        "Additional properties",
+        "is a required property",
+        "non-unique",
+    ):
+        assert english not in text, text
+
+
+@pytest.mark.parametrize(
+    "band,vanaf,fragment",
+    [
+        ([64, 50], 85, "loopt achteruit"),
+        ([200, 300], 85, "buiten 0-105"),
+        ([-5, 4], 85, "buiten 0-105"),
+        ([50, 60], 85, "grenzen van de 5-jaarsklassen"),
+        ([52, 64], 85, "[50, 64]"),
+        ([50, 64], -1, "oudste groep (-1)"),
+        ([50, 64], 87, "oudste groep (87)"),
+        ([50, 89], 85, "overlappen"),
+    ],
+)
+def test_mantelzorg_bands_are_checked(band, vanaf, fragment):
+    cfg = _base()
+    cfg["indicatoren"]["mantelzorg_van"] = band
+    cfg["indicatoren"]["mantelzorg_ouderen_vanaf"] = vanaf
+    text = _raises(cfg)
+    assert fragment in text, text
+    assert "indicatoren.mantelzorg" in text
+    _assert_dutch(text)
+
+
+@pytest.mark.parametrize("band,vanaf", [([50, 64], 85), ([50, 74], 85), ([0, 104], 105)])
+def test_valid_mantelzorg_bands_pass(band, vanaf):
+    cfg = _base()
+    cfg["indicatoren"]["mantelzorg_van"] = band
+    cfg["indicatoren"]["mantelzorg_ouderen_vanaf"] = vanaf
+    wcfg.check(cfg)
+
+
+def test_empty_horizon_is_refused_in_dutch():
+    cfg = _base()
+    cfg["horizon"] = []
+    text = _raises(cfg)
+    assert "'horizon'" in text and "leeg" in text and "horizon: [2030]" in text
+    _assert_dutch(text)
+
+
+def test_horizon_before_the_peiljaar_is_refused():
+    cfg = _base()
+    cfg["horizon"] = [2024, 2030]
+    text = _raises(cfg)
+    assert "2024" in text and "na het peiljaar" in text
+    _assert_dutch(text)
+
+
+def test_unknown_hoofdindicator_suggests_registry_keys():
+    cfg = _base()
+    cfg["vouwkaart"]["hoofdindicator"] = "aandeel_65_plus"
+    text = _raises(cfg)
+    assert "vouwkaart.hoofdindicator" in text and "'aandeel_65plus'" in text
+    _assert_dutch(text)
+
+
+@pytest.mark.parametrize(
+    "weging,fragment",
+    [
+        ({"aandeel_75_plus": 1}, "'aandeel_75plus'"),
+        ({"aandeel_75plus": 0}, "Alle gewichten"),
+        ({}, "Alle gewichten"),
+    ],
+)
+def test_weging_is_checked_against_the_registry(weging, fragment):
+    cfg = _base()
+    cfg["rapport"] = {"weging": weging}
+    text = _raises(cfg)
+    assert fragment in text and "rapport.weging" in text, text
+    _assert_dutch(text)
+
+
+def test_weging_of_an_indicator_without_direction_is_refused():
+    from pipeline.model.registry import registry_from_config
+
+    full = copy.deepcopy(_base())
+    full = wcfg._with_defaults(full, wcfg.load_schema(), wcfg.load_schema())
+    neutraal = [k for k, i in registry_from_config(full).items() if not i.richting]
+    assert neutraal, "the registry has no neutral indicator to test with"
+    cfg = _base()
+    cfg["rapport"] = {"weging": {neutraal[0]: 1}}
+    text = _raises(cfg)
+    assert "geen richting" in text and f"rapport.weging.{neutraal[0]}" in text
+
+
+def test_negative_weight_is_a_dutch_schema_error():
+    cfg = _base()
+    cfg["rapport"] = {"weging": {"aandeel_75plus": -1}}
+    text = _raises(cfg)
+    assert "rapport.weging.aandeel_75plus" in text and "minstens 0" in text
+    _assert_dutch(text)
+
+
+def test_missing_indicator_files_are_checked(tmp_path):
+    cfg = _base()
+    _indicator_files(cfg, tmp_path)
+    wcfg.check_local_files(cfg, base=tmp_path)
+    (tmp_path / "dementie_prevalentie.csv").unlink()
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check_local_files(cfg, base=tmp_path)
+    text = str(exc.value)
+    assert "indicatoren.dementie_prevalentie = dementie_prevalentie.csv" in text
+    assert "dementie_landelijk" not in text
+
+
+def test_a_directory_is_not_a_file(tmp_path):
+    cfg = _base()
+    _indicator_files(cfg, tmp_path)
+    (tmp_path / "map").mkdir()
+    cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "map"}
+    with pytest.raises(WijkscanError, match="dat is een map"):
+        wcfg.check_local_files(cfg, base=tmp_path)
+
+
+def test_local_source_without_file_is_caught_up_front(tmp_path):
+    cfg = _base()
+    _indicator_files(cfg, tmp_path)
+    cfg["bronnen"]["bevolking"] = {"type": "brp", "pad": None}
+    with pytest.raises(WijkscanError, match="bronnen.bevolking.pad"):
+        wcfg.check_local_files(cfg, base=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "tekst,regel",
+    [
+        ("gemeenten: [GM9999\njaar: 2024\n", "regel 2"),
+        ("jaar: 2024\nvouwkaart:\n\tklassen: 4\n", "regel 3"),
+        ("jaar: 2024\nhorizon: 2030: 2040\n", "regel 2"),
+    ],
+)
+def test_yaml_error_names_file_and_line(tmp_path, tekst, regel):
+    path = tmp_path / "kapot.yaml"
+    path.write_text(tekst, encoding="utf-8")
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.read_configfile(path)
+    text = str(exc.value)
+    assert "kapot.yaml" in text and regel in text and "geen geldige YAML" in text, text
+    _assert_dutch(text)
+
+
+def test_unclosed_bracket_names_where_it_began(tmp_path):
+    path = tmp_path / "kapot.yaml"
+    path.write_text("jaar: 2024\ngemeenten: [GM9999\nhorizon: [2030]\n", encoding="utf-8")
+    with pytest.raises(WijkscanError, match="begonnen op regel 2"):
+        wcfg.read_configfile(path)
+
+
+def test_missing_configfile_and_non_mapping(tmp_path):
+    with pytest.raises(WijkscanError, match="Configuratiebestand niet gevonden"):
+        wcfg.read_configfile(tmp_path / "bestaat_niet.yaml")
+    lijst = tmp_path / "lijst.yaml"
+    lijst.write_text("- GM0226\n", encoding="utf-8")
+    with pytest.raises(WijkscanError, match="geen sleutels met waarden"):
+        wcfg.read_configfile(lijst)
+    leeg = tmp_path / "leeg.yaml"
+    leeg.write_text("", encoding="utf-8")
+    assert wcfg.read_configfile(leeg) == {}
+
+
+def test_configfiles_are_found_on_the_command_line():
+    argv = [
+        "snakemake",
+        "--cores",
+        "2",
+        "--configfile",
+        "a.yaml",
+        "b.yaml",
+        "-n",
+        "--configfile=c.yaml",
+        "--configfiles",
+        "d.yaml",
+    ]
+    assert wcfg.configfile_args(argv) == ["a.yaml", "b.yaml", "c.yaml", "d.yaml"]
+
+
+def test_precheck_command_prints_dutch_and_fails(tmp_path, capsys):
+    assert wcfg.main(["--configfile", str(tmp_path / "weg.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "FOUT: Configuratiebestand niet gevonden" in err and "Oplossing:" in err
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("jaar: 2024\n", encoding="utf-8")
+    assert wcfg.main(["-n", "--configfile", str(ok)]) == 0
+
+
+@pytest.mark.parametrize(
+    "path,value,fragment",
+    [
+        (("vouwkaart", "klassen"), "vijf", "'vijf' is geen geheel getal"),
+        (("vouwkaart", "klassen"), 12, "hoogstens 9"),
+        (("vouwkaart", "klassen"), 1, "minstens 2"),
+        (("vouwkaart", "classificatie"), "quantile", "Bedoelt u 'quantiles'?"),
+        (("geometrie_controle",), "warning", "Kies een van: fout, waarschuwing"),
+        (("cbs", "kwb_tabellen"), {"2024": "85984"}, "patroon"),
+        (("vouwkaart", "formaten"), ["A5"], "Kies een van: A1, A3, A4"),
+        (("indicatoren", "mantelzorg_van"), [50], "minstens 2 elementen"),
+        (("gemeenten",), [], "minstens 1 element"),
+        (("gemeenten",), ["GM9999", "GM9999"], "dubbele waarden"),
+        (("bronnen", "kwb"), {"pad": "x.csv"}, "verplichte sleutel 'type' ontbreekt"),
+    ],
+)
+def test_schema_reasons_are_dutch(path, value, fragment):
+    cfg = _base()
+    node = cfg
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    text = _raises(cfg)
+    assert fragment in text, text
+    _assert_dutch(text)
+
+
+def _kwb_csv(tmp_path):
+    """A small local KWB file: two gemeenten (and the national row)."""
+    path = tmp_path / "kwb.csv"
+    path.write_text(
+        "WijkenEnBuurten,Naam,AantalInwoners_5\n"
+        "NL01,Nederland,17942942\n"
+        "GM0226,Duiven,24872\n"
+        "GM0228,Ede,122000\n"
+        "GM0373,Bergen (NH.),30000\n"
+        "GM0893,Bergen (L.),13000\n",
+        encoding="utf-8",
+    )
+    return {"jaar": 2024, "bronnen": {"kwb": {"type": "lokaal", "pad": str(path)}}}
+
+
+def test_an_unknown_gemeente_code_is_refused_with_names(tmp_path):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": ["GM0227"]}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check_gemeenten(cfg, tmp_path)
+    text = str(exc.value)
+    assert "GM0227 komt niet voor" in text and "kwb.csv" in text
+    assert "GM0226 is Duiven" in text and "GM0228 is Ede" in text
+    assert "gemeenten:" in text  # a name may be written instead
+    wcfg.check_gemeenten(_kwb_csv(tmp_path) | {"gemeenten": ["GM0226"]}, tmp_path)
+
+
+def test_the_demo_source_knows_only_its_own_gemeente(tmp_path):
+    cfg = {"jaar": 2024, "gemeenten": ["GM0000"], "bronnen": {"kwb": {"type": "demo"}}}
+    with pytest.raises(WijkscanError, match="alleen GM9999 \\(Voorbeeldwaard\\)"):
+        wcfg.check_gemeenten(cfg, tmp_path)
+
+
+def test_an_online_source_is_checked_once_its_national_rows_are_cached(tmp_path):
+    cfg = {"jaar": 2024, "gemeenten": ["GM0000"], "bronnen": {"kwb": {"type": "cbs"}}}
+    wcfg.check_gemeenten(cfg, tmp_path)  # nothing local yet: the fetch step decides
+    raw = tmp_path / "data/raw/cbs/kwb_85984NED_2024_NL01.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("WijkenEnBuurten,Naam\nNL01,Nederland\nGM0226,Duiven\n", encoding="utf-8")
+    with pytest.raises(WijkscanError, match="GM0000 komt niet voor in CBS-tabel 85984NED"):
+        wcfg.check_gemeenten(cfg, tmp_path)
+
+
+def test_names_become_codes(tmp_path):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": ["Duiven", " ede ", "GM0228"]}
+    lines = wcfg.resolve_gemeente_names(cfg, tmp_path)
+    assert cfg["gemeenten"] == ["GM0226", "GM0228", "GM0228"]
+    assert lines[0].startswith("wijkscan: gemeente 'Duiven' is GM0226")
+    wcfg.check(cfg | {"gemeenten": ["GM0226", "GM0228"]})
+
+
+@pytest.mark.parametrize(
+    ("naam", "fragment"),
+    [("Duivn", "Bedoelt u: Duiven is GM0226?"), ("Bergen", "Bergen (NH.) is GM0373")],
+)
+def test_unknown_or_shared_names_are_refused_with_codes(tmp_path, naam, fragment):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": [naam]}
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.resolve_gemeente_names(cfg, tmp_path)
+    assert fragment in str(exc.value) and "Oplossing" in str(exc.value)
+
+
+def test_without_a_local_source_names_are_left_to_the_schema(tmp_path):
+    cfg = {"jaar": 2024, "gemeenten": ["Duiven"], "bronnen": {"kwb": {"type": "cbs"}}}
+    assert wcfg.resolve_gemeente_names(cfg, tmp_path) == []
+    with pytest.raises(WijkscanError, match="geen gemeentecode"):
+        wcfg.check(cfg)
+
+
+def test_the_gemeente_list_is_read_once_per_file_version(tmp_path, monkeypatch):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": ["GM0226"]}
+    wcfg.check_gemeenten(cfg, tmp_path)
+    from pipeline.ingest import kwb
+
+    monkeypatch.setattr(kwb, "read_kwb", lambda p: pytest.fail("read again"))
+    wcfg.check_gemeenten(cfg, tmp_path)
+    assert list((tmp_path / wcfg.GEMEENTEN_CACHE).glob("gemeenten_*.json"))
