@@ -74,7 +74,9 @@ def test_a_watcher_ends_its_process_when_the_watched_one_ends():
 def test_a_worker_of_a_parent_that_is_already_gone_stops_at_once():
     gone = _python("pass")
     gone.wait()
-    worker = _python(f"from pipeline.workflow import lifecycle; lifecycle.worker_init({gone.pid}); print(1)")
+    worker = _python(
+        f"from pipeline.workflow import lifecycle; lifecycle.worker_init({gone.pid}); print(1)"
+    )
     assert worker.wait(timeout=10) == 1
 
 
