@@ -4,14 +4,15 @@ import sys
 
 from snakemake.utils import min_version, validate
 
-from pipeline.workflow import adapters
+from pipeline.workflow import jobs_build, jobs_fetch, jobs_national, jobs_render
+from pipeline.workflow import renderpool, steps
 from pipeline.workflow import config as wcfg
 
 min_version("9.0")
 
 # One Dutch line instead of Snakemake's repeated RuleException/WorkflowError after a FOUT
 # block; after a crash (kill -9) the stale lock and cut-off jobs are dealt with here.
-adapters.prepare_run(workflow)
+steps.prepare_run(workflow)
 
 # Snakemake's own YAML error names no line; read the default file first for a Dutch one.
 # (A broken --configfile fails in Snakemake's command line before this file runs; the

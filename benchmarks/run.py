@@ -252,7 +252,7 @@ def process_profile(root: Path) -> Path:
 
 
 def adapter_seconds(wd: Path) -> dict[str, list[float]]:
-    """Rule -> the adapters' own durations ('klaar ... in X s' in each job's log)."""
+    """Rule -> the job steps' own durations ('klaar ... in X s' in each job's log)."""
     out: dict[str, list[float]] = defaultdict(list)
     for log in sorted((wd / "logs").glob("*/*.log")):
         m = re.search(

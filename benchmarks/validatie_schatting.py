@@ -54,7 +54,7 @@ if str(REPO) not in sys.path:  # run as a script: make ``pipeline`` importable
     sys.path.insert(0, str(REPO))
 
 from pipeline.errors import WijkscanError  # noqa: E402
-from pipeline.ingest import kwb  # noqa: E402
+from pipeline.ingest import kwb, kwb_lezen  # noqa: E402
 from pipeline.model import ages  # noqa: E402
 from pipeline.model.estimate import KWB_BANDS, estimate_with_draws  # noqa: E402
 from pipeline.model.marges import BURGERLIJKE_STAAT  # noqa: E402
@@ -219,7 +219,7 @@ def maten(
 
 def lees_kwb_gemeente(pad: Path, gemeente: str | None = None) -> pd.DataFrame:
     """Normalised KWB regions (gemeente, wijken, buurten) of one gemeente in a workbook/CSV."""
-    raw = kwb.read_kwb(pad)
+    raw = kwb_lezen.read_kwb(pad)
     if gemeente is None:
         codes = kwb.gemeente_codes(raw)
         if len(codes) != 1:
@@ -565,35 +565,39 @@ def haal_03759ned(
     """03759ned rows of a provincie and its gemeenten for one year, from one bulk download.
 
     Since August 2023 CBS serves 03759ned only as a bulk download (no OData query). The
-    pipeline's route :func:`pipeline.ingest.cbs.fetch_bulk_03759ned` downloads the zip into
-    ``cache`` (once; again when a kept zip lacks the year) and fails with a clear message
-    when the provincie has no rows; all regions are then read from that same zip in one
-    pass (:func:`pipeline.ingest.cbs.read_bulk_rows` with several regions).
+    pipeline's route :func:`pipeline.ingest.bulkdownload.fetch_bulk_03759ned` downloads the
+    zip into ``cache`` (once; again when a kept zip lacks the year) and fails with a clear
+    message when the provincie has no rows; all regions are then read from that same zip in
+    one pass (:func:`pipeline.ingest.bulkdownload.read_bulk_rows` with several regions).
 
     Returns
     -------
     tuple of pandas.DataFrame
         ``(rows, leeftijd_dim)`` in the UntypedDataSet layout of
-        :func:`pipeline.ingest.cbs_tables.parse_03759ned`; BurgerlijkeStaat carries the
+        :func:`pipeline.ingest.gemeentebevolking.parse_03759ned`; BurgerlijkeStaat carries the
         documented keys (translated by title), so no BurgerlijkeStaat dimension is needed.
     """
-    from pipeline.ingest import cbs
-    from pipeline.ingest.cbs_tables import bulk_naar_untyped
+    from pipeline.ingest.bulkdownload import (
+        bulk_naar_untyped,
+        bulk_zip_path,
+        fetch_bulk_03759ned,
+        read_bulk_rows,
+    )
 
     cache = Path(cache)
-    cbs.fetch_bulk_03759ned(
+    fetch_bulk_03759ned(
         tabel, provincie, jaar, cache=cache, url=bulk_url, use_https=use_https, timeout=timeout
     )
-    # The name fetch_bulk_03759ned gives the zip (pipeline/ingest/cbs.py).
-    zip_path = cbs.bulk_zip_path(cache, tabel)
+    # The name fetch_bulk_03759ned gives the zip (pipeline/ingest/bulkdownload.py).
+    zip_path = bulk_zip_path(cache, tabel)
     if not zip_path.is_file():
         raise WijkscanError(
             f"De download van {tabel} staat niet op de verwachte plek.",
             waar=str(zip_path),
-            oplossing="pipeline.ingest.cbs.fetch_bulk_03759ned bewaart de zip onder een andere "
-            "naam; pas haal_03759ned in benchmarks/validatie_schatting.py aan.",
+            oplossing="pipeline.ingest.bulkdownload.fetch_bulk_03759ned bewaart de zip onder "
+            "een andere naam; pas haal_03759ned in benchmarks/validatie_schatting.py aan.",
         )
-    obs, codes, maat = cbs.read_bulk_rows(
+    obs, codes, maat = read_bulk_rows(
         zip_path, regio=[provincie, *gemeenten], periode=f"{int(jaar)}JJ00"
     )
     return bulk_naar_untyped(obs, codes, maat, bron=f"{tabel} (download {zip_path.name})")
@@ -652,8 +656,8 @@ def valideer_online(
         MAE (pp of inhabitants) and Spearman per method and band (75+, 85+), interval
         coverage per spreiding.
     """
-    from pipeline.ingest import cbs
-    from pipeline.ingest.cbs_tables import parse_03759ned, parse_03759ned_burgerlijke_staat
+    from pipeline.ingest import bulkdownload, cbs
+    from pipeline.ingest.gemeentebevolking import parse_03759ned, parse_03759ned_burgerlijke_staat
 
     t0 = time.perf_counter()
     host, https = _host(url)
@@ -732,7 +736,7 @@ def valideer_online(
         trekkingen=trekkingen,
         punt=punt,
         dekking=dekking,
-        bron=f"{host} (OData), {cbs.bulk_url(sjabloon, bevolking_tabel, use_https=https)}",
+        bron=f"{host} (OData), {bulkdownload.bulk_url(sjabloon, bevolking_tabel, use_https=https)}",
         seconden=time.perf_counter() - t0,
     )
 

@@ -2,8 +2,8 @@
 
 Every problem a user can fix (bad config, wrong file, unknown code) raises
 :class:`WijkscanError` with a Dutch message that says *what* is wrong, *where*
-and *how to fix it*. The Snakemake adapters turn it into a clean one-line
-failure instead of a traceback.
+and *how to fix it*. The Snakemake steps (:func:`pipeline.workflow.steps.step`) turn it
+into a clean one-line failure instead of a traceback.
 """
 
 from __future__ import annotations

@@ -9,11 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.codes import CODE_PATTERN, GEMEENTE_PATTERN, NIVEAUS, STATUSSEN, WIJK_PATTERN
 from pipeline.errors import WijkscanError
-
-# Wijk and buurt codes can contain letters after the gemeente number (WK0363MA).
-CODE_PATTERN = r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$"
-GEMEENTE_PATTERN = r"^GM\d{4}$"
 
 _count = pa.Column(float, pa.Check.ge(0), nullable=True, required=False)
 _pct = pa.Column(float, pa.Check.in_range(0, 100), nullable=True, required=False)
@@ -23,9 +20,9 @@ REGIOS = pa.DataFrameSchema(
     {
         "code": pa.Column(str, pa.Check.str_matches(CODE_PATTERN), unique=True),
         "naam": pa.Column(str),
-        "niveau": pa.Column(str, pa.Check.isin(["gemeente", "wijk", "buurt"])),
+        "niveau": pa.Column(str, pa.Check.isin(list(NIVEAUS))),
         "gemeentecode": pa.Column(str, pa.Check.str_matches(GEMEENTE_PATTERN)),
-        "wijkcode": pa.Column(str, pa.Check.str_matches(r"^WK\d{4}[0-9A-Z]{2}$"), nullable=True),
+        "wijkcode": pa.Column(str, pa.Check.str_matches(WIJK_PATTERN), nullable=True),
         "inwoners": _count,
         "mannen": _count,
         "vrouwen": _count,
@@ -109,9 +106,9 @@ def indicator_schema(registry: dict) -> pa.DataFrameSchema:
     """
     columns: dict[str, pa.Column] = {
         "code": pa.Column(str, pa.Check.str_matches(CODE_PATTERN)),
-        "niveau": pa.Column(str, pa.Check.isin(["gemeente", "wijk", "buurt"])),
+        "niveau": pa.Column(str, pa.Check.isin(list(NIVEAUS))),
         "jaar": pa.Column(int, pa.Check.in_range(1990, 2100)),
-        "status": pa.Column(str, pa.Check.isin(["", "te weinig inwoners", "geen gegevens"])),
+        "status": pa.Column(str, pa.Check.isin(list(STATUSSEN))),
     }
     for key, ind in registry.items():
         check = pa.Check.in_range(0, 100) if ind.eenheid == "%" else pa.Check.ge(0)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import WijkscanError
-from pipeline.ingest.cbs_tables import _voorbeelden, validate_bevolking
+from pipeline.ingest.bevolking import validate_bevolking
 from pipeline.ingest.primos import (
     _fout_in_rijen,
     aantallen,
@@ -30,6 +30,7 @@ from pipeline.ingest.primos import (
     lees_tabel,
     normaliseer,
 )
+from pipeline.ingest.statline import voorbeelden
 
 BRP_KOLOMMEN: dict[str, tuple[str, ...]] = {
     "buurtcode": ("buurtcode", "buurt", "cbsbuurtcode", "bucode", "codebuurt", "buurtnummer"),
@@ -122,7 +123,7 @@ def read_brp(path: Path, gemeente: str, *, jaar: int | None = None) -> pd.DataFr
         )
         if jaar is not None and set(jaren) != {jaar}:
             raise WijkscanError(
-                f"Het {wat} bevat jaar/jaren {_voorbeelden(sorted(set(jaren)))}, verwacht {jaar}.",
+                f"Het {wat} bevat jaar/jaren {voorbeelden(sorted(set(jaren)))}, verwacht {jaar}.",
                 waar=f"{waar}, kolom '{cols['jaar']}'",
                 oplossing="Lever het extract van het peiljaar aan of pas 'jaar' aan.",
             )

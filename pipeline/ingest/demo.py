@@ -440,7 +440,7 @@ def bevolking_raw(jaar: int = 2024) -> tuple[pd.DataFrame, pd.DataFrame]:
     The rows hold the total ``T001019`` and the four (fictional) BurgerlijkeStaat
     categories, as the full 03759ned cube does.
     """
-    from pipeline.ingest.cbs_tables import raw_03759ned
+    from pipeline.ingest.gemeentebevolking import raw_03759ned
 
     return raw_03759ned(gemeente_population_bs(jaar))
 
@@ -517,7 +517,7 @@ def prognose_primos(jaar: int, horizon: list[int]) -> pd.DataFrame:
 
 def gezondheid_raw(survey_year: int = 2022) -> pd.DataFrame:
     """Fictional RIVM loneliness estimates in the 50150NED layout (GM, WK and BU rows)."""
-    from pipeline.ingest.cbs_tables import raw_gezondheidsmonitor
+    from pipeline.ingest.gezondheidsmonitor import raw_gezondheidsmonitor
 
     base = {
         "oud": 52.0,
@@ -556,126 +556,3 @@ def gezondheid_raw(survey_year: int = 2022) -> pd.DataFrame:
     out[cols] = out[cols].round(1)
     out["jaar"] = survey_year
     return raw_gezondheidsmonitor(out, suffixen="50150NED")
-
-
-_KWB_BANDS = (
-    ("k_0_14", 0, 14),
-    ("k_15_24", 15, 24),
-    ("k_25_44", 25, 44),
-    ("k_45_64", 45, 64),
-    ("k_65plus", 65, None),
-)
-
-
-def rescale_to_kwb(bevolking: pd.DataFrame, regios: pd.DataFrame) -> pd.DataFrame:
-    """Fit the demo age structure into a real gemeente's KWB bands (fictief, for offline runs).
-
-    Within each KWB band present (0-14, 15-24, 25-44, 45-64, 65+) the demo's
-    distribution over ages and sexes is scaled to the real gemeente total of
-    that band; ages in bands the table lacks are scaled to the remaining
-    inhabitants. The result has real band totals and a fictional structure
-    within them, and every output built on it is marked fictief.
-
-    Parameters
-    ----------
-    bevolking
-        Tidy demo population relabelled to the real gemeente (single years).
-    regios
-        Tidy KWB table of the real gemeente.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy population with the same classes.
-    """
-    gm = regios[regios["niveau"] == "gemeente"].iloc[0]
-    out = bevolking.copy()
-    van = out["leeftijd_van"].to_numpy()
-    covered = np.zeros(len(out), dtype=bool)
-    known = 0.0
-    sexes = out["geslacht"].isin(["man", "vrouw"])
-    for col, lo, hi in _KWB_BANDS:
-        if col not in gm or pd.isna(gm[col]):
-            continue
-        mask = (van >= lo) & (van <= (hi if hi is not None else 10_000))
-        total = out.loc[mask & sexes, "aantal"].sum()
-        factor = float(gm[col]) / total if total else 0.0
-        out.loc[mask, "aantal"] = out.loc[mask, "aantal"] * factor
-        covered |= mask
-        known += float(gm[col])
-    rest_total = out.loc[~covered & sexes, "aantal"].sum()
-    if rest_total:
-        factor = max(float(gm["inwoners"]) - known, 0.0) / rest_total
-        out.loc[~covered, "aantal"] = out.loc[~covered, "aantal"] * factor
-    return out
-
-
-def marital_split(bevolking: pd.DataFrame) -> pd.DataFrame:
-    """FICTIEF: split a tidy population by burgerlijke staat with the demo shares.
-
-    Used when real KWB bands are combined with the demo age structure
-    (:func:`rescale_to_kwb`): each sex x age class gets the demo's
-    :func:`marital_shares` (at the class midpoint; 97 for an open class from 95),
-    so the categories add up to the class exactly. Only ``man``/``vrouw`` rows.
-
-    Parameters
-    ----------
-    bevolking
-        Tidy population (:data:`pipeline.ingest.cbs_tables.TIDY_COLUMNS`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns of ``bevolking_gemeente_bs.parquet`` (``burgerlijke_staat`` last).
-    """
-    from pipeline.ingest.cbs_tables import BS_COLUMNS
-
-    mv = bevolking[bevolking["geslacht"].isin(["man", "vrouw"])].reset_index(drop=True)
-    van = mv["leeftijd_van"].to_numpy(dtype=float)
-    tot = mv["leeftijd_tot"].astype("Float64").fillna(van.max() + 4).to_numpy(dtype=float)
-    midden = np.where(mv["leeftijd_tot"].isna(), np.maximum(van + 2, 97), (van + tot) / 2)
-    shares = np.empty((len(mv), len(BS_CATEGORIEEN)))
-    for sex in ("man", "vrouw"):
-        mask = (mv["geslacht"] == sex).to_numpy()
-        shares[mask] = marital_shares(midden[mask], sex)
-    frames = [
-        mv.assign(burgerlijke_staat=naam, aantal=mv["aantal"].to_numpy() * shares[:, i])
-        for i, naam in enumerate(BS_CATEGORIEEN)
-    ]
-    out = pd.concat(frames, ignore_index=True)
-    order = {n: i for i, n in enumerate(BS_CATEGORIEEN)}
-    out = out.assign(_o=out["burgerlijke_staat"].map(order)).sort_values(
-        ["gemeentecode", "jaar", "geslacht", "leeftijd_van", "_o"], kind="stable"
-    )
-    return out.drop(columns="_o")[list(BS_COLUMNS)].reset_index(drop=True)
-
-
-def apply_demo_growth(forecast: pd.DataFrame, base: pd.DataFrame, jaar: int) -> pd.DataFrame:
-    """Apply the demo forecast's growth per class and sex to a real gemeente's base year.
-
-    Parameters
-    ----------
-    forecast
-        Tidy demo forecast relabelled to the real gemeente (5-year classes).
-    base
-        Tidy base-year population of the real gemeente.
-    jaar
-        Base year.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy forecast: real base in each class times the demo's growth factor.
-    """
-    from pipeline.model.ages import to_bands
-
-    keys = ["geslacht", "leeftijd_van"]
-    classes = forecast[forecast["jaar"] == jaar][["leeftijd_van", "leeftijd_tot"]].drop_duplicates()
-    real = to_bands(base[base["geslacht"].isin(["man", "vrouw"])], classes)
-    real_base = real.set_index(keys)["aantal"]
-    demo_base = forecast[forecast["jaar"] == jaar].set_index(keys)["aantal"]
-    out = forecast.copy()
-    idx = pd.MultiIndex.from_frame(out[keys])
-    growth = out["aantal"].to_numpy() / demo_base.reindex(idx).to_numpy()
-    out["aantal"] = real_base.reindex(idx).to_numpy() * growth
-    return out

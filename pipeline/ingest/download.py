@@ -12,13 +12,13 @@ import contextlib
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import requests
 
 from pipeline.errors import WijkscanError
+from pipeline.ingest.pogingen import MisluktePoging, Permanent, retry
 from pipeline.io import file_mode, fsync_dir
 
 __all__ = ["download_file", "validate_gpkg", "validate_zip"]
@@ -29,14 +29,6 @@ _CHUNK = 1 << 20
 _RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _USER_AGENT = "wijkscan/0.1 (pipeline download)"
-
-
-class _Permanent(Exception):
-    """A failure another attempt cannot fix (404, wrong content with full length)."""
-
-    def __init__(self, error: WijkscanError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def download_file(
@@ -92,9 +84,8 @@ def download_file(
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    attempts = max(1, int(retries))
-    last = ""
-    for attempt in range(1, attempts + 1):
+
+    def attempt() -> None:
         # Same directory (os.replace is atomic only within a file system) and the
         # same extension (GDAL warns about a GeoPackage not named *.gpkg).
         fd, tmp_name = tempfile.mkstemp(
@@ -102,42 +93,39 @@ def download_file(
         )
         tmp = Path(tmp_name)
         try:
-            try:
-                _fetch_to(
-                    url, fd, tmp, timeout=timeout, validate=validate, dest=dest, oplossing=oplossing
-                )
-                os.chmod(tmp, file_mode(dest))
-                os.replace(tmp, dest)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
-        except _Permanent as perm:
-            raise perm.error from perm.__cause__
-        except (requests.RequestException, _Incomplete, _Invalid) as exc:
-            last = _describe(exc)
-            if attempt == attempts:
-                raise WijkscanError(
-                    f"Downloaden van {dest.name} is mislukt na {attempts} poging(en). "
-                    f"Laatste fout: {last}",
-                    waar=url,
-                    oplossing="Controleer de internetverbinding en probeer het later opnieuw, "
-                    "of download het bestand zelf en gebruik bron: lokaal.",
-                ) from exc
-            delay = backoff * 2 ** (attempt - 1)
-            log.warning(
-                "Download %s, poging %d/%d mislukt (%s); nieuwe poging over %.1f s",
-                url,
-                attempt,
-                attempts,
-                last,
-                delay,
+            _fetch_to(
+                url, fd, tmp, timeout=timeout, validate=validate, dest=dest, oplossing=oplossing
             )
-            time.sleep(delay)
-            continue
-        fsync_dir(dest.parent)
-        log.info("Gedownload: %s -> %s (%d bytes)", url, dest, dest.stat().st_size)
-        return dest
-    raise AssertionError("unreachable")  # pragma: no cover
+            os.chmod(tmp, file_mode(dest))
+            os.replace(tmp, dest)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def give_up(attempts: int, last: str) -> WijkscanError:
+        return WijkscanError(
+            f"Downloaden van {dest.name} is mislukt na {attempts} poging(en). Laatste fout: {last}",
+            waar=url,
+            oplossing="Controleer de internetverbinding en probeer het later opnieuw, "
+            "of download het bestand zelf en gebruik bron: lokaal.",
+        )
+
+    def warn(p: MisluktePoging) -> None:
+        log.warning(
+            "Download %s, poging %d/%d mislukt (%s); nieuwe poging over %.1f s",
+            url,
+            p.nummer,
+            p.pogingen,
+            p.fout,
+            p.wachttijd,
+        )
+
+    retry(
+        attempt, pogingen=retries, backoff=backoff, describe=_retryable, give_up=give_up, warn=warn
+    )
+    fsync_dir(dest.parent)
+    log.info("Gedownload: %s -> %s (%d bytes)", url, dest, dest.stat().st_size)
+    return dest
 
 
 class _Incomplete(Exception):
@@ -165,7 +153,7 @@ def _fetch_to(
                 reason = f"HTTP {r.status_code} {r.reason or ''}".strip()
                 if r.status_code in _RETRY_STATUS or r.status_code >= 500:
                     raise requests.HTTPError(reason, response=r)
-                raise _Permanent(
+                raise Permanent(
                     WijkscanError(
                         f"Downloaden van {dest.name} kan niet: de server antwoordt {reason}.",
                         waar=url,
@@ -202,7 +190,7 @@ def _fetch_to(
                 waar=url,
                 oplossing="Probeer het later opnieuw of gebruik bron: lokaal.",
             )
-        raise _Permanent(
+        raise Permanent(
             WijkscanError(
                 f"Download van {url} is volledig binnengekomen maar onbruikbaar: {error.wat}",
                 waar=url,
@@ -228,6 +216,13 @@ def _describe(exc: BaseException) -> str:
     if len(text) > 160:
         text = text[:157] + "..."
     return f"{exc.__class__.__name__.lstrip('_')}: {text}"
+
+
+def _retryable(exc: Exception) -> str:
+    """Describe a failure another attempt may fix; re-raise any other error."""
+    if isinstance(exc, (requests.RequestException, _Incomplete, _Invalid)):
+        return _describe(exc)
+    raise exc
 
 
 def validate_gpkg(path: Path, layer: str | None = None) -> None:

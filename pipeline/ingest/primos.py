@@ -23,13 +23,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import WijkscanError
-from pipeline.ingest.cbs_tables import (
-    Leeftijdsklasse,
-    _voorbeelden,
-    parse_leeftijd,
-    to_float,
-    validate_bevolking,
-)
+from pipeline.ingest.bevolking import validate_bevolking
+from pipeline.ingest.statline import Leeftijdsklasse, parse_leeftijd, to_float, voorbeelden
 
 #: Accepted header spellings per canonical column (compared after lower-casing and
 #: removing everything but letters and digits, so 'Aantal personen' == 'aantalpersonen').
@@ -223,7 +218,7 @@ def koppel_kolommen(
     if missing:
         raise WijkscanError(
             f"Verplichte kolom(men) {', '.join(repr(m) for m in missing)} niet gevonden.",
-            waar=f"{waar}; kolommen in het bestand: {_voorbeelden(headers, 10)}",
+            waar=f"{waar}; kolommen in het bestand: {voorbeelden(headers, 10)}",
             oplossing="Gebruik de kolomkoppen uit docs/invoerformaten.md, bijvoorbeeld "
             + ", ".join(repr(m) for m in missing)
             + ".",
@@ -236,13 +231,11 @@ def _fout_in_rijen(
 ) -> WijkscanError:
     rijen = df.loc[mask, "_rij"].tolist()
     waarden = df.loc[mask, kolom].astype(str).tolist()
-    voorbeelden = ", ".join(
-        f"rij {r}: {v!r}" for r, v in list(zip(rijen, waarden, strict=True))[:5]
-    )
+    cellen = ", ".join(f"rij {r}: {v!r}" for r, v in list(zip(rijen, waarden, strict=True))[:5])
     meer = f" (en {len(rijen) - 5} meer)" if len(rijen) > 5 else ""
     return WijkscanError(
-        f"{wat} in kolom '{kolom}': {voorbeelden}{meer}.",
-        waar=f"{waar}, kolom '{kolom}', rij {_voorbeelden(rijen)}",
+        f"{wat} in kolom '{kolom}': {cellen}{meer}.",
+        waar=f"{waar}, kolom '{kolom}', rij {voorbeelden(rijen)}",
         oplossing=oplossing,
     )
 
@@ -416,7 +409,7 @@ def read_primos(path: Path, gemeenten: Sequence[str] | None = None) -> pd.DataFr
         absent = [g for g in wanted if g not in set(df["gemeentecode"])]
         if absent:
             raise WijkscanError(
-                f"Gemeente(n) {_voorbeelden(absent)} ontbreken in het {wat}.",
+                f"Gemeente(n) {voorbeelden(absent)} ontbreken in het {wat}.",
                 waar=f"{waar}, kolom '{cols['gemeentecode']}'",
                 oplossing="Vraag de prognose voor deze gemeenten op of pas 'gemeenten' aan.",
             )

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.codes import GEMEENTE, is_gemeentecode
 from pipeline.errors import WijkscanError
 from pipeline.ingest.sessie_cellen import (
     cel_tekst,
@@ -54,7 +55,7 @@ from pipeline.present.sessie import (
 #: File types a session may come in.
 SOORTEN_BESTAND = (".xlsx", ".csv")
 _BUURTCODE = re.compile(r"BU\d{8}")
-_TEMPLATE_PAD = re.compile(r"(^|/)reports/GM\d{4}/sessie_GM\d{4}\.(xlsx|csv)$")
+_TEMPLATE_PAD = re.compile(rf"(^|/)reports/{GEMEENTE}/sessie_{GEMEENTE}\.(xlsx|csv)$")
 
 
 # ----------------------------------------------------------------------- config / DAG
@@ -114,7 +115,7 @@ def _file_gemeenten(path: Path) -> set[str]:
             for row in wb[BLAD_SESSIE].iter_rows(max_col=2, values_only=True):
                 if row and str(row[0] or "").strip() == SESSIE_LABELS["gemeentecode"]:
                     code = str(row[1] or "").strip().upper() if len(row) > 1 else ""
-                    if re.fullmatch(r"GM\d{4}", code):
+                    if is_gemeentecode(code):
                         return {code}
         if BLAD_BUURTEN not in wb.sheetnames:
             return set()

@@ -19,6 +19,10 @@ buurt code is unchanged) and (d) its men/women counts, with the gemeente's joint
 burgerlijke staat (03759ned) as the column margin. Widowhood is concentrated in the oldest ages,
 so a buurt with many widowed residents gets more 85-plussers within its 65+ band. The method
 is described for analysts in ``docs/methode_schatting.md``.
+
+The inputs are checked and shaped in :mod:`pipeline.model.estimate_inputs`; a BRP extract per
+buurt replaces the estimate (:mod:`pipeline.model.brp_buurten`, and
+:mod:`pipeline.model.brp_aanvulling` for buurten the extract misses).
 """
 
 from __future__ import annotations
@@ -31,24 +35,22 @@ import pandas as pd
 
 from pipeline.errors import WijkscanError
 from pipeline.model import ages, ipf, marges
+from pipeline.model.estimate_inputs import (
+    KWB_BANDS,
+    REST,
+    SEXES,
+    effective_bands,
+    gemeente_bands,
+    prepare_kwb,
+    seed_matrix,
+)
 from pipeline.present import fmt
 
 log = logging.getLogger(__name__)
 
-#: KWB band columns (canonical names from :mod:`pipeline.ingest.kwb`) and their ages.
-KWB_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("k_0_14", 0, 14),
-    ("k_15_24", 15, 24),
-    ("k_25_44", 25, 44),
-    ("k_45_64", 45, 64),
-    ("k_65plus", 65, None),
-)
-#: Name of the pooled band of all ages whose KWB column is absent.
-REST = "rest"
 #: Weight of the uniform distribution mixed into a seed, so that zero cells in last
 #: year's structure cannot make the fit infeasible.
 SEED_MIX = 1e-3
-_SEXES = ("man", "vrouw")
 #: Iteration cap when extra buurt margins (burgerlijke staat, geslacht) are fitted. Rounded
 #: KWB counts make these margins slightly inconsistent in small buurten, so IPF may approach
 #: a compromise instead of an exact fit; beyond this it no longer changes anything visible.
@@ -113,165 +115,6 @@ class Diagnostiek:
     def as_dict(self) -> dict[str, object]:
         """Plain dict (tuples as lists) for JSON/logging."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def _as_float(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _prepare_kwb(kwb: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Buurt rows of the KWB table, numeric, sorted by code; plus the band columns present."""
-    for col in ("code", "inwoners"):
-        if col not in kwb.columns:
-            raise WijkscanError(
-                f"Kolom '{col}' ontbreekt in de KWB-tabel.",
-                waar="KWB (buurten)",
-                oplossing="Lees de KWB in met pipeline.ingest.kwb (kolommen code, inwoners, k_0_14, ...).",
-            )
-    present = [name for name, _, _ in KWB_BANDS if name in kwb.columns]
-    b = kwb[kwb["code"].astype(str).str.strip().str.startswith("BU")].copy()
-    b["code"] = b["code"].astype(str).str.strip()
-    dup = b["code"][b["code"].duplicated()]
-    if len(dup):
-        raise WijkscanError(
-            f"Buurtcodes komen dubbel voor in de KWB-tabel: {fmt.eerste(list(dup.unique()), 5)}.",
-            waar="KWB (buurten)",
-            oplossing="Lever één rij per buurt (één KWB-jaar, één gemeente-indeling).",
-        )
-    out = pd.DataFrame({"code": b["code"].to_numpy()})
-    out["gemeentecode"] = fmt.gemeente_van(out["code"])
-    # Optional buurt margins travel along; absent columns stay absent.
-    optional = [c for c in marges.EXTRA_COUNTS if c in b.columns]
-    for col in ["inwoners", *present, *optional]:
-        v = _as_float(b[col])
-        if (v < 0).any():
-            raise WijkscanError(
-                f"Negatieve aantallen in KWB-kolom '{col}'.",
-                waar="KWB (buurten)",
-                oplossing="Geheimgehouden cellen horen leeg (NaN) te zijn, niet negatief.",
-            )
-        out[col] = v
-    if "aanvulling_jaar" in b.columns:
-        out["aanvulling_jaar"] = b["aanvulling_jaar"].to_numpy(dtype=object)
-    return out.sort_values("code", kind="stable").reset_index(drop=True), present
-
-
-def _gemeente_bands(
-    gemeente_pop: pd.DataFrame, gemeenten: list[str]
-) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """Gemeente population in standard bands, the sex mode per gemeente and split gemeenten."""
-    need = ["gemeentecode", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
-    miss = [c for c in need if c not in gemeente_pop.columns]
-    if miss:
-        raise WijkscanError(
-            f"Kolommen ontbreken in de bevolking per gemeente: {', '.join(miss)}.",
-            waar="bevolking (gemeente)",
-            oplossing="Verwacht: gemeentecode, jaar, geslacht, leeftijd_van, leeftijd_tot, aantal.",
-        )
-    pop = gemeente_pop[gemeente_pop["gemeentecode"].isin(gemeenten)]
-    if "jaar" in pop.columns and pop["jaar"].nunique() > 1:
-        raise WijkscanError(
-            f"De bevolking per gemeente bevat meerdere jaren ({sorted(pop['jaar'].unique())}).",
-            waar="bevolking (gemeente)",
-            oplossing="Geef alleen het peiljaar van de KWB door.",
-        )
-    missing = sorted(set(gemeenten) - set(pop["gemeentecode"]))
-    if missing:
-        raise WijkscanError(
-            f"Geen leeftijdsverdeling voor gemeente(n) {fmt.eerste(missing)}.",
-            waar="bevolking (gemeente)",
-            oplossing="Haal de bevolking naar leeftijd en geslacht (03759ned) op voor alle "
-            "gemeenten in de KWB-tabel.",
-        )
-    sexes = pop.groupby("gemeentecode")["geslacht"].agg(set)
-    mode = {
-        g: ("mv" if {"man", "vrouw"} <= s else "totaal" if "totaal" in s else "?")
-        for g, s in sexes.items()
-    }
-    bad = [g for g, m in mode.items() if m == "?"]
-    if bad:
-        raise WijkscanError(
-            f"Gemeente(n) {fmt.eerste(bad)} hebben geen 'man'+'vrouw' of 'totaal'.",
-            waar="bevolking (gemeente), kolom geslacht",
-            oplossing="geslacht is 'man', 'vrouw' of 'totaal'.",
-        )
-    keep = np.where(
-        pop["gemeentecode"].map(mode).eq("mv"),
-        pop["geslacht"].isin(_SEXES),
-        pop["geslacht"].eq("totaal"),
-    )
-    pop = pop[keep][need]
-    bands = ages.standard_bands()
-    _, straddle = ages.nested_in(pop, bands)
-    split = sorted(pop.loc[straddle, "gemeentecode"].unique())
-    std = ages.to_bands(
-        pop, bands, by=["gemeentecode", "geslacht"], split=True, waar="bevolking (gemeente)"
-    )
-    if std["aantal"].isna().any():
-        g = std.loc[std["aantal"].isna(), "gemeentecode"].iloc[0]
-        raise WijkscanError(
-            f"De leeftijdsverdeling van {g} heeft ontbrekende aantallen.",
-            waar="bevolking (gemeente)",
-            oplossing="Gebruik een volledige tabel (03759ned heeft geen geheime cellen).",
-        )
-    if (std["aantal"] < 0).any():
-        raise WijkscanError("Negatieve aantallen in de bevolking per gemeente.")
-    return std, mode, split
-
-
-def _effective_bands(present: list[str]) -> tuple[list[str], np.ndarray]:
-    """Names of the effective bands and the effective band of every standard band."""
-    std = ages.standard_bands()
-    lo = std["leeftijd_van"].to_numpy()
-    e_of_j = np.full(len(lo), -1)
-    names: list[str] = []
-    for name, van, tot in KWB_BANDS:
-        if name in present:
-            inside = (lo >= van) & ((lo <= tot) if tot is not None else True)
-            e_of_j[inside] = len(names)
-            names.append(name)
-    if (e_of_j < 0).any():
-        e_of_j[e_of_j < 0] = len(names)
-        names.append(REST)
-    return names, e_of_j
-
-
-def _seed_matrix(
-    seed: pd.DataFrame, codes: np.ndarray, sexes: tuple[str, ...], n_bands: int
-) -> np.ndarray:
-    """Seed counts as ``(B, S * n_bands)``; NaN for buurten without seed."""
-    if "code" not in seed.columns and "buurtcode" in seed.columns:
-        seed = seed.rename(columns={"buurtcode": "code"})
-    need = ["code", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
-    miss = [c for c in need if c not in seed.columns]
-    if miss:
-        raise WijkscanError(
-            f"Kolommen ontbreken in de startverdeling (seed): {', '.join(miss)}.",
-            oplossing="Verwacht: code, geslacht, leeftijd_van, leeftijd_tot, aantal.",
-        )
-    sd = seed[seed["code"].isin(codes)][need]
-    out = np.full((len(codes), len(sexes) * n_bands), np.nan)
-    if not len(sd):
-        return out
-    has_mv = {"man", "vrouw"} <= set(sd["geslacht"].unique())
-    sd = sd[sd["geslacht"].isin(_SEXES)] if has_mv else sd[sd["geslacht"] == "totaal"]
-    std = ages.to_bands(sd, ages.standard_bands(), by=["code", "geslacht"], waar="seed")
-    wide = std.pivot_table(
-        index="code", columns=["geslacht", "leeftijd_van"], values="aantal", dropna=False
-    )
-    row = pd.Index(codes).get_indexer(wide.index)
-    for s_i, sex in enumerate(sexes):
-        if has_mv and sex in _SEXES:
-            block = wide[sex].to_numpy()
-        elif has_mv:  # output 'totaal', seed by sex
-            block = wide["man"].to_numpy() + wide["vrouw"].to_numpy()
-        else:  # seed 'totaal': the same shape for both sexes
-            block = wide["totaal"].to_numpy()
-        out[row, s_i * n_bands : (s_i + 1) * n_bands] = block
-    return out
 
 
 def estimate_buurt_ages(
@@ -376,15 +219,15 @@ def estimate_with_draws(
     """
     if max_iter < 1 or not tol > 0:
         raise ValueError("max_iter must be >= 1 and tol > 0")
-    kb, present = _prepare_kwb(kwb)
-    names, e_of_j = _effective_bands(present)
+    kb, present = prepare_kwb(kwb)
+    names, e_of_j = effective_bands(present)
     rest_cols = tuple(n for n, _, _ in KWB_BANDS if n not in present)
     if not len(kb):
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in _OUT_COLS})
         out.attrs["diagnostiek"] = Diagnostiek(0, True, 0.0, 0.0, rest_banden=rest_cols)
         return out, None
     gemeenten = sorted(kb["gemeentecode"].unique())
-    gstd, mode, split = _gemeente_bands(gemeente_pop, gemeenten)
+    gstd, mode, split = gemeente_bands(gemeente_pop, gemeenten)
     if split:
         log.warning(
             "Leeftijdsklassen van %s zijn grover dan 5 jaar; gelijkmatig verdeeld.",
@@ -400,7 +243,7 @@ def estimate_with_draws(
         gm = [g for g in gemeenten if mode[g] == m]
         if not gm:
             continue
-        sexes = _SEXES if m == "mv" else ("totaal",)
+        sexes = SEXES if m == "mv" else ("totaal",)
         sub = kb[kb["gemeentecode"].isin(gm)].reset_index(drop=True)
         frame, diag, draws = _estimate_block(
             sub, gstd, sexes, names, e_of_j, seed, tol, max_iter,
@@ -506,7 +349,7 @@ def _estimate_block(
     ncell = onehot.sum(axis=0)
     x0_base = np.ones((B, C))
     if seed is not None:
-        raw = _seed_matrix(seed, codes, sexes, J)[:, cell_s * J + cell_j]
+        raw = seed_matrix(seed, codes, sexes, J)[:, cell_s * J + cell_j]
         blk = np.where(np.isnan(raw), 0.0, raw) @ onehot
         ok = (blk > 0) & ~np.isnan(raw @ onehot)
         shares = raw / np.where(ok, blk, 1.0)[:, cell_e]
@@ -658,163 +501,3 @@ def _estimate_block(
             }
         )
     return frame, diag, draws
-
-
-# --------------------------------------------------------------------------- BRP
-
-
-def from_brp(brp: pd.DataFrame, kwb: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Turn a BRP extract per buurt into the output layout of :func:`estimate_buurt_ages`.
-
-    Parameters
-    ----------
-    brp
-        ``buurtcode, geslacht, leeftijd_van, leeftijd_tot, aantal``; classes must nest in
-        the standard 5-year bands (single years or 5-year bands with an open top class at
-        90 or above). If ``man`` and ``vrouw`` are present, ``totaal`` rows are ignored.
-    kwb
-        Optional KWB buurt table. When given, the output has exactly the KWB buurten:
-        every KWB buurt with inhabitants must be in the BRP (:func:`check_brp_coverage`);
-        buurten without inhabitants that are missing from the BRP get NaN (not zero),
-        BRP buurten unknown to the KWB are dropped with a warning, and large differences
-        with ``inwoners`` are reported.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``code, geslacht, leeftijd_van, leeftijd_tot, klasse, aantal, geschat`` with
-        ``geschat=False``. ``attrs["diagnostiek"]`` is a dict with ``niet_in_kwb``,
-        ``niet_in_brp`` and ``afwijking_inwoners`` (buurtcode -> BRP minus KWB).
-
-    Raises
-    ------
-    WijkscanError
-        On missing columns, classes that do not nest in the standard bands, or KWB
-        buurten with inhabitants that the BRP extract does not cover.
-    """
-    need = ["buurtcode", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
-    miss = [c for c in need if c not in brp.columns]
-    if miss:
-        raise WijkscanError(
-            f"Kolommen ontbreken in het BRP-bestand: {', '.join(miss)}.",
-            waar="bronnen.bevolking (brp)",
-            oplossing="Zie docs/invoerformaten.md: buurtcode, geslacht, leeftijd_van, "
-            "leeftijd_tot, aantal.",
-        )
-    if "jaar" in brp.columns and brp["jaar"].nunique() > 1:
-        raise WijkscanError(
-            f"Het BRP-bestand bevat meerdere jaren ({sorted(brp['jaar'].unique())}).",
-            waar="bronnen.bevolking (brp)",
-            oplossing="Geef alleen de rijen van het peiljaar door.",
-        )
-    b = brp[need].rename(columns={"buurtcode": "code"}).copy()
-    b["code"] = b["code"].astype(str).str.strip()
-    b["aantal"] = _as_float(b["aantal"])
-    if (b["aantal"] < 0).any():
-        raise WijkscanError("Negatieve aantallen in het BRP-bestand.", waar="bronnen.bevolking")
-    present_sex = set(b["geslacht"].unique())
-    unknown_sex = present_sex - {"man", "vrouw", "totaal"}
-    if unknown_sex:
-        raise WijkscanError(
-            f"Onbekende waarden in kolom geslacht: {', '.join(map(str, unknown_sex))}.",
-            waar="bronnen.bevolking (brp)",
-            oplossing="Gebruik 'man', 'vrouw' of 'totaal'.",
-        )
-    mv = {"man", "vrouw"} <= present_sex
-    b = b[b["geslacht"].isin(_SEXES)] if mv else b[b["geslacht"] == "totaal"]
-    sexes = _SEXES if mv else ("totaal",)
-    std = ages.standard_bands()
-    out = ages.to_bands(b, std, by=["code", "geslacht"], waar="BRP-bestand")
-    diag: dict[str, object] = {"niet_in_kwb": (), "niet_in_brp": (), "afwijking_inwoners": {}}
-    codes = np.array(sorted(out["code"].unique()), dtype=object)
-    if kwb is not None:
-        kb, _ = _prepare_kwb(kwb)
-        extra = sorted(set(codes) - set(kb["code"]))
-        absent = sorted(set(kb["code"]) - set(codes))
-        if extra:
-            log.warning(
-                "BRP-buurten die niet in de KWB voorkomen (weggelaten): %s", fmt.eerste(extra)
-            )
-        check_brp_coverage(codes, kb)
-        if absent:
-            log.warning("KWB-buurten zonder BRP-gegevens (NaN): %s", fmt.eerste(absent))
-        diag["niet_in_kwb"] = tuple(extra)
-        diag["niet_in_brp"] = tuple(absent)
-        codes = kb["code"].to_numpy(dtype=object)
-        brp_tot = out.groupby("code")["aantal"].sum(min_count=1)
-        verschil = brp_tot.reindex(codes) - kb.set_index("code")["inwoners"].reindex(codes)
-        groot = verschil[(verschil.abs() > 25) & (verschil.abs() > 0.1 * brp_tot.reindex(codes))]
-        diag["afwijking_inwoners"] = groot.to_dict()
-        if len(groot):
-            log.warning(
-                "%d buurt(en) waar BRP en KWB-inwoners meer dan 10%% verschillen.", len(groot)
-            )
-    grid = pd.MultiIndex.from_product(
-        [codes, list(sexes), std["leeftijd_van"].to_numpy()],
-        names=["code", "geslacht", "leeftijd_van"],
-    )
-    vals = out.set_index(["code", "geslacht", "leeftijd_van"])["aantal"].reindex(grid)
-    n = len(grid)
-    res = pd.DataFrame(
-        {
-            "code": grid.get_level_values(0).astype(str),
-            "geslacht": grid.get_level_values(1).astype(str),
-            "leeftijd_van": grid.get_level_values(2).astype("int64"),
-            "leeftijd_tot": pd.array(
-                np.tile(std["leeftijd_tot"].to_numpy(), n // len(std)), dtype="Int64"
-            ),
-            "klasse": np.tile(std["klasse"].to_numpy(dtype=object), n // len(std)),
-            "aantal": vals.to_numpy(dtype=float, na_value=np.nan),
-            "geschat": np.zeros(n, dtype=bool),
-        }
-    )
-    res.attrs["diagnostiek"] = diag
-    return res
-
-
-def check_brp_coverage(brp_codes: np.ndarray | list[str], kwb: pd.DataFrame) -> None:
-    """Refuse a BRP extract that misses KWB buurten where people live.
-
-    A BRP count is used as is, without a model: a buurt that is not in the extract would
-    have no population at all, so gemeente figures summed over buurten (75-plussers,
-    mantelzorg) silently shrink while the KWB gemeente total (65-plussers) stays whole:
-    "65+ 5.460" next to "75+ ≈ 235". Buurten with 0 inhabitants in the KWB need no rows.
-
-    Parameters
-    ----------
-    brp_codes
-        Buurt codes present in the BRP extract.
-    kwb
-        KWB buurt rows (``code``, ``inwoners``; ``gemeentecode`` when present).
-
-    Raises
-    ------
-    WijkscanError
-        Naming the missing buurten, how many of the KWB buurten are covered and how many
-        inhabitants live in the missing ones, with the ways to fix it.
-    """
-    present = set(map(str, brp_codes))
-    inwoners = kwb.set_index("code")["inwoners"] if "inwoners" in kwb else None
-    absent = [c for c in kwb["code"] if c not in present]
-    if inwoners is not None:
-        # Secret (NaN) inhabitants are not known to be zero, so they count as missing.
-        absent = [c for c in absent if not inwoners.get(c, np.nan) == 0]
-    if not absent:
-        return
-    n_kwb = int(kwb["code"].nunique())
-    gm = ""
-    if "gemeentecode" in kwb and kwb["gemeentecode"].notna().any():
-        gm = f" van {kwb['gemeentecode'].dropna().iloc[0]}"
-    inw = ""
-    if inwoners is not None and inwoners.reindex(absent).notna().any():
-        inw = f" (samen {fmt.getal(inwoners.reindex(absent).sum())} inwoners volgens de KWB)"
-    raise WijkscanError(
-        f"Het BRP-extract dekt {n_kwb - len(absent)} van de {n_kwb} KWB-buurten{gm}; "
-        f"{len(absent)} buurt(en) met inwoners ontbreken{inw}: {fmt.eerste(absent, 8)}. "
-        "Zonder die buurten zouden gemeentecijfers die uit buurten worden opgeteld "
-        "(75-plussers, mantelzorgpotentieel) te laag uitvallen.",
-        waar="bronnen.bevolking.pad (BRP-extract, kolom buurtcode)",
-        oplossing="Lever een BRP-extract aan met alle buurten van de gemeente (ook kleine "
-        "buurten), of kies bronnen.bevolking type 'cbs' of 'lokaal' (CBS 03759ned): dan "
-        "worden alle buurten geschat uit de KWB en de gemeentecijfers.",
-    )

@@ -23,15 +23,18 @@ _OPEN_WIDTH = 10
 
 @dataclass(frozen=True)
 class Settings:
-    """Indicator settings taken from the validated config."""
+    """Indicator settings taken from the validated config (:func:`settings_from_config`).
+
+    No defaults here: they live only in ``config/schema.yaml``.
+    """
 
     basisjaar: int
-    min_inwoners: int = 50
-    afronding: int = 5
-    mz_van: tuple[int, int] = (50, 64)
-    mz_ouderen: int = 85
-    mz_min_ouderen: int = 10
-    klein_inwoners: int = 200
+    min_inwoners: int
+    afronding: int
+    mz_van: tuple[int, int]
+    mz_ouderen: int
+    mz_min_ouderen: int
+    klein_inwoners: int
 
 
 def settings_from_config(config: dict) -> Settings:

@@ -11,8 +11,9 @@ all gemeenten at once, from the same sources and with the same domain functions:
 2. :func:`geometry_per_gemeente` - one read of the national buurt polygons, split and
    checked per gemeente as ``prepare_geometry`` does;
 3. :func:`population_all` - the gemeente population by age and sex: a national 03759ned
-   file, or the offline demo structure (:func:`demo_population`, a vectorised
-   :func:`pipeline.ingest.demo.rescale_to_kwb`);
+   file, or the offline demo structure (:func:`demo_population`, with
+   :func:`pipeline.ingest.demo_herschaling.rescale_to_kwb_all`, which the per-gemeente rule
+   calls too);
 4. :func:`forecast_all` - the gemeente forecasts (Primos, 85171NED or the demo growth);
 5. :func:`compute_all` - :func:`pipeline.model.estimate.estimate_buurt_ages` and
    :func:`pipeline.model.project.project_buurten` once for all buurten (both vectorised across
@@ -35,11 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipeline.errors import WijkscanError
-from pipeline.ingest import kwb
+from pipeline.ingest import kwb_lezen
 from pipeline.ingest.kwb import normalize_all
 from pipeline.model import indicators
 from pipeline.present import fmt
@@ -55,7 +55,7 @@ def demo_template(jaar: int) -> pd.DataFrame:
 
     ``fetch_population`` writes :func:`pipeline.ingest.demo.bevolking_raw` (relabelled to the
     real gemeente) and ``prepare_population`` parses it with
-    :func:`pipeline.ingest.cbs_tables.parse_03759ned`; the result is the same for every
+    :func:`pipeline.ingest.gemeentebevolking.parse_03759ned`; the result is the same for every
     gemeente apart from the code, so it is parsed once here.
 
     Parameters
@@ -70,71 +70,10 @@ def demo_template(jaar: int) -> pd.DataFrame:
         ``gemeentecode='GM9999'``.
     """
     from pipeline.ingest import demo
-    from pipeline.ingest.cbs_tables import parse_03759ned
+    from pipeline.ingest.gemeentebevolking import parse_03759ned
 
     rows, dim = demo.bevolking_raw(jaar)
     return parse_03759ned(rows, dim, jaar, [demo.DEMO_GEMEENTE], bron="demo")
-
-
-def rescale_all(template: pd.DataFrame, regios: pd.DataFrame) -> pd.DataFrame:
-    """Fit one age structure into the KWB bands of every gemeente at once.
-
-    Vectorised :func:`pipeline.ingest.demo.rescale_to_kwb`: within each KWB band that a gemeente
-    has (NaN bands are skipped), the template's ages are scaled to the gemeente's band
-    count; the ages of the other bands share the remaining inhabitants. The arithmetic is
-    done in the same order, so the numbers equal the per-gemeente function's.
-
-    Parameters
-    ----------
-    template
-        Tidy population of one gemeente (``geslacht, leeftijd_van, leeftijd_tot, aantal``,
-        any ``gemeentecode``).
-    regios
-        Tidy KWB table of all gemeenten (:func:`pipeline.ingest.kwb.normalize_all`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The template repeated per gemeente (in ``regios`` order) with that gemeente's code
-        and rescaled ``aantal``.
-    """
-    from pipeline.ingest import demo
-
-    gm = regios[regios["niveau"] == "gemeente"].reset_index(drop=True)
-    n_g, n_r = len(gm), len(template)
-    base = template["aantal"].to_numpy(dtype=float)
-    van = template["leeftijd_van"].to_numpy()
-    sexes = template["geslacht"].isin(["man", "vrouw"]).to_numpy()
-    factor = np.ones((n_g, n_r))
-    covered = np.zeros((n_g, n_r), dtype=bool)
-    known = np.zeros(n_g)
-    for col, lo, hi in demo._KWB_BANDS:
-        if col not in gm:
-            continue
-        vals = gm[col].to_numpy(dtype=float)
-        has = ~np.isnan(vals)
-        mask = (van >= lo) & (van <= (hi if hi is not None else 10_000))
-        # The same pandas sum as rescale_to_kwb, so totals agree to the last bit.
-        total = template.loc[mask & sexes, "aantal"].sum()
-        f = vals / total if total else np.zeros(n_g)
-        sel = np.ix_(has, mask)
-        factor[sel] = np.broadcast_to(f[has, None], (int(has.sum()), int(mask.sum())))
-        covered[sel] = True
-        known[has] += vals[has]
-    inwoners = gm["inwoners"].to_numpy(dtype=float)
-    # Gemeenten share a handful of coverage patterns (normally one): one rest sum each.
-    patterns, inverse = np.unique(covered, axis=0, return_inverse=True)
-    for p, pattern in enumerate(patterns):
-        members = np.flatnonzero(inverse.ravel() == p)
-        rest = ~pattern
-        rest_total = template.loc[rest & sexes, "aantal"].sum()
-        if rest_total:
-            f = np.maximum(inwoners[members] - known[members], 0.0) / rest_total
-            factor[np.ix_(members, rest)] = f[:, None]
-    out = pd.concat([template] * n_g, ignore_index=True) if n_g else template.iloc[:0].copy()
-    out["gemeentecode"] = np.repeat(gm["gemeentecode"].to_numpy(dtype=object), n_r)
-    out["aantal"] = (base[None, :] * factor).reshape(-1)
-    return out
 
 
 def demo_population(regios: pd.DataFrame, jaar: int) -> pd.DataFrame:
@@ -153,7 +92,9 @@ def demo_population(regios: pd.DataFrame, jaar: int) -> pd.DataFrame:
         Tidy ``bevolking`` table of every gemeente: the demo's fictional structure within
         the real KWB bands (fictief).
     """
-    return rescale_all(demo_template(jaar), regios)
+    from pipeline.ingest import demo_herschaling
+
+    return demo_herschaling.rescale_to_kwb_all(demo_template(jaar), regios)
 
 
 def demo_forecast_template(jaar: int, horizon: Sequence[int]) -> pd.DataFrame:
@@ -190,9 +131,10 @@ def demo_forecast(
 ) -> tuple[pd.DataFrame, str]:
     """Gemeente forecasts for all gemeenten from the demo growth (vectorised).
 
-    Vectorised :func:`pipeline.ingest.demo.apply_demo_growth` followed by
-    :func:`pipeline.model.forecast.gemeente_forecast`: each gemeente's base year (in the
-    forecast's classes) times the demo's growth per class, sex and year.
+    :func:`pipeline.ingest.demo_herschaling.apply_demo_growth_all` (the per-gemeente rule's
+    function, on all gemeenten) followed by :func:`pipeline.model.forecast.gemeente_forecast`: each
+    gemeente's base year (in the forecast's classes) times the demo's growth per class, sex
+    and year.
 
     Parameters
     ----------
@@ -212,26 +154,10 @@ def demo_forecast(
         aantal`` for the horizon years, and the method label of
         :func:`pipeline.model.forecast.gemeente_forecast`.
     """
+    from pipeline.ingest import demo_herschaling
     from pipeline.model import forecast
-    from pipeline.model.ages import to_bands
 
-    keys = ["geslacht", "leeftijd_van"]
-    tpl_base = template[template["jaar"] == jaar]
-    classes = tpl_base[["leeftijd_van", "leeftijd_tot"]].drop_duplicates()
-    mv = base[base["geslacht"].isin(["man", "vrouw"])]
-    real = to_bands(mv, classes)
-    real_base = real.set_index(["gemeentecode", *keys])["aantal"]
-    demo_base = tpl_base.set_index(keys)["aantal"]
-    growth = (
-        template["aantal"].to_numpy()
-        / demo_base.reindex(pd.MultiIndex.from_frame(template[keys])).to_numpy()
-    )
-    gem = real_base.index.get_level_values("gemeentecode").unique()
-    n_g, n_t = len(gem), len(template)
-    out = pd.concat([template] * n_g, ignore_index=True)
-    out["gemeentecode"] = np.repeat(np.asarray(gem, dtype=object), n_t)
-    idx = pd.MultiIndex.from_frame(out[["gemeentecode", *keys]])
-    out["aantal"] = real_base.reindex(idx).to_numpy() * np.tile(growth, n_g)
+    out = demo_herschaling.apply_demo_growth_all(template, base, int(jaar))
     return forecast.gemeente_forecast(out, base, int(jaar), list(horizon))
 
 
@@ -376,7 +302,7 @@ def population_all(
     if bron == "demo":
         return demo_population(regios, jaar)
     if bron == "lokaal" and rows is not None:
-        from pipeline.ingest.cbs_tables import parse_03759ned
+        from pipeline.ingest.gemeentebevolking import parse_03759ned
 
         gemeenten = regios.loc[regios["niveau"] == "gemeente", "code"].tolist()
         return parse_03759ned(rows, None, jaar, gemeenten, bron=source)
@@ -416,11 +342,11 @@ def population_bs_all(
     pandas.DataFrame
         The ``bevolking_gemeente_bs`` table of the per-gemeente path, for all gemeenten.
     """
-    from pipeline.ingest import demo
-    from pipeline.ingest.cbs_tables import lege_bs_tabel, parse_03759ned_burgerlijke_staat
+    from pipeline.ingest import demo_herschaling
+    from pipeline.ingest.gemeentebevolking import lege_bs_tabel, parse_03759ned_burgerlijke_staat
 
     if bron == "demo":
-        return demo.marital_split(gemeente_pop)
+        return demo_herschaling.marital_split(gemeente_pop)
     if bron == "lokaal" and rows is not None:
         gemeenten = sorted(gemeente_pop["gemeentecode"].unique())
         return parse_03759ned_burgerlijke_staat(rows, None, jaar, gemeenten, bron=source)
@@ -441,7 +367,7 @@ def forecast_all(
     bron
         ``'demo'`` (the demo growth on each gemeente's base year), or a tidy forecast in
         ``tidy`` (Primos, or 85171NED parsed with
-        :func:`pipeline.ingest.cbs_tables.parse_85171ned`).
+        :func:`pipeline.ingest.prognose.parse_85171ned`).
     base
         Tidy base-year population of all gemeenten (with ``gemeentecode``).
     jaar
@@ -512,7 +438,7 @@ def loneliness_all(
     """
     if rows is None:
         return None
-    from pipeline.ingest.cbs_tables import parse_gezondheidsmonitor
+    from pipeline.ingest.gezondheidsmonitor import parse_gezondheidsmonitor
 
     if "WijkenEnBuurten" not in rows.columns:
         raise WijkscanError(
@@ -754,18 +680,12 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     Raises
     ------
     WijkscanError
-        When the configuration is invalid (Dutch message with the key path).
+        When the file is missing or no valid YAML, or the configuration is invalid (Dutch
+        message with the key path).
     """
-    import yaml
-    from snakemake.utils import validate
-
     from pipeline.workflow import config as wcfg
 
-    path = path or Path(__file__).resolve().parents[2] / "config" / "config.yaml"
-    cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    wcfg.check(cfg)
-    validate(cfg, str(wcfg.SCHEMA_PATH))
-    return cfg
+    return wcfg.load_config(path or Path(__file__).resolve().parents[2] / "config" / "config.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -804,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
         repo = Path(__file__).resolve().parents[2]
         cfg = load_config(args.configfile)
         t0 = time.perf_counter()
-        raw = kwb.read_kwb(args.kwb)
+        raw = kwb_lezen.read_kwb(args.kwb)
         prev_path = Path(cfg["indicatoren"]["dementie_prevalentie"])
         prev = read_prevalentie(prev_path if prev_path.is_absolute() else repo / prev_path)
         prev_bron = cfg["indicatoren"]["dementie_bron"]

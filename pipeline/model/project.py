@@ -212,7 +212,7 @@ def project_buurten(
     ----------
     base
         Buurt population in the base year (output of
-        :func:`pipeline.model.estimate.estimate_buurt_ages` or :func:`~pipeline.model.estimate.from_brp`):
+        :func:`pipeline.model.estimate.estimate_buurt_ages` or :func:`~pipeline.model.brp_buurten.from_brp`):
         ``code, geslacht, leeftijd_van, leeftijd_tot, klasse, aantal, geschat``; the same
         classes for every buurt and sex.
     forecast

@@ -183,6 +183,31 @@ def set_table(meta: dict[str, Any], kind: str, tabel: str | None) -> None:
             bron["tabel"] = tabel
 
 
+def add_brp_estimates(meta: dict[str, Any], diagnostiek: dict[str, Any] | None) -> None:
+    """Record the buurten estimated because the BRP extract missed them.
+
+    With ``bronnen.bevolking.ontbrekende_buurten: schatten`` the estimation step lists them
+    (:func:`pipeline.model.brp_aanvulling.brp_with_estimates`); ``bronnen.json`` then gets
+    ``brp_geschatte_buurten`` and the report warning. Without such buurten ``meta`` is left
+    exactly as it was.
+
+    Parameters
+    ----------
+    meta
+        The record of :func:`build_meta` (changed in place).
+    diagnostiek
+        The estimation step's diagnostics, or None.
+    """
+    d = diagnostiek or {}
+    geschat = list(d.get("brp_geschatte_buurten") or [])
+    if not geschat:
+        return
+    meta["brp_geschatte_buurten"] = geschat
+    tekst = d.get("brp_waarschuwing")
+    if tekst and tekst not in meta["waarschuwingen"]:
+        meta["waarschuwingen"].append(tekst)
+
+
 def tables(meta: dict[str, Any] | None) -> dict[str, str]:
     """Input kind -> the table it really came from, as ``bronnen.json`` records it."""
     return {

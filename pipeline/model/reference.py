@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.codes import GEMEENTE_PATTERN
 from pipeline.ingest import kwb
 from pipeline.model import indicators
 from pipeline.model.registry import Indicator
@@ -66,7 +67,7 @@ def national_rows(raw: pd.DataFrame, jaar: int, source: str) -> tuple[pd.DataFra
         return raw.iloc[0:0], f"{source} bevat {len(nl)} landelijke rijen (NL01/NL00)"
     if len(nl):
         return nl, None
-    gm = raw[codes.str.match(r"^GM\d{4}$")]
+    gm = raw[codes.str.match(GEMEENTE_PATTERN)]
     n_gm = int(gm["WijkenEnBuurten"].astype(str).str.strip().nunique())
     verwacht = GEMEENTEN_PER_JAAR.get(int(jaar))
     if verwacht is not None and n_gm == verwacht:

@@ -450,3 +450,59 @@ def registry_from_config(
         bevolking_bron=bevolking_bron,
         prognose_bron=prognose_bron,
     )
+
+
+#: Layout version of ``register.json``; a reader refuses another one.
+REGISTER_VERSIE = 1
+
+
+def registry_to_json(registry: dict[str, Indicator]) -> dict[str, Any]:
+    """The registry as stored beside the indicator table (``register.json``).
+
+    The build writes it once; every renderer reads it, so a number and its label, unit and
+    decimals always come from the same build (issue 13).
+
+    Parameters
+    ----------
+    registry
+        Indicator registry (:func:`build_registry`), in display order.
+
+    Returns
+    -------
+    dict
+        ``{"versie": ..., "indicatoren": [Indicator fields, ...]}`` (order kept).
+    """
+    return {"versie": REGISTER_VERSIE, "indicatoren": [i.as_dict() for i in registry.values()]}
+
+
+def registry_from_json(data: dict[str, Any], source: str = "register.json") -> dict[str, Indicator]:
+    """Read back what :func:`registry_to_json` stored.
+
+    Parameters
+    ----------
+    data
+        The parsed ``register.json``.
+    source
+        File name for the message.
+
+    Returns
+    -------
+    dict
+        The indicator registry, in the stored order.
+
+    Raises
+    ------
+    WijkscanError
+        For another layout version (a build of an older wijkscan): rebuild it.
+    """
+    from pipeline.errors import WijkscanError
+
+    if not isinstance(data, dict) or data.get("versie") != REGISTER_VERSIE:
+        raise WijkscanError(
+            f"Het indicatorregister {source} heeft een andere indeling dan deze wijkscan leest.",
+            waar=source,
+            oplossing="Bouw de indicatoren opnieuw (verwijder data/processed/<gemeente>/ en "
+            "start dezelfde opdracht opnieuw).",
+        )
+    items = [Indicator(**d) for d in data["indicatoren"]]
+    return {i.key: i for i in items}

@@ -104,6 +104,31 @@ def getal(value: Any, decimalen: int = 0) -> str:
     return sign + text
 
 
+def afgerond(value: Any, decimalen: int = 0) -> float:
+    """The number a reader sees, as a number: rounded half-up like :func:`getal`.
+
+    For numbers that are written as numbers (a workbook cell) or compared after
+    rounding, so that they agree with the printed text: ``afgerond(4.25, 1) == 4.3``
+    where ``round(4.25, 1) == 4.2``.
+
+    Parameters
+    ----------
+    value
+        Number (int, float, numpy scalar); missing -> NaN, infinite unchanged.
+    decimalen
+        Number of decimals kept.
+
+    Returns
+    -------
+    float
+    """
+    if is_missing(value):
+        return math.nan
+    if math.isinf(float(value)):
+        return float(value)
+    return float(_rounded(float(value), decimalen))
+
+
 def procent(value: Any, decimalen: int = 0) -> str:
     """Percentage: ``12.46`` -> ``'12,5%'`` (``decimalen=1``); missing -> ``'n.b.'``."""
     text = getal(value, decimalen)

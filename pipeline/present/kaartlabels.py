@@ -1,9 +1,8 @@
 """Text on the buurt maps: buurt names, buurt numbers with leader lines, wijk names.
 
-Split off from :mod:`pipeline.present.maps` (which re-exports :func:`place_labels`,
-:func:`place_wijk_names`, :func:`buurt_nummers` and :func:`crowded_extent`); the numbers
-live in :mod:`pipeline.present.kaartnummers`, the shared building blocks in
-:mod:`pipeline.present.kaartbasis`. Only the object-oriented matplotlib API is used.
+Split off from :mod:`pipeline.present.maps`; the numbers (:func:`buurt_nummers`,
+:func:`crowded_extent`) live in :mod:`pipeline.present.kaartnummers`, the shared building
+blocks in :mod:`pipeline.present.kaartbasis`. Only the object-oriented matplotlib API is used.
 
 Rules, because a council member has to find *their* buurt:
 
@@ -14,7 +13,8 @@ Rules, because a council member has to find *their* buurt:
   leader line (without one it is read as the neighbour's number);
 * leader lines avoid crossing each other and running through labels (a ring around a
   crowd, costs, and swaps that undo crossings); a crowd too dense for any of that needs
-  an enlarged inset (:func:`crowded_extent`, used by :func:`pipeline.present.charts.overview_map`);
+  an enlarged inset (:func:`~pipeline.present.kaartnummers.crowded_extent`, used by
+  :func:`pipeline.present.overzichtskaart.overview_map`);
 * wijk names are a second layer in capitals: after the buurt names (which cannot move)
   and before the numbers (which can), shrunk or wrapped to fit, left out when they do
   not fit or when a buurt of the same name already says it.
@@ -30,20 +30,19 @@ import shapely
 from matplotlib.axes import Axes
 from matplotlib.transforms import Bbox
 
-from pipeline.present.kaartbasis import (  # noqa: F401 - re-exported for pipeline.present.maps and charts
+from pipeline.present.kaartbasis import (
     BLACK,
     _anchor,
     _Ctx,
     _halo,
     _measure,
     _Placed,
-    _polys,
     _renderer,
     _wraps,
 )
-from pipeline.present.kaartnummers import _place_numbers, buurt_nummers, crowded_extent  # noqa: F401
+from pipeline.present.kaartnummers import _place_numbers, buurt_nummers
 
-__all__ = ["BLACK", "buurt_nummers", "crowded_extent", "place_labels", "place_wijk_names"]
+__all__ = ["place_labels", "place_wijk_names"]
 
 
 def _place_names(
@@ -220,7 +219,8 @@ def place_wijk_names(
         Map axes with final limits.
     wijken
         GeoDataFrame of wijk polygons with ``code_col``, ``name_col`` and geometry, e.g.
-        :func:`pipeline.present.maps.dissolve_wijken` with names from the table's wijk rows.
+        :func:`pipeline.present.kaartgegevens.dissolve_wijken` with names from the table's
+        wijk rows.
     fontsize
         Preferred size in points (larger than the buurt names: the higher level).
     min_size

@@ -223,7 +223,7 @@ def interval_edges(values: Any, lo: Any, hi: Any, edges: Sequence[float]) -> lis
         90 % interval per value (NaN or ``None`` = zero width, i.e. a measured value).
     edges
         Edges of the configured scheme on ``values`` (``[min, b1, ..., max]``, as
-        :func:`pipeline.present.maps.classify` makes them).
+        :func:`pipeline.present.kaartklassen.classify` makes them).
 
     Returns
     -------
@@ -239,7 +239,7 @@ def interval_edges(values: Any, lo: Any, hi: Any, edges: Sequence[float]) -> lis
     -----
     A class holds values in ``(edges[i], edges[i+1]]``; a moved break is put on the
     largest value below it, so the values are classified the same way by
-    :func:`pipeline.present.maps.classify`.
+    :func:`pipeline.present.kaartklassen.classify`.
     """
     edges = [float(e) for e in edges]
     allowed, v = scheidingen(values, lo, hi)

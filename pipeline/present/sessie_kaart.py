@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.transforms import Bbox
 
-from pipeline.present import maps
+from pipeline.present import kaartbasis, kaartlabels, kaartrand, maps
 from pipeline.present.sessie import SOORTEN
 
 #: Outline of a proposed proefbuurt: dark orange, readable on every class colour and in grey.
@@ -146,7 +146,7 @@ def overlay(
     for x, y, kind in _punten(buurten, initiatieven(sessies), step):
         ax.plot(
             [x], [y], linestyle="none", marker=SYMBOLEN.get(kind, "X"), markersize=size,
-            markerfacecolor="#ffffff", markeredgecolor=maps.BLACK, markeredgewidth=0.9,
+            markerfacecolor="#ffffff", markeredgecolor=kaartbasis.BLACK, markeredgewidth=0.9,
             zorder=8,
         )  # fmt: skip
 
@@ -163,7 +163,7 @@ def legend_handles(sessies: dict[str, Any] | None, size: float = 7.0) -> list[An
     for k in kinds:
         handles.append(
             Line2D([], [], linestyle="none", marker=SYMBOLEN.get(k, "X"), markersize=size,
-                   markerfacecolor="#ffffff", markeredgecolor=maps.BLACK, label=k)
+                   markerfacecolor="#ffffff", markeredgecolor=kaartbasis.BLACK, label=k)
         )  # fmt: skip
     return handles
 
@@ -197,9 +197,9 @@ def figuur(
     """
     import matplotlib as mpl
 
-    from pipeline.present import charts
+    from pipeline.present.figuur import new_figure
 
-    fig = charts.new_figure(width_mm, height_mm)
+    fig = new_figure(width_mm, height_mm)
     with mpl.rc_context(maps.PRINT_RC):
         ax = fig.add_axes((0.0, 0.0, 0.68, 1.0))
         g = buurten.reset_index(drop=True)
@@ -213,19 +213,19 @@ def figuur(
         if wijken is not None and len(wijken):
             ax.add_collection(
                 PatchCollection([PathPatch(maps.geom_path(x)) for x in wijken.geometry],
-                                facecolors="none", edgecolors=maps.BLACK, linewidths=1.1,
+                                facecolors="none", edgecolors=kaartbasis.BLACK, linewidths=1.1,
                                 zorder=3),
                 autolim=False,
             )  # fmt: skip
         overlay(ax, g, sessies, line_width=1.8, size=6.5, fill=True)
         avoid = marker_boxes(ax, g, sessies, 6.5)
-        _, numbered = maps.place_labels(ax, g, mode="names", fontsize=6, avoid=avoid)
+        _, numbered = kaartlabels.place_labels(ax, g, mode="names", fontsize=6, avoid=avoid)
         handles = legend_handles(sessies, 6.5)
         if handles:
             ax.legend(handles=handles, title="Uit de sessies", loc="upper left",
                       bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7, title_fontsize=7.5,
                       alignment="left")  # fmt: skip
-        maps.scale_bar(ax, fontsize=6.5)
+        kaartrand.scale_bar(ax, fontsize=6.5)
     return fig, [(nr, naam) for nr, _code, naam in numbered]
 
 

@@ -122,7 +122,7 @@ def context(
     dict
         ``editie``, ``sessies``, ``buurten``, ``voorstellen``, ``figuur``, ``verschil``.
     """
-    from pipeline.present import charts
+    from pipeline.present.figuur import to_data_uri
     from pipeline.present.report import plaats_tekst
 
     j0 = texts.basisjaar(indicatoren)
@@ -199,7 +199,7 @@ def context(
         figuur = {
             "nummer": figuur_nummer,
             "id": f"figuur-{figuur_nummer}",
-            "src": charts.to_data_uri(fig),
+            "src": to_data_uri(fig),
             "alt": sessie_kaart.alt_tekst(gemeente, sessies, namen),
             "bijschrift": "Voorgestelde proefbuurten (omlijnd) en wat er al is (symbolen), "
             f"{editie_tekst(sessies)}."

@@ -1,1 +1,1 @@
-"""Run the pipeline: configuration, Snakemake adapters, process lifecycle."""
+"""Run the pipeline: configuration, Snakemake steps, process lifecycle."""

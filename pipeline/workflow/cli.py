@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import WijkscanError
-from pipeline.workflow.config import check_configfiles
+from pipeline.workflow.config_schema import check_configfiles
 
 #: What ``make demo`` and this command hide from Snakemake's output (see the Makefile).
 QUIET = ("--quiet", "rules", "reason", "host", "progress")

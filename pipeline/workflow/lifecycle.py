@@ -2,7 +2,7 @@
 
 Two problems this module solves (issue 14):
 
-* After ``kill -9`` of Snakemake the render workers (``pipeline.workflow.adapters``: a forkserver of
+* After ``kill -9`` of Snakemake the render workers (``pipeline.workflow.renderpool``: a forkserver of
   ~250 MB and its workers of ~450 MB) kept running. A ``ProcessPoolExecutor`` worker never
   notices that the process that submits work is gone (it holds both ends of its own task
   queue), and every worker keeps the forkserver's "alive" pipe open, so the forkserver does

@@ -145,3 +145,51 @@ def test_kwb_file_of_one_gemeente_gives_no_national_figures(tmp_path, real_kwb_p
     logs = "".join(p.read_text(encoding="utf-8") for p in (wd / "logs").rglob("*.log"))
     assert "Geen landelijke vergelijkingscijfers" in logs + res.stderr
     assert "1 gemeente(n)" in logs + res.stderr
+
+
+def test_brp_extract_missing_buurten_estimated_on_request(tmp_path, real_kwb_path, real_gpkg_path):
+    # The same 3-of-14 extract with the explicit fallback: the build runs, the 11 missing
+    # buurten are estimated from their own KWB bands and say so in the table, in
+    # bronnen.json and in the report; the gemeente counts include them.
+    import json
+
+    import pandas as pd
+
+    wd = make_workdir(tmp_path)
+    brp = {
+        "type": "brp",
+        "pad": str(FIXTURES / "brp_GM0226.csv"),
+        "ontbrekende_buurten": "schatten",
+    }
+    cfg = {
+        "gemeenten": ["GM0226"],
+        "bronnen": {
+            "kwb": {"type": "lokaal", "pad": str(real_kwb_path)},
+            "geometrie": {"type": "lokaal", "pad": str(real_gpkg_path)},
+            "bevolking": brp,
+            "prognose": {"type": "lokaal", "pad": str(FIXTURES / "cbs_85171ned_GM0226_GM0293.csv")},
+            "gezondheidsmonitor": {"type": "geen"},
+        },
+    }
+    target = "reports/GM0226/wijkscan_GM0226.html"
+    res = snakemake(wd, target, configfile=write_config(wd, "brp.yaml", cfg))
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+
+    meta = json.loads((wd / "data/processed/GM0226/bronnen.json").read_text(encoding="utf-8"))
+    geschat = meta["brp_geschatte_buurten"]
+    in_extract = set(pd.read_csv(FIXTURES / "brp_GM0226.csv", sep=";")["buurtcode"])
+    assert len(geschat) == 11 and not set(geschat) & in_extract
+    assert any("niet in het BRP-extract" in w for w in meta["waarschuwingen"])
+
+    table = pd.read_parquet(wd / "data/processed/GM0226/indicatoren.parquet")
+    buurten = table[(table["niveau"] == "buurt") & (table["jaar"] == table["jaar"].min())]
+    marked = buurten.loc[buurten["marges"].fillna("").str.contains("niet in BRP-extract"), "code"]
+    assert sorted(marked) == sorted(geschat)
+    # 65+ of the gemeente is the KWB-sized total of all 14 buurten, not the extract's 3.
+    kwb = pd.read_parquet(wd / "data/processed/GM0226/regios.parquet").set_index("code")
+    gem = table[(table["niveau"] == "gemeente") & (table["jaar"] == table["jaar"].min())]
+    inwoners = float(gem["inwoners"].iloc[0])
+    assert abs(inwoners - kwb.loc["GM0226", "inwoners"]) <= 0.02 * inwoners
+
+    html = (wd / target).read_text(encoding="utf-8")
+    assert "niet in het BRP-extract" in html

@@ -20,7 +20,7 @@ import pypdf
 import pytest
 
 from pipeline.ingest import demo
-from pipeline.workflow import adapters
+from pipeline.workflow import steps
 from tests.e2e.conftest import (
     REPO,
     assert_dutch_failure,
@@ -158,7 +158,7 @@ def test_a_failed_step_prints_its_fout_block_and_one_closing_line(tmp_path, modu
     assert_dutch_failure(rc, out, "FOUT in stap 'fetch_kwb", "'abc'", "BU99990102")
     for noise in NOISE:
         assert noise not in out, (noise, out[-3000:])
-    assert out.count(adapters.GESTOPT) == 1, out[-3000:]
+    assert out.count(steps.GESTOPT) == 1, out[-3000:]
     # Two jobs read the file (the gemeente's rows and the national reference); whichever
     # fails first stops the run, and its block names its own log.
     stap = re.search(r"FOUT in stap '(fetch_kwb\w*)'", out).group(1)
@@ -176,7 +176,7 @@ def test_an_unexpected_error_keeps_snakemakes_report(tmp_path):
     res = snakemake(wd, "--until", "prepare_geometry")
     out = res.stdout + res.stderr
     assert res.returncode != 0
-    assert "RuleException" in out and adapters.GESTOPT not in out
+    assert "RuleException" in out and steps.GESTOPT not in out
 
 
 # ---------------------------------------------------- 3. the wijkscan command's pre-checks

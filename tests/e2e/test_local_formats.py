@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.ingest import demo
-from pipeline.ingest.cbs_tables import raw_gezondheidsmonitor
+from pipeline.ingest.gezondheidsmonitor import raw_gezondheidsmonitor
 from tests.e2e.conftest import REPO, make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.e2e

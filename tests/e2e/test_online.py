@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline.ingest import demo
-from pipeline.ingest.cbs_tables import raw_85171ned
+from pipeline.ingest.prognose import raw_85171ned
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 from tests.support.odata_server import (
     Dimension,

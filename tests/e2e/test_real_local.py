@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from pipeline.ingest import kwb
+from pipeline.ingest import kwb, kwb_lezen
 from tests.conftest import SHARED_REAL
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 
@@ -80,7 +80,7 @@ def test_one_progress_line_per_gemeente_built(real_build):
 
 @pytest.mark.parametrize("gemeente,n", GEMEENTEN.items())
 def test_every_buurt_in_table_map_and_report(real_build, real_kwb_path, gemeente, n):
-    reg = kwb.normalize_kwb(kwb.read_kwb(real_kwb_path), gemeente, "kwb")
+    reg = kwb.normalize_kwb(kwb_lezen.read_kwb(real_kwb_path), gemeente, "kwb")
     codes = set(reg.loc[reg.niveau == "buurt", "code"])
     assert len(codes) == n
     t = pd.read_csv(
@@ -97,7 +97,7 @@ def test_every_buurt_in_table_map_and_report(real_build, real_kwb_path, gemeente
 
 @pytest.mark.parametrize("gemeente,n", GEMEENTEN.items())
 def test_buurt_sums_match_gemeente_and_kwb_65plus_kept(real_build, real_kwb_path, gemeente, n):
-    reg = kwb.normalize_kwb(kwb.read_kwb(real_kwb_path), gemeente, "kwb").set_index("code")
+    reg = kwb.normalize_kwb(kwb_lezen.read_kwb(real_kwb_path), gemeente, "kwb").set_index("code")
     t = pd.read_csv(
         real_build / f"reports/{gemeente}/indicatoren_{gemeente}.csv", dtype={"code": str}
     )
@@ -221,7 +221,7 @@ def test_one_pass_gives_the_per_gemeente_results(
 @pytest.mark.parametrize("gemeente", GEMEENTEN)
 def test_85plus_within_65plus_follows_the_widowed_share(real_build, gemeente):
     """Issue 16: buurt differences in '85+ binnen 65+' come from data (burgerlijke staat)."""
-    raw = kwb.read_kwb(KWB_2023)
+    raw = kwb_lezen.read_kwb(KWB_2023)
     aux = kwb.normalize_kwb(raw, gemeente, "kwb 2023", required=False).set_index("code")
     t = pd.read_csv(
         real_build / f"reports/{gemeente}/indicatoren_{gemeente}.csv", dtype={"code": str}

@@ -27,7 +27,7 @@ def test_demo_in_thread_mode(tmp_path):
         starts = [line for line in text.splitlines() if " start " in line]
         assert len(starts) == 1, (log, starts)
         assert "snakemake.logging" not in text, log
-    # Renders ran in worker processes (adapters.render), with their records in the job log
+    # Renders ran in worker processes (renderpool.render), with their records in the job log
     # between the job's own start and end lines.
     render_logs = sorted((wd / "logs").glob("render_*/*.log"))
     assert len(render_logs) >= 2

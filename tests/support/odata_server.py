@@ -1116,7 +1116,8 @@ def dimension_of(
 def bulk_03759ned(rows: pd.DataFrame, leeftijd: pd.DataFrame) -> bytes:
     """03759ned as CBS serves it since August 2023: a bulk zip of the v3-layout ``rows``
     (with ``BurgerlijkeStaat``) and its Leeftijd dimension."""
-    from pipeline.ingest.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
+    from pipeline.ingest.gemeentebevolking import BURGERLIJKE_STAAT_TITELS
+    from pipeline.ingest.statline import GESLACHT_TITELS
 
     dims = [
         dimension_of("Geslacht", rows["Geslacht"], titles=GESLACHT_TITELS),

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import validatie_schatting as vs
 from pipeline.errors import WijkscanError
-from pipeline.ingest.cbs_tables import raw_03759ned
+from pipeline.ingest.gemeentebevolking import raw_03759ned
 from tests.support.odata_server import ODataServer, Table, bulk_03759ned, dimension_of
 
 STATEN = ("ongehuwd", "gehuwd", "gescheiden", "verweduwd")
@@ -266,7 +266,7 @@ def test_online_tegen_testserver(server, tmp_path):
 
 def test_bulk_alle_regios_in_een_keer(server, tmp_path):
     """One pass for several regions gives, per region, what a pass for one region gives."""
-    from pipeline.ingest.cbs import bulk_zip_path, fetch_bulk_03759ned, read_bulk_rows
+    from pipeline.ingest.bulkdownload import bulk_zip_path, fetch_bulk_03759ned, read_bulk_rows
 
     s, _ = server
     cache = tmp_path / "bulk"

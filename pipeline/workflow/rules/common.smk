@@ -1,9 +1,9 @@
 # Shared helpers (input functions and target lists) for the included workflow files.
 # Every function is named (no lambdas) and only maps config (or the DAG) to paths and counts;
-# the run hooks hand over to pipeline.workflow.adapters.
+# the run hooks hand over to pipeline.workflow.steps and pipeline.workflow.renderpool.
 from pathlib import Path
 
-from pipeline.workflow import adapters
+from pipeline.workflow import renderpool, steps
 from pipeline.workflow import config as wcfg
 from pipeline.model import provenance
 
@@ -213,15 +213,15 @@ def per_gemeente_files(pattern):
 
 def render_worker_count(wf):
     todo = [job.rule.name for job in wf.dag.needrun_jobs()]
-    return adapters.render_workers(wf.use_threads, wf.cores, todo, wf.local_exec)
+    return renderpool.render_workers(wf.use_threads, wf.cores, todo, wf.local_exec)
 
 
 onsuccess:
-    adapters.finish_run()
+    steps.finish_run()
 
 
 onerror:
-    adapters.finish_run()
+    steps.finish_run()
 
 
 # Session workbooks (issue 15, pipeline/sessie*.py). The filled workbooks are inputs of their

@@ -1,7 +1,7 @@
 # Fetch rules: the only rules that touch the network. They fill data/raw/ (an
 # immutable cache; names carry table id and period) from CBS/PDOK, a local file
 # or the built-in demo gemeente, always through an atomic write.
-from pipeline.workflow import adapters
+from pipeline.workflow import jobs_fetch
 
 
 rule fetch_kwb:
@@ -14,7 +14,7 @@ rule fetch_kwb:
     params:
         cbs=config["cbs"],
     run:
-        adapters.fetch_kwb(input, output, params, wildcards, log)
+        jobs_fetch.fetch_kwb(input, output, params, wildcards, log)
 
 
 rule fetch_kwb_aanvulling:
@@ -27,7 +27,7 @@ rule fetch_kwb_aanvulling:
     params:
         cbs=config["cbs"],
     run:
-        adapters.fetch_kwb_aanvulling(input, output, params, wildcards, log)
+        jobs_fetch.fetch_kwb_aanvulling(input, output, params, wildcards, log)
 
 
 rule fetch_pdok:
@@ -40,7 +40,7 @@ rule fetch_pdok:
         laag=config["pdok"]["laag"],
         cbs=config["cbs"],
     run:
-        adapters.fetch_pdok(input, output, params, wildcards, log)
+        jobs_fetch.fetch_pdok(input, output, params, wildcards, log)
 
 
 rule fetch_geometry:
@@ -53,7 +53,7 @@ rule fetch_geometry:
     params:
         laag=geometry_layer,
     run:
-        adapters.fetch_geometry(input, output, params, wildcards, log)
+        jobs_fetch.fetch_geometry(input, output, params, wildcards, log)
 
 
 rule fetch_population:
@@ -69,7 +69,7 @@ rule fetch_population:
     params:
         cbs=config["cbs"],
     run:
-        adapters.fetch_population(input, output, params, wildcards, log)
+        jobs_fetch.fetch_population(input, output, params, wildcards, log)
 
 
 rule fetch_forecast:
@@ -85,7 +85,7 @@ rule fetch_forecast:
         cbs=config["cbs"],
         horizon=config["horizon"],
     run:
-        adapters.fetch_forecast(input, output, params, wildcards, log)
+        jobs_fetch.fetch_forecast(input, output, params, wildcards, log)
 
 
 rule fetch_health:
@@ -100,7 +100,7 @@ rule fetch_health:
     params:
         cbs=config["cbs"],
     run:
-        adapters.fetch_health(input, output, params, wildcards, log)
+        jobs_fetch.fetch_health(input, output, params, wildcards, log)
 
 
 rule fetch_kwb_national:
@@ -113,4 +113,4 @@ rule fetch_kwb_national:
     params:
         cbs=config["cbs"],
     run:
-        adapters.fetch_kwb_national(input, output, params, wildcards, log)
+        jobs_fetch.fetch_kwb_national(input, output, params, wildcards, log)

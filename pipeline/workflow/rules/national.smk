@@ -26,7 +26,7 @@ rule prepare_regions_all:
         aanvulling_jaar=config["bronnen"]["kwb_aanvulling"]["jaar"],
         aanvulling_herkomst=wcfg.aanvulling_herkomst(config),
     run:
-        adapters.prepare_regions_all(input, output, params, wildcards, log)
+        jobs_national.prepare_regions_all(input, output, params, wildcards, log)
 
 
 rule prepare_geometry_all:
@@ -45,7 +45,7 @@ rule prepare_geometry_all:
         laag=national_layer(),
         controle=config["geometrie_controle"],
     run:
-        adapters.prepare_geometry_all(input, output, params, wildcards, log)
+        jobs_national.prepare_geometry_all(input, output, params, wildcards, log)
 
 
 rule compute_indicators_all:
@@ -74,7 +74,7 @@ rule compute_indicators_all:
         # A new provenance layout rebuilds bronnen.json of existing builds.
         meta_versie=provenance.META_VERSIE,
     run:
-        adapters.compute_indicators_all(input, output, params, wildcards, log)
+        jobs_national.compute_indicators_all(input, output, params, wildcards, log)
 
 
 rule export_indicators_all:
@@ -92,4 +92,4 @@ rule export_indicators_all:
         config=indicator_config(),
         gemeenten=GEMEENTEN,
     run:
-        adapters.export_indicators_all(input, output, params, wildcards, log)
+        jobs_national.export_indicators_all(input, output, params, wildcards, log)

@@ -13,7 +13,7 @@ rule prepare_regions:
         aanvulling_jaar=config["bronnen"]["kwb_aanvulling"]["jaar"],
         aanvulling_herkomst=wcfg.aanvulling_herkomst(config),
     run:
-        adapters.prepare_regions(input, output, params, wildcards, log)
+        jobs_build.prepare_regions(input, output, params, wildcards, log)
 
 
 rule prepare_geometry:
@@ -29,7 +29,7 @@ rule prepare_geometry:
         jaar=config["jaar"],
         controle=config["geometrie_controle"],
     run:
-        adapters.prepare_geometry(input, output, params, wildcards, log)
+        jobs_build.prepare_geometry(input, output, params, wildcards, log)
 
 
 rule prepare_population:
@@ -47,8 +47,9 @@ rule prepare_population:
     params:
         jaar=config["jaar"],
         bron=config["bronnen"]["bevolking"]["type"],
+        ontbrekende_buurten=config["bronnen"]["bevolking"]["ontbrekende_buurten"],
     run:
-        adapters.prepare_population(input, output, params, wildcards, log)
+        jobs_build.prepare_population(input, output, params, wildcards, log)
 
 
 rule prepare_forecast:
@@ -65,7 +66,7 @@ rule prepare_forecast:
         horizon=config["horizon"],
         bron=config["bronnen"]["prognose"]["type"],
     run:
-        adapters.prepare_forecast(input, output, params, wildcards, log)
+        jobs_build.prepare_forecast(input, output, params, wildcards, log)
 
 
 rule prepare_loneliness:
@@ -76,7 +77,7 @@ rule prepare_loneliness:
     log:
         "logs/prepare_loneliness/{gemeente}.log",
     run:
-        adapters.prepare_loneliness(input, output, params, wildcards, log)
+        jobs_build.prepare_loneliness(input, output, params, wildcards, log)
 
 
 rule estimate_population:
@@ -94,8 +95,9 @@ rule estimate_population:
     params:
         jaar=config["jaar"],
         schatting=config["schatting"],
+        ontbrekende_buurten=config["bronnen"]["bevolking"]["ontbrekende_buurten"],
     run:
-        adapters.estimate_population(input, output, params, wildcards, log)
+        jobs_build.estimate_population(input, output, params, wildcards, log)
 
 
 rule project_population:
@@ -110,7 +112,7 @@ rule project_population:
         jaar=config["jaar"],
         horizon=config["horizon"],
     run:
-        adapters.project_population(input, output, params, wildcards, log)
+        jobs_build.project_population(input, output, params, wildcards, log)
 
 
 rule compute_indicators:
@@ -140,7 +142,7 @@ rule compute_indicators:
         # A new provenance layout rebuilds bronnen.json of existing builds.
         meta_versie=provenance.META_VERSIE,
     run:
-        adapters.compute_indicators(input, output, params, wildcards, log)
+        jobs_build.compute_indicators(input, output, params, wildcards, log)
 
 
 rule export_indicators:
@@ -157,7 +159,7 @@ rule export_indicators:
     params:
         config=indicator_config(),
     run:
-        adapters.export_indicators(input, output, params, wildcards, log)
+        jobs_build.export_indicators(input, output, params, wildcards, log)
 
 
 rule prepare_reference_nl:
@@ -170,7 +172,7 @@ rule prepare_reference_nl:
     params:
         config=indicator_config(),
     run:
-        adapters.prepare_reference_nl(input, output, params, wildcards, log)
+        jobs_build.prepare_reference_nl(input, output, params, wildcards, log)
 
 
 rule compute_region:
@@ -185,4 +187,4 @@ rule compute_region:
         naam=region_name(),
         leden=region_members(),
     run:
-        adapters.compute_region(input, output, params, wildcards, log)
+        jobs_build.compute_region(input, output, params, wildcards, log)

@@ -7,10 +7,10 @@ from pipeline.ingest import sessie_lezen
 
 
 # In thread mode renders go to worker processes that start (and import matplotlib and
-# WeasyPrint) while the data steps run; see adapters.start_render_workers.
+# WeasyPrint) while the data steps run; see renderpool.start_render_workers.
 onstart:
-    adapters.start_run()
-    adapters.start_render_workers(render_worker_count(workflow))
+    steps.start_run()
+    renderpool.start_render_workers(render_worker_count(workflow))
 
 
 # Filled session workbooks (bronnen.sessies): files exist, open, and belong to a selected
@@ -36,7 +36,7 @@ rule session_workbook:
         config=indicator_config(),
         weging=config["rapport"]["weging"],
     run:
-        adapters.session_workbook(input, output, params, wildcards, log)
+        jobs_render.session_workbook(input, output, params, wildcards, log)
 
 
 # Filled workbooks of one gemeente, checked once; a bad cell stops here, before any render
@@ -51,7 +51,7 @@ rule prepare_sessions:
     log:
         "logs/prepare_sessions/{gemeente}.log",
     run:
-        adapters.prepare_sessions(input, output, params, wildcards, log)
+        jobs_render.prepare_sessions(input, output, params, wildcards, log)
 
 
 rule render_report:
@@ -76,7 +76,7 @@ rule render_report:
         template_dir="templates",
         volgende_ronde=config["vouwkaart"]["vragen_volgende_ronde"],
     run:
-        adapters.render_report(input, output, params, wildcards, log)
+        jobs_render.render_report(input, output, params, wildcards, log)
 
 
 rule render_vouwkaart:
@@ -93,7 +93,7 @@ rule render_vouwkaart:
         config=indicator_config(),
         vouwkaart=config["vouwkaart"],
     run:
-        adapters.render_vouwkaart(input, output, params, wildcards, log)
+        jobs_render.render_vouwkaart(input, output, params, wildcards, log)
 
 
 rule render_region_report:
@@ -114,4 +114,4 @@ rule render_region_report:
         weging=config["rapport"]["weging"],
         template_dir="templates",
     run:
-        adapters.render_region_report(input, output, params, wildcards, log)
+        jobs_render.render_region_report(input, output, params, wildcards, log)

@@ -17,12 +17,12 @@ from cbsodata import cbsodata3
 
 from pipeline.errors import WijkscanError
 from pipeline.ingest.cbs import (
-    cbsodata_options,
     fetch_table,
     kwb_filter,
     region_filter,
     write_csv_atomic,
 )
+from pipeline.ingest.odata import cbsodata_options
 
 # tests/ is not on sys.path when pytest is started as a script; make the shared
 # support package importable without a conftest.
@@ -531,7 +531,8 @@ def _bulk_03759ned(jaar: int = 2024) -> bytes:
         titles = titles or {}
         return Dimension(name, [{"Key": k, "Title": titles.get(k.strip(), k)} for k in keys], kind)
 
-    from pipeline.ingest.cbs_tables import BURGERLIJKE_STAAT_TITELS, GESLACHT_TITELS
+    from pipeline.ingest.gemeentebevolking import BURGERLIJKE_STAAT_TITELS
+    from pipeline.ingest.statline import GESLACHT_TITELS
 
     dims = [
         dim("Geslacht", titles=GESLACHT_TITELS),
@@ -563,8 +564,8 @@ def _bulk_kw(server: ODataServer, tmp_path: Path) -> dict:
 
 def test_bulk_03759ned_streams_one_gemeente_with_marital_status(tmp_path: Path) -> None:
     from pipeline.ingest import demo
-    from pipeline.ingest.cbs import fetch_bulk_03759ned
-    from pipeline.ingest.cbs_tables import parse_03759ned, parse_03759ned_burgerlijke_staat
+    from pipeline.ingest.bulkdownload import fetch_bulk_03759ned
+    from pipeline.ingest.gemeentebevolking import parse_03759ned, parse_03759ned_burgerlijke_staat
 
     with ODataServer() as server:
         server.add_bulk("03759ned", _bulk_03759ned())
@@ -584,7 +585,7 @@ def test_bulk_03759ned_streams_one_gemeente_with_marital_status(tmp_path: Path) 
 
 
 def test_bulk_03759ned_new_year_downloads_again(tmp_path: Path) -> None:
-    from pipeline.ingest.cbs import fetch_bulk_03759ned
+    from pipeline.ingest.bulkdownload import fetch_bulk_03759ned
 
     with ODataServer() as server:
         server.add_bulk("03759ned", _bulk_03759ned(2023))
@@ -598,7 +599,7 @@ def test_bulk_03759ned_new_year_downloads_again(tmp_path: Path) -> None:
 
 
 def test_bulk_03759ned_unknown_table_not_retried(tmp_path: Path) -> None:
-    from pipeline.ingest.cbs import fetch_bulk_03759ned
+    from pipeline.ingest.bulkdownload import fetch_bulk_03759ned
 
     with ODataServer() as server:
         with pytest.raises(WijkscanError, match="(?s)HTTP 404.*cbs.bulk_url"):

@@ -72,10 +72,10 @@ def test_code_mismatch_fails_by_default_and_warns_on_request():
 
 @pytest.mark.parametrize("gemeente,n", [("GM0226", 14), ("GM0150", 69)])
 def test_real_geometry_has_every_buurt_of_the_table(real_gpkg_path, real_kwb_path, gemeente, n):
-    from pipeline.ingest import kwb
+    from pipeline.ingest import kwb, kwb_lezen
 
     gdf = geometry.read_buurten(real_gpkg_path, gemeente)
-    reg = kwb.normalize_kwb(kwb.read_kwb(real_kwb_path), gemeente, "kwb")
+    reg = kwb.normalize_kwb(kwb_lezen.read_kwb(real_kwb_path), gemeente, "kwb")
     match = geometry.match_codes(reg.loc[reg.niveau == "buurt", "code"], gdf.code)
     assert match.ok, match
     assert len(gdf) == n

@@ -1,4 +1,4 @@
-"""Tests for pipeline.model.estimate: IPF estimate of buurt age x sex, and the BRP path."""
+"""Tests for pipeline.model.estimate: IPF estimate of buurt age x sex."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.errors import WijkscanError
 from pipeline.model import ages
-from pipeline.model.estimate import KWB_BANDS, SEED_MIX, Diagnostiek, estimate_buurt_ages, from_brp
+from pipeline.model.estimate import SEED_MIX, Diagnostiek, estimate_buurt_ages
+from pipeline.model.estimate_inputs import KWB_BANDS
 
 REAL_KWB = Path(__file__).parents[4] / "shared/data/real/nl2024/kwb_2024_85984NED_subset.csv"
 STD = ages.standard_bands()
@@ -455,85 +456,6 @@ def test_non_buurt_rows_are_ignored():
     )  # fmt: skip
     out = estimate_buurt_ages(kwb, profile_pop("GM0001", 100))
     assert set(out["code"]) == {"BU00010001"}
-
-
-# --------------------------------------------------------------------- BRP
-
-
-def _brp_single_years() -> pd.DataFrame:
-    rows = []
-    for code, scale in (("BU00010001", 1.0), ("BU00010002", 2.0)):
-        for sex in ("man", "vrouw"):
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "buurtcode": code,
-                        "gemeentecode": "GM0001",
-                        "geslacht": sex,
-                        "leeftijd_van": np.arange(101),
-                        "leeftijd_tot": pd.array(list(range(100)) + [None], dtype="Int64"),
-                        "aantal": scale,
-                    }
-                )
-            )
-    return pd.concat(rows, ignore_index=True)
-
-
-def test_from_brp_aggregates_to_standard_bands():
-    out = from_brp(_brp_single_years(), None)
-    assert len(out) == 2 * 2 * J
-    assert not out["geschat"].any()
-    assert cell(out, "BU00010001", "man", "0-4") == 5.0
-    assert cell(out, "BU00010002", "vrouw", "90+") == 2.0 * 11  # 90..99 and 100+
-    assert list(out.columns) == [
-        "code", "geslacht", "leeftijd_van", "leeftijd_tot", "klasse", "aantal", "geschat"
-    ]  # fmt: skip
-
-
-def test_from_brp_aligns_to_kwb_buurten():
-    # BU00010003 has no inhabitants in the KWB: the BRP needs no rows for it.
-    kwb = pd.DataFrame(
-        {"code": ["BU00010001", "BU00010003"], "inwoners": [202.0, 0.0], "k_65plus": [1, 0]}
-    )
-    out = from_brp(_brp_single_years(), kwb)
-    assert set(out["code"]) == {"BU00010001", "BU00010003"}
-    assert out.loc[out.code == "BU00010003", "aantal"].isna().all()  # missing, not zero
-    d = out.attrs["diagnostiek"]
-    assert d["niet_in_kwb"] == ("BU00010002",)
-    assert d["niet_in_brp"] == ("BU00010003",)
-
-
-@pytest.mark.parametrize("inwoners", [50.0, np.nan])
-def test_from_brp_refuses_kwb_buurten_with_inhabitants_it_does_not_cover(inwoners):
-    # Issue 14: an extract of 3 of Duiven's 14 buurten gave "65+ 5.460" next to "75+ ≈ 235".
-    # A secret (NaN) KWB count is not known to be zero, so it also needs BRP rows.
-    kwb = pd.DataFrame(
-        {
-            "code": ["BU00010001", "BU00010002", "BU00010003"],
-            "gemeentecode": "GM0001",
-            "inwoners": [202.0, 404.0, inwoners],
-            "k_65plus": [1, 1, 1],
-        }
-    )
-    with pytest.raises(WijkscanError) as exc:
-        from_brp(_brp_single_years(), kwb)
-    e = exc.value
-    assert "dekt 2 van de 3 KWB-buurten van GM0001" in e.wat and "BU00010003" in e.wat
-    assert "bronnen.bevolking" in e.waar and "03759ned" in e.oplossing
-
-
-def test_from_brp_rejects_classes_that_do_not_nest():
-    brp = pd.DataFrame(
-        {
-            "buurtcode": "BU00010001",
-            "geslacht": "totaal",
-            "leeftijd_van": [0, 15, 65],
-            "leeftijd_tot": pd.array([14, 64, None], dtype="Int64"),
-            "aantal": [1.0, 2.0, 3.0],
-        }
-    )
-    with pytest.raises(WijkscanError, match="passen niet"):
-        from_brp(brp, None)
 
 
 # --------------------------------------------------------------------- real data

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.model import indicators as ind
 from pipeline.model.registry import build_registry
+from tests.support.instellingen import settings
 
 REG = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
 
@@ -90,7 +91,7 @@ def _q(**kw):
 
 
 def test_derive_hand_computed():
-    s = ind.Settings(basisjaar=2024)
+    s = settings(basisjaar=2024)
     d = ind.derive(_q(), s).iloc[0]
     assert d["aandeel_65plus"] == pytest.approx(20.0)
     assert d["aandeel_85plus"] == pytest.approx(2.0)
@@ -102,14 +103,14 @@ def test_derive_hand_computed():
 
 
 def test_no_mantelzorg_ratio_over_too_few_oldest():
-    s = ind.Settings(basisjaar=2024, mz_min_ouderen=10)
+    s = settings(basisjaar=2024, mz_min_ouderen=10)
     d = ind.derive(_q(aantal_mz_ouderen=4.0), s).iloc[0]
     assert np.isnan(d["mantelzorgpotentieel"])
     assert np.isnan(ind.derive(_q(aantal_65plus=0.0), s).iloc[0]["dementie_per_100_65plus"])
 
 
 def test_publish_suppresses_small_buurten_and_rounds_estimates():
-    s = ind.Settings(basisjaar=2024, min_inwoners=50, afronding=5)
+    s = settings(basisjaar=2024, min_inwoners=50, afronding=5)
     q = pd.concat([_q(), _q(code="BU2", inwoners=40.0, aantal_75plus=13.0)], ignore_index=True)
     q["_aantal_65plus_gemeten"] = [True, True]
     q["aantal_65plus"] = [203.0, 12.0]  # a measured count is never re-rounded
@@ -144,13 +145,13 @@ def test_totaal_rows_next_to_sexes_are_not_counted_twice():
             "prevalentie": [0.5],
         }
     )
-    q = ind.age_quantities(b, ind.Settings(basisjaar=2024), prev).set_index("code")
+    q = ind.age_quantities(b, settings(basisjaar=2024), prev).set_index("code")
     assert q.loc["B", "aantal_85plus"] == 40 and q.loc["C", "aantal_85plus"] == 8
     assert q.loc["B", "dementie_aantal"] == pytest.approx(20)
 
 
 def test_shares_of_small_buurten_are_whole_percents():
-    s = ind.Settings(basisjaar=2024, min_inwoners=50, klein_inwoners=200)
+    s = settings(basisjaar=2024, min_inwoners=50, klein_inwoners=200)
     q = pd.concat(
         [
             _q(code="BU1", inwoners=150.0, aantal_65plus=31.0),
@@ -202,7 +203,7 @@ def test_published_wijk_65plus_below_buurt_85plus_keeps_order():
             ("BU00010102", 2024, "totaal", 0, 64, 30.0),
         ]
     )
-    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    s = settings(basisjaar=2024, min_inwoners=10)
     q = ind.assemble(regios, b, None, None, _prev_85plus(), s).set_index("code")
     assert q.loc["WK000101", "aantal_65plus"] == 5.0  # CBS's wijk number, not 20 + 15
     assert q.loc["WK000101", "inwoners"] == 100.0  # not 60 + 45
@@ -288,7 +289,7 @@ def _two_wijken():
 
 def test_wijk_rows_show_published_kwb_counts():
     regios, b, prev = _two_wijken()
-    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    s = settings(basisjaar=2024, min_inwoners=10)
     q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
     w1 = q.loc["WK000101"]
     # CBS's wijk counts, not the buurt sums 215 / 35 / 30 / 90
@@ -318,7 +319,7 @@ def test_wijk_rows_show_published_kwb_counts():
 
 def test_secret_wijk_cell_stays_nan_not_zero_nor_buurt_sum():
     regios, b, prev = _two_wijken()
-    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    s = settings(basisjaar=2024, min_inwoners=10)
     q = ind.assemble(regios, b, None, None, prev, s).set_index("code")
     w2 = q.loc["WK000102"]
     assert w2["inwoners"] == 290.0
@@ -345,7 +346,7 @@ def test_secret_wijk_cell_stays_nan_not_zero_nor_buurt_sum():
 def test_gemeente_population_table_is_not_rescaled():
     """A gemeente with its own population table (03759ned) keeps its 75+/85+."""
     regios, b, prev = _two_wijken()
-    s = ind.Settings(basisjaar=2024, min_inwoners=10)
+    s = settings(basisjaar=2024, min_inwoners=10)
     g = bev(
         [
             ("X", 2024, "totaal", 0, 64, 432.0),
@@ -361,15 +362,15 @@ def test_gemeente_population_table_is_not_rescaled():
 def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
     """Duiven (GM0226), real KWB 2024: every wijk row shows CBS's own wijk count, in the
     per-gemeente and in the national path (WK022603: 14.045, the buurt sum is 14.040)."""
-    from pipeline.ingest import demo, kwb
-    from pipeline.ingest.cbs_tables import parse_03759ned
+    from pipeline.ingest import demo, demo_herschaling, kwb, kwb_lezen
+    from pipeline.ingest.gemeentebevolking import parse_03759ned
     from pipeline.ingest.prevalentie import read_prevalentie
     from pipeline.model import estimate, national
 
     repo = Path(__file__).resolve().parents[3]
     prev = read_prevalentie(repo / "config" / "dementie_prevalentie.csv")
-    s = ind.Settings(basisjaar=2024)
-    raw = kwb.read_kwb(real_kwb_path)
+    s = settings(basisjaar=2024)
+    raw = kwb_lezen.read_kwb(real_kwb_path)
     raw = raw[raw["WijkenEnBuurten"].astype(str).str.strip().str[2:6] == "0226"]
     regios = kwb.normalize_kwb(kwb.select_gemeente(raw, "GM0226", "kwb"), "GM0226", "kwb")
     published = regios[regios["niveau"] == "wijk"].set_index("code")
@@ -377,7 +378,9 @@ def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
     assert published.loc["WK022603", "inwoners"] == 14045
     rows, dim = demo.bevolking_raw(2024)
     rows["RegioS"] = "GM0226"
-    gem = demo.rescale_to_kwb(parse_03759ned(rows, dim, 2024, ["GM0226"], bron="demo"), regios)
+    gem = demo_herschaling.rescale_to_kwb(
+        parse_03759ned(rows, dim, 2024, ["GM0226"], bron="demo"), regios
+    )
     base = estimate.estimate_buurt_ages(regios[regios["niveau"] == "buurt"], gem).copy()
     base.attrs = {}
     q = ind.assemble(regios, base.assign(jaar=2024), gem, None, prev, s)
@@ -395,3 +398,22 @@ def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
         for code, row in wijken.iterrows():
             if not np.isnan(row["aantal_65plus"]):
                 assert _ordered(row), code
+
+
+def test_registry_round_trips_through_register_json():
+    # The build stores the registry beside the table; renderers read it back unchanged.
+    import json
+
+    import pytest
+
+    from pipeline.errors import WijkscanError
+    from pipeline.model import registry
+    from pipeline.workflow.config_schema import with_defaults
+
+    reg = registry.registry_from_config(with_defaults({"jaar": 2024}), "Alzheimer Nederland")
+    stored = json.loads(json.dumps(registry.registry_to_json(reg)))
+    back = registry.registry_from_json(stored)
+    assert list(back) == list(reg) and back == reg
+    assert back["mantelzorgpotentieel"].label == reg["mantelzorgpotentieel"].label
+    with pytest.raises(WijkscanError, match="andere indeling"):
+        registry.registry_from_json({**stored, "versie": 0})

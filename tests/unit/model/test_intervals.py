@@ -13,10 +13,11 @@ from pipeline.model import ages, indicators, intervals
 from pipeline.model.estimate import estimate_with_draws
 from pipeline.model.marges import BURGERLIJKE_STAAT
 from pipeline.model.registry import build_registry
+from tests.support.instellingen import settings
 
 REPO = Path(__file__).resolve().parents[3]
 REG = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
-S = indicators.Settings(basisjaar=2024)
+S = settings(basisjaar=2024)
 STD = ages.standard_bands()
 J = len(STD)
 PROFILE = np.array(

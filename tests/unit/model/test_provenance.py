@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from pipeline.model import national, provenance, registry
-from pipeline.present import report, vouwkaart
+from pipeline.present import vouwgegevens
+from pipeline.present.report.verantwoording import verantwoording
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -63,12 +64,12 @@ def test_licensed_sources_keep_their_publisher(tmp_path: Path) -> None:
 def test_report_and_vouwkaart_do_not_credit_demo_numbers(tmp_path: Path) -> None:
     cfg = _config(kwb="lokaal", bevolking="demo", prognose="demo", gezondheidsmonitor="geen")
     meta = _meta(tmp_path, cfg)
-    line = vouwkaart.source_line(meta)
+    line = vouwgegevens.source_line(meta)
     assert "CBS/PBL" not in line and "PBL" not in line and "primos" not in line
     assert provenance.DEMO_UITGEVER in line
     # Only the licensed source is a rights holder.
     assert line.endswith("Licentie: CC BY 4.0 CBS.")
-    rows = report._verantwoording(
+    rows = verantwoording(
         registry.registry_from_config(cfg), meta, {"min_inwoners": 50, "afronding": 5}
     )["bronnen"]
     prog = next(r for r in rows if r["onderwerp"] == "Regionale bevolkingsprognose")
@@ -89,12 +90,12 @@ def test_indicator_sources_name_no_cbs_table_for_demo_ages() -> None:
 
 def test_an_all_demo_source_line_claims_no_licence(tmp_path: Path) -> None:
     cfg = _config(kwb="demo", bevolking="demo", prognose="demo", gezondheidsmonitor="demo")
-    line = vouwkaart.source_line(_meta(tmp_path, cfg))
+    line = vouwgegevens.source_line(_meta(tmp_path, cfg))
     assert line.startswith("Bronnen: wijkscan-demo (fictief) Kerncijfers wijken en buurten (2024);")
     assert line.endswith("Fictieve gegevens, zonder bronlicentie.")
     assert "CC BY" not in line and "CBS" not in line
     # Without any provenance the default open sources are named, as before.
-    assert vouwkaart.source_line({}).endswith("Licentie: CC BY 4.0 CBS/Kadaster/RIVM.")
+    assert vouwgegevens.source_line({}).endswith("Licentie: CC BY 4.0 CBS/Kadaster/RIVM.")
 
 
 def test_set_table_names_the_forecast_table_really_used():
@@ -113,7 +114,7 @@ def test_set_table_names_the_forecast_table_really_used():
 
 
 def test_prognose_tabel_from_the_dimensions():
-    from pipeline.ingest.cbs_tables import prognose_tabel
+    from pipeline.ingest.prognose import prognose_tabel
 
     base = ["ID", "Leeftijd", "Perioden", "TotaleBevolking_1"]
     assert prognose_tabel([*base, "Geslacht", "RegioIndeling2021"]) == "85171NED"

@@ -4,16 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.ingest import kwb
-from pipeline.model import indicators, reference
+from pipeline.ingest import kwb, kwb_lezen
+from pipeline.model import reference
 from pipeline.model.registry import build_registry
+from tests.support.instellingen import settings
 
 REG = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
-S = indicators.Settings(basisjaar=2024)
+S = settings(basisjaar=2024)
 
 
 def test_national_reference_from_gemeente_rows(real_kwb_path):
-    raw = kwb.read_kwb(real_kwb_path)
+    raw = kwb_lezen.read_kwb(real_kwb_path)
     q = reference.national_quantities(raw, 2024, real_kwb_path.name)
     gm = raw[raw.WijkenEnBuurten.str.startswith("GM")]
     assert q.loc[0, "inwoners"] == pytest.approx(kwb.to_number(gm["AantalInwoners_5"]).sum())

@@ -44,6 +44,28 @@ def test_getal(value, dec, expected):
     assert fmt.getal(value, dec) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "dec", "expected"),
+    [
+        (4.25, 1, 4.3),
+        (2.5, 0, 3.0),
+        (2.675, 2, 2.68),
+        (0.5, 0, 1.0),
+        (-0.4, 0, 0.0),
+        (1234, 0, 1234.0),
+    ],
+)
+def test_afgerond_is_the_printed_number(value, dec, expected):
+    # round() rounds half-to-even on the binary value (round(4.25, 1) == 4.2); the text says 4,3.
+    assert fmt.afgerond(value, dec) == expected
+    assert fmt.getal(fmt.afgerond(value, dec), dec) == fmt.getal(value, dec)
+
+
+def test_afgerond_missing_and_infinite():
+    assert math.isnan(fmt.afgerond(None)) and math.isnan(fmt.afgerond(pd.NA))
+    assert fmt.afgerond(float("inf")) == float("inf")
+
+
 @pytest.mark.parametrize("missing", [None, math.nan, np.nan, pd.NA, float("inf"), "x"])
 def test_missing_is_nb(missing):
     assert fmt.getal(missing) == "n.b."

@@ -151,7 +151,7 @@ def test_matplotlib_draws_and_embeds_the_same_family(tmp_path):
 
 
 def test_charts_and_maps_use_the_pinned_family():
-    from pipeline.present import charts, maps
+    from pipeline.present import figuur, maps
 
     assert maps.PRINT_RC["font.family"][0] == lettertype.FAMILIE
-    assert charts._RC["font.family"][0] == lettertype.FAMILIE
+    assert figuur.RC["font.family"][0] == lettertype.FAMILIE

@@ -1,4 +1,6 @@
-"""Tests of pipeline.present.maps: classification, palette, choropleth drawing and label placement."""
+"""Tests of pipeline.present.maps and the map parts it re-exports (kaartlegenda, kaartrand,
+kaartgegevens, kaartlabels): choropleth drawing, legend, scale bar, data helpers and label
+placement. The classes and the palette are tested in test_kaartklassen.py."""
 
 from __future__ import annotations
 
@@ -19,7 +21,16 @@ from shapely.geometry import box
 
 from pipeline.ingest import demo
 from pipeline.model.registry import build_registry
-from pipeline.present import maps
+from pipeline.present import (
+    kaartbasis,
+    kaartgegevens,
+    kaartklassen,
+    kaartlabels,
+    kaartlegenda,
+    kaartnummers,
+    kaartrand,
+    maps,
+)
 
 REAL = (
     Path(__file__).resolve().parents[4] / "shared/data/real/nl2024/buurt_2024_gegeneraliseerd.gpkg"
@@ -49,109 +60,6 @@ def _no_overlaps(boxes) -> list[tuple[str, str]]:
     return [(a, b) for (a, ba), (b, bb) in itertools.combinations(items, 2) if ba.overlaps(bb)]
 
 
-# --- numbers and classification -----------------------------------------------------
-def test_fmt_nl_uses_decimal_comma_and_thousands_dot():
-    assert maps.fmt_nl(1234.5, 1) == "1.234,5"
-    assert maps.fmt_nl(12.0, 0) == "12"
-    assert maps.fmt_nl(float("nan"), 1) == "–"
-
-
-def test_classify_nan_is_minus_one_and_labels_are_dutch():
-    s = pd.Series([12.5, 18.0, np.nan, 22.25, 30.0, 14.0], index=list("abcdef"))
-    c = maps.classify(s, "equal_interval", 3, decimals=1, unit="%")
-    assert c.classes["c"] == -1
-    assert (c.classes.drop("c") >= 0).all()
-    assert c.k == 3
-    assert c.labels[0] == "12,5 – 18,3 %"
-    assert all("," in lab and lab.endswith(" %") and " – " in lab for lab in c.labels)
-    # Class bounds follow mapclassify: upper bound inclusive.
-    assert c.classes["a"] == 0 and c.classes["e"] == 2
-
-
-def test_classify_with_fewer_unique_values_than_k():
-    c = maps.classify(pd.Series([1.0, 1.0, 2.0, np.nan]), "quantiles", 5)
-    assert 1 <= c.k <= 2
-    assert c.classes.iloc[3] == -1
-    one = maps.classify(pd.Series([4.0, 4.0]), "fisher_jenks", 5, decimals=0)
-    assert one.k == 1 and one.labels == ["4"] and list(one.classes) == [0, 0]
-    empty = maps.classify(pd.Series([np.nan, np.nan]), "quantiles", 5)
-    assert empty.k == 0 and list(empty.classes) == [-1, -1]
-
-
-def test_classify_widens_decimals_when_breaks_would_print_the_same():
-    c = maps.classify(pd.Series([4.31, 4.34, 4.38, 4.42, 4.47, 4.9]), "quantiles", 5, decimals=1)
-    assert len(set(c.labels)) == c.k
-
-
-@pytest.mark.parametrize("scheme", maps.SCHEMES)
-def test_all_schemes_are_deterministic(scheme):
-    y = pd.Series(np.random.default_rng(3).lognormal(2, 0.6, 80))
-    a = maps.classify(y, scheme, 5)
-    b = maps.classify(y, scheme, 5)
-    assert a.edges == b.edges and a.k == 5
-    assert (a.classes >= 0).all()
-
-
-@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval"])
-def test_numpy_schemes_equal_mapclassify(scheme):
-    # quantiles/equal_interval are computed without importing mapclassify (start-up time);
-    # they must give mapclassify's class edges, ties and rounding included.
-    import warnings
-
-    import mapclassify
-
-    cls = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval}
-    rng = np.random.default_rng(7)
-    for trial in range(300):
-        n = int(rng.integers(2, 60))
-        y = (
-            np.round(rng.gamma(2.0, 10.0, n), 1)
-            if trial % 2
-            else rng.integers(0, 5, n).astype(float)
-        )
-        k_eff = min(int(rng.integers(2, 10)), np.unique(y).size)
-        if k_eff < 2:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            bins = cls[scheme](y, k=k_eff).bins
-        expected = np.unique(np.concatenate([[y.min()], bins]))
-        expected[-1] = max(expected[-1], y.max())
-        assert maps._edges(y, scheme, k_eff) == pytest.approx(list(expected)), (y, k_eff)
-
-
-def test_unknown_scheme_is_refused():
-    with pytest.raises(ValueError, match="classificatie"):
-        maps.classify(pd.Series([1.0, 2.0, 3.0]), "kwantielen", 3)
-
-
-def test_shared_bins_give_identical_breaks_for_now_and_future():
-    now = pd.Series([10.0, 12, 15, 20, 22, 30], index=list("abcdef"))
-    future = now * 1.4
-    edges = maps.shared_bins([now, future], "quantiles", 4)
-    c_now = maps.classify(now, bins=edges, decimals=0, unit="%")
-    c_fut = maps.classify(future, bins=edges, decimals=0, unit="%")
-    assert c_now.edges == c_fut.edges == edges
-    assert c_now.labels == c_fut.labels
-    assert edges[0] == 10.0 and edges[-1] == pytest.approx(42.0)
-    # The point of sharing: the future map is darker than the base-year map.
-    assert c_fut.classes.mean() > c_now.classes.mean()
-    # ...which independent classifications would hide.
-    assert (
-        maps.classify(future, "quantiles", 4).classes.tolist()
-        == maps.classify(now, "quantiles", 4).classes.tolist()
-    )
-
-
-def test_palette_is_sequential_in_greyscale_and_reversed_for_lower_is_worse():
-    cols = maps.palette(5, 1)
-    lum = [np.dot(mpl.colors.to_rgb(c), [0.299, 0.587, 0.114]) for c in cols]
-    assert all(a > b for a, b in itertools.pairwise(lum)), "darker = larger task"
-    assert maps.palette(5, -1) == cols[::-1]
-    hatch_faces = {s["facecolor"] for s in maps.STATUS_STYLE.values()}
-    assert not hatch_faces & set(maps.palette(9, 1))
-
-
 # --- drawing ----------------------------------------------------------------------------
 def _figure() -> tuple[Figure, object]:
     fig = Figure(figsize=(8, 6), dpi=100)
@@ -165,18 +73,18 @@ def test_draw_choropleth_hatches_no_value_buurten_and_lists_them(demo_buurten, r
     values.iloc[0] = np.nan  # te weinig inwoners
     values.iloc[1] = np.nan  # no status: geen gegevens
     status = pd.Series("", index=codes)
-    status.iloc[0] = maps.TE_WEINIG
+    status.iloc[0] = kaartlegenda.TE_WEINIG
     fig, ax = _figure()
     res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
                                status=status, k=4, labels="names")  # fmt: skip
-    assert res.statuses == [maps.TE_WEINIG, maps.GEEN_GEGEVENS]
+    assert res.statuses == [kaartlegenda.TE_WEINIG, kaartlegenda.GEEN_GEGEVENS]
     hatched = [c for c in ax.collections if isinstance(c, PatchCollection) and c.get_hatch()]
     assert {c.get_hatch() for c in hatched} == {"////", "xx"}
-    pal = {mpl.colors.to_hex(c) for c in maps.palette(res.classification.k, 1)}
+    pal = {mpl.colors.to_hex(c) for c in kaartklassen.palette(res.classification.k, 1)}
     for c in hatched:
         assert mpl.colors.to_hex(c.get_facecolor()[0]) not in pal
     legend_texts = [t.get_text() for t in res.legend.get_texts()]
-    assert legend_texts[-2:] == [maps.TE_WEINIG, maps.GEEN_GEGEVENS]
+    assert legend_texts[-2:] == [kaartlegenda.TE_WEINIG, kaartlegenda.GEEN_GEGEVENS]
     assert legend_texts[:-2] == res.classification.labels
     assert not ax.axison
     assert ax.get_aspect() == 1.0
@@ -267,16 +175,16 @@ def test_scale_bar_uses_round_rd_lengths():
     ax = fig.add_axes([0, 0, 1, 1])
     g = gpd.GeoSeries([box(150000, 450000, 160000, 456000)], crs=28992)
     maps.setup_map_axes(ax, g)
-    maps.scale_bar(ax)
+    kaartrand.scale_bar(ax)
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["0", "1", "2 km"]
-    assert maps._dist_label(2500) == "2,5 km" and maps._dist_label(1250) == "1,25 km"
+    assert kaartrand._dist_label(2500) == "2,5 km" and kaartrand._dist_label(1250) == "1,25 km"
 
 
 def test_dissolve_wijken_uses_table_wijkcode(demo_buurten):
     table = pd.DataFrame({"code": demo_buurten["code"], "niveau": "buurt",
                           "wijkcode": ["WKX"] * 3 + ["WKY"] * (len(demo_buurten) - 3)})  # fmt: skip
-    w = maps.dissolve_wijken(demo_buurten, table)
+    w = kaartgegevens.dissolve_wijken(demo_buurten, table)
     assert sorted(w["wijkcode"]) == ["WKX", "WKY"]
 
 
@@ -284,135 +192,17 @@ def test_buurt_values_defaults_to_base_year():
     t = pd.DataFrame({"code": ["B1", "B1", "W1"], "niveau": ["buurt", "buurt", "wijk"],
                       "jaar": [2040, 2024, 2024], "schatting": ["projectie", "basisjaar", "basisjaar"],
                       "status": ["", "te weinig inwoners", ""], "x": [2.0, np.nan, 5.0]})  # fmt: skip
-    v, st = maps.buurt_values(t, "x")
+    v, st = kaartgegevens.buurt_values(t, "x")
     assert np.isnan(v["B1"]) and st["B1"] == "te weinig inwoners" and list(v.index) == ["B1"]
-    assert maps.buurt_values(t, "x", 2040)[0]["B1"] == 2.0
+    assert kaartgegevens.buurt_values(t, "x", 2040)[0]["B1"] == 2.0
 
 
-def test_maps_never_imports_pyplot():
-    tree = ast.parse(Path(maps.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [maps, kaartklassen, kaartlegenda, kaartrand, kaartgegevens])
+def test_maps_never_imports_pyplot(module):
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert not any("pyplot" in n for n in names)
-
-
-# --- interval-aware classes (pipeline.present.klassen) --------------------------------------------
-def _split_pairs(cls: maps.Classification, v, lo, hi) -> list[tuple[int, int]]:
-    """Pairs of buurten in different classes where one value lies inside the other's
-    interval (must be empty), written out pair by pair."""
-    c = cls.classes.to_numpy()
-    out = []
-    for i, j in itertools.combinations(range(len(c)), 2):
-        if c[i] < 0 or c[j] < 0 or c[i] == c[j]:
-            continue
-        if lo[i] <= v[j] <= hi[i] or lo[j] <= v[i] <= hi[j]:
-            out.append((i, j))
-    return out
-
-
-def test_interval_breaks_never_split_overlapping_intervals():
-    # Hand-made: buurt 3 (value 4) has a wide interval reaching down to 0, so nothing
-    # below it may be split off; 5..10 are exact and may be split as usual.
-    v = np.arange(1.0, 11.0)
-    lo, hi = v.copy(), v.copy()
-    lo[3] = 0.0
-    cls = maps.classify(pd.Series(v), "quantiles", 5, lo=pd.Series(lo), hi=pd.Series(hi))
-    assert cls.marges
-    assert len(set(cls.classes.iloc[:4])) == 1  # 1-4 share a class
-    assert _split_pairs(cls, v, lo, hi) == []
-    assert cls.k >= 3  # the exact buurten above are still split
-    # One interval spanning everything: one class, never a split.
-    lo2, hi2 = v.copy(), v.copy()
-    lo2[0], hi2[0] = 0.0, 11.0
-    one = maps.classify(pd.Series(v), "quantiles", 5, lo=pd.Series(lo2), hi=pd.Series(hi2))
-    assert one.k == 1 and set(one.classes) == {0}
-
-
-@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval"])
-def test_interval_breaks_property_on_random_intervals(scheme):
-    rng = np.random.default_rng(3)
-    for _ in range(40):
-        n = int(rng.integers(3, 40))
-        v = rng.normal(20, 6, n)
-        w = rng.uniform(0, 4, n) * (rng.uniform(size=n) < 0.7)
-        lo, hi = v - w, v + rng.uniform(0, 4, n) * (w > 0)
-        cls = maps.classify(pd.Series(v), scheme, 5, lo=pd.Series(lo), hi=pd.Series(hi))
-        assert _split_pairs(cls, v, lo, hi) == []
-        assert 1 <= cls.k <= 5
-
-
-def test_disjoint_intervals_are_split_where_the_scheme_splits():
-    # Three tight groups far apart: quantiles with k=3 split exactly between them.
-    v = np.array([1.0, 1.2, 1.4, 10.0, 10.2, 10.4, 20.0, 20.2, 20.4])
-    cls = maps.classify(pd.Series(v), "quantiles", 3, lo=pd.Series(v - 0.5), hi=pd.Series(v + 0.5))
-    assert list(cls.classes) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
-    # Intervals that overlap only between the groups (13-14.4) leave them apart ...
-    lo = pd.Series(v - np.where(v > 15, 7, 4))  # the top group reaches down to 13
-    apart = maps.classify(pd.Series(v), "quantiles", 3, lo=lo, hi=pd.Series(v + 4))
-    assert list(apart.classes) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
-    # ... but once the top group's intervals reach the middle values, two classes remain.
-    lo = pd.Series(v - np.where(v > 15, 10.5, 4))  # down to 9.5: holds 10-10.4
-    wide = maps.classify(pd.Series(v), "quantiles", 3, lo=lo, hi=pd.Series(v + 4))
-    assert list(wide.classes) == [0, 0, 0, 1, 1, 1, 1, 1, 1]
-
-
-@pytest.mark.parametrize("scheme", maps.SCHEMES)
-def test_zero_width_intervals_give_the_old_breaks(scheme):
-    rng = np.random.default_rng(5)
-    v = pd.Series(np.round(rng.gamma(3, 5, 60), 1), index=[f"BU{i:08d}" for i in range(60)])
-    v.iloc[[3, 9]] = np.nan
-    old = maps.classify(v, scheme, 5)
-    nan = pd.Series(np.nan, index=v.index)
-    for lo, hi in ((nan, nan), (v, v), (None, nan)):
-        new = maps.classify(v, scheme, 5, lo=lo, hi=hi)
-        assert new.edges == old.edges and new.labels == old.labels
-        assert new.classes.equals(old.classes) and not new.marges
-
-
-def test_shared_bins_with_intervals_do_not_split_overlaps_across_years():
-    now = pd.Series([1.0, 2.0, 3.0, 4.0], index=list("abcd"))
-    later = pd.Series([2.5, 6.0, 7.0, 8.0], index=list("abcd"))
-    plain = maps.shared_bins([now, later], "quantiles", 4)
-    # 'later' a (2.5) reaches down to 1.5: it overlaps now b, so no break between them.
-    edges = maps.shared_bins(
-        [now, later], "quantiles", 4,
-        intervals=[(None, None), (later.where(later.index != "a", 1.5), None)],
-    )  # fmt: skip
-    c_now = maps.classify(now, bins=edges).classes
-    assert c_now["b"] == maps.classify(later, bins=edges).classes["a"]
-    assert len(edges) <= len(plain)
-
-
-def test_rank_scores_with_intervals_and_shared_places():
-    from pipeline.present import klassen
-
-    v = pd.Series([1.0, 2.0, 3.0, 10.0], index=list("abcd"))
-    exact = klassen.rangscores(v)
-    assert exact["rs"].tolist() == exact["rs_min"].tolist() == exact["rs_max"].tolist()
-    assert exact["rs"].tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1])
-    rs = klassen.rangscores(v, v - 1.5, v + 1.5)
-    # a overlaps b and c (above it): it could rank as high as c
-    assert rs.loc["a", "rs_min"] == 0 and rs.loc["a", "rs_max"] == pytest.approx(2 / 3)
-    assert rs.loc["d", "rs_min"] == rs.loc["d", "rs_max"] == 1  # clearly apart
-    score = pd.Series([0.9, 0.8, 0.5, 0.45, 0.1], index=list("vwxyz"))
-    g = klassen.rang_groepen(score, score - 0.06, score + 0.06)
-    # v-w: neither value inside the other's interval, apart; x-y: 0.45 + 0.06 > 0.5, shared.
-    assert g["van"].tolist() == [1, 2, 3, 3, 5] and g["tot"].tolist() == [1, 2, 4, 4, 5]
-    g = klassen.rang_groepen(score, score - 0.1, score + 0.1)  # 0.8 + 0.1 reaches 0.9
-    assert g["van"].tolist() == [1, 1, 3, 3, 5] and g["tot"].tolist() == [2, 2, 4, 4, 5]
-    exact_g = klassen.rang_groepen(score)
-    assert exact_g["van"].tolist() == exact_g["tot"].tolist() == [1, 2, 3, 4, 5]
-
-
-def test_buurtsignaal_defaults_to_signal_for_old_tables():
-    from pipeline.present import klassen
-
-    assert klassen.buurtsignaal({}, "x").signaal is True
-    assert klassen.buurtsignaal(None, "x") == klassen.Signaal()
-    meta = {"buurtsignaal": {"x": {"signaal": False, "marges": ["leeftijd"], "uitleg": "BRP"}}}
-    s = klassen.buurtsignaal(meta, "x")
-    assert (s.signaal, s.marges, s.uitleg) == (False, ("leeftijd",), "BRP")
-    assert klassen.zonder_signaal([{}, meta], ["y", "x"]) == ["x"]
 
 
 def test_neutral_map_has_one_fill_no_classes_and_says_why(demo_buurten, registry):
@@ -420,17 +210,17 @@ def test_neutral_map_has_one_fill_no_classes_and_says_why(demo_buurten, registry
     values = pd.Series(np.linspace(10, 40, len(codes)), index=codes)
     values.iloc[0] = np.nan
     status = pd.Series("", index=codes)
-    status.iloc[0] = maps.TE_WEINIG
+    status.iloc[0] = kaartlegenda.TE_WEINIG
     fig, ax = _figure()
     res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
                                status=status, neutraal="geen klassen: alleen model")  # fmt: skip
     fills = [c for c in ax.collections if isinstance(c, PatchCollection) and not c.get_hatch()
              and len(c.get_facecolor()) and c.get_facecolor()[0][3] > 0]  # fmt: skip
     faces = {mpl.colors.to_hex(f) for c in fills for f in c.get_facecolor()}
-    assert faces == {maps.NEUTRAAL}
-    assert not faces & set(maps.palette(5, 1))
+    assert faces == {kaartlegenda.NEUTRAAL}
+    assert not faces & set(kaartklassen.palette(5, 1))
     texts_ = [t.get_text() for t in res.legend.get_texts()]
-    assert texts_ == ["geen klassen: alleen model", maps.TE_WEINIG]  # no class labels
+    assert texts_ == ["geen klassen: alleen model", kaartlegenda.TE_WEINIG]  # no class labels
     assert res.classification.k == 0 and res.neutraal
 
 
@@ -476,7 +266,7 @@ def _numbers_on(g: gpd.GeoDataFrame, extent: gpd.GeoDataFrame, inches: float, pa
     fig = Figure(figsize=(inches, inches), dpi=100)
     ax = fig.add_axes([0, 0, 1, 1])
     maps.setup_map_axes(ax, extent, pad=pad)
-    boxes, numbered = maps.place_labels(ax, g, mode="numbers", fontsize=7)
+    boxes, numbered = kaartlabels.place_labels(ax, g, mode="numbers", fontsize=7)
     return ax, boxes, numbered
 
 
@@ -535,9 +325,9 @@ def test_numbers_that_fit_stay_inside_without_leader():
     fig = Figure(figsize=(4, 4), dpi=100)
     ax = fig.add_axes([0, 0, 1, 1])
     maps.setup_map_axes(ax, g)
-    boxes, numbered = maps.place_labels(ax, g, mode="numbers", fontsize=8)
+    boxes, numbered = kaartlabels.place_labels(ax, g, mode="numbers", fontsize=8)
     assert len(numbered) == 16 and _leaders(ax) == {}
-    nummers = maps.buurt_nummers(g["code"])
+    nummers = kaartnummers.buurt_nummers(g["code"])
     assert [nr for nr, _c, _n in numbered] == sorted(nummers[c] for c in g["code"])
 
 
@@ -551,12 +341,12 @@ def test_crowded_extent_finds_the_dense_centre_only():
     fig = Figure(figsize=(4, 4), dpi=100)
     ax = fig.add_axes([0, 0, 1, 1])
     maps.setup_map_axes(ax, g)
-    ext = maps.crowded_extent(ax, g, number_size=7, window=(60, 60))
+    ext = kaartnummers.crowded_extent(ax, g, number_size=7, window=(60, 60))
     assert ext is not None
     x0, y0, x1, y1 = ext
     assert x0 < 5300 and x1 > 5300 and y0 < 5300 and y1 > 5300  # around the centre
     assert x1 - x0 < 2000  # a window, not the whole map
-    assert maps.crowded_extent(ax, rural, number_size=7, window=(60, 60)) is None
+    assert kaartnummers.crowded_extent(ax, rural, number_size=7, window=(60, 60)) is None
 
 
 # --- wijk names ----------------------------------------------------------------------
@@ -588,13 +378,13 @@ def test_wijk_names_fit_inside_their_wijk_clear_of_buurt_labels(registry):
     values = pd.Series(np.arange(len(b), dtype=float), index=b["code"])
     res = maps.draw_choropleth(ax, b, values, registry["aandeel_65plus"], labels="names",
                                label_size=7, legend=False, scalebar=True)  # fmt: skip
-    placed = maps.place_wijk_names(ax, w, fontsize=11, avoid=res.occupied,
+    placed = kaartlabels.place_wijk_names(ax, w, fontsize=11, avoid=res.occupied,
                                    buurtnamen=b["naam"])  # fmt: skip
     assert set(placed) == {"WK099901", "WK099902", "WK099903", "WK099904"}
     texts = {t.get_gid(): t for t in ax.texts if (t.get_gid() or "").startswith("wijknaam-")}
     assert texts["wijknaam-WK099901"].get_text() == "KEIZERSLANDEN"
     assert texts["wijknaam-WK099903"].get_text().replace("\n", " ") == "RIVIERENWIJK EN BERGWEIDE"
-    assert all(t.get_color() == maps.BLACK and t.get_path_effects() for t in texts.values())
+    assert all(t.get_color() == kaartbasis.BLACK and t.get_path_effects() for t in texts.values())
     # Clear of every buurt label, of the scale bar and of each other.
     for code, bb in placed.items():
         assert not [c for c, lb in res.label_boxes.items() if bb.overlaps(lb)], code
@@ -613,12 +403,12 @@ def test_wijk_names_shrink_before_they_are_left_out():
     fig = Figure(figsize=(8, 4), dpi=100)
     ax = fig.add_axes([0, 0, 1, 1])
     maps.setup_map_axes(ax, b)
-    big = maps.place_wijk_names(ax, w, fontsize=40, min_size=40)
+    big = kaartlabels.place_wijk_names(ax, w, fontsize=40, min_size=40)
     sizes = {t.get_fontsize() for t in ax.texts}
     fig2 = Figure(figsize=(8, 4), dpi=100)
     ax2 = fig2.add_axes([0, 0, 1, 1])
     maps.setup_map_axes(ax2, b)
-    flexible = maps.place_wijk_names(ax2, w, fontsize=40, min_size=10)
+    flexible = kaartlabels.place_wijk_names(ax2, w, fontsize=40, min_size=10)
     assert len(flexible) > len(big)
     assert min(t.get_fontsize() for t in ax2.texts) < 40 <= min(sizes, default=40)
 
@@ -632,7 +422,7 @@ def test_wijk_names_on_real_deventer(registry):
     values = pd.Series(np.random.default_rng(2).uniform(5, 40, len(g)), index=g["code"])
     res = maps.draw_choropleth(ax, g, values, registry["aandeel_65plus"], labels="names",
                                label_size=7, scalebar=True, north=True)  # fmt: skip
-    placed = maps.place_wijk_names(ax, wijken, fontsize=10, avoid=res.occupied)
+    placed = kaartlabels.place_wijk_names(ax, wijken, fontsize=10, avoid=res.occupied)
     assert len(placed) >= len(wijken) // 2
     assert _no_overlaps({**res.label_boxes, **{f"w{k}": v for k, v in placed.items()}}) == []
 

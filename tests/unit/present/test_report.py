@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from pipeline.errors import WijkscanError
 from pipeline.present import fmt, report, texts
 from tests.unit.present.test_texts import BUURTEN, GEMEENTE, refs_tabel, registry, voorbeeld_tabel
 
@@ -137,50 +136,6 @@ def built(tmp_path_factory, tabel, reg):
     report.write_html(tabel, geometrie(), reg, meta(), None, refs_tabel(), path=h)
     report.html_to_pdf(h, p)
     return h, p
-
-
-# ------------------------------------------------------------------ ranking
-
-
-def test_rank_scores_are_transparent_and_respect_direction(reg):
-    t = pd.DataFrame(
-        {
-            "code": ["A", "B", "C", "D"],
-            "naam": ["a", "b", "c", "d"],
-            "niveau": "buurt",
-            "wijkcode": "W",
-            "jaar": 2024,
-            "status": ["", "", "", "te weinig inwoners"],
-            "aandeel_75plus": [10.0, 20.0, 30.0, float("nan")],
-            "mantelzorgpotentieel": [5.0, float("nan"), 15.0, float("nan")],
-        }
-    )
-    s, out = report.buurt_scores(t, reg, {"aandeel_75plus": 1.0, "mantelzorgpotentieel": 3.0}, 2024)
-    s = s.set_index("code")
-    assert list(out["code"]) == ["D"]
-    assert s.loc[["A", "B", "C"], "rs_aandeel_75plus"].tolist() == [0.0, 0.5, 1.0]
-    # lower mantelzorgpotentieel = larger task
-    assert s.loc["A", "rs_mantelzorgpotentieel"] == 1.0
-    assert s.loc["C", "rs_mantelzorgpotentieel"] == 0.0
-    assert s.loc["A", "score"] == pytest.approx((1 * 0.0 + 3 * 1.0) / 4)
-    assert s.loc["C", "score"] == pytest.approx((1 * 1.0 + 3 * 0.0) / 4)
-    assert s.loc["B", "score"] == pytest.approx(0.5)  # only the indicator it has
-    assert s.loc["B", "n_indicatoren"] == 1
-    assert list(s.index) == ["A", "B", "C"]  # sorted by score (ties by name)
-
-
-def test_report_config_is_validated(reg):
-    cfg = report.rapport_config(None, reg)
-    assert cfg["weging"] == report.DEFAULT_RAPPORT["weging"]
-    assert cfg["min_inwoners"] == 50 and cfg["afronding"] == 5
-    with pytest.raises(WijkscanError, match="Onbekende indicator"):
-        report.rapport_config({"weging": {"bestaat_niet": 1}}, reg)
-    with pytest.raises(WijkscanError, match="geen richting"):
-        report.rapport_config({"weging": {"koopwoningen_pct": 1}}, reg)
-    with pytest.raises(WijkscanError, match="Alle gewichten"):
-        report.rapport_config({"weging": {"aandeel_75plus": 0}}, reg)
-    with pytest.raises(WijkscanError, match="0 of meer"):
-        report.rapport_config({"weging": {"aandeel_75plus": -1}}, reg)
 
 
 # ------------------------------------------------------------------ HTML
@@ -496,35 +451,6 @@ def test_browser_check_detects_a_broken_page(tmp_path):
     assert _console_errors(run.stderr, bad.name)
 
 
-def test_dementia_shown_next_to_national_range():
-    ind = pd.DataFrame(
-        [
-            {
-                "code": "GM1",
-                "niveau": "gemeente",
-                "jaar": 2024,
-                "inwoners": 20000.0,
-                "dementie_aantal": 300.0,
-            }
-        ]
-    )
-    refs = pd.DataFrame([{"code": "NL01", "niveau": "nederland", "inwoners": 18_000_000.0}])
-    meta = {
-        "dementie_landelijk": [
-            {"jaar": "2021", "aantal": "290000", "definitie": "geschat", "bron": "A"},
-            {"jaar": "2019", "aantal": "114000", "definitie": "huisarts", "bron": "B"},
-        ]
-    }
-    from pipeline.present.report import dementie_vergelijking
-
-    v = dementie_vergelijking(ind, refs, meta, 2024)
-    assert v["gemeente_per_1000"] == "15,0"
-    assert (v["laag"], v["hoog"]) == ("114.000", "290.000")
-    assert v["landelijk"][1]["per_1000"] == "16,1"  # 290.000 / 18 mln
-    assert dementie_vergelijking(ind, None, meta, 2024)["nl_bekend"] is False
-    assert dementie_vergelijking(ind, refs, {}, 2024) is None
-
-
 # ------------------------------------------------------------------ honest presentation
 
 UITLEG = "Een KWB-tabel met burgerlijke staat per buurt of een BRP-extract geeft detail per buurt."
@@ -570,29 +496,6 @@ def zonder(tmp_path_factory, reg):
 
 def _heat_head(html: str) -> str:
     return html.split('<table class="heat">', 1)[1].split("</thead>", 1)[0]
-
-
-def test_scores_leave_out_an_indicator_without_signal(reg):
-    t = tabel_met_marges()
-    weging = report.DEFAULT_RAPPORT["weging"]
-    s, _ = report.buurt_scores(t, reg, weging, 2024, zonder_signaal=["mantelzorgpotentieel"])
-    assert "rs_mantelzorgpotentieel" not in s
-    keys = [k for k in weging if k != "mantelzorgpotentieel"]
-    expect = s[[f"rs_{k}" for k in keys]].mean(axis=1, skipna=True)
-    assert s["score"].tolist() == pytest.approx(expect.tolist())
-    # With the signal, the same table does use it (the test can fail).
-    s2, _ = report.buurt_scores(t, reg, weging, 2024)
-    assert "rs_mantelzorgpotentieel" in s2 and not s2["score"].equals(s["score"])
-
-
-def test_intervals_give_shared_places_and_exact_values_do_not(reg):
-    t = tabel_met_marges()
-    w = {"aandeel_75plus": 1.0}
-    s, _ = report.buurt_scores(t, reg, w, 2024)
-    assert (s["plaats_tot"] > s["plaats_van"]).any()  # overlapping buurten share a place
-    assert (s["score_min"] <= s["score"]).all() and (s["score"] <= s["score_max"]).all()
-    exact, _ = report.buurt_scores(voorbeeld_tabel(), reg, w, 2024)
-    assert exact["plaats_van"].tolist() == exact["plaats_tot"].tolist() == exact["rang"].tolist()
 
 
 def test_report_shows_no_classes_rank_or_weight_without_signal(zonder, reg):

@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from pipeline.present import region, report, sessie_kaart, sessie_rapport, vouwkaart
+from pipeline.present import (
+    region,
+    report,
+    sessie_kaart,
+    sessie_rapport,
+    vouwblad,
+    vouwgegevens,
+    vouwkaart,
+)
 from tests.unit.present.test_report import geometrie, meta
 from tests.unit.present.test_texts import BUURTEN, GEMEENTE, refs_tabel, registry, voorbeeld_tabel
 
@@ -156,11 +164,11 @@ def test_vouwkaart_second_edition_prints_text_literally(formaat):
     assert "voorgesteld als proefbuurt" in alles  # legend entry
     if formaat == "A1":
         assert "Koffie ($2, $3)" in alles and "Oud?" not in alles
-        assert vouwkaart.DEFAULT_CFG["vragen_volgende_ronde"][0] in alles
+        assert vouwgegevens.DEFAULT_CFG["vragen_volgende_ronde"][0] in alles
         for t in texts:
             if "$" in t.get_text():
                 assert not t.get_parse_math(), t.get_text()  # '$...$' is text, not mathtext
-        assert not vouwkaart.fold_conflicts(fig, "A1")
+        assert not vouwblad.fold_conflicts(fig, "A1")
 
 
 def test_region_puts_proposals_side_by_side():

@@ -20,7 +20,15 @@ from pypdf import PdfReader
 
 from pipeline.ingest import demo
 from pipeline.model.registry import build_registry
-from pipeline.present import maps, vouwkaart
+from pipeline.present import (
+    kaartbasis,
+    kaartgegevens,
+    kaartklassen,
+    kaartlegenda,
+    vouwblad,
+    vouwgegevens,
+    vouwkaart,
+)
 
 MM = 72 / 25.4
 REAL = (
@@ -91,9 +99,9 @@ def pdfs(demo_case, tmp_path_factory):
     paths = {}
     for formaat in ("A1", "A3", "A4"):
         paths[formaat] = out / f"{formaat}.pdf"
-        vouwkaart.render_vouwkaart(df, g, reg, meta, dict(vouwkaart.DEFAULT_CFG), formaat,
+        vouwkaart.render_vouwkaart(df, g, reg, meta, dict(vouwgegevens.DEFAULT_CFG), formaat,
                                    paths[formaat])  # fmt: skip
-    cfg = dict(vouwkaart.DEFAULT_CFG, afloopmarge=True)
+    cfg = dict(vouwgegevens.DEFAULT_CFG, afloopmarge=True)
     paths["A1+bleed"] = out / "A1_bleed.pdf"
     vouwkaart.render_vouwkaart(df, g, reg, meta, cfg, "A1", paths["A1+bleed"])
     return paths
@@ -130,17 +138,17 @@ def test_bleed_grows_the_page_and_adds_crop_marks(pdfs, demo_case):
     df, g, meta, reg = demo_case
     crop = {}
     for bleed in (False, True):
-        cfg = dict(vouwkaart.DEFAULT_CFG, afloopmarge=bleed)
+        cfg = dict(vouwgegevens.DEFAULT_CFG, afloopmarge=bleed)
         fig = vouwkaart.build_figure(df, g, reg, meta, cfg, "A1")
         crop[bleed] = [a for a in fig.artists if a.get_gid() == "snijteken"]
     assert len(crop[False]) == 0 and len(crop[True]) == 8  # two crop marks per corner
     # Crop marks lie in the bleed, outside the trimmed sheet.
-    b = vouwkaart.BLEED_MM / (841 + 6)
+    b = vouwblad.BLEED_MM / (841 + 6)
     for ln in crop[True]:
         xs = ln.get_xdata()
         ys = ln.get_ydata()
         assert all(x <= b + 1e-9 or x >= 1 - b - 1e-9 for x in xs) or all(
-            y <= vouwkaart.BLEED_MM / 600 + 1e-9 or y >= 1 - vouwkaart.BLEED_MM / 600 - 1e-9
+            y <= vouwblad.BLEED_MM / 600 + 1e-9 or y >= 1 - vouwblad.BLEED_MM / 600 - 1e-9
             for y in ys
         )
 
@@ -150,7 +158,7 @@ def test_a4_has_one_page_per_indicator_with_values(pdfs, texts, demo_case):
     base = df[(df["niveau"] == "buurt") & (df["jaar"] == 2024)]
     expected = [k for k in reg if base[k].notna().any()]
     assert "afstand_supermarkt" not in expected
-    assert vouwkaart.main_indicators(df, reg) == expected
+    assert vouwgegevens.main_indicators(df, reg) == expected
     r = PdfReader(pdfs["A4"])
     assert len(r.pages) == len(expected)
     for page in r.pages:
@@ -179,11 +187,11 @@ def test_fonts_are_embedded_truetype(pdfs, formaat):
 def test_a1_text_has_legend_questions_sources_and_cover(texts, demo_case):
     df, _g, meta, reg = demo_case
     text = texts["A1"][0]
-    vals, _ = maps.buurt_values(df, "aandeel_65plus")
-    cls = maps.classify(vals, "quantiles", 5, decimals=0, unit="%")
+    vals, _ = kaartgegevens.buurt_values(df, "aandeel_65plus")
+    cls = kaartklassen.classify(vals, "quantiles", 5, decimals=0, unit="%")
     for label in cls.labels:
         assert label in text
-    for vraag in vouwkaart.DEFAULT_CFG["vragen"]:
+    for vraag in vouwgegevens.DEFAULT_CFG["vragen"]:
         assert vraag in text
     flat = " ".join(text.split())
     for part in ("85984NED (2024)", "50150NED (2024)", "CC BY 4.0 CBS/Kadaster/RIVM"):
@@ -225,8 +233,8 @@ def test_config_drives_indicator_classes_and_questions(demo_case, tmp_path):
     out = tmp_path / "a1.pdf"
     vouwkaart.render_vouwkaart(df, g, reg, meta, cfg, "A1", out)
     text = _text(out)
-    vals, _ = maps.buurt_values(df, "dementie_per_100_65plus")
-    cls = maps.classify(vals, "equal_interval", 3, decimals=1, unit="per 100")
+    vals, _ = kaartgegevens.buurt_values(df, "dementie_per_100_65plus")
+    cls = kaartklassen.classify(vals, "equal_interval", 3, decimals=1, unit="per 100")
     assert all(lab in text for lab in cls.labels) and cls.k == 3
     assert "Wie doet al mee?" in text and "Wat is er al?" not in text
     assert f"{reg['dementie_per_100_65plus'].label} in 2024" in " ".join(text.split())
@@ -241,7 +249,7 @@ def test_all_text_is_pure_black(demo_case):
 
 # --- folds, layout, labels ---------------------------------------------------------------
 def _panel_of(fig, t: Text) -> tuple[int, int]:
-    bb = t.get_window_extent(maps._renderer(fig))
+    bb = t.get_window_extent(kaartbasis._renderer(fig))
     w, h = fig.bbox.width, fig.bbox.height
     cx, cy = (bb.x0 + bb.x1) / 2 / w, 1 - (bb.y0 + bb.y1) / 2 / h
     return int(cx * 4), int(cy * 2)
@@ -250,11 +258,11 @@ def _panel_of(fig, t: Text) -> tuple[int, int]:
 def test_a1_panels_cover_top_right_workspace_below_and_nothing_on_folds(demo_case):
     df, g, meta, reg = demo_case
     fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
-    assert vouwkaart.fold_conflicts(fig, "A1") == []
+    assert vouwblad.fold_conflicts(fig, "A1") == []
     by_text = {t.get_text(): t for t in fig.findobj(Text)}
     assert _panel_of(fig, by_text["Vouwkaart voor het gesprek over zorgzame buurten"]) == (3, 0)
     assert _panel_of(fig, by_text["Voorbeeldwaard"]) == (3, 0)
-    for vraag in vouwkaart.DEFAULT_CFG["vragen"]:
+    for vraag in vouwgegevens.DEFAULT_CFG["vragen"]:
         assert _panel_of(fig, by_text[vraag]) == (3, 1)
         assert by_text[vraag].get_fontsize() >= 20
     # Fold ticks: 3 vertical folds x 2 edges + 1 horizontal fold x 2 edges.
@@ -274,11 +282,11 @@ def test_fold_check_can_fail(demo_case):
     df, g, meta, reg = demo_case
     fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
     fig.text(0.5, 0.5, "op de vouw")  # x = 420.5 mm: the middle fold
-    assert vouwkaart.fold_conflicts(fig, "A1") == ["op de vouw"]
+    assert vouwblad.fold_conflicts(fig, "A1") == ["op de vouw"]
 
 
 def _map_label_overlaps(fig) -> list[tuple[str, str]]:
-    r = maps._renderer(fig)
+    r = kaartbasis._renderer(fig)
     bad = []
     for ax in fig.axes:
         texts = [t for t in ax.texts if t.get_text().strip()]
@@ -304,7 +312,7 @@ def test_a1_on_real_geometry(prefix, naam, n):
     df, meta, reg = synthetic(g, naam, fictief=False)
     fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A1")
     assert _map_label_overlaps(fig) == []
-    assert vouwkaart.fold_conflicts(fig, "A1") == []
+    assert vouwblad.fold_conflicts(fig, "A1") == []
     texts = {t.get_text() for t in fig.findobj(Text)}
     assert f"Wijkscan {naam} — buurten en wijken" in texts
     # Every buurt is on the main map: by name (possibly wrapped) or in the numbered key.
@@ -324,7 +332,7 @@ def test_a3_png_is_not_blank_and_shows_hatching(pdfs, demo_case, tmp_path):
     # from any text (a label would darken the sample as well).
     fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A3")
     ax = max(fig.axes, key=lambda a: len(a.collections))
-    r = maps._renderer(fig)
+    r = kaartbasis._renderer(fig)
     text_boxes = [t.get_window_extent(r).padded(4) for t in fig.findobj(Text) if t.get_text()]
     code = df.loc[df["status"] == "te weinig inwoners", "code"].iloc[0]
     poly = g.loc[g["code"] == code, "geometry"].iloc[0]
@@ -344,7 +352,7 @@ def test_a3_png_is_not_blank_and_shows_hatching(pdfs, demo_case, tmp_path):
     assert len(samples) >= 10
     chroma = (samples.max(axis=1) - samples.min(axis=1)).max()
     assert chroma < 0.05, "no palette colour on a buurt without value"
-    face = mpl.colors.to_rgb(maps.STATUS_STYLE[maps.TE_WEINIG]["facecolor"])[0]
+    face = mpl.colors.to_rgb(kaartlegenda.STATUS_STYLE[kaartlegenda.TE_WEINIG]["facecolor"])[0]
     assert np.median(samples) < face - 0.03, "hatch lines darken the grey face"
 
 
@@ -406,16 +414,16 @@ def test_hoofdindicator_without_signal_has_no_classes_and_says_why(demo_case, tm
     assert UITLEG in text
     assert "komen alleen uit het rekenmodel" in text and "geen klassen" in text
     assert "in 2024 ≈ 6,4 (90%-marge 5,2–7,9)" in text  # the gemeente figure
-    vals, _ = maps.buurt_values(df, key)
-    cls = maps.classify(vals, "quantiles", 5, decimals=1)
+    vals, _ = kaartgegevens.buurt_values(df, key)
+    cls = kaartklassen.classify(vals, "quantiles", 5, decimals=1)
     assert cls.k == 5 and not any(lab in text for lab in cls.labels)
     fig = vouwkaart.build_figure(df, g, reg, meta, cfg, "A3")
-    assert _map_fills(fig) == {maps.NEUTRAAL}
+    assert _map_fills(fig) == {kaartlegenda.NEUTRAAL}
     # The same sheet with the signal does have classes (the checks above can fail).
     with_signal = tmp_path / "a3_met.pdf"
     vouwkaart.render_vouwkaart(df, g, reg, demo_case[2], cfg, "A3", with_signal)
     assert all(lab in _flat(with_signal) for lab in cls.labels)
-    assert maps.NEUTRAAL not in _map_fills(vouwkaart.build_figure(df, g, reg, demo_case[2], cfg,
+    assert kaartlegenda.NEUTRAAL not in _map_fills(vouwkaart.build_figure(df, g, reg, demo_case[2], cfg,
                                                                   "A3"))  # fmt: skip
 
 
@@ -427,14 +435,14 @@ def test_a1_and_a4_without_signal(demo_case, tmp_path):
     text = _flat(out)
     assert UITLEG in text and "geen klassen" in text
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": key}, "A1")
-    assert vouwkaart.fold_conflicts(fig, "A1") == []
+    assert vouwblad.fold_conflicts(fig, "A1") == []
     # A4: the page of this indicator is classless, another page is not.
     a4 = vouwkaart.build_figure(df, g, reg, meta, {}, "A4", indicator=key)
     a4_text = " ".join(t.get_text() for t in a4.findobj(Text)).replace("-\n", "-")
     assert UITLEG in " ".join(a4_text.split())
-    assert _map_fills(a4) == {maps.NEUTRAAL}
+    assert _map_fills(a4) == {kaartlegenda.NEUTRAAL}
     other = vouwkaart.build_figure(df, g, reg, meta, {}, "A4", indicator="aandeel_75plus")
-    assert maps.NEUTRAAL not in _map_fills(other)
+    assert kaartlegenda.NEUTRAAL not in _map_fills(other)
 
 
 def test_wide_intervals_merge_classes_on_the_sheet(demo_case, tmp_path):
@@ -446,10 +454,12 @@ def test_wide_intervals_merge_classes_on_the_sheet(demo_case, tmp_path):
     df.loc[b, key + "_laag"] = df.loc[b, key].min()
     df.loc[b, key + "_hoog"] = df.loc[b, key]
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": key}, "A3")
-    palette5 = set(maps.palette(5, 1))
+    palette5 = set(kaartklassen.palette(5, 1))
     fills = _map_fills(fig)
     # One neutral fill, no class colours, and the legend says why there are no classes.
-    assert maps.NEUTRAAL in fills and not fills & (palette5 | set(maps.palette(1, 1)))
+    assert kaartlegenda.NEUTRAAL in fills and not fills & (
+        palette5 | set(kaartklassen.palette(1, 1))
+    )
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
     assert "90%-marges" in text and "geen klassen" in text
 
@@ -467,18 +477,20 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": "aandeel_65plus"}, "A1")
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
     assert "de 90%-marges van de buurten overlappen" in text
-    assert maps.NEUTRAAL in _map_fills(fig)
+    assert kaartlegenda.NEUTRAAL in _map_fills(fig)
 
 
 def test_fictief_banner_names_the_made_up_parts():
     """Issue 14: real CBS panels are not marked fictitious; the box says what is."""
-    assert vouwkaart.fictief_tekst({"fictief_onderdelen": ["kwb", "bevolking", "prognose"]}) == (
+    assert vouwgegevens.fictief_tekst({"fictief_onderdelen": ["kwb", "bevolking", "prognose"]}) == (
         "FICTIEF — demogegevens"
     )
-    echt = vouwkaart.fictief_tekst({"fictief_onderdelen": ["bevolking", "prognose"]})
+    echt = vouwgegevens.fictief_tekst({"fictief_onderdelen": ["bevolking", "prognose"]})
     assert echt.startswith("FICTIEF: leeftijdsopbouw en prognose")
     assert "75+" in echt and "buurtcijfers" not in echt
     reg = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
-    uitleg = vouwkaart._soort_uitleg([reg["aantal_85plus"]], {"fictief_onderdelen": ["bevolking"]})
+    uitleg = vouwgegevens._soort_uitleg(
+        [reg["aantal_85plus"]], {"fictief_onderdelen": ["bevolking"]}
+    )
     assert "fictieve leeftijdsopbouw" in uitleg and "landelijke verhoudingen" not in uitleg
-    assert "landelijke verhoudingen" in vouwkaart._soort_uitleg([reg["aantal_85plus"]], {})
+    assert "landelijke verhoudingen" in vouwgegevens._soort_uitleg([reg["aantal_85plus"]], {})

@@ -259,7 +259,7 @@ def test_weging_of_an_indicator_without_direction_is_refused():
     from pipeline.model.registry import registry_from_config
 
     full = copy.deepcopy(_base())
-    full = wcfg._with_defaults(full, wcfg.load_schema(), wcfg.load_schema())
+    full = wcfg.with_defaults(full)
     neutraal = [k for k, i in registry_from_config(full).items() if not i.richting]
     assert neutraal, "the registry has no neutral indicator to test with"
     cfg = _base()
@@ -470,3 +470,55 @@ def test_the_gemeente_list_is_read_once_per_file_version(tmp_path, monkeypatch):
     monkeypatch.setattr(kwb, "read_kwb", lambda p: pytest.fail("read again"))
     wcfg.check_gemeenten(cfg, tmp_path)
     assert list((tmp_path / wcfg.GEMEENTEN_CACHE).glob("gemeenten_*.json"))
+
+
+# ------------------------------------------------------- defaults: only in config/schema.yaml
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["config.yaml", "voorbeeld_lokaal.yaml", "voorbeeld_regio.yaml", "landelijk.yaml"],
+)
+def test_with_defaults_is_what_snakemake_validate_makes(name):
+    from snakemake.utils import validate
+
+    cfg = yaml.safe_load((wcfg.SCHEMA_PATH.parent / name).read_text())
+    full = wcfg.with_defaults(cfg)
+    validate(cfg, str(wcfg.SCHEMA_PATH))  # fills in place
+    assert full == cfg
+
+
+def test_with_defaults_never_shares_the_schema_defaults():
+    first = wcfg.with_defaults({"gemeenten": ["GM0226"], "jaar": 2024})
+    first["rapport"]["weging"]["aandeel_75plus"] = 99
+    first["horizon"].append(2099)
+    again = wcfg.with_defaults({"gemeenten": ["GM0226"], "jaar": 2024})
+    assert again["rapport"]["weging"]["aandeel_75plus"] != 99 and 2099 not in again["horizon"]
+
+
+def test_schema_default_reads_the_schema():
+    schema = wcfg.load_schema()
+    assert wcfg.schema_default("jaar") == schema["properties"]["jaar"]["default"]
+    bron = schema["$defs"]["bron"]["properties"]["type"]["default"]
+    assert wcfg.schema_default("bronnen", "kwb", "type") == bron
+    assert wcfg.schema_default("bestaat", "niet") is None
+
+
+def test_load_config_fills_defaults_and_speaks_dutch(tmp_path):
+    full = wcfg.load_config(REPO_CONFIG)
+    assert full == wcfg.with_defaults(_base())
+    assert full["indicatoren"]["mantelzorg_van"] == wcfg.schema_default(
+        "indicatoren", "mantelzorg_van"
+    )
+    with pytest.raises(WijkscanError, match="Configuratiebestand niet gevonden"):
+        wcfg.load_config(tmp_path / "weg.yaml")
+    fout = tmp_path / "fout.yaml"
+    fout.write_text("gemeenten: [GM0226]\njaar: 2024\nhorizonn: [2030]\n")
+    with pytest.raises(WijkscanError, match="horizon"):
+        wcfg.load_config(fout)
+
+
+def test_the_band_limits_are_those_of_the_age_classes():
+    from pipeline.model import ages
+
+    assert wcfg.MAX_LEEFTIJD == ages.MAX_AGE

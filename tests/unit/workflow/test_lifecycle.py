@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pipeline.workflow import adapters, lifecycle
+from pipeline.workflow import lifecycle, renderpool, steps
 
 REPO = Path(__file__).resolve().parents[3]
 ENV = dict(os.environ, PYTHONPATH=str(REPO))
@@ -93,16 +93,16 @@ def test_the_forkserver_guard_checks_its_parent(own_parent):
 
 
 def test_finish_run_leaves_no_render_process():
-    adapters.start_render_workers(2)
+    renderpool.start_render_workers(2)
     try:
-        worker = adapters.render(os.getpid)
+        worker = renderpool.render(os.getpid)
         assert worker != os.getpid()
         from multiprocessing import forkserver
 
         server = forkserver._forkserver._forkserver_pid
         assert server and psutil.pid_exists(server)
     finally:
-        adapters.finish_run()
+        steps.finish_run()
     assert _gone(worker, 2) and _gone(server, 0.1)
     assert not [p for p in psutil.Process().children(recursive=True) if "forkserver" in str(p)]
 

@@ -1,0 +1,57 @@
+"""CBS region codes (gemeente, wijk, buurt) and the status words of an indicator row.
+
+The one place for the shape of a code: every reader, schema and check takes its pattern
+from here. Wijk and buurt codes can contain letters after the gemeente number
+(``WK0363MA``, ``BU0363MA01``).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A gemeente code: GM and the four-digit CBS gemeente number (GM0226 = Duiven).
+GEMEENTE = r"GM\d{4}"
+#: A wijk code: WK, the gemeente number and two characters.
+WIJK = r"WK\d{4}[0-9A-Z]{2}"
+#: A buurt code: BU, the gemeente number and four characters.
+BUURT = r"BU\d{4}[0-9A-Z]{4}"
+
+#: Anchored patterns, for pandas ``str.match`` and pandera ``str_matches``.
+GEMEENTE_PATTERN = rf"^{GEMEENTE}$"
+WIJK_PATTERN = rf"^{WIJK}$"
+BUURT_PATTERN = rf"^{BUURT}$"
+#: Any region code of the three levels.
+CODE_PATTERN = rf"^({GEMEENTE}|{WIJK}|{BUURT})$"
+
+GEMEENTE_RE = re.compile(GEMEENTE_PATTERN)
+CODE_RE = re.compile(CODE_PATTERN)
+
+#: The levels of a region, coarse to fine (the ``niveau`` column).
+NIVEAUS = ("gemeente", "wijk", "buurt")
+
+# ------------------------------------------------------------ status of an indicator row
+
+#: Status of a row with published values (no remark).
+STATUS_GEPUBLICEERD = ""
+#: Status of a region below ``indicatoren.min_inwoners``: no percentages or ratios.
+STATUS_TE_WEINIG = "te weinig inwoners"
+#: Status of a region without any population figure.
+STATUS_GEEN_GEGEVENS = "geen gegevens"
+#: Every status an indicator row may have (the ``status`` column of the indicator table).
+STATUSSEN = (STATUS_GEPUBLICEERD, STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS)
+
+
+def is_gemeentecode(code: str) -> bool:
+    """Whether ``code`` is a gemeente code such as ``GM0226`` (exactly, no spaces).
+
+    Parameters
+    ----------
+    code
+        Text to test.
+
+    Returns
+    -------
+    bool
+        True for GM and four digits.
+    """
+    return re.fullmatch(GEMEENTE, code) is not None

@@ -1,0 +1,197 @@
+"""What the map legend shows: the no-value statuses and their hatching, the legend title
+and patches, and the numbered key of buurten shown with a number.
+
+Split off from :mod:`pipeline.present.maps` (which re-exports every public name here).
+Buurten without a value never get a palette colour: "te weinig inwoners" and "geen
+gegevens" get two different hatchings in light grey and their own legend entry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+from pipeline.model.registry import Indicator
+from pipeline.present.kaartbasis import BLACK
+from pipeline.present.kaartklassen import _SUFFIX_UNITS, Classification, palette
+
+__all__ = [
+    "GEEN_GEGEVENS",
+    "NEUTRAAL",
+    "STATUS_STYLE",
+    "TE_WEINIG",
+    "draw_key",
+    "legend_handles",
+    "legend_title",
+    "soort_marker",
+]
+
+#: Status values of the indicator table that mean "no value on the map".
+TE_WEINIG = "te weinig inwoners"
+GEEN_GEGEVENS = "geen gegevens"
+#: Hatch styles for buurten without a value: light grey, distinct patterns, never a
+#: palette colour. The face is a neutral grey so they also differ from the lightest class.
+STATUS_STYLE: dict[str, dict[str, Any]] = {
+    TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "////", "hatchcolor": "#9b9b9b"},
+    GEEN_GEGEVENS: {"facecolor": "#ffffff", "hatch": "xx", "hatchcolor": "#9b9b9b"},
+}
+#: Fill of every buurt on the map of an indicator without buurt signal (one neutral grey,
+#: no classes: the buurt values differ only through the model).
+NEUTRAAL = "#d4d4d4"
+
+
+def soort_marker(indicator: Indicator) -> str:
+    """``''`` for measured indicators, else ``'geschat'`` / ``'gemodelleerd'`` / ...."""
+    return "" if indicator.soort == "gemeten" else indicator.soort
+
+
+def legend_title(indicator: Indicator, jaar: int | None = None) -> str:
+    """Legend title from the registry: label, unit where the classes lack it, soort.
+
+    Parameters
+    ----------
+    indicator
+        Registry entry.
+    jaar
+        Optional year appended to the first line.
+
+    Returns
+    -------
+    str
+        Two or three lines.
+    """
+    first = indicator.label + (f", {jaar}" if jaar is not None else "")
+    lines = [first]
+    if indicator.eenheid == "ratio":
+        lines.append(indicator.kort)
+    elif indicator.eenheid not in _SUFFIX_UNITS and indicator.eenheid not in indicator.label:
+        lines.append(f"({indicator.eenheid})")
+    marker = soort_marker(indicator)
+    if marker:
+        lines.append(f"[{marker}]")
+    return "\n".join(lines)
+
+
+def legend_handles(
+    classification: Classification,
+    richting: int = 1,
+    statuses: Iterable[str] = (),
+    neutraal: str = "",
+) -> list[Patch]:
+    """Legend patches: one per class (ascending) plus one per no-value status shown.
+
+    Parameters
+    ----------
+    classification
+        The map's classification.
+    richting
+        Indicator direction (palette orientation).
+    statuses
+        Subset of ``{TE_WEINIG, GEEN_GEGEVENS}`` to list.
+    neutraal
+        Label of the single neutral patch of a map without classes (see
+        :func:`pipeline.present.maps.draw_choropleth`); replaces the class patches.
+
+    Returns
+    -------
+    list of matplotlib.patches.Patch
+    """
+    if neutraal:
+        handles = [Patch(facecolor=NEUTRAAL, edgecolor="#6e6e6e", linewidth=0.4, label=neutraal)]
+    else:
+        cols = palette(classification.k, richting)
+        handles = [
+            Patch(facecolor=c, edgecolor="#6e6e6e", linewidth=0.4, label=lab)
+            for c, lab in zip(cols, classification.labels, strict=True)
+        ]
+    for st in (TE_WEINIG, GEEN_GEGEVENS):
+        if st in set(statuses):
+            s = STATUS_STYLE[st]
+            handles.append(
+                Patch(
+                    facecolor=s["facecolor"],
+                    hatch=s["hatch"],
+                    hatchcolor=s["hatchcolor"],
+                    edgecolor="#6e6e6e",
+                    linewidth=0.4,
+                    label=st,
+                )
+            )
+    return handles
+
+
+def draw_key(
+    ax: Axes,
+    key: Sequence[tuple[int, str]],
+    *,
+    fontsize: float = 6,
+    ncols: int = 1,
+    title: str | None = "Genummerde buurten",
+    x: float = 0.0,
+    y: float = 1.0,
+) -> list[Any]:
+    """Write a numbered key (``number  naam``) into ``ax`` in axes coordinates.
+
+    Parameters
+    ----------
+    ax
+        Axes to write into (usually an axis-off panel, or the map itself).
+    key
+        ``[(number, naam), ...]``.
+    fontsize
+        Text size in points.
+    ncols
+        Columns.
+    title
+        Heading (``None`` for none).
+    x, y
+        Top-left corner in axes coordinates.
+
+    Returns
+    -------
+    list
+        The Text artists.
+    """
+    arts: list[Any] = []
+    if not key:
+        return arts
+    fig = ax.get_figure()
+    # Line height in axes fraction, from the axes' height in points.
+    h_pt = ax.get_position().height * fig.get_size_inches()[1] * 72
+    line = 1.45 * fontsize / h_pt
+    if title:
+        arts.append(
+            ax.text(
+                x,
+                y,
+                title,
+                transform=ax.transAxes,
+                fontsize=fontsize,
+                fontweight="bold",
+                va="top",
+                ha="left",
+                color=BLACK,
+            )
+        )
+        y -= 1.6 * line
+    per_col = math.ceil(len(key) / ncols)
+    colw = (1.0 - x) / ncols
+    for i, (nr, naam) in enumerate(key):
+        c, r = divmod(i, per_col)
+        arts.append(
+            ax.text(
+                x + c * colw,
+                y - r * line,
+                f"{nr:>2}  {naam}",
+                transform=ax.transAxes,
+                fontsize=fontsize,
+                va="top",
+                ha="left",
+                color=BLACK,
+            )
+        )
+    return arts

@@ -1,0 +1,171 @@
+"""The chapter "Buurten in beeld": the weighted ranking as a heat table and small maps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.model.registry import Indicator
+from pipeline.present import fmt, kaartgegevens, kaartklassen, kaartlegenda, klassen, texts
+from pipeline.present.figuur import to_data_uri
+from pipeline.present.kaartfiguren import small_multiples
+from pipeline.present.report import figuren, tabellen
+from pipeline.present.report.rangorde import plaats_tekst
+
+# Heat-table classes of the rank score (0-1), darkest = largest task.
+_HEAT_EDGES = (0.2, 0.4, 0.6, 0.8)
+
+
+def _heat_class(score: float) -> int:
+    return int(np.searchsorted(_HEAT_EDGES, score, side="right"))
+
+
+def buurten_in_beeld(
+    indicatoren: pd.DataFrame,
+    buurten: Any,
+    wijken: Any,
+    registry: dict[str, Indicator],
+    cfg: dict[str, Any],
+    gemeente: str,
+    j0: int,
+    scores: pd.DataFrame,
+    uitgesloten: pd.DataFrame,
+    teller: list[int],
+    zonder: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The ranking chapter. ``zonder``: views
+    (:func:`pipeline.present.report.context._zonder_signaal`) of weighted or other
+    indicators without buurt signal; a weighted one is listed with its weight and the
+    reason it does not count, and the shares are taken over the rest."""
+    zonder = zonder or {}
+    weging = cfg["weging"]
+    keys = [k for k in weging if k not in zonder]
+    weggelaten = [k for k in weging if k in zonder]
+    totaal_w = sum(weging[k] for k in keys)
+    colours = kaartklassen.palette(len(_HEAT_EDGES) + 1, 1)
+    legenda = [
+        {
+            "kleur": colours[i],
+            "tekst": f"{fmt.getal(lo, 1)} – {fmt.getal(hi, 1)}",
+            "donker": i >= 3,
+        }
+        for i, (lo, hi) in enumerate(zip((0.0, *_HEAT_EDGES), (*_HEAT_EDGES, 1.0), strict=True))
+    ]
+    rijen = []
+    vorige = None
+    for _, r in scores.iterrows():
+        cellen = []
+        for k in keys:
+            rs = r[f"rs_{k}"]
+            cel = tabellen.cel(r[k], registry[k], marker=False)
+            marge = fmt.marge(r.get(k + klassen.LAAG), r.get(k + klassen.HOOG), registry[k])
+            cel["marge"] = marge
+            if not fmt.is_missing(rs):
+                h = _heat_class(float(rs))
+                cel |= {"score": fmt.getal(rs, 2), "kleur": colours[h], "donker": h >= 3}
+            else:
+                cel |= {"score": "", "kleur": "", "donker": False}
+            cellen.append(cel)
+        totaal = r["score"]
+        h = _heat_class(float(totaal)) if not fmt.is_missing(totaal) else -1
+        plaats, gedeeld = plaats_tekst(r)
+        rijen.append(
+            {
+                "naam": r["naam"],
+                "rang": plaats,
+                "gedeeld": gedeeld,
+                # First row of a new place: the line above it marks a real difference.
+                "grens": vorige is not None and plaats != vorige,
+                "cellen": cellen,
+                "totaal": fmt.getal(totaal, 2),
+                "kleur": colours[h] if h >= 0 else "",
+                "donker": h >= 3,
+                "volledig": int(r["n_indicatoren"]) == len(keys),
+                "n": int(r["n_indicatoren"]),
+            }
+        )
+        vorige = plaats
+    names = tabellen.naam_map(indicatoren)
+    figuur = None
+    if keys and len(buurten):
+        status = kaartgegevens.buurt_values(indicatoren, keys[0], j0)[1]
+        panels = [(registry[k], kaartgegevens.buurt_values(indicatoren, k, j0)[0]) for k in keys]
+        intervals = [kaartgegevens.buurt_intervals(indicatoren, k, j0) for k in keys]
+        fig, results = small_multiples(
+            buurten, panels, status=status, wijken=wijken, intervals=intervals
+        )
+        for res, (ind, _vals) in zip(results, panels, strict=True):
+            figuren.relabel_nodata(res)
+            if res.legend is not None:
+                res.legend.set_title(
+                    "\n".join(kaartlegenda.legend_title(ind).split("\n")[1:]) or None
+                )
+        teller[0] += 1
+        alt_parts = []
+        for ind, vals in panels:
+            hl = figuren.hoogste_laagste(vals, names, ind)
+            if hl:
+                lead = "laagst" if ind.richting < 0 else "hoogst"
+                alt_parts.append(f"{ind.label}: {lead} in {hl[0]}")
+        figuur = {
+            "nummer": teller[0],
+            "id": f"figuur-{teller[0]}",
+            "src": to_data_uri(fig),
+            "alt": (
+                f"{len(panels)} kleine kaarten van {gemeente} naast elkaar, één per gewogen "
+                f"indicator ({j0}); donker is telkens de grootste opgave. "
+                + "; ".join(alt_parts)
+                + "."
+            ),
+            "bijschrift": f"De gewogen indicatoren per buurt, {j0}. Donker = grootste opgave."
+            + (f" {texts.MARGES_UITLEG}" if any(r.classification.marges for r in results) else ""),
+            "soort": "kaarten",
+        }
+    top = scores.dropna(subset=["score"]).head(3)
+    gedeeld = any(r["gedeeld"] for r in rijen)
+    marges = any(c["marge"] for r in rijen for c in r["cellen"])
+    return {
+        "weging": [
+            {
+                "kop": tabellen.kop(registry[k]),
+                "gewicht": fmt.getal(w, 0 if float(w).is_integer() else 1),
+                "aandeel": fmt.procent(100 * w / totaal_w) if k in keys and totaal_w else "–",
+                "telt_mee": k in keys,
+                "richting": (
+                    "lager = grotere opgave"
+                    if registry[k].richting < 0
+                    else "hoger = grotere opgave"
+                ),
+            }
+            for k, w in weging.items()
+        ],
+        "weggelaten": [
+            zonder[k]
+            | {
+                "gewicht": fmt.getal(weging[k], 0 if float(weging[k]).is_integer() else 1),
+                "aandeel_oorspronkelijk": fmt.procent(100 * weging[k] / sum(weging.values())),
+            }
+            for k in weggelaten
+        ],
+        # Not weighted and without a theme chapter of its own: explained here.
+        "zonder_overig": [
+            v
+            for k, v in zonder.items()
+            if k not in weging and registry[k].thema not in figuren.HOOFDSTUKKEN
+        ],
+        "kolommen": [tabellen.kop(registry[k]) for k in keys],
+        "rijen": rijen,
+        "legenda": legenda,
+        "figuur": figuur,
+        "uitgesloten": [
+            {"naam": r["naam"], "status": r["status"]} for _, r in uitgesloten.iterrows()
+        ],
+        "onvolledig": any(not r["volledig"] for r in rijen),
+        "gedeeld": gedeeld,
+        "marges": marges,
+        "top": [str(n) for n in top["naam"]],
+        "jaar": j0,
+        "n_indicatoren": len(keys),
+    }

@@ -1,0 +1,327 @@
+"""The figures of the report: orientation map and per theme chapter map, trend and bars.
+
+Figures are drawn by :mod:`pipeline.present.charts`, :mod:`pipeline.present.kaartfiguren` and
+:mod:`pipeline.present.overzichtskaart`, and embedded as ``data:`` URIs; each gets an alt text that says what it shows in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from pipeline.model.registry import Indicator
+from pipeline.present import charts, fmt, kaartgegevens, kaartklassen, kaartlegenda, maps, texts
+from pipeline.present.figuur import to_data_uri
+from pipeline.present.kaartfiguren import map_figure
+from pipeline.present.overzichtskaart import overview_map
+from pipeline.present.report.tabellen import naam_map
+
+HOOFDSTUKKEN: dict[str, dict[str, Any]] = {
+    "vergrijzing": {
+        "kaart": "aandeel_75plus",
+        "staaf": "aandeel_75plus",
+        "trend": ["aantal_65plus", "aantal_75plus", "aantal_85plus"],
+    },
+    "mantelzorg": {
+        "kaart": "mantelzorgpotentieel",
+        "staaf": "mantelzorgpotentieel",
+        "trend": ["mantelzorgpotentieel"],
+    },
+    "dementie": {
+        "kaart": "dementie_per_100_65plus",
+        "staaf": "dementie_aantal",
+        "trend": ["dementie_aantal", "dementie_per_100_65plus"],
+    },
+    "eenzaamheid": {"kaart": "eenzaam_pct", "staaf": "eenzaam_pct", "trend": []},
+    "wonen": {
+        "kaart": "aandeel_eenpersoonshuishoudens",
+        "staaf": "afstand_huisarts",
+        "trend": [],
+    },
+}
+"""Per theme chapter: the map indicator, the ranked-bar indicator, trend indicators."""
+
+_MAX_BARS = 25
+# Above this many buurten the theme maps carry no names (they would crowd); the
+# orientation map then gets a full page and its numbered key is printed as text.
+_MAX_NAMEN = 40
+
+
+# --------------------------------------------------------- alt texts
+
+
+def hoogste_laagste(values: pd.Series, names: pd.Series, ind: Indicator) -> tuple[str, str] | None:
+    v = values.dropna()
+    if v.empty:
+        return None
+    order = v.sort_values(ascending=ind.richting < 0, kind="mergesort")
+    first, last = order.index[0], order.index[-1]
+    return (
+        f"{names.get(first, first)} ({fmt.waarde(order.iloc[0], ind)})",
+        f"{names.get(last, last)} ({fmt.waarde(order.iloc[-1], ind)})",
+    )
+
+
+def _alt_kaart(
+    gemeente: str,
+    ind: Indicator,
+    jaar: int,
+    values: pd.Series,
+    status: pd.Series,
+    names: pd.Series,
+    cls: kaartklassen.Classification,
+) -> str:
+    """Alt text of a choropleth: what it shows, the classes, extremes, blanks."""
+    richting = (
+        "Hoe donkerder de kleur, hoe lager de waarde en hoe groter de opgave."
+        if ind.richting < 0
+        else "Hoe donkerder de kleur, hoe hoger de waarde."
+    )
+    parts = [
+        f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}, "
+        f"in {cls.k} klassen van {cls.labels[0].split(' – ')[0] if cls.labels else fmt.NB} "
+        f"tot {cls.labels[-1].split(' – ')[-1] if cls.labels else fmt.NB}. {richting}"
+    ]
+    hl = hoogste_laagste(values, names, ind)
+    if hl:
+        lead = ("Laagst", "hoogst") if ind.richting < 0 else ("Hoogst", "laagst")
+        parts.append(f"{lead[0]}: {hl[0]}; {lead[1]}: {hl[1]}.")
+    leeg = [str(names.get(c, c)) for c in values.index[values.isna()]]
+    if leeg:
+        parts.append(f"Gearceerd, zonder cijfer: {fmt.opsomming(leeg)}.")
+    return " ".join(parts)
+
+
+def _alt_kaart_neutraal(
+    gemeente: str, ind: Indicator, jaar: int, values: pd.Series, names: pd.Series
+) -> str:
+    """Alt text of the classless map of an indicator without buurt signal."""
+    text = (
+        f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}. Alle "
+        "buurten hebben dezelfde grijze kleur, zonder klassen: de verschillen tussen buurten "
+        "komen alleen uit het rekenmodel."
+    )
+    leeg = [str(names.get(c, c)) for c in values.index[values.isna()]]
+    if leeg:
+        text += f" Gearceerd, zonder cijfer: {fmt.opsomming(leeg)}."
+    return text
+
+
+def _alt_staaf(
+    gemeente: str, ind: Indicator, jaar: int, s: pd.Series, gem: float | None, n_totaal: int
+) -> str:
+    """Alt text of a ranked bar chart (all values when there are few)."""
+    order = s.dropna().sort_values(ascending=ind.richting < 0, kind="mergesort")
+    shown = order.head(_MAX_BARS)
+    items = [f"{n}: {fmt.waarde(v, ind)}" for n, v in shown.items()]
+    if len(items) > 12:
+        items = items[:6] + ["…"] + items[-3:]
+    wat = (
+        "van laagste naar hoogste waarde" if ind.richting < 0 else "van hoogste naar laagste waarde"
+    )
+    text = (
+        f"Staafdiagram: {fmt.kleine_letter(ind.label)} per buurt in {jaar}, {wat}. "
+        f"{'; '.join(items)}."
+    )
+    if gem is not None and not fmt.is_missing(gem):
+        text += f" Een stippellijn geeft {gemeente} als geheel aan: {fmt.waarde(gem, ind)}."
+    if n_totaal > len(shown):
+        text += f" Getoond: {len(shown)} van de {n_totaal} buurten met een cijfer."
+    return text
+
+
+def _alt_trend(gemeente: str, panels: Sequence[charts.TrendPanel], basisjaar: int) -> str:
+    parts = []
+    for p in panels:
+        vals = "; ".join(f"{j}: {fmt.waarde(v, p.indicator)}" for j, v in sorted(p.waarden.items()))
+        refs = "".join(
+            f" Stippellijn {lab}: {fmt.waarde(v, p.indicator)}." for lab, v in p.referenties.items()
+        )
+        parts.append(f"{p.indicator.label}: {vals}.{refs}")
+    return (
+        f"Staafdiagram per jaar voor {gemeente} als geheel. {basisjaar} is het basisjaar; "
+        f"de latere jaren zijn een prognose (gearceerde staven). " + " ".join(parts)
+    )
+
+
+# ----------------------------------------------------------- figures
+
+
+def relabel_nodata(res: maps.MapResult) -> None:
+    """Legend text for buurten without a value that are not suppressed for size.
+
+    maps.py calls them 'geen gegevens'; for a ratio over a small group (e.g. too few
+    85-plussers for mantelzorgpotentieel) 'geen cijfer' is the honest wording.
+    """
+    if res.legend is None:
+        return
+    for t in res.legend.get_texts():
+        if t.get_text() == kaartlegenda.GEEN_GEGEVENS:
+            t.set_text("geen cijfer")
+
+
+def overzicht(
+    indicatoren: pd.DataFrame, geo: Any, wijken: Any, gemeente: str, j0: int
+) -> dict[str, Any] | None:
+    """Orientation map of wijken and buurten (figure 1 of the reading guide)."""
+    if wijken is None or not len(geo):
+        return None
+    w = indicatoren[(indicatoren["niveau"] == "wijk") & (indicatoren["jaar"] == j0)]
+    namen = dict(zip(w["code"].astype(str), w["naam"].astype(str), strict=True))
+    groot = len(geo) > _MAX_NAMEN
+    fig, key = overview_map(geo, wijken, namen, height_mm=200 if groot else 84, sleutel=False)
+    per_wijk = []
+    for wk in wijken["wijkcode"].astype(str):
+        leden = indicatoren[
+            (indicatoren["niveau"] == "buurt")
+            & (indicatoren["jaar"] == j0)
+            & (indicatoren["wijkcode"] == wk)
+        ]["naam"]
+        per_wijk.append(f"wijk {namen.get(wk, wk)}: {fmt.opsomming(sorted(map(str, leden)))}")
+    return {
+        "nummer": 1,
+        "id": "figuur-1",
+        "src": to_data_uri(fig),
+        "alt": (
+            f"Overzichtskaart van {gemeente} met de grenzen van de wijken (dikke lijnen) en de "
+            f"namen van de buurten. " + "; ".join(per_wijk) + "."
+        ),
+        "bijschrift": f"De wijken en buurten van {gemeente}."
+        + (" Buurten met een nummer staan in de lijst onder de kaart." if key else ""),
+        "soort": "overzicht",
+        "sleutel": [{"nr": nr, "naam": naam} for nr, naam in key],
+        "groot": groot,
+    }
+
+
+def thema_figuren(
+    thema: str,
+    indicatoren: pd.DataFrame,
+    buurten: Any,
+    wijken: Any,
+    registry: dict[str, Indicator],
+    gemeente: str,
+    j0: int,
+    refs: pd.DataFrame | None,
+    teller: list[int],
+    zonder_signaal: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Map, trend chart and ranked bars of one theme chapter.
+
+    An indicator without buurt signal gets a map in one neutral grey (no classes) and
+    no ranked bars; an estimated one gets classes and whiskers from its 90 % interval.
+    """
+    spec = HOOFDSTUKKEN[thema]
+    names = naam_map(indicatoren)
+    gm = texts.gemeente_code(indicatoren)
+    figs: list[dict[str, Any]] = []
+
+    def add(src: str, alt: str, bijschrift: str, soort: str) -> None:
+        teller[0] += 1
+        figs.append(
+            {
+                "nummer": teller[0],
+                "id": f"figuur-{teller[0]}",
+                "src": src,
+                "alt": alt,
+                "bijschrift": bijschrift,
+                "soort": soort,
+            }
+        )
+
+    key = spec["kaart"]
+    if key in registry and key in indicatoren and len(buurten):
+        ind = registry[key]
+        values, status = kaartgegevens.buurt_values(indicatoren, key, j0)
+        lo, hi = kaartgegevens.buurt_intervals(indicatoren, key, j0)
+        neutraal = texts.KAART_ZONDER_SIGNAAL if key in zonder_signaal else ""
+        fig, res = map_figure(
+            buurten,
+            values,
+            ind,
+            status=status,
+            wijken=wijken,
+            jaar=j0,
+            labels="names" if len(buurten) <= _MAX_NAMEN else False,
+            lo=lo,
+            hi=hi,
+            neutraal=neutraal,
+        )
+        relabel_nodata(res)
+        namen = "Buurtnamen: zie figuur 1. " if len(buurten) > _MAX_NAMEN else ""
+        if neutraal:
+            alt = _alt_kaart_neutraal(gemeente, ind, j0, values, names)
+            bijschrift = (
+                f"{ind.label}, {j0}: alle buurten in één grijze kleur, zonder klassen. De "
+                "verschillen tussen buurten komen alleen uit het rekenmodel (zie het kader "
+                f"bij dit hoofdstuk). Dikke lijnen: wijkgrenzen. {namen}"
+            ).strip()
+        else:
+            alt = _alt_kaart(gemeente, ind, j0, values, status, names, res.classification)
+            bijschrift = (
+                f"{ind.label} per buurt, {j0}. Dikke lijnen: wijkgrenzen. {namen}"
+                + ("Donker = laag = grootste opgave." if ind.richting < 0 else "Donker = hoog.")
+                + (f" {texts.MARGES_UITLEG}" if res.classification.marges else "")
+            )
+        add(to_data_uri(fig), alt, bijschrift, "kaart")
+    trend = [k for k in spec["trend"] if k in registry and k in indicatoren]
+    if trend:
+        gmr = indicatoren[indicatoren["code"] == gm].set_index("jaar")
+        panels = []
+        for k in trend:
+            refs_k = {}
+            nl = texts.referentie_cijfer(refs, registry, "nederland", k, j0)
+            # A national count next to a gemeente's count (3.7 million 65-plussers against
+            # 5.460) squashes the bars to nothing; only shares compare across levels.
+            if nl is not None and not registry[k].is_aantal:
+                refs_k[f"Nederland {j0}"] = nl.waarde
+            panels.append(
+                charts.TrendPanel(registry[k], {int(j): gmr.at[j, k] for j in gmr.index}, refs_k)
+            )
+        width = min(170.0, 20 + 50.0 * len(panels))
+        fig = charts.trend_chart(panels, j0, width_mm=width)
+        add(
+            to_data_uri(fig),
+            _alt_trend(gemeente, panels, j0),
+            f"{gemeente} als geheel: {j0} en prognose. Gearceerde staven met ≈ zijn een prognose.",
+            "trend",
+        )
+    key = spec["staaf"]
+    # Bars rank the buurten: not for an indicator whose buurt differences are model-only.
+    if key in registry and key in indicatoren and key not in zonder_signaal:
+        ind = registry[key]
+        values, status = kaartgegevens.buurt_values(indicatoren, key, j0)
+        lo, hi = kaartgegevens.buurt_intervals(indicatoren, key, j0)
+        values = values[status == ""]
+        label = [names.get(c, c) for c in values.index]
+        by_name = pd.Series(values.to_numpy(), index=label)
+        lo_n = pd.Series(lo.reindex(values.index).to_numpy(), index=label)
+        hi_n = pd.Series(hi.reindex(values.index).to_numpy(), index=label)
+        # A gemeente total next to buurt counts would mislead: reference line for rates only.
+        gem = None if ind.is_aantal else texts.opzoeken(indicatoren, gm, j0, key)
+        fig, n = charts.ranked_bar_chart(
+            by_name, ind, gemeente_waarde=gem, gemeente_naam=gemeente, max_n=_MAX_BARS,
+            lo=lo_n, hi=hi_n,
+        )  # fmt: skip
+        whiskers = bool((hi_n > by_name).any() or (lo_n < by_name).any())
+        n_totaal = int(by_name.notna().sum())
+        extra = (
+            f" De {n} buurten met de grootste opgave; alle buurten staan in de bijlage."
+            if n_totaal > n
+            else ""
+        )
+        add(
+            to_data_uri(fig),
+            _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal),
+            f"{ind.label} per buurt, {j0}, gerangschikt; bovenaan de grootste opgave.{extra}"
+            + (
+                " De zwarte streepjes zijn de 90%-marges van de schatting: waar ze overlappen, "
+                "is het verschil tussen buurten niet zeker."
+                if whiskers
+                else ""
+            ),
+            "staaf",
+        )
+    return figs

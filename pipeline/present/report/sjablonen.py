@@ -1,0 +1,41 @@
+"""Where the report templates live and the Jinja2 environment that renders them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from pipeline.present import fmt
+
+TEMPLATE = "rapport.html.j2"
+CSS = "rapport.css"
+#: Styles of the second edition only, so that a first edition stays as it was.
+CSS_SESSIES = "sessies.css"
+#: The one place the repository's template directory is derived from this file's location.
+TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates"
+
+
+def make_environment(template_dir: Path) -> jinja2.Environment:
+    """Jinja2 environment of the report: autoescape on, undefined variables fail.
+
+    Parameters
+    ----------
+    template_dir
+        Directory with ``rapport.html.j2``, its ``_*.html.j2`` partials and
+        ``rapport.css``.
+
+    Returns
+    -------
+    jinja2.Environment
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["kleine_letter"] = fmt.kleine_letter
+    return env

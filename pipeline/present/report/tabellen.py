@@ -1,0 +1,234 @@
+"""The tables of the report: cells and headers, theme tables, appendix, dementia range.
+
+Every number is a cell of the indicator table, formatted by :mod:`pipeline.present.fmt`;
+every label and unit comes from the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from pipeline.model.registry import THEMAS, Indicator
+from pipeline.present import fmt, texts
+
+
+def _status(row: pd.Series) -> str:
+    return fmt.tekst(row.get("status", ""))
+
+
+def cel(
+    value: Any,
+    ind: Indicator,
+    *,
+    status: str = "",
+    projectie: bool = False,
+    marker: bool = True,
+    eenheid: bool = False,
+) -> dict[str, Any]:
+    """A table cell: printed text plus a CSS class for missing/suppressed values."""
+    text = fmt.waarde(
+        value, ind, status=status, marker=marker, projectie=projectie, eenheid=eenheid
+    )
+    klasse = "getal"
+    if fmt.is_missing(value):
+        klasse = "leeg" if not status else "leeg onderdrukt"
+    return {"tekst": text, "klasse": klasse}
+
+
+def _eenheid_kop(ind: Indicator) -> str:
+    """Unit note for a column header ('' when the label says it already)."""
+    if ind.eenheid == "%":
+        return "%"
+    if ind.eenheid == "km":
+        return "km"
+    if ind.eenheid == "ratio":
+        return ind.kort
+    return ""
+
+
+def kop(ind: Indicator, projectie: bool = False) -> dict[str, str]:
+    """Column/row header of an indicator: label, unit note and estimate marker."""
+    return {
+        "label": ind.label,
+        "kort": ind.kort,
+        "eenheid": _eenheid_kop(ind),
+        "teken": fmt.teken(ind, projectie),
+        "key": ind.key,
+    }
+
+
+def naam_map(indicatoren: pd.DataFrame) -> pd.Series:
+    b = indicatoren[indicatoren["niveau"] == "buurt"].drop_duplicates("code")
+    return b.set_index("code")["naam"].astype(str)
+
+
+def ref_naam(refs: pd.DataFrame | None, niveau: str, default: str) -> str:
+    if refs is None or "naam" not in refs or "niveau" not in refs:
+        return default
+    sel = refs.loc[refs["niveau"] == niveau, "naam"].dropna()
+    return str(sel.iloc[0]) if len(sel) else default
+
+
+# ------------------------------------------------------------ tables
+
+
+def thema_tabel(
+    thema: str,
+    indicatoren: pd.DataFrame,
+    registry: dict[str, Indicator],
+    j0: int,
+    horizon: list[int],
+    refs: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """Gemeente over the years vs region and NL, one row per indicator of the theme."""
+    gm = texts.gemeente_code(indicatoren)
+    gmr = indicatoren[indicatoren["code"] == gm].set_index("jaar")
+    regio_naam = ref_naam(refs, "regio", "Regio")
+    kolommen = [{"tekst": f"{j0}", "sub": "nu"}] + [
+        {"tekst": f"{j}", "sub": "prognose"} for j in horizon
+    ]
+    kolommen += [
+        {"tekst": regio_naam, "sub": f"{j0}"},
+        {"tekst": "Nederland", "sub": f"{j0}"},
+    ]
+    rijen = []
+    for key, ind in registry.items():
+        if ind.thema != thema or key not in indicatoren:
+            continue
+        cellen = [cel(gmr.at[j0, key], ind, marker=True)]
+        for j in horizon:
+            if ind.prognose:
+                cellen.append(cel(gmr.at[j, key], ind, projectie=True))
+            else:
+                cellen.append({"tekst": "–", "klasse": "leeg"})
+        for niveau in ("regio", "nederland"):
+            c = texts.referentie_cijfer(refs, registry, niveau, key, j0)
+            cellen.append(cel(c.waarde if c else float("nan"), ind))
+        rijen.append({"kop": kop(ind), "cellen": cellen})
+    return {"kolommen": kolommen, "rijen": rijen, "refs": refs is not None}
+
+
+def dementie_vergelijking(
+    indicatoren: pd.DataFrame, refs: pd.DataFrame | None, meta: dict[str, Any], jaar: int
+) -> dict[str, Any] | None:
+    """The gemeente's dementia estimate next to published national totals, as a range.
+
+    Published national figures differ a lot by definition (known to the GP versus
+    estimated in the population), so the report shows them all, each per 1,000
+    inhabitants when the national population is known, instead of one "true" number.
+
+    Parameters
+    ----------
+    indicatoren
+        Published indicator table.
+    refs
+        Reference rows (``niveau == 'nederland'`` gives the national population).
+    meta
+        Provenance with ``dementie_landelijk`` (rows of ``config/dementie_landelijk.csv``).
+    jaar
+        Base year.
+
+    Returns
+    -------
+    dict or None
+        Template data, or None when no national figures are configured.
+    """
+    rows = meta.get("dementie_landelijk") or []
+    gm = indicatoren[(indicatoren["niveau"] == "gemeente") & (indicatoren["jaar"] == jaar)]
+    if not rows or gm.empty:
+        return None
+    g = gm.iloc[0]
+    nl_inw = None
+    if refs is not None and "niveau" in refs:
+        nl = refs[refs["niveau"] == "nederland"]
+        if len(nl) and pd.notna(nl["inwoners"].iloc[0]):
+            nl_inw = float(nl["inwoners"].iloc[0])
+    per_1000 = g["dementie_aantal"] / g["inwoners"] * 1000 if g["inwoners"] else float("nan")
+    landelijk = []
+    for r in sorted(rows, key=lambda r: int(r["aantal"])):
+        landelijk.append(
+            {
+                "jaar": int(r["jaar"]),
+                "aantal": fmt.getal(float(r["aantal"])),
+                "per_1000": fmt.getal(float(r["aantal"]) / nl_inw * 1000, 1) if nl_inw else fmt.NB,
+                "definitie": r["definitie"],
+                "bron": r["bron"],
+            }
+        )
+    return {
+        "gemeente_aantal": fmt.getal(float(g["dementie_aantal"])),
+        "gemeente_per_1000": fmt.getal(per_1000, 1),
+        "jaar": jaar,
+        "laag": landelijk[0]["aantal"],
+        "hoog": landelijk[-1]["aantal"],
+        "landelijk": landelijk,
+        "nl_bekend": nl_inw is not None,
+    }
+
+
+def bijlage(
+    indicatoren: pd.DataFrame,
+    registry: dict[str, Indicator],
+    j0: int,
+    zonder_signaal: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Appendix tables: per theme all buurten (grouped by wijk) of the base year.
+
+    Columns of indicators without buurt signal are marked (``geen_signaal``): their
+    buurt numbers are printed, as in the data export, but are not to be compared.
+    """
+    rows = indicatoren[indicatoren["jaar"] == j0]
+    buurt = rows[rows["niveau"] == "buurt"]
+    wijk = rows[rows["niveau"] == "wijk"].set_index("code")
+    gm = rows[rows["niveau"] == "gemeente"].iloc[0]
+    out = []
+    for thema, titel in THEMAS.items():
+        keys = [k for k, i in registry.items() if i.thema == thema and k in indicatoren]
+        if not keys:
+            continue
+        groepen = []
+        wijkcodes = list(dict.fromkeys(buurt["wijkcode"].fillna("").astype(str)))
+        for wk in wijkcodes:
+            leden = buurt[buurt["wijkcode"].fillna("").astype(str) == wk].sort_values("naam")
+            wr = wijk.loc[wk] if wk in wijk.index else None
+            groepen.append(
+                {
+                    "naam": (str(wr["naam"]) if wr is not None else wk or "Zonder wijk"),
+                    "code": wk,
+                    "cellen": (
+                        [cel(wr[k], registry[k], status=_status(wr), marker=False) for k in keys]
+                        if wr is not None
+                        else []
+                    ),
+                    "buurten": [
+                        {
+                            "naam": str(r["naam"]),
+                            "code": str(r["code"]),
+                            "cellen": [
+                                cel(r[k], registry[k], status=_status(r), marker=False)
+                                for k in keys
+                            ],
+                        }
+                        for _, r in leden.iterrows()
+                    ],
+                }
+            )
+        out.append(
+            {
+                "id": f"bijlage-{thema}",
+                "titel": titel,
+                "kolommen": [
+                    kop(registry[k]) | {"geen_signaal": k in zonder_signaal} for k in keys
+                ],
+                "zonder_signaal": [registry[k].label for k in keys if k in zonder_signaal],
+                "groepen": groepen,
+                "gemeente": {
+                    "naam": str(gm["naam"]),
+                    "cellen": [cel(gm[k], registry[k], marker=False) for k in keys],
+                },
+            }
+        )
+    return out

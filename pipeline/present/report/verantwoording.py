@@ -1,0 +1,67 @@
+"""The chapter "Verantwoording": definitions, sources, licences and estimation notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.model.registry import THEMAS, Indicator
+from pipeline.present import fmt, klassen
+
+
+def verantwoording(
+    registry: dict[str, Indicator],
+    meta: dict[str, Any],
+    cfg: dict[str, Any],
+    intervallen: bool = False,
+) -> dict[str, Any]:
+    soort_tekst = {
+        "gemeten": "gemeten (CBS)",
+        "geschat": "geschat door Wijkscan",
+        "gemodelleerd": "modelschatting (RIVM)",
+        "gemeten/geschat": "gemeten in het basisjaar, geschat voor later",
+    }
+    definities = [
+        {
+            "thema": THEMAS.get(i.thema, i.thema),
+            "label": i.label,
+            "definitie": i.definitie,
+            "eenheid": i.eenheid,
+            "soort": soort_tekst.get(i.soort, i.soort),
+            "teken": fmt.teken(i),
+            "bron": i.bron,
+            "prognose": "ja" if i.prognose else "nee",
+        }
+        for i in registry.values()
+    ]
+    bronnen = [
+        {
+            "onderwerp": b.get("onderwerp", ""),
+            "uitgever": b.get("uitgever", ""),
+            "tabel": b.get("tabel", ""),
+            "jaar": b.get("jaar", ""),
+            "type": b.get("type_label") or str(b.get("type", "")),
+            "licentie": b.get("licentie", ""),
+            "bestand": b.get("bestand", ""),
+        }
+        for b in meta.get("bronnen", [])
+    ]
+    # Which buurt margins the estimate used (the same for every indicator of a gemeente),
+    # and whether they gave the split inside 65+ buurt detail (the maps follow that).
+    binnen = [k for k, i in registry.items() if i.binnen_band]
+    signalen = [klassen.buurtsignaal(meta, k) for k in binnen]
+    marges = signalen[0].marges if signalen else ()
+    return {
+        "definities": definities,
+        "bronnen": bronnen,
+        "schatting_marges": [m for m in marges if m.startswith("burgerlijke staat")],
+        "binnen_65plus_signaal": bool(signalen) and all(x.signaal for x in signalen),
+        "brp": any("BRP" in m for m in marges),
+        "intervallen": intervallen,
+        "licenties": sorted({b["licentie"] for b in bronnen if b["licentie"]}),
+        "min_inwoners": fmt.getal(cfg["min_inwoners"]),
+        "afronding": fmt.getal(cfg["afronding"]),
+        "geschat": [i.label for i in registry.values() if i.soort == "geschat"],
+        "gemodelleerd": [i.label for i in registry.values() if i.soort == "gemodelleerd"],
+        "deels": [i.label for i in registry.values() if i.soort == "gemeten/geschat"],
+        "waarschuwingen": [str(w) for w in meta.get("waarschuwingen", [])],
+    }

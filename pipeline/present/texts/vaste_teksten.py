@@ -1,0 +1,131 @@
+"""Fixed Dutch texts of the products: chapter introductions, notes, map legends.
+
+None of these carries a number: numbers come from the table (:mod:`pipeline.present.texts.cijfers`).
+"""
+
+from __future__ import annotations
+
+from pipeline.model.registry import Indicator
+
+NIET_GELADEN: dict[str, str] = {
+    "eenzaamheid": (
+        "Voor deze wijkscan zijn geen cijfers over eenzaamheid ingelezen. Ze bestaan wel: het "
+        "RIVM schat per buurt hoeveel volwassenen zich eenzaam voelen (Gezondheid per wijk en "
+        "buurt, tabel 50150NED, op basis van de Gezondheidsmonitor). Met die tabel erbij "
+        "(instelling bronnen.gezondheidsmonitor) staan hier een kaart en de cijfers per buurt."
+    ),
+}
+"""What a theme chapter says when its source was not loaded (source 'geen')."""
+
+
+NIET_GELADEN_KORT: dict[str, str] = {
+    "eenzaamheid": (
+        "Niet ingelezen voor deze kaart. Het RIVM heeft eenzaamheid per buurt (tabel "
+        "50150NED); vraag de maker van de wijkscan om die toe te voegen."
+    ),
+}
+"""The same, short, for a vouwkaart panel."""
+
+THEMA_INLEIDING: dict[str, str] = {
+    "vergrijzing": (
+        "Het aantal ouderen groeit, en vooral het aantal mensen van boven de tachtig. Zij hebben "
+        "vaker hulp en zorg nodig. In dit hoofdstuk ziet u in welke buurten veel ouderen wonen "
+        "en hoe dat de komende jaren verandert."
+    ),
+    "mantelzorg": (
+        "Dit cijfer laat zien hoeveel mensen van middelbare leeftijd er zijn voor "
+        "elke zeer oude inwoner. Het is een ruwe maat: het zegt niet wie echt helpt. Maar als "
+        "het getal daalt, wordt het lastiger om zorg door familie en buren te organiseren."
+    ),
+    "dementie": (
+        "Van mensen met dementie bestaat geen telling per buurt. Wijkscan schat het aantal met "
+        "landelijke percentages per leeftijd en geslacht. Hoe meer oude inwoners, hoe meer "
+        "mensen met dementie. Gebruik de cijfers als ordegrootte, niet als exacte telling."
+    ),
+    "eenzaamheid": (
+        "De cijfers over eenzaamheid komen uit de Gezondheidsmonitor van GGD'en, CBS en RIVM. "
+        "Het RIVM schat met een rekenmodel hoeveel volwassenen in een buurt zich eenzaam voelen. "
+        "Het is dus een modelschatting, geen meting in de buurt zelf."
+    ),
+    "wonen": (
+        "Of ouderen thuis kunnen blijven wonen, hangt ook af van het huis en de buurt. Wie "
+        "alleen woont, heeft minder hulp in huis. Is de huisarts of supermarkt ver weg, dan "
+        "wordt zelfstandig wonen lastiger als iemand minder mobiel wordt."
+    ),
+}
+"""Short B1 introduction per theme chapter (no numbers: those come from the data)."""
+
+
+NIET_IN_DATA: list[str] = [
+    "Of mensen echt mantelzorg geven of krijgen, en hoe zwaar dat is.",
+    "Hoe sterk het netwerk van familie, vrienden en buren is. Familie woont vaak niet in "
+    "dezelfde buurt.",
+    "Wat er al is in de buurt: ontmoetingsplekken, vrijwilligers, wijkteams, verenigingen, "
+    "kerken en moskeeën.",
+    "Of woningen geschikt zijn om oud in te worden, bijvoorbeeld gelijkvloers of met een lift.",
+    "Hoe bewoners hun buurt zelf ervaren, en waarom.",
+    "Veel buurtcijfers zijn schattingen. Kleine verschillen tussen buurten zeggen weinig.",
+    "Prognoses gaan uit van de trends van nu. Nieuwbouw, sloop of een nieuw zorgcomplex "
+    "verandert het beeld.",
+]
+"""What the numbers cannot tell (chapter 'Data en lokale kennis')."""
+
+KAART_ZONDER_SIGNAAL = "geen klassen: verschillen\ntussen buurten komen\nalleen uit het rekenmodel"
+"""Legend text of the single neutral fill on the map of an indicator without buurt signal."""
+KAART_MARGES_EEN_KLASSE = (
+    "geen klassen: de 90%-marges\nvan de buurten overlappen;\nzie de cijfers met marge"
+)
+"""Legend of a map whose interval-aware classes left one class: no break separates
+buurten whose difference lies inside their intervals, so nothing is coloured apart."""
+
+UITLEG_STANDAARD = (
+    "Cijfers per buurt uit een bron die de buurten zelf telt (bijvoorbeeld een uittreksel "
+    "uit de BRP) zouden dat wel laten zien."
+)
+"""Fallback when ``bronnen.json`` gives no ``uitleg`` for an indicator without buurt signal."""
+
+
+MARGES_UITLEG = (
+    "Buurten waarvan de 90%-marges van de schatting overlappen, staan in dezelfde klasse: "
+    "alleen waar de marges niet overlappen, is het verschil echt."
+)
+"""Caption note of a map whose classes were placed with the estimation intervals."""
+
+
+def zonder_signaal_zin(
+    ind: Indicator, gemeente: str, jaar: int, waarde: str, marge: str, uitleg: str
+) -> str:
+    """Why an indicator has no buurt classes or ranks, with the gemeente figure.
+
+    Parameters
+    ----------
+    ind
+        Registry entry of the indicator without buurt signal.
+    gemeente
+        Gemeente name.
+    jaar
+        Year of the gemeente figure.
+    waarde
+        The gemeente figure as printed (:func:`pipeline.present.fmt.waarde`), or ``'n.b.'``.
+    marge
+        Its 90 % interval as printed (:func:`pipeline.present.fmt.marge`), ``''`` when none.
+    uitleg
+        ``bronnen.json`` text: which data would give buurt detail (may be empty).
+
+    Returns
+    -------
+    str
+        Plain Dutch (B1): what is shown instead, and what would help.
+    """
+    cijfer = f"{waarde} (90%-marge {marge})" if marge else waarde
+    # The uitleg of bronnen.json already says why (model-only differences) and what would
+    # help; without one, say both here.
+    waarom = uitleg.strip() or (
+        "De verschillen tussen de buurten komen alleen uit het rekenmodel: geen cijfer over "
+        f"de buurten zelf heeft ze bepaald. {UITLEG_STANDAARD}"
+    )
+    return (
+        f"{ind.label}: de buurten staan voor dit cijfer niet in klassen op de kaart, krijgen "
+        "geen plaats in een rangorde en het cijfer telt niet mee in de weging. Voor heel "
+        f"{gemeente} is het in {jaar} {cijfer}. {waarom}"
+    )

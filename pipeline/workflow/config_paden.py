@@ -1,0 +1,118 @@
+"""File paths derived from the configuration: raw cache files, table ids, the user's files.
+
+Every raw file name carries the source, the table id and the period, so that a change of
+source or year makes a new file (and Snakemake rebuilds what depends on it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.errors import WijkscanError
+
+
+def aanvulling_raw_path(config: dict[str, Any], gemeente: str) -> str | None:
+    """Raw cache file of the auxiliary KWB year for one gemeente (None when not used).
+
+    Raises
+    ------
+    WijkscanError
+        For source 'cbs' when no table id is given or known for that year.
+    """
+    src = config["bronnen"]["kwb_aanvulling"]
+    if src["type"] == "geen":
+        return None
+    tabel = src.get("tabel") or config["cbs"]["kwb_tabellen"].get(str(src["jaar"]))
+    if tabel is None and src["type"] == "cbs":
+        raise WijkscanError(
+            f"Geen KWB-tabel bekend voor het aanvullende jaar {src['jaar']}.",
+            waar="bronnen.kwb_aanvulling.tabel / cbs.kwb_tabellen",
+            oplossing="Geef het tabelnummer op in bronnen.kwb_aanvulling.tabel (StatLine, "
+            "Kerncijfers wijken en buurten van dat jaar).",
+        )
+    # A local file of an unlisted year is still named by its year; 'lokaal' marks the id.
+    return f"data/raw/{src['type']}/kwb_aanvulling_{tabel or 'lokaal'}_{src['jaar']}_{gemeente}.csv"
+
+
+def aanvulling_herkomst(config: dict[str, Any]) -> str:
+    """Short Dutch description of the auxiliary KWB source, for the log ('' when not used)."""
+    src = config["bronnen"]["kwb_aanvulling"]
+    if src["type"] == "geen":
+        return ""
+    if src["type"] == "lokaal":
+        return f"bestand {src['pad']}"
+    tabel = src.get("tabel") or config["cbs"]["kwb_tabellen"].get(str(src["jaar"]))
+    return f"CBS-tabel {tabel}"
+
+
+def kwb_table_id(config: dict[str, Any]) -> str:
+    """KWB table id for the configured data year."""
+    tables = config["cbs"]["kwb_tabellen"]
+    key = str(config["jaar"])
+    if key not in tables:
+        raise WijkscanError(
+            f"Geen KWB-tabel bekend voor peiljaar {key}.",
+            waar="cbs.kwb_tabellen",
+            oplossing=f"Voeg het tabelnummer toe (bekend: {', '.join(sorted(tables))}) of kies "
+            "een ander peiljaar.",
+        )
+    return tables[key]
+
+
+def source(config: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The configured source block (``type``, ``pad``, ``laag``) of an input kind."""
+    return config["bronnen"][kind]
+
+
+def table_id(config: dict[str, Any], kind: str) -> str:
+    """Table id that names the raw file of an input kind."""
+    src = source(config, kind)["type"]
+    if kind == "kwb":
+        return kwb_table_id(config)
+    if kind == "bevolking":
+        return "brp" if src == "brp" else config["cbs"]["bevolking_tabel"]
+    if kind == "prognose":
+        # The demo forecast is written in the Primos layout, so it exercises that reader.
+        return "primos" if src in ("primos", "demo") else config["cbs"]["prognose_tabel"]
+    if kind == "gezondheidsmonitor":
+        return config["cbs"]["gezondheid_tabel"]
+    if kind == "kwb_aanvulling":
+        aux = config["bronnen"]["kwb_aanvulling"]
+        return aux.get("tabel") or config["cbs"]["kwb_tabellen"].get(str(aux.get("jaar")), "")
+    raise KeyError(kind)
+
+
+#: Raw file name per input kind; every name carries table id and period.
+RAW_PATTERNS = {
+    "kwb": "data/raw/{bron}/kwb_{tabel}_{jaar}_{gemeente}.csv",
+    "geometrie": "data/raw/{bron}/geometrie_{jaar}_{gemeente}.gpkg",
+    "bevolking": "data/raw/{bron}/bevolking_{tabel}_{jaar}_{gemeente}.csv",
+    "prognose": "data/raw/{bron}/prognose_{tabel}_{jaar}_{gemeente}.csv",
+    "gezondheidsmonitor": "data/raw/{bron}/gezondheid_{tabel}_{jaar}_{gemeente}.csv",
+}
+
+
+def raw_path(config: dict[str, Any], kind: str, gemeente: str) -> str:
+    """Path of the raw cache file of ``kind`` for one gemeente under the current config."""
+    src = source(config, kind)["type"]
+    tabel = "pdok" if kind == "geometrie" else table_id(config, kind)
+    return RAW_PATTERNS[kind].format(bron=src, tabel=tabel, jaar=config["jaar"], gemeente=gemeente)
+
+
+#: Source types read from a file the user supplies (``bronnen.<kind>.pad``).
+LOCAL_TYPES = ("lokaal", "primos", "brp")
+
+
+def local_input(config: dict[str, Any], kind: str) -> list[str]:
+    """The user's local file for ``kind`` (empty when the source is online or demo)."""
+    src = source(config, kind)
+    if src["type"] in LOCAL_TYPES:
+        if not src.get("pad"):
+            raise WijkscanError(
+                f"Bron '{kind}' is '{src['type']}' maar er is geen bestand opgegeven.",
+                waar=f"bronnen.{kind}.pad",
+                oplossing="Geef het pad naar het bestand op, of kies type 'cbs' of 'demo'.",
+            )
+        pad = src["pad"]
+        return [str(p) for p in pad] if isinstance(pad, list) else [pad]
+    return []

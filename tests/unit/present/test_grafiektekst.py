@@ -1,0 +1,34 @@
+"""Tests of pipeline.present.grafiektekst: texts are wrapped and shrunk, never cut."""
+
+from __future__ import annotations
+
+from pipeline.present import grafiektekst
+from pipeline.present.figuur import new_figure
+
+
+def _width(fig, text: str, size: float) -> float:
+    t = fig.text(0, 0, text, fontsize=size, fontweight="bold")
+    w = t.get_window_extent(fig.canvas.get_renderer()).width
+    t.remove()
+    return w
+
+
+def test_wrap_keeps_every_word_and_is_never_empty():
+    assert grafiektekst.wrap("Aandeel inwoners van 75 jaar en ouder", 12).split() == [
+        "Aandeel", "inwoners", "van", "75", "jaar", "en", "ouder"
+    ]  # fmt: skip
+    assert max(len(line) for line in grafiektekst.wrap("een twee drie vier", 9).split("\n")) <= 9
+    assert grafiektekst.wrap("", 10) == ""
+
+
+def test_wrap_to_width_fits_the_room_by_wrapping_then_shrinking():
+    fig = new_figure(100, 50)
+    title = "Ernstig eenzame inwoners van 65 jaar en ouder"
+    room = _width(fig, "Ernstig eenzame", 8) + 1
+    text, size = grafiektekst.wrap_to_width(fig, title, room, 8, 6.0, fontweight="bold")
+    assert size == 8 and text.split() == title.split() and "\n" in text
+    assert all(_width(fig, line, size) <= room for line in text.split("\n"))
+    # One word wider than the room: the font shrinks, down to the minimum, and the word stays whole.
+    text, size = grafiektekst.wrap_to_width(fig, "Mantelzorgpotentieel", room / 3, 8, 6.0,
+                                            fontweight="bold")  # fmt: skip
+    assert text == "Mantelzorgpotentieel" and size == 6.0

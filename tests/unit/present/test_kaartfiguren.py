@@ -1,0 +1,35 @@
+"""Tests of pipeline.present.kaartfiguren: map titles and legends fit their grid cells."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from pipeline.model.registry import build_registry
+from pipeline.present import kaartfiguren
+from tests.support.figuurtekst import collisions, outside
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
+
+
+def test_small_multiple_titles_do_not_run_into_legends(reg):
+    cells = [(i % 4, i // 4) for i in range(12)]
+    g = gpd.GeoDataFrame(
+        {
+            "code": [f"BU0999{i:04d}" for i in range(12)],
+            "naam": [f"Buurt {i}" for i in range(12)],
+            "geometry": [box(x * 500, y * 500, x * 500 + 500, y * 500 + 500) for x, y in cells],
+        },
+        crs=28992,
+    )
+    vals = pd.Series(range(12), index=g["code"], dtype=float)
+    keys = ["ernstig_eenzaam_pct", "aandeel_eenpersoonshuishoudens", "dementie_per_100_65plus",
+            "emotioneel_eenzaam_pct"]  # fmt: skip
+    fig, _res = kaartfiguren.small_multiples(g, [(reg[k], vals) for k in keys])
+    assert collisions(fig) == []
+    assert outside(fig) == []
