@@ -8,7 +8,9 @@ is built from the validated config by :func:`build_registry`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any, Literal
 
 Soort = Literal["gemeten", "geschat", "gemodelleerd", "gemeten/geschat"]
@@ -506,3 +508,46 @@ def registry_from_json(data: dict[str, Any], source: str = "register.json") -> d
         )
     items = [Indicator(**d) for d in data["indicatoren"]]
     return {i.key: i for i in items}
+
+
+def read_registry(path: str | Path) -> dict[str, Indicator]:
+    """The registry stored beside a gemeente's indicator table (``register.json``).
+
+    Parameters
+    ----------
+    path
+        The ``register.json`` that the indicator step wrote.
+
+    Returns
+    -------
+    dict
+        The indicator registry, in display order.
+    """
+    p = Path(path)
+    return registry_from_json(json.loads(p.read_text(encoding="utf-8")), str(p))
+
+
+def merge_registries(registries: list[dict[str, Indicator]]) -> dict[str, Indicator]:
+    """One registry for a region from the registries of its gemeenten.
+
+    The gemeenten share one configuration, so labels, units and decimals agree; only the
+    source can differ (e.g. a forecast from another file per gemeente). Those sources are
+    listed side by side instead of one gemeente's standing for all.
+
+    Parameters
+    ----------
+    registries
+        The members' registries (at least one), in member order.
+
+    Returns
+    -------
+    dict
+        The region's registry, in the first member's order.
+    """
+    first = registries[0]
+    return {
+        key: replace(
+            ind, bron="; ".join(dict.fromkeys(r[key].bron for r in registries if key in r))
+        )
+        for key, ind in first.items()
+    }

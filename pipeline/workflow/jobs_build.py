@@ -342,7 +342,22 @@ def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> 
     write_parquet(q, output.grootheden)
     write_parquet(table, output.indicatoren)
     write_json(meta, output.meta)
+    write_json(published_registry(cfg, meta), output.register)
     print_progress(wildcards.gemeente, naam, table, s.basisjaar, bool(meta["fictief"]))
+
+
+def published_registry(config: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """The registry written beside a gemeente's table (``register.json``), as JSON.
+
+    Built with the tables the gemeente's data really came from (its ``bronnen.json``), so
+    every product of that gemeente names the same source for a number.
+    """
+    from pipeline.model import provenance, registry
+
+    reg = registry.registry_from_config(
+        config, meta.get("prevalentie_bron", ""), provenance.tables(meta)
+    )
+    return registry.registry_to_json(reg)
 
 
 def national_dementia(path: str) -> list[dict[str, str]]:
@@ -369,8 +384,9 @@ def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> N
     _export(
         input.indicatoren,
         input.meta,
+        input.register,
         input.buurten,
-        params.config,
+        int(params.jaar),
         output.csv,
         output.xlsx,
         output.gpkg,
@@ -378,22 +394,27 @@ def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> N
 
 
 def _export(
-    indicatoren: str, meta: str, buurten: str, config: dict, csv: str, xlsx: str, gpkg: str
+    indicatoren: str,
+    meta: str,
+    register: str,
+    buurten: str,
+    jaar: int,
+    csv: str,
+    xlsx: str,
+    gpkg: str,
 ) -> None:
     import json
 
     import geopandas as gpd
     import pandas as pd
 
-    from pipeline.model import provenance, registry
+    from pipeline.model import registry
 
     table = pd.read_parquet(indicatoren)
     meta_d = json.loads(Path(meta).read_text(encoding="utf-8"))
-    reg = registry.registry_from_config(
-        config, meta_d.get("prevalentie_bron", ""), provenance.tables(meta_d)
-    )
+    reg = registry.read_registry(register)
     geo = gpd.read_file(buurten, layer="buurten")
-    write_exports(table, meta_d, geo, reg, int(config["jaar"]), csv, xlsx, gpkg)
+    write_exports(table, meta_d, geo, reg, jaar, csv, xlsx, gpkg)
 
 
 def write_exports(

@@ -17,6 +17,7 @@ from pipeline.workflow.jobs_build import (
     merge_aanvulling,
     national_dementia,
     print_progress,
+    published_registry,
     write_exports,
 )
 from pipeline.workflow.steps import step
@@ -144,13 +145,13 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     template["dementie_landelijk"] = national_dementia(input.landelijk)
     paths = {
         kind: dict(zip(gemeenten, getattr(output, kind), strict=True))
-        for kind in ("indicatoren", "grootheden", "meta")
+        for kind in ("indicatoren", "grootheden", "meta", "register")
     }
     controles = json.loads(Path(input.controle).read_text(encoding="utf-8"))
     marges_all = (res.diagnostiek or {}).get("marges", {})
     tables = dict(tuple(table.groupby("gemeentecode", sort=False)))
     quantities = dict(tuple(q.groupby("gemeentecode", sort=False)))
-    metas = {}
+    metas, registers = {}, {}
     for gm in gemeenten:
         t_gm = tables[gm].reset_index(drop=True)
         methode = res.prognose_methode.get(gm)
@@ -168,11 +169,14 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
         write_parquet(quantities[gm].reset_index(drop=True), paths["grootheden"][gm])
         write_parquet(t_gm, paths["indicatoren"][gm])
         write_json(meta, paths["meta"][gm])
+        registers[gm] = published_registry(cfg, meta)
+        write_json(registers[gm], paths["register"][gm])
         metas[gm] = meta
         print_progress(gm, naam, t_gm, s.basisjaar, bool(meta["fictief"]))
     # National copies: the export job reads these two instead of 342 x 2 files.
     write_parquet(table, output.landelijk_indicatoren)
     write_json(metas, output.landelijk_bronnen)
+    write_json(registers, output.landelijk_register)
     log.info("in één keer: %s", res.seconden)
     log.info("schatting (IPF) van alle buurten: %s", res.diagnostiek)
 
@@ -185,24 +189,23 @@ def export_indicators_all(input: Any, output: Any, params: Any, wildcards: Any) 
     import geopandas as gpd
     import pandas as pd
 
-    from pipeline.model import provenance, registry
+    from pipeline.model import registry
 
     table = pd.read_parquet(input.indicatoren)
     metas = json.loads(Path(input.meta).read_text(encoding="utf-8"))
+    registers = json.loads(Path(input.register).read_text(encoding="utf-8"))
     geo = gpd.read_file(input.buurten, layer="buurten")
     tables = dict(tuple(table.groupby("gemeentecode", sort=False)))
     prefix = geo["code"].str[2:6]
     files = zip(params.gemeenten, output.csv, output.xlsx, output.gpkg, strict=True)
     for gm, csv, xlsx, gpkg in files:
-        reg = registry.registry_from_config(
-            params.config, metas[gm].get("prevalentie_bron", ""), provenance.tables(metas[gm])
-        )
+        reg = registry.registry_from_json(registers[gm], f"{input.register} ({gm})")
         write_exports(
             tables[gm].reset_index(drop=True),
             metas[gm],
             geo[prefix == gm[2:]].reset_index(drop=True),
             reg,
-            int(params.config["jaar"]),
+            int(params.jaar),
             csv,
             xlsx,
             gpkg,

@@ -26,21 +26,19 @@ def _files(input: Any) -> dict[str, Any]:
     }
 
 
-def _load_published(files: dict[str, Any], config: dict[str, Any]) -> tuple[Any, Any, dict, dict]:
+def _load_published(files: dict[str, Any]) -> tuple[Any, Any, dict, dict]:
+    """Table, buurt shapes, registry and provenance of one gemeente, as the build wrote them."""
     import json
 
     import geopandas as gpd
     import pandas as pd
 
-    from pipeline.model import provenance, registry
+    from pipeline.model import registry
 
     table = pd.read_parquet(files["indicatoren"])
     meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
     buurten = gpd.read_file(files["buurten"], layer="buurten")
-    reg = registry.registry_from_config(
-        config, meta.get("prevalentie_bron", ""), provenance.tables(meta)
-    )
-    return table, buurten, reg, meta
+    return table, buurten, registry.read_registry(files["register"]), meta
 
 
 def _references(paths: list[str]) -> Any:
@@ -82,7 +80,7 @@ def report_job(
     """
     from pipeline.present import report
 
-    table, buurten, reg, meta = _load_published(files, config)
+    table, buurten, reg, meta = _load_published(files)
     rapport_cfg = dict(rapport) | {
         "min_inwoners": config["indicatoren"]["min_inwoners"],
         "afronding": config["indicatoren"]["afronding"],
@@ -102,13 +100,11 @@ def report_job(
     return report.html_to_pdf(Path(html), Path(pdf)), str(meta["gemeentenaam"])
 
 
-def vouwkaart_job(
-    files: dict[str, Any], config: dict[str, Any], settings: dict[str, Any], formaat: str, pdf: str
-) -> None:
+def vouwkaart_job(files: dict[str, Any], settings: dict[str, Any], formaat: str, pdf: str) -> None:
     """Render one vouwkaart format (a render job, see :func:`report_job`)."""
     from pipeline.present import vouwkaart
 
-    table, buurten, reg, meta = _load_published(files, config)
+    table, buurten, reg, meta = _load_published(files)
     vouwkaart.render_vouwkaart(
         table, buurten, reg, meta, settings, formaat, Path(pdf), sessies=_sessies(files)
     )
@@ -116,7 +112,6 @@ def vouwkaart_job(
 
 def region_report_job(
     files: dict[str, Any],
-    config: dict[str, Any],
     naam: str,
     weging: dict[str, Any],
     template_dir: str,
@@ -134,7 +129,7 @@ def region_report_job(
 
     tables = [pd.read_parquet(p) for p in files["tabellen"]]
     metas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in files["metas"]]
-    reg = registry.registry_from_config(config, metas[0].get("prevalentie_bron", ""))
+    reg = registry.merge_registries([registry.read_registry(p) for p in files["registers"]])
     ctx = region.build_context(
         tables,
         _references(files["referenties"]),
@@ -174,7 +169,6 @@ def render_vouwkaart(input: Any, output: Any, params: Any, wildcards: Any) -> No
     render(
         vouwkaart_job,
         _files(input),
-        dict(params.config),
         dict(params.vouwkaart),
         str(wildcards.formaat),
         str(output.pdf),
@@ -187,7 +181,6 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
     render(
         region_report_job,
         _files(input),
-        dict(params.config),
         str(params.naam),
         dict(params.weging),
         str(params.template_dir),
@@ -208,14 +201,12 @@ def session_workbook(input: Any, output: Any, params: Any, wildcards: Any) -> No
 
     import pandas as pd
 
-    from pipeline.model import provenance, registry
+    from pipeline.model import registry
     from pipeline.present import report, sessie
 
     table = pd.read_parquet(input.indicatoren)
     meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
-    reg = registry.registry_from_config(
-        params.config, meta.get("prevalentie_bron", ""), provenance.tables(meta)
-    )
+    reg = registry.read_registry(input.register)
     weging = report.rapport_config({"weging": dict(params.weging)}, reg)["weging"]
     n, bewaard = sessie.write_session_files(
         table, reg, meta, weging, Path(output.xlsx), Path(output.csv)

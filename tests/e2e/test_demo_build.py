@@ -116,11 +116,19 @@ def test_report_of_the_demo_tables_names_every_buurt_and_quotes_the_table(demo_b
     ind = pd.read_parquet(d / "indicatoren.parquet")
     geo = gpd.read_file(d / "buurten.gpkg", layer="buurten")
     m = json.loads((d / "bronnen.json").read_text(encoding="utf-8"))
+    # The registry the build stored beside the table (what every product reads)...
+    reg = registry.read_registry(d / "register.json")
+    # ...is the one the configuration and the sources of this build give.
     from snakemake.utils import validate
+
+    from pipeline.model import provenance
 
     cfg = yaml.safe_load((demo_build / "config/config.yaml").read_text(encoding="utf-8"))
     validate(cfg, str(demo_build / "config/schema.yaml"))  # fills in the defaults
-    reg = registry.registry_from_config(cfg, m.get("prevalentie_bron", ""))
+    assert reg == registry.registry_from_config(cfg, m["prevalentie_bron"], provenance.tables(m))
+    xlsx = pd.read_excel(demo_build / "reports/GM9999/indicatoren_GM9999.xlsx", sheet_name=None)
+    labels = " ".join(str(v) for df in xlsx.values() for v in df.to_numpy().ravel())
+    assert all(i.label in labels for i in reg.values())
     page = html.unescape(report.render_html(ind, geo, reg, m, None, None))
     for naam in ind.loc[ind.niveau == "buurt", "naam"].unique():
         assert naam in page

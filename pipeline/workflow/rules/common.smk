@@ -165,6 +165,10 @@ def region_metas(wildcards):
     return [f"data/processed/{gm}/bronnen.json" for gm in region_members()]
 
 
+def region_registers(wildcards):
+    return [f"data/processed/{gm}/register.json" for gm in region_members()]
+
+
 def region_outputs():
     if not region_name():
         return []

@@ -61,8 +61,10 @@ rule compute_indicators_all:
         indicatoren=per_gemeente_files("data/processed/{gemeente}/indicatoren.parquet"),
         grootheden=per_gemeente_files("data/processed/{gemeente}/grootheden.parquet"),
         meta=per_gemeente_files("data/processed/{gemeente}/bronnen.json"),
+        register=per_gemeente_files("data/processed/{gemeente}/register.json"),
         landelijk_indicatoren=national_file("indicatoren", "parquet"),
         landelijk_bronnen=national_file("bronnen", "json"),
+        landelijk_register=national_file("register", "json"),
     log:
         "logs/compute_indicators_all/indicatoren.log",
     params:
@@ -81,6 +83,7 @@ rule export_indicators_all:
     input:
         indicatoren=national_file("indicatoren", "parquet"),
         meta=national_file("bronnen", "json"),
+        register=national_file("register", "json"),
         buurten=national_file("buurten", "gpkg"),
     output:
         csv=per_gemeente_files("reports/{gemeente}/indicatoren_{gemeente}.csv"),
@@ -89,7 +92,7 @@ rule export_indicators_all:
     log:
         "logs/export_indicators_all/export.log",
     params:
-        config=indicator_config(),
+        jaar=config["jaar"],
         gemeenten=GEMEENTEN,
     run:
         jobs_national.export_indicators_all(input, output, params, wildcards, log)

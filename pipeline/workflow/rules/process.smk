@@ -132,6 +132,8 @@ rule compute_indicators:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         grootheden="data/processed/{gemeente}/grootheden.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
+        # Number and label travel together: renderers and exports read this, not config.
+        register="data/processed/{gemeente}/register.json",
     log:
         "logs/compute_indicators/{gemeente}.log",
     params:
@@ -149,6 +151,7 @@ rule export_indicators:
     input:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
+        register="data/processed/{gemeente}/register.json",
         buurten="data/processed/{gemeente}/buurten.gpkg",
     output:
         csv="reports/{gemeente}/indicatoren_{gemeente}.csv",
@@ -157,7 +160,7 @@ rule export_indicators:
     log:
         "logs/export_indicators/{gemeente}.log",
     params:
-        config=indicator_config(),
+        jaar=config["jaar"],
     run:
         jobs_build.export_indicators(input, output, params, wildcards, log)
 

@@ -27,13 +27,13 @@ rule session_workbook:
     input:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
+        register="data/processed/{gemeente}/register.json",
     output:
         xlsx=update("reports/{gemeente}/sessie_{gemeente}.xlsx"),
         csv=update("reports/{gemeente}/sessie_{gemeente}.csv"),
     log:
         "logs/session_workbook/{gemeente}.log",
     params:
-        config=indicator_config(),
         weging=config["rapport"]["weging"],
     run:
         jobs_render.session_workbook(input, output, params, wildcards, log)
@@ -58,6 +58,7 @@ rule render_report:
     input:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
+        register="data/processed/{gemeente}/register.json",
         buurten="data/processed/{gemeente}/buurten.gpkg",
         templates=report_templates,
         referenties=report_references,
@@ -83,6 +84,7 @@ rule render_vouwkaart:
     input:
         indicatoren="data/processed/{gemeente}/indicatoren.parquet",
         meta="data/processed/{gemeente}/bronnen.json",
+        register="data/processed/{gemeente}/register.json",
         buurten="data/processed/{gemeente}/buurten.gpkg",
         sessies=session_json,
     output:
@@ -90,7 +92,6 @@ rule render_vouwkaart:
     log:
         "logs/render_vouwkaart/{gemeente}_{formaat}.log",
     params:
-        config=indicator_config(),
         vouwkaart=config["vouwkaart"],
     run:
         jobs_render.render_vouwkaart(input, output, params, wildcards, log)
@@ -100,6 +101,7 @@ rule render_region_report:
     input:
         tabellen=region_tables,
         metas=region_metas,
+        registers=region_registers,
         referenties=report_references,
         templates=report_templates,
         sessies=region_session_jsons,
@@ -109,7 +111,6 @@ rule render_region_report:
     log:
         "logs/render_region_report/{regio}.log",
     params:
-        config=indicator_config(),
         naam=region_name(),
         weging=config["rapport"]["weging"],
         template_dir="templates",

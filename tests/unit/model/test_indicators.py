@@ -417,3 +417,24 @@ def test_registry_round_trips_through_register_json():
     assert back["mantelzorgpotentieel"].label == reg["mantelzorgpotentieel"].label
     with pytest.raises(WijkscanError, match="andere indeling"):
         registry.registry_from_json({**stored, "versie": 0})
+
+
+def test_stored_registry_is_read_from_file_and_regions_list_each_source(tmp_path):
+    import json
+    from dataclasses import replace
+
+    from pipeline.model import registry
+    from pipeline.workflow.config_schema import with_defaults
+
+    reg = registry.registry_from_config(with_defaults({"jaar": 2024}), "Alzheimer Nederland")
+    path = tmp_path / "register.json"
+    path.write_text(json.dumps(registry.registry_to_json(reg)), encoding="utf-8")
+    assert registry.read_registry(path) == reg
+    # A second gemeente whose forecast came from another file: the region names both.
+    other = {k: replace(i, bron="andere prognose") if i.prognose else i for k, i in reg.items()}
+    merged = registry.merge_registries([reg, other, reg])
+    key = next(k for k, i in reg.items() if i.prognose)
+    assert merged[key].bron == f"{reg[key].bron}; andere prognose"
+    plain = next(k for k, i in reg.items() if not i.prognose)
+    assert merged[plain] == reg[plain]
+    assert list(merged) == list(reg)
