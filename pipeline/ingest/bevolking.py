@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipeline.errors import WijkscanError
 from pipeline.ingest.statline import Leeftijdsklasse, require_columns, voorbeelden
+from pipeline.present import fmt
 
 #: Columns of the canonical tidy ``bevolking`` table (BRP adds ``buurtcode`` in front).
 TIDY_COLUMNS: tuple[str, ...] = (
@@ -112,8 +113,8 @@ def _select_partition(
     if totaal is not None and not np.isnan(totaal) and not any(np.isnan(v) for _, v in gekozen):
         if abs(som - totaal) > tolerantie + 1e-3 * abs(totaal):
             raise WijkscanError(
-                f"De leeftijdsklassen van {wie} tellen op tot {som:,.0f}, maar het totaal is "
-                f"{totaal:,.0f}.",
+                f"De leeftijdsklassen van {wie} tellen op tot {fmt.getal(som)}, maar het totaal is "
+                f"{fmt.getal(totaal)}.",
                 waar=waar,
                 oplossing="Controleer of de Leeftijd-dimensietabel bij deze download hoort "
                 "(sleutels en titels), en of er geen rijen ontbreken.",

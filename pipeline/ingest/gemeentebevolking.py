@@ -37,6 +37,7 @@ from pipeline.ingest.statline import (
     to_float,
     voorbeelden,
 )
+from pipeline.present import fmt
 
 # --------------------------------------------------------------------------------------
 # BurgerlijkeStaat keys
@@ -337,8 +338,8 @@ def parse_03759ned_burgerlijke_staat(
         raise WijkscanError(
             f"De categorieën van burgerlijke staat tellen niet op tot het totaal: "
             f"{voorbeeld['gemeentecode']} {voorbeeld['jaar']} {voorbeeld['geslacht']}, "
-            f"leeftijd vanaf {voorbeeld['leeftijd_van']}: som {voorbeeld['som']:,.0f}, "
-            f"totaal {voorbeeld['totaal']:,.0f} ({int(fout.sum())} klasse(n) wijken af).",
+            f"leeftijd vanaf {voorbeeld['leeftijd_van']}: som {fmt.getal(voorbeeld['som'])}, "
+            f"totaal {fmt.getal(voorbeeld['totaal'])} ({int(fout.sum())} klasse(n) wijken af).",
             waar=f"{bron}, kolom BurgerlijkeStaat",
             oplossing="Controleer of alle categorieën uit dezelfde download komen; het "
             "totaal T001019 moet de som van 1010, 1020, 1050 en 1080 zijn.",

@@ -382,8 +382,8 @@ def merge_aanvulling(
     warning = None
     if share > AANVULLING_WARN_SHARE:
         warning = (
-            f"In de buurten met cijfers uit KWB {jaar} woont {share:.0%} van de inwoners in een "
-            f"buurt waarvan het aantal inwoners meer dan {AANVULLING_CHANGE:.0%} verschilt met "
+            f"In de buurten met cijfers uit KWB {jaar} woont {fmt.procent(100 * share)} van de inwoners in een "
+            f"buurt waarvan het aantal inwoners meer dan {fmt.procent(100 * AANVULLING_CHANGE)} verschilt met "
             "het peiljaar: waarschijnlijk een herindeling of grote nieuwbouw; de burgerlijke "
             f"staat uit {jaar} past daar slecht."
         )

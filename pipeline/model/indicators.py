@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline import codes
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt
 
@@ -223,7 +224,11 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
     out = df.copy()
     small = (out["niveau"].isin(["buurt", "wijk"])) & ~(out["inwoners"] >= s.min_inwoners)
     no_data = out["inwoners"].isna()
-    out["status"] = np.where(no_data, "geen gegevens", np.where(small, "te weinig inwoners", ""))
+    out["status"] = np.where(
+        no_data,
+        codes.STATUS_GEEN_GEGEVENS,
+        np.where(small, codes.STATUS_TE_WEINIG, codes.STATUS_GEPUBLICEERD),
+    )
     for key, ind in registry.items():
         if key not in out:
             out[key] = np.nan

@@ -21,9 +21,6 @@ from pipeline.model.registry import Indicator
 NB = "n.b."
 """Text for a missing value ('niet beschikbaar')."""
 
-TE_WEINIG = "te weinig inwoners"
-"""Status text of a buurt whose rates are suppressed."""
-
 TEKEN_GESCHAT = "≈"
 """Marker of numbers estimated by Wijkscan (IPF, projection)."""
 

@@ -9,7 +9,6 @@ come from :mod:`pipeline.present.klassen`; this module turns them into a
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,13 +17,12 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
-from pipeline.present import klassen
+from pipeline.present import fmt, klassen
 
 __all__ = [
     "SCHEMES",
     "Classification",
     "classify",
-    "fmt_nl",
     "palette",
     "shared_bins",
 ]
@@ -33,29 +31,6 @@ __all__ = [
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "fisher_jenks")
 # Units that are short enough to print after every class break.
 _SUFFIX_UNITS = {"%": " %", "km": " km"}
-
-
-def fmt_nl(x: float, decimals: int = 0) -> str:
-    """Format a number the Dutch way: ``1234.5 -> '1.234,5'``.
-
-    Parameters
-    ----------
-    x
-        The number.
-    decimals
-        Digits after the decimal comma.
-
-    Returns
-    -------
-    str
-        Formatted number, or ``'–'`` for NaN.
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    s = f"{float(x):,.{max(decimals, 0)}f}"
-    # Swap the separators via a placeholder: ',' -> '.', '.' -> ','.
-    s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return "0" if s in ("-0", "-0,0") and decimals == 0 else s
 
 
 @dataclass(frozen=True)
@@ -169,10 +144,10 @@ def _labels(edges: Sequence[float], decimals: int, unit: str) -> tuple[list[str]
     if len(edges) == 0:
         return [], decimals
     if len(edges) == 2 and edges[0] == edges[1]:
-        return [f"{fmt_nl(edges[0], decimals)}{suffix}"], decimals
+        return [f"{fmt.getal(edges[0], decimals)}{suffix}"], decimals
     # Add decimals until neighbouring breaks print differently (e.g. '4,4 – 4,4').
     for d in range(decimals, decimals + 4):
-        txt = [fmt_nl(e, d) for e in edges]
+        txt = [fmt.getal(e, d) for e in edges]
         if len(set(txt)) == len(txt):
             break
     labels = [f"{txt[i]} – {txt[i + 1]}{suffix}" for i in range(len(edges) - 1)]

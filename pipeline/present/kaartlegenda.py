@@ -15,29 +15,25 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from pipeline.codes import STATUS_GEEN_GEGEVENS, STATUS_TE_WEINIG
 from pipeline.model.registry import Indicator
 from pipeline.present.kaartbasis import BLACK
 from pipeline.present.kaartklassen import _SUFFIX_UNITS, Classification, palette
 
 __all__ = [
-    "GEEN_GEGEVENS",
     "NEUTRAAL",
     "STATUS_STYLE",
-    "TE_WEINIG",
     "draw_key",
     "legend_handles",
     "legend_title",
     "soort_marker",
 ]
 
-#: Status values of the indicator table that mean "no value on the map".
-TE_WEINIG = "te weinig inwoners"
-GEEN_GEGEVENS = "geen gegevens"
 #: Hatch styles for buurten without a value: light grey, distinct patterns, never a
 #: palette colour. The face is a neutral grey so they also differ from the lightest class.
 STATUS_STYLE: dict[str, dict[str, Any]] = {
-    TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "////", "hatchcolor": "#9b9b9b"},
-    GEEN_GEGEVENS: {"facecolor": "#ffffff", "hatch": "xx", "hatchcolor": "#9b9b9b"},
+    STATUS_TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "////", "hatchcolor": "#9b9b9b"},
+    STATUS_GEEN_GEGEVENS: {"facecolor": "#ffffff", "hatch": "xx", "hatchcolor": "#9b9b9b"},
 }
 #: Fill of every buurt on the map of an indicator without buurt signal (one neutral grey,
 #: no classes: the buurt values differ only through the model).
@@ -91,7 +87,7 @@ def legend_handles(
     richting
         Indicator direction (palette orientation).
     statuses
-        Subset of ``{TE_WEINIG, GEEN_GEGEVENS}`` to list.
+        Subset of ``{STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS}`` to list.
     neutraal
         Label of the single neutral patch of a map without classes (see
         :func:`pipeline.present.maps.draw_choropleth`); replaces the class patches.
@@ -108,7 +104,7 @@ def legend_handles(
             Patch(facecolor=c, edgecolor="#6e6e6e", linewidth=0.4, label=lab)
             for c, lab in zip(cols, classification.labels, strict=True)
         ]
-    for st in (TE_WEINIG, GEEN_GEGEVENS):
+    for st in (STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS):
         if st in set(statuses):
             s = STATUS_STYLE[st]
             handles.append(

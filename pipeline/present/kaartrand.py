@@ -17,8 +17,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox
 from shapely.geometry import box
 
+from pipeline.present import fmt
 from pipeline.present.kaartbasis import BLACK, _halo, _renderer
-from pipeline.present.kaartklassen import fmt_nl
 
 __all__ = ["north_arrow", "scale_bar"]
 
@@ -34,7 +34,7 @@ def _dist_label(m: float) -> str:
         return f"{m:.0f} m"
     km = m / 1000
     d = 0 if km == int(km) else (1 if km * 10 == int(km * 10) else 2)
-    return f"{fmt_nl(km, d)} km"
+    return f"{fmt.getal(km, d)} km"
 
 
 def scale_bar(

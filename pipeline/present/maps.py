@@ -42,16 +42,15 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
+from pipeline.codes import STATUS_GEEN_GEGEVENS, STATUS_TE_WEINIG
 from pipeline.model.registry import Indicator
 from pipeline.present import lettertype, texts
 from pipeline.present.kaartbasis import BLACK, _polys
 from pipeline.present.kaartklassen import Classification, classify, palette
 from pipeline.present.kaartlabels import place_labels
 from pipeline.present.kaartlegenda import (
-    GEEN_GEGEVENS,
     NEUTRAAL,
     STATUS_STYLE,
-    TE_WEINIG,
     legend_handles,
     legend_title,
 )
@@ -311,7 +310,11 @@ def draw_choropleth(
         if status is not None
         else np.full(len(g), "", dtype=object)
     )
-    nodata = np.where(cls.to_numpy() < 0, np.where(st == TE_WEINIG, TE_WEINIG, GEEN_GEGEVENS), "")
+    nodata = np.where(
+        cls.to_numpy() < 0,
+        np.where(st == STATUS_TE_WEINIG, STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS),
+        "",
+    )
 
     setup_map_axes(ax, g, pad=pad)
     lw = 0.35 * line_scale
@@ -327,7 +330,7 @@ def draw_choropleth(
         )
         ax.add_collection(pc, autolim=False)
     statuses: list[str] = []
-    for stv in (TE_WEINIG, GEEN_GEGEVENS):
+    for stv in (STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS):
         sel = nodata == stv
         if not sel.any():
             continue

@@ -232,7 +232,7 @@ def werkboek_rijen(
     for k in keys:
         ind = registry[k]
         out[kolomkop(ind)] = [
-            (st or None) if fmt.is_missing(v) else round(float(v), ind.decimalen)
+            (st or None) if fmt.is_missing(v) else fmt.afgerond(v, ind.decimalen)
             for v, st in zip(rows[k].to_numpy(), status, strict=True)
         ]
     if scores is not None:

@@ -369,11 +369,14 @@ def national_dementia(path: str) -> list[dict[str, str]]:
 
 def print_progress(gemeente: str, naam: str, table: Any, basisjaar: int, fictief: bool) -> None:
     """One line per gemeente in the Snakemake output, so long runs show what is done."""
+    from pipeline.present import fmt
+
     base = table[(table["jaar"] == basisjaar) & (table["niveau"] == "gemeente")].iloc[0]
     n_buurten = int(((table["jaar"] == basisjaar) & (table["niveau"] == "buurt")).sum())
     print(
         f"wijkscan {gemeente} {naam}: {n_buurten} buurten, "
-        f"{base['inwoners']:.0f} inwoners, indicatoren klaar" + (" (FICTIEF)" if fictief else ""),
+        f"{fmt.getal(base['inwoners'])} inwoners, indicatoren klaar"
+        + (" (FICTIEF)" if fictief else ""),
         file=sys.stderr,
     )
 

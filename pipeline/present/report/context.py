@@ -18,6 +18,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 import pipeline
+from pipeline import codes
 from pipeline.errors import WijkscanError
 from pipeline.model.registry import THEMAS, Indicator
 from pipeline.present import fmt, kaartgegevens, klassen, texts
@@ -291,7 +292,7 @@ def build_context(
         "verhoudingen": [i.label for i in registry.values() if i.eenheid == "ratio"],
         "markers": [{"teken": k, "uitleg": v} for k, v in fmt.MARKERS.items()],
         "nb": fmt.NB,
-        "te_weinig": fmt.TE_WEINIG,
+        "te_weinig": codes.STATUS_TE_WEINIG,
         "hoofdstukken": hoofdstukken,
         "bib": bib,
         "vragen": list(cfg["vragen"]),

@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import codes
 from pipeline.model.registry import Indicator
-from pipeline.present import charts, fmt, kaartgegevens, kaartklassen, kaartlegenda, maps, texts
+from pipeline.present import charts, fmt, kaartgegevens, kaartklassen, maps, texts
 from pipeline.present.figuur import to_data_uri
 from pipeline.present.kaartfiguren import map_figure
 from pipeline.present.overzichtskaart import overview_map
@@ -158,7 +159,7 @@ def relabel_nodata(res: maps.MapResult) -> None:
     if res.legend is None:
         return
     for t in res.legend.get_texts():
-        if t.get_text() == kaartlegenda.GEEN_GEGEVENS:
+        if t.get_text() == codes.STATUS_GEEN_GEGEVENS:
             t.set_text("geen cijfer")
 
 

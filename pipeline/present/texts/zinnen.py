@@ -124,7 +124,7 @@ def groei_aantal(
         return None
     ch = verandering(a, b)
     schatting = "naar schatting " if ind.soort != "gemeten" else ""
-    if fmt.is_missing(ch.waarde) or round(ch.waarde) == 0:
+    if fmt.is_missing(ch.waarde) or fmt.afgerond(ch.waarde) == 0:
         template = (
             f"In {j0} wonen in {naam} {schatting}{{0}} {wie}. In {horizon[-1]} zijn dat er naar "
             "verwachting ongeveer evenveel: {1}."

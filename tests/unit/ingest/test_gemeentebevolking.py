@@ -119,7 +119,10 @@ def test_03759ned_year_and_gemeente_absent() -> None:
 def test_03759ned_total_mismatch_is_reported() -> None:
     rows, dim = raw_03759ned(tidy())
     rows.loc[rows["Leeftijd"] == "10000", "BevolkingOp1Januari_1"] = "1"
-    with pytest.raises(WijkscanError, match="tellen op tot"):
+    # Numbers in messages are Dutch: a thousands point, not "25,460".
+    with pytest.raises(
+        WijkscanError, match=r"tellen op tot \d{1,3}\.\d{3}, maar het totaal is 1\."
+    ):
         parse_03759ned(rows, dim, 2024, ["GM0226"])
 
 

@@ -14,10 +14,15 @@ from pipeline.present import kaartklassen, kaartlegenda
 
 
 # --- numbers and classification -----------------------------------------------------
-def test_fmt_nl_uses_decimal_comma_and_thousands_dot():
-    assert kaartklassen.fmt_nl(1234.5, 1) == "1.234,5"
-    assert kaartklassen.fmt_nl(12.0, 0) == "12"
-    assert kaartklassen.fmt_nl(float("nan"), 1) == "–"
+def test_class_labels_print_a_break_as_the_report_text_does():
+    # A legend break of 4,25 reads "4,3" like the same number in the report text (half-up),
+    # not "4,2" (Python's half-even rounding, as the legend once did).
+    from pipeline.present import fmt
+
+    labels, d = kaartklassen._labels([4.25, 1234.5], 1, "")
+    assert labels == ["4,3 – 1.234,5"] and d == 1
+    assert labels[0].split(" – ")[0] == fmt.getal(4.25, 1)
+    assert kaartklassen._labels([2.5, 2.5], 0, "%")[0] == ["3 %"]
 
 
 def test_classify_nan_is_minus_one_and_labels_are_dutch():

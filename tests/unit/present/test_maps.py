@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from shapely.geometry import box
 
+from pipeline import codes as status_codes
 from pipeline.ingest import demo
 from pipeline.model.registry import build_registry
 from pipeline.present import (
@@ -73,18 +74,18 @@ def test_draw_choropleth_hatches_no_value_buurten_and_lists_them(demo_buurten, r
     values.iloc[0] = np.nan  # te weinig inwoners
     values.iloc[1] = np.nan  # no status: geen gegevens
     status = pd.Series("", index=codes)
-    status.iloc[0] = kaartlegenda.TE_WEINIG
+    status.iloc[0] = status_codes.STATUS_TE_WEINIG
     fig, ax = _figure()
     res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
                                status=status, k=4, labels="names")  # fmt: skip
-    assert res.statuses == [kaartlegenda.TE_WEINIG, kaartlegenda.GEEN_GEGEVENS]
+    assert res.statuses == [status_codes.STATUS_TE_WEINIG, status_codes.STATUS_GEEN_GEGEVENS]
     hatched = [c for c in ax.collections if isinstance(c, PatchCollection) and c.get_hatch()]
     assert {c.get_hatch() for c in hatched} == {"////", "xx"}
     pal = {mpl.colors.to_hex(c) for c in kaartklassen.palette(res.classification.k, 1)}
     for c in hatched:
         assert mpl.colors.to_hex(c.get_facecolor()[0]) not in pal
     legend_texts = [t.get_text() for t in res.legend.get_texts()]
-    assert legend_texts[-2:] == [kaartlegenda.TE_WEINIG, kaartlegenda.GEEN_GEGEVENS]
+    assert legend_texts[-2:] == [status_codes.STATUS_TE_WEINIG, status_codes.STATUS_GEEN_GEGEVENS]
     assert legend_texts[:-2] == res.classification.labels
     assert not ax.axison
     assert ax.get_aspect() == 1.0
@@ -210,7 +211,7 @@ def test_neutral_map_has_one_fill_no_classes_and_says_why(demo_buurten, registry
     values = pd.Series(np.linspace(10, 40, len(codes)), index=codes)
     values.iloc[0] = np.nan
     status = pd.Series("", index=codes)
-    status.iloc[0] = kaartlegenda.TE_WEINIG
+    status.iloc[0] = status_codes.STATUS_TE_WEINIG
     fig, ax = _figure()
     res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
                                status=status, neutraal="geen klassen: alleen model")  # fmt: skip
@@ -220,7 +221,10 @@ def test_neutral_map_has_one_fill_no_classes_and_says_why(demo_buurten, registry
     assert faces == {kaartlegenda.NEUTRAAL}
     assert not faces & set(kaartklassen.palette(5, 1))
     texts_ = [t.get_text() for t in res.legend.get_texts()]
-    assert texts_ == ["geen klassen: alleen model", kaartlegenda.TE_WEINIG]  # no class labels
+    assert texts_ == [
+        "geen klassen: alleen model",
+        status_codes.STATUS_TE_WEINIG,
+    ]  # no class labels
     assert res.classification.k == 0 and res.neutraal
 
 

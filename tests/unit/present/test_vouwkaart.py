@@ -18,6 +18,7 @@ import shapely
 from matplotlib.text import Text
 from pypdf import PdfReader
 
+from pipeline import codes
 from pipeline.ingest import demo
 from pipeline.model.registry import build_registry
 from pipeline.present import (
@@ -352,7 +353,7 @@ def test_a3_png_is_not_blank_and_shows_hatching(pdfs, demo_case, tmp_path):
     assert len(samples) >= 10
     chroma = (samples.max(axis=1) - samples.min(axis=1)).max()
     assert chroma < 0.05, "no palette colour on a buurt without value"
-    face = mpl.colors.to_rgb(kaartlegenda.STATUS_STYLE[kaartlegenda.TE_WEINIG]["facecolor"])[0]
+    face = mpl.colors.to_rgb(kaartlegenda.STATUS_STYLE[codes.STATUS_TE_WEINIG]["facecolor"])[0]
     assert np.median(samples) < face - 0.03, "hatch lines darken the grey face"
 
 
