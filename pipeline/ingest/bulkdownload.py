@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline.errors import WijkscanError
 from pipeline.ingest.gemeentebevolking import BURGERLIJKE_STAAT_TITELS, BURGERLIJKE_STAAT_TOTAAL
+from pipeline.ingest.pogingen import POGINGEN, TIMEOUT
 from pipeline.ingest.statline import require_columns, strip_keys, voorbeelden
 
 log = logging.getLogger(__name__)
@@ -290,8 +291,8 @@ def fetch_bulk_03759ned(
     cache: Path,
     url: str = BULK_CSV_URL,
     use_https: bool = True,
-    timeout: float = 60,
-    retries: int = 4,
+    timeout: float = TIMEOUT,
+    retries: int = POGINGEN,
     backoff: float = 2.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """03759ned rows of one gemeente and year from the CBS bulk download.

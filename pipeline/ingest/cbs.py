@@ -43,9 +43,10 @@ from pipeline.ingest.odata import (
     classify_failure,
     download_entity,
 )
-from pipeline.ingest.pogingen import MisluktePoging, retry
+from pipeline.ingest.pogingen import POGINGEN, TIMEOUT, MisluktePoging, retry
 from pipeline.io import file_mode, fsync_dir
 from pipeline.present import fmt
+from pipeline.workflow.config_schema import schema_default
 
 __all__ = [
     "KEY_WIDTHS",
@@ -55,6 +56,8 @@ __all__ = [
     "write_csv_atomic",
 ]
 
+#: The regular CBS catalog when a caller names none (``cbs.api_url`` in config/schema.yaml).
+API_URL: str = schema_default("cbs", "api_url")
 log = logging.getLogger(__name__)
 
 #: Width to which CBS right-pads the keys of common region dimensions. Needed for
@@ -183,11 +186,11 @@ def fetch_table(
     *,
     filters: str | None = None,
     select: list[str] | None = None,
-    api_url: str = "opendata.cbs.nl",
+    api_url: str = API_URL,
     catalog_url: str | None = None,
     use_https: bool = True,
-    timeout: float = 60,
-    retries: int = 4,
+    timeout: float = TIMEOUT,
+    retries: int = POGINGEN,
     backoff: float = 2.0,
     typed: bool = False,
     entity: str | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 
 from pipeline.errors import WijkscanError
-from pipeline.ingest.pogingen import MisluktePoging, Permanent, retry
+from pipeline.ingest.pogingen import POGINGEN, TIMEOUT, MisluktePoging, Permanent, retry
 from pipeline.io import file_mode, fsync_dir
 
 __all__ = ["download_file", "validate_gpkg", "validate_zip"]
@@ -35,8 +35,8 @@ def download_file(
     url: str,
     dest: Path,
     *,
-    timeout: float = 60,
-    retries: int = 4,
+    timeout: float = TIMEOUT,
+    retries: int = POGINGEN,
     backoff: float = 2.0,
     validate: Callable[[Path], None] | None = None,
     oplossing: str | None = None,

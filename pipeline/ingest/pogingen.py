@@ -12,8 +12,14 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
 from pipeline.errors import WijkscanError
+from pipeline.workflow.config_schema import schema_default
 
-__all__ = ["MisluktePoging", "Permanent", "retry"]
+__all__ = ["POGINGEN", "TIMEOUT", "MisluktePoging", "Permanent", "retry"]
+
+#: Attempts per request and seconds per request when a caller names none: the defaults of
+#: ``cbs.pogingen`` and ``cbs.timeout`` in config/schema.yaml, the one place they are set.
+POGINGEN: int = schema_default("cbs", "pogingen")
+TIMEOUT: float = schema_default("cbs", "timeout")
 
 T = TypeVar("T")
 

@@ -19,28 +19,23 @@ import pandas as pd
 from pipeline.ingest.sessie_lezen import editie_tekst
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, kaartgegevens, kaartklassen, klassen, texts
+from pipeline.workflow.config_schema import schema_default
 
 __all__ = ["DEFAULT_CFG", "fictief_tekst", "main_indicators", "source_line"]
 
-#: Defaults of the (already validated) vouwkaart config section.
+#: Defaults of the vouwkaart config section: the schema's (config/schema.yaml), the one
+#: place they are written.
 DEFAULT_CFG: dict[str, Any] = {
-    "formaten": ["A1", "A3", "A4"],
-    "hoofdindicator": "aandeel_65plus",
-    "klassen": 5,
-    "classificatie": "quantiles",
-    "afloopmarge": False,
-    "vragen": [
-        "Wat weten we al?",
-        "Wat zien jullie?",
-        "Waar ligt de grootste opgave?",
-        "Wat is er al?",
-    ],
-    "vragen_volgende_ronde": [
-        "Klopt wat de tafels zagen met de cijfers?",
-        "Welke buurt met een hoge score is nog niet besproken?",
-        "Wat is er nodig in de voorgestelde proefbuurten?",
-        "Wie moet er de volgende keer aan tafel zitten?",
-    ],
+    key: schema_default("vouwkaart", key)
+    for key in (
+        "formaten",
+        "hoofdindicator",
+        "klassen",
+        "classificatie",
+        "afloopmarge",
+        "vragen",
+        "vragen_volgende_ronde",
+    )
 }
 # What the soort markers mean, shown next to the sources (only the ones that occur).
 _SOORT_UITLEG = {

@@ -7,22 +7,15 @@ from typing import Any
 
 from pipeline.errors import WijkscanError
 from pipeline.model.registry import Indicator
+from pipeline.workflow.config_schema import schema_default
 
+# Defaults live only in config/schema.yaml; these are for callers that pass part of a
+# section (unit tests, a render from a hand-made config).
 DEFAULT_RAPPORT: dict[str, Any] = {
-    "weging": {
-        "aandeel_75plus": 1,
-        "mantelzorgpotentieel": 1,
-        "dementie_per_100_65plus": 1,
-        "eenzaam_pct": 1,
-    },
-    "vragen": [
-        "Waar ligt de grootste opgave?",
-        "Wat is er al in deze buurten?",
-        "Wat zien jullie dat de cijfers niet laten zien?",
-        "Met welke buurt beginnen we, en met wie?",
-    ],
-    "min_inwoners": 50,
-    "afronding": 5,
+    "weging": schema_default("rapport", "weging"),
+    "vragen": schema_default("rapport", "vragen"),
+    "min_inwoners": schema_default("indicatoren", "min_inwoners"),
+    "afronding": schema_default("indicatoren", "afronding"),
 }
 """Report settings with their defaults (``rapport`` plus the disclosure thresholds)."""
 
