@@ -20,15 +20,12 @@ from pipeline.errors import WijkscanError
 from pipeline.ingest.bevolking import validate_bevolking
 from pipeline.ingest.primos import (
     _fout_in_rijen,
-    aantallen,
     gemeentecode,
-    geslacht,
     jaartal,
-    klassen_kolommen,
     koppel_kolommen,
-    leeftijd,
     lees_tabel,
     normaliseer,
+    sex_age_count,
 )
 from pipeline.ingest.statline import voorbeelden
 
@@ -136,26 +133,6 @@ def read_brp(path: Path, gemeente: str, *, jaar: int | None = None) -> pd.DataFr
         )
     else:
         df["jaar"] = int(jaar)
-    df["geslacht"] = normaliseer(
-        df, "geslacht", geslacht, waar, "Onbekend geslacht", "Gebruik m/v/man/vrouw of totaal."
-    )
-    klassen = normaliseer(
-        df,
-        "leeftijd",
-        leeftijd,
-        waar,
-        "Onbekende leeftijdsklasse",
-        "Gebruik losse jaren (0, 1, ...) of klassen zoals '85-89' en '95+'.",
-    )
-    df["aantal"] = aantallen(df, "aantal", decimal_comma, waar)
-    if klassen.isna().all():
-        raise WijkscanError(
-            f"Het {wat} bevat alleen totaalregels, geen leeftijdsklassen.",
-            waar=f"{waar}, kolom '{cols['leeftijd']}'",
-            oplossing="Lever aantallen per leeftijd of leeftijdsklasse aan.",
-        )
-    df = df[klassen.notna()].copy()
-    klassen = klassen[klassen.notna()]
-    df["leeftijd_van"], df["leeftijd_tot"] = klassen_kolommen(klassen)
+    df = sex_age_count(df, cols, waar, wat, decimal_comma, hoogste="95+")
     df["gemeentecode"] = gm
     return validate_bevolking(df, waar, regio_kolom="buurtcode", rij_kolom="_rij")

@@ -338,6 +338,67 @@ def klassen_kolommen(klassen: pd.Series) -> tuple[pd.Series, pd.Series]:
     return van, tot
 
 
+def sex_age_count(
+    df: pd.DataFrame,
+    cols: dict[str, str],
+    waar: str,
+    wat: str,
+    decimal_comma: bool,
+    hoogste: str,
+) -> pd.DataFrame:
+    """Sex, age class and count of a delivered population file (Primos, BRP), checked.
+
+    Parameters
+    ----------
+    df
+        Rows with the columns ``geslacht``, ``leeftijd`` and ``aantal`` (as text).
+    cols
+        Our column -> the file's own column name, for messages.
+    waar
+        File name (and row), for messages.
+    wat
+        What the file is ("Primos-bestand", "BRP-extract"), for messages.
+    decimal_comma
+        Whether counts use a decimal comma.
+    hoogste
+        Example of the open top class in the fix text (``'90+'``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows without 'totaal' ages (they overlap the classes), with ``geslacht``
+        normalised, ``aantal`` a number and ``leeftijd_van``/``leeftijd_tot``.
+
+    Raises
+    ------
+    WijkscanError
+        An unknown sex or age class (with the rows), a count that is no number, or a file
+        with total rows only.
+    """
+    df["geslacht"] = normaliseer(
+        df, "geslacht", geslacht, waar, "Onbekend geslacht", "Gebruik m/v/man/vrouw of totaal."
+    )
+    klassen = normaliseer(
+        df,
+        "leeftijd",
+        leeftijd,
+        waar,
+        "Onbekende leeftijdsklasse",
+        f"Gebruik losse jaren (0, 1, ...) of klassen zoals '85-89' en '{hoogste}'.",
+    )
+    df["aantal"] = aantallen(df, "aantal", decimal_comma, waar)
+    if klassen.isna().all():
+        raise WijkscanError(
+            f"Het {wat} bevat alleen totaalregels, geen leeftijdsklassen.",
+            waar=f"{waar}, kolom '{cols['leeftijd']}'",
+            oplossing="Lever aantallen per leeftijd of leeftijdsklasse aan.",
+        )
+    df = df[klassen.notna()].copy()  # drop 'totaal' rows: they overlap the classes
+    klassen = klassen[klassen.notna()]
+    df["leeftijd_van"], df["leeftijd_tot"] = klassen_kolommen(klassen)
+    return df
+
+
 def read_primos(path: Path, gemeenten: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a Primos forecast file in the wijkscan layout.
 
@@ -378,32 +439,7 @@ def read_primos(path: Path, gemeenten: Sequence[str] | None = None) -> pd.DataFr
     df["jaar"] = normaliseer(
         df, "jaar", jaartal, waar, "Ongeldig jaar", "Gebruik een jaartal zoals 2030."
     )
-    df["geslacht"] = normaliseer(
-        df,
-        "geslacht",
-        geslacht,
-        waar,
-        "Onbekend geslacht",
-        "Gebruik m/v/man/vrouw of totaal.",
-    )
-    klassen = normaliseer(
-        df,
-        "leeftijd",
-        leeftijd,
-        waar,
-        "Onbekende leeftijdsklasse",
-        "Gebruik losse jaren (0, 1, ...) of klassen zoals '85-89' en '90+'.",
-    )
-    df["aantal"] = aantallen(df, "aantal", decimal_comma, waar)
-    if klassen.isna().all():
-        raise WijkscanError(
-            f"Het {wat} bevat alleen totaalregels, geen leeftijdsklassen.",
-            waar=f"{waar}, kolom '{cols['leeftijd']}'",
-            oplossing="Lever aantallen per leeftijd of leeftijdsklasse aan.",
-        )
-    df = df[klassen.notna()].copy()  # drop 'totaal' rows: they overlap the classes
-    klassen = klassen[klassen.notna()]
-    df["leeftijd_van"], df["leeftijd_tot"] = klassen_kolommen(klassen)
+    df = sex_age_count(df, cols, waar, wat, decimal_comma, hoogste="90+")
     if gemeenten is not None:
         wanted = [gemeentecode(g) for g in gemeenten]
         absent = [g for g in wanted if g not in set(df["gemeentecode"])]

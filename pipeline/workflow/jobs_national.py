@@ -57,12 +57,12 @@ def prepare_geometry_all(input: Any, output: Any, params: Any, wildcards: Any) -
 
     from pipeline.ingest import geometry
     from pipeline.io import atomic_path, write_json
-    from pipeline.model import national
+    from pipeline.model import national_inputs
 
     regios = pd.read_parquet(input.regios)
     source = Path(input.gpkg[0])
     geo, hersteld = geometry.repair(geometry.read_buurten(source, None, params.laag))
-    parts = national.geometry_per_gemeente(
+    parts = national_inputs.geometry_per_gemeente(
         geo, regios, int(params.jaar), params.controle, source.name
     )
     for gm, (_, controle) in parts.items():
@@ -95,7 +95,14 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     from pipeline.ingest.prognose import parse_85171ned
     from pipeline.ingest.statline import lees_cbs_csv
     from pipeline.io import write_json, write_parquet
-    from pipeline.model import indicators, intervals, national, provenance, registry
+    from pipeline.model import (
+        indicators,
+        intervals,
+        national,
+        national_inputs,
+        provenance,
+        registry,
+    )
 
     cfg = params.config
     bronnen = {kind: cfg["bronnen"][kind]["type"] for kind in cfg["bronnen"]}
@@ -105,9 +112,13 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     pop_file = Path(input.bevolking[0]) if len(input.bevolking) else None
     pop_rows = lees_cbs_csv(pop_file) if pop_file else None
     pop_name = pop_file.name if pop_file else "demo"
-    pop = national.population_all(bronnen["bevolking"], regios, s.basisjaar, pop_rows, pop_name)
+    pop = national_inputs.population_all(
+        bronnen["bevolking"], regios, s.basisjaar, pop_rows, pop_name
+    )
     schemas.validate(pop, schemas.BEVOLKING, str(pop_file or "demo"))
-    pop_bs = national.population_bs_all(bronnen["bevolking"], pop, s.basisjaar, pop_rows, pop_name)
+    pop_bs = national_inputs.population_bs_all(
+        bronnen["bevolking"], pop, s.basisjaar, pop_rows, pop_name
+    )
     years = sorted({int(h) for h in cfg["horizon"]} - {s.basisjaar})
     fc, methode = None, None
     if years:
@@ -117,11 +128,13 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
         elif bronnen["prognose"] == "lokaal":
             path = Path(input.prognose[0])
             tidy = parse_85171ned(lees_cbs_csv(path), gemeenten=gemeenten, bron=path.name)
-        fc, methode = national.forecast_all(bronnen["prognose"], pop, s.basisjaar, years, tidy)
+        fc, methode = national_inputs.forecast_all(
+            bronnen["prognose"], pop, s.basisjaar, years, tidy
+        )
     eenzaam = None
     if len(input.gezondheid):
         path = Path(input.gezondheid[0])
-        eenzaam = national.loneliness_all(lees_cbs_csv(path), gemeenten, path.name)
+        eenzaam = national_inputs.loneliness_all(lees_cbs_csv(path), gemeenten, path.name)
     prev_bron = params.prevalentie_bron
     reg = registry.registry_from_config(cfg, prev_bron)
     res = national.compute_all(
