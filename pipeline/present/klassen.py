@@ -356,3 +356,30 @@ def rang_groepen(
     out.loc[ok, "van"] = van
     out.loc[ok, "tot"] = tot
     return out
+
+
+def zeker_bovenaan(scores: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ranked buurten that are surely among the first ``n`` places.
+
+    A buurt that shares places 1-13 with twelve others is not "one of the three highest":
+    naming it so would split buurten whose difference lies inside the margins. Only
+    buurten whose shared place ends at ``n`` or before are surely in the top ``n``.
+
+    Parameters
+    ----------
+    scores
+        Ranked buurten, best first, with ``score`` and the shared places ``plaats_van`` /
+        ``plaats_tot`` (:func:`rang_groepen`; NaN places count as the strict ``rang``).
+    n
+        How many places.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most ``n`` rows of ``scores``, in their order (empty when no buurt is sure).
+    """
+    s = scores.dropna(subset=["score"])
+    if "plaats_tot" not in s:
+        return s.head(n)
+    tot = pd.to_numeric(s["plaats_tot"], errors="coerce").fillna(s["rang"])
+    return s[tot <= n].head(n)

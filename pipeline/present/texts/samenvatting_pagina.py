@@ -7,7 +7,7 @@ from collections.abc import Collection
 import pandas as pd
 
 from pipeline.model.registry import Indicator
-from pipeline.present import fmt
+from pipeline.present import fmt, klassen
 from pipeline.present.texts.cijfers import Bevinding, Cijfer, basisjaar, cijfer, gemeente_code
 from pipeline.present.texts.zinnen import (
     bevinding,
@@ -79,11 +79,26 @@ def grootste_opgave(
     if scores is None or scores.empty or len(scores) < 2:
         return None
     j0 = basisjaar(indicatoren)
+    top = klassen.zeker_bovenaan(scores, n)
+    if top.empty:
+        # Every buurt near the top shares its place: naming "the highest" would be a ranking
+        # the margins do not carry.
+        gedeeld = int((pd.to_numeric(scores["plaats_van"], errors="coerce") == 1).sum())
+        return bevinding(
+            "Waar beginnen?",
+            f"In 'Buurten in beeld' is geen buurt zeker de hoogste ({j0}): binnen de marges "
+            f"van de schatting delen {gedeeld} buurten de eerste plaats. De cijfers wijzen "
+            "dus geen buurt aan om mee te beginnen; dat kiest het gesprek, met wat de "
+            "partners van de buurten weten.",
+            [],
+            "vergrijzing",
+            extra={"codes": []},
+        )
     keys = [c[3:] for c in scores.columns if c.startswith("rs_")]
     namen: list[str] = []
     delen: list[str] = []
     cijfers: list[Cijfer] = []
-    for _, r in scores.head(n).iterrows():
+    for _, r in top.iterrows():
         rs = {k: r[f"rs_{k}"] for k in keys if not fmt.is_missing(r[f"rs_{k}"])}
         if not rs:
             continue
@@ -98,7 +113,8 @@ def grootste_opgave(
     if not cijfers:
         return None
     template = (
-        f"De hoogste totaalscore in 'Buurten in beeld' hebben {fmt.opsomming(namen)} ({j0}). "
+        f"De hoogste totaalscore in 'Buurten in beeld' {'heeft' if len(namen) == 1 else 'hebben'} "
+        f"{fmt.opsomming(namen)} ({j0}). "
         f"Daar komen meerdere opgaven samen. Wat per buurt het meest opvalt: {'; '.join(delen)}."
     )
     return bevinding(
@@ -106,7 +122,7 @@ def grootste_opgave(
         template,
         cijfers,
         "vergrijzing",
-        extra={"codes": list(scores.head(n)["code"])},
+        extra={"codes": list(top["code"])},
     )
 
 

@@ -413,3 +413,33 @@ def test_no_highest_buurt_when_the_difference_lies_inside_the_intervals():
     m = texts.meeste(wide.assign(dementie_aantal_laag=0.0, dementie_aantal_hoog=1e6), reg,
                      "dementie_aantal")  # fmt: skip
     assert m is None or "binnen de marge" in m.tekst
+
+
+def test_where_to_begin_names_only_buurten_surely_at_the_top():
+    """'Waar beginnen?' names the highest total scores only where the margins allow it."""
+    from pipeline.present import klassen
+
+    reg, tabel = registry(), voorbeeld_tabel()
+    buurten = tabel[(tabel["niveau"] == "buurt") & (tabel["jaar"] == JAAR)]
+    codes, namen = buurten["code"].tolist()[:4], buurten["naam"].tolist()[:4]
+    scores = pd.DataFrame(
+        {
+            "code": codes,
+            "naam": namen,
+            "rs_aandeel_75plus": [1.0, 0.7, 0.3, 0.0],
+            "score": [1.0, 0.7, 0.3, 0.0],
+            "rang": [1, 2, 3, 4],
+            "plaats_van": [1, 1, 3, 4],
+            "plaats_tot": [2, 2, 3, 4],
+        }
+    )
+    assert klassen.zeker_bovenaan(scores, 3)["code"].tolist() == codes[:3]
+    assert klassen.zeker_bovenaan(scores, 1).empty  # places 1-2 are shared
+    b = texts.grootste_opgave(scores, tabel, reg)
+    assert all(n in b.tekst for n in namen[:3]) and namen[3] not in b.tekst
+    controleer(b, tabel, reg)
+    # All four share places 1-4: no buurt is named, and the text says why.
+    tied = scores.assign(plaats_van=1, plaats_tot=4)
+    b = texts.grootste_opgave(tied, tabel, reg)
+    assert not any(n in b.tekst for n in namen)
+    assert "geen buurt zeker de hoogste" in b.tekst and "delen 4 buurten" in b.tekst
