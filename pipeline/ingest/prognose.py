@@ -75,20 +75,78 @@ def prognose_tabel(columns: Iterable[Any]) -> str | None:
     return None
 
 
-def kies_prognosebestand(
-    tabellen: Mapping[str, pd.DataFrame], gemeente: str
-) -> tuple[str, pd.DataFrame]:
-    """Pick the rows of one gemeente from forecast tables given in order of preference.
+def _regio_kolom(naam: str, data: pd.DataFrame) -> str:
+    """The region column of a forecast table (``RegioIndeling<jaar>`` or ``RegioS``)."""
+    regio_col = next(
+        (c for c in data.columns if str(c).startswith("RegioIndeling")),
+        "RegioS" if "RegioS" in data.columns else None,
+    )
+    if regio_col is None:
+        raise WijkscanError(
+            f"Geen regiokolom (RegioIndeling<jaar> of RegioS) in {naam}.",
+            waar=f"{naam}; kolommen: {voorbeelden(data.columns, 10)}",
+            oplossing="Gebruik de onbewerkte dataset van een CBS/PBL-prognosetabel.",
+        )
+    return str(regio_col)
+
+
+def verdeel_prognosebestanden(
+    tabellen: Mapping[str, pd.DataFrame], gemeenten: Sequence[str]
+) -> dict[str, list[str]]:
+    """Which forecast file each gemeente comes from, for files given in order of preference.
 
     ``bronnen.prognose.pad`` may list several files (e.g. 85171NED, which has only the
-    88 largest gemeenten, then an older or interval table with all gemeenten). The
-    gemeente is taken from the FIRST file that contains it, so the list order states
-    which forecast wins where they overlap.
+    88 largest gemeenten, then an older or interval table with all gemeenten). A gemeente
+    is taken from the FIRST file that contains it, so the list order states which
+    forecast wins where they overlap.
 
     Parameters
     ----------
     tabellen
-        File name -> its rows (as read by :func:`pipeline.ingest.statline.lees_cbs_csv`), in order of preference.
+        File name -> its rows (as read by :func:`pipeline.ingest.statline.lees_cbs_csv`),
+        in order of preference.
+    gemeenten
+        Gemeente codes.
+
+    Returns
+    -------
+    dict
+        File name -> the gemeenten taken from it (files without any are left out).
+
+    Raises
+    ------
+    WijkscanError
+        When a table has no region column or no file contains a gemeente.
+    """
+    todo = gemeenten_arg(list(gemeenten), "prognose: gemeenten")
+    out: dict[str, list[str]] = {}
+    for naam, data in tabellen.items():
+        aanwezig = set(strip_keys(data[_regio_kolom(naam, data)]))
+        hier = [gm for gm in todo if gm in aanwezig]
+        if hier:
+            out[naam] = hier
+            todo = [gm for gm in todo if gm not in aanwezig]
+    if todo:
+        wie = f"Gemeente {todo[0]} komt" if len(todo) == 1 else f"{len(todo)} gemeenten komen"
+        raise WijkscanError(
+            f"{wie} in geen van de prognosebestanden voor"
+            + ("." if len(todo) == 1 else f": {voorbeelden(todo)}."),
+            waar=f"bronnen.prognose.pad: {voorbeelden(list(tabellen))}",
+            oplossing="85171NED heeft alleen de 88 grootste gemeenten; voeg een tabel met alle "
+            "gemeenten toe (85173NED, of een oudere prognose zoals 84527NED).",
+        )
+    return out
+
+
+def kies_prognosebestand(
+    tabellen: Mapping[str, pd.DataFrame], gemeente: str
+) -> tuple[str, pd.DataFrame]:
+    """The rows of one gemeente from forecast tables given in order of preference.
+
+    Parameters
+    ----------
+    tabellen
+        File name -> its rows, in order of preference (see :func:`verdeel_prognosebestanden`).
     gemeente
         Gemeente code.
 
@@ -102,27 +160,9 @@ def kies_prognosebestand(
     WijkscanError
         When a table has no region column or no file contains the gemeente.
     """
-    gm = gemeenten_arg([gemeente], "prognose: gemeente")[0]
-    for naam, data in tabellen.items():
-        regio_col = next(
-            (c for c in data.columns if str(c).startswith("RegioIndeling")),
-            "RegioS" if "RegioS" in data.columns else None,
-        )
-        if regio_col is None:
-            raise WijkscanError(
-                f"Geen regiokolom (RegioIndeling<jaar> of RegioS) in {naam}.",
-                waar=f"{naam}; kolommen: {voorbeelden(data.columns, 10)}",
-                oplossing="Gebruik de onbewerkte dataset van een CBS/PBL-prognosetabel.",
-            )
-        rows = data[strip_keys(data[regio_col]) == gm]
-        if len(rows):
-            return naam, rows
-    raise WijkscanError(
-        f"Gemeente {gm} komt in geen van de prognosebestanden voor.",
-        waar=f"bronnen.prognose.pad: {voorbeelden(list(tabellen))}",
-        oplossing="85171NED heeft alleen de 88 grootste gemeenten; voeg een tabel met alle "
-        "gemeenten toe (85173NED, of een oudere prognose zoals 84527NED).",
-    )
+    ((naam, (gm,)),) = verdeel_prognosebestanden(tabellen, [gemeente]).items()
+    data = tabellen[naam]
+    return naam, data[strip_keys(data[_regio_kolom(naam, data)]) == gm]
 
 
 def parse_85171ned(

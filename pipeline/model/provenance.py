@@ -183,6 +183,13 @@ def set_table(meta: dict[str, Any], kind: str, tabel: str | None) -> None:
             bron["tabel"] = tabel
 
 
+def set_source_file(meta: dict[str, Any], kind: str, path: str, sha: str | None) -> None:
+    """Name the file a source really came from (one file of a configured list)."""
+    for bron in meta["bronnen"]:
+        if bron["invoer"] == kind:
+            bron["bestand"], bron["sha256"] = str(path), sha
+
+
 def add_brp_estimates(meta: dict[str, Any], diagnostiek: dict[str, Any] | None) -> None:
     """Record the buurten estimated because the BRP extract missed them.
 

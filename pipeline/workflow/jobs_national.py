@@ -92,7 +92,6 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     from pipeline import schemas
     from pipeline.ingest.prevalentie import read_prevalentie
     from pipeline.ingest.primos import read_primos
-    from pipeline.ingest.prognose import parse_85171ned
     from pipeline.ingest.statline import lees_cbs_csv
     from pipeline.io import write_json, write_parquet
     from pipeline.model import (
@@ -121,13 +120,14 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     )
     years = sorted({int(h) for h in cfg["horizon"]} - {s.basisjaar})
     fc, methode = None, None
+    # Gemeente -> (file, table) of its forecast, when bronnen.prognose.pad lists files.
+    prognose_files: dict[str, tuple[str, str | None]] = {}
     if years:
         tidy = None
         if bronnen["prognose"] == "primos":
             tidy = read_primos(Path(input.prognose[0]), gemeenten)
         elif bronnen["prognose"] == "lokaal":
-            path = Path(input.prognose[0])
-            tidy = parse_85171ned(lees_cbs_csv(path), gemeenten=gemeenten, bron=path.name)
+            tidy, prognose_files = local_forecast_all([str(p) for p in input.prognose], gemeenten)
         fc, methode = national_inputs.forecast_all(
             bronnen["prognose"], pop, s.basisjaar, years, tidy
         )
@@ -165,6 +165,9 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     tables = dict(tuple(table.groupby("gemeentecode", sort=False)))
     quantities = dict(tuple(q.groupby("gemeentecode", sort=False)))
     metas, registers = {}, {}
+    hashes = {
+        f: provenance.sha256(Path(f)) for f in dict.fromkeys(f for f, _ in prognose_files.values())
+    }
     for gm in gemeenten:
         t_gm = tables[gm].reset_index(drop=True)
         methode = res.prognose_methode.get(gm)
@@ -179,6 +182,11 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
             gemeente=gm, gemeentenaam=naam, waarschuwingen=warnings, prognose_methode=methode
         )
         meta["buurtsignaal"] = intervals.bepaal_buurtsignaal(reg, "ipf", marges)
+        if gm in prognose_files:
+            # The file (of the list) this gemeente's forecast really came from.
+            bestand, tabel = prognose_files[gm]
+            provenance.set_source_file(meta, "prognose", bestand, hashes[bestand])
+            provenance.set_table(meta, "prognose", tabel)
         write_parquet(quantities[gm].reset_index(drop=True), paths["grootheden"][gm])
         write_parquet(t_gm, paths["indicatoren"][gm])
         write_json(meta, paths["meta"][gm])
@@ -192,6 +200,32 @@ def compute_indicators_all(input: Any, output: Any, params: Any, wildcards: Any)
     write_json(registers, output.landelijk_register)
     log.info("in één keer: %s", res.seconden)
     log.info("schatting (IPF) van alle buurten: %s", res.diagnostiek)
+
+
+def local_forecast_all(
+    paths: list[str], gemeenten: list[str]
+) -> tuple[Any, dict[str, tuple[str, str | None]]]:
+    """The forecast of every gemeente from local files in order of preference.
+
+    Each gemeente comes from the first file that has it (as ``fetch_forecast`` does per
+    gemeente), so 85171NED (88 gemeenten) followed by 85173NED (all) covers the country.
+
+    Returns
+    -------
+    tuple
+        The tidy forecast of all gemeenten, and per gemeente its file and table id.
+    """
+    import pandas as pd
+
+    from pipeline.ingest.prognose import parse_85171ned, prognose_tabel, verdeel_prognosebestanden
+    from pipeline.ingest.statline import lees_cbs_csv
+
+    tabellen = {p: lees_cbs_csv(Path(p)) for p in paths}
+    parts, herkomst = [], {}
+    for naam, gms in verdeel_prognosebestanden(tabellen, gemeenten).items():
+        parts.append(parse_85171ned(tabellen[naam], gemeenten=gms, bron=Path(naam).name))
+        herkomst.update(dict.fromkeys(gms, (naam, prognose_tabel(tabellen[naam].columns))))
+    return pd.concat(parts, ignore_index=True), herkomst
 
 
 @step(release=True)
