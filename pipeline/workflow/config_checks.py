@@ -51,15 +51,14 @@ def check_sources(config: dict[str, Any]) -> None:
     for kind, allowed in ALLOWED_TYPES.items():
         src = config["bronnen"][kind]["type"]
         if isinstance(config["bronnen"][kind].get("pad"), list):
-            # Only the per-gemeente forecast reads several files (the first file with the
-            # gemeente wins); the other readers and the one-pass mode read one file.
-            if kind != "prognose" or src != "lokaal" or one_pass:
+            # Only the forecast reads several files (the first file with the gemeente wins,
+            # per gemeente and in one pass alike); the other readers read one file.
+            if kind != "prognose" or src != "lokaal":
                 raise WijkscanError(
-                    f"Een lijst van bestanden kan niet voor bronnen.{kind}.pad"
-                    + (" bij 'berekening: in_een_keer'." if one_pass else "."),
+                    f"Een lijst van bestanden kan niet voor bronnen.{kind}.pad.",
                     waar=f"configuratie, sleutel bronnen.{kind}.pad",
-                    oplossing="Geef één bestand op. Alleen prognose met type 'lokaal' (per "
-                    "gemeente) leest een lijst van prognosebestanden.",
+                    oplossing="Geef één bestand op. Alleen prognose met type 'lokaal' leest "
+                    "een lijst van prognosebestanden.",
                 )
         if src not in allowed:
             raise WijkscanError(
