@@ -70,12 +70,28 @@ def _session(sid: int) -> list[psutil.Process]:
     return found
 
 
+def _command(proc: psutil.Process) -> str:
+    """A process's command line, '' when it ended meanwhile (a race, not a failure)."""
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def _is_render_worker(proc: psutil.Process, build: int) -> bool:
+    """A child of the forkserver (not the forkserver that the build started itself)."""
+    try:
+        return "forkserver" in _command(proc) and proc.ppid() != build
+    except psutil.Error:
+        return False
+
+
 def _left_after(sid: int, seconds: float) -> list[str]:
     end = time.monotonic() + seconds
     while True:
         left = _session(sid)
         if not left or time.monotonic() > end:
-            return [" ".join(p.cmdline()[:3]) for p in left if p.is_running()]
+            return [" ".join(_command(p).split()[:3]) for p in left if p.is_running()]
         time.sleep(0.1)
 
 
@@ -94,11 +110,7 @@ def test_kill_9_mid_render_leaves_no_process_and_the_same_command_finishes(tmp_p
         # Wait until render workers (children of the forkserver) draw.
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
-            workers = [
-                p
-                for p in _session(proc.pid)
-                if "forkserver" in " ".join(p.cmdline()) and p.ppid() != proc.pid
-            ]
+            workers = [p for p in _session(proc.pid) if _is_render_worker(p, proc.pid)]
             if workers or proc.poll() is not None:
                 break
             time.sleep(0.2)
