@@ -200,14 +200,15 @@ def test_config_prognose_pad_may_be_a_list_only_for_local_forecast(tmp_path: Pat
     with pytest.raises(WijkscanError, match="b.csv") as exc:
         wcfg.check_local_files(cfg, base=tmp_path)
     assert "a.csv" not in str(exc.value).split("relatieve")[0]
+    # The one-pass mode reads the list too (each gemeente from the first file with it).
+    wcfg.check({**cfg, "berekening": "in_een_keer",
+                "bronnen": {"kwb": {"type": "lokaal", "pad": "k.csv"},
+                            "geometrie": {"type": "lokaal", "pad": "g.gpkg"},
+                            "bevolking": {"type": "demo"}, "gezondheidsmonitor": {"type": "geen"},
+                            "prognose": {"type": "lokaal", "pad": lijst}}})  # fmt: skip
     for bad in (
         {**cfg, "bronnen": {"bevolking": {"type": "lokaal", "pad": lijst}}},
         {**cfg, "bronnen": {"prognose": {"type": "primos", "pad": lijst}}},
-        {**cfg, "berekening": "in_een_keer",
-         "bronnen": {"kwb": {"type": "lokaal", "pad": "k.csv"},
-                     "geometrie": {"type": "lokaal", "pad": "g.gpkg"},
-                     "bevolking": {"type": "demo"}, "gezondheidsmonitor": {"type": "geen"},
-                     "prognose": {"type": "lokaal", "pad": lijst}}},
     ):  # fmt: skip
         with pytest.raises(WijkscanError, match="lijst van bestanden"):
             wcfg.check(bad)
