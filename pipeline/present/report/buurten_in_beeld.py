@@ -123,7 +123,9 @@ def buurten_in_beeld(
             + (f" {texts.MARGES_UITLEG}" if any(r.classification.marges for r in results) else ""),
             "soort": "kaarten",
         }
-    top = scores.dropna(subset=["score"]).head(3)
+    # The worksheet lists only buurten surely among the three highest (as the summary does);
+    # when the margins tie them, the table fills in its own rows.
+    top = klassen.zeker_bovenaan(scores, 3)
     gedeeld = any(r["gedeeld"] for r in rijen)
     marges = any(c["marge"] for r in rijen for c in r["cellen"])
     return {

@@ -199,3 +199,30 @@ def test_region_puts_proposals_side_by_side():
     )
     assert zonder["sessies_regio"] == []
     assert "Voorstellen uit de sessies" not in region.render_html(zonder, report.TEMPLATE_DIR)
+
+
+def test_worksheet_names_only_buurten_surely_at_the_top():
+    # The werkblad names the buurten the margins put among the three highest; when margins
+    # tie every buurt (wide intervals), it names none and the table chooses.
+    import re
+
+    from pipeline.present import klassen
+
+    tabel = voorbeeld_tabel()
+    args = (geometrie(), registry(), meta(), None, refs_tabel())
+
+    def werkblad(t):
+        page = html.unescape(report.render_html(t, *args))
+        blok = page.split("Werkblad: waar beginnen we?")[1].split("</table>")[0]
+        return blok, re.findall(r'<th scope="row">([^<]+)</th>', blok)
+
+    blok, rijen = werkblad(tabel)
+    zeker = klassen.zeker_bovenaan(_scores()[0], 3)["naam"].tolist()
+    assert zeker and rijen == [*zeker, "Andere buurt:"]
+    wide = tabel.copy()
+    for k in ("aandeel_75plus", "mantelzorgpotentieel", "dementie_per_100_65plus", "eenzaam_pct"):
+        if k in wide:
+            wide[k + "_laag"], wide[k + "_hoog"] = wide[k] - 1e3, wide[k] + 1e3
+    blok, rijen = werkblad(wide)
+    assert rijen == ["Buurt:", "Buurt:", "Andere buurt:"]
+    assert "wijzen binnen de marges geen buurt aan" in blok
