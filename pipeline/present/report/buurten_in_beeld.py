@@ -43,6 +43,10 @@ def buurten_in_beeld(
     weging = cfg["weging"]
     keys = [k for k in weging if k not in zonder]
     weggelaten = [k for k in weging if k in zonder]
+    # A weighted indicator without a single buurt figure (e.g. loneliness not loaded) would
+    # keep its share in the table while counting nowhere: left out and said so instead.
+    leeg = [k for k in keys if k not in scores or scores[k].isna().all()]
+    keys = [k for k in keys if k not in leeg]
     totaal_w = sum(weging[k] for k in keys)
     colours = kaartklassen.palette(len(_HEAT_EDGES) + 1, 1)
     legenda = [
@@ -150,6 +154,13 @@ def buurten_in_beeld(
                 "aandeel_oorspronkelijk": fmt.procent(100 * weging[k] / sum(weging.values())),
             }
             for k in weggelaten
+        ],
+        "niet_ingelezen": [
+            {
+                "label": registry[k].label,
+                "gewicht": fmt.getal(weging[k], 0 if float(weging[k]).is_integer() else 1),
+            }
+            for k in leeg
         ],
         # Not weighted and without a theme chapter of its own: explained here.
         "zonder_overig": [

@@ -226,3 +226,18 @@ def test_worksheet_names_only_buurten_surely_at_the_top():
     blok, rijen = werkblad(wide)
     assert rijen == ["Buurt:", "Buurt:", "Andere buurt:"]
     assert "wijzen binnen de marges geen buurt aan" in blok
+
+
+def test_a_weighted_indicator_without_buurt_figures_keeps_no_share():
+    # Loneliness not loaded: its weight is left out and said so, not printed as 25 %.
+    tabel = voorbeeld_tabel()
+    assert tabel.loc[tabel["niveau"] == "buurt", "eenzaam_pct"].notna().any()
+    zonder = tabel.assign(eenzaam_pct=float("nan"))
+    page = html.unescape(report.render_html(zonder, geometrie(), registry(), meta(), None))
+    assert "Gewicht van 'Eenzaam (18+)' telt niet mee" in page
+    assert "geen buurtcijfers van 'Eenzaam (18+)' ingelezen" in page
+    weging = page.split('<table class="weging">')[1].split("</table>")[0]
+    rij = next(r for r in weging.split("<tr>") if "Eenzaam" in r)
+    assert "telt niet mee" in rij and "%" not in rij
+    # The others share the whole: 3 x 33 %.
+    assert weging.count("33%") == 3
