@@ -105,12 +105,19 @@ def to_data_uri(fig: Figure, fmt_: str = "png", dpi: int = 200, max_svg_kb: int 
                 try:
                     canvas.draw()
                     size = canvas.get_width_height()
-                    rgba = Image.frombuffer("RGBA", size, canvas.buffer_rgba()).copy()
+                    rgba = Image.frombuffer("RGBA", size, canvas.buffer_rgba())
+                    if rgba.getchannel("A").getextrema() == (255, 255):
+                        # Opaque (the usual white figure): dropping alpha gives the same
+                        # pixels as compositing on white, in half the time.
+                        rgb = rgba.convert("RGB")
+                    else:
+                        rgb = Image.new("RGB", rgba.size, "white")
+                        rgb.paste(rgba, mask=rgba.getchannel("A"))
                 finally:
                     fig.set_dpi(own_dpi)
-                white = Image.new("RGB", rgba.size, "white")
-                white.paste(rgba, mask=rgba.getchannel("A"))
-                white.save(buf, format="png", dpi=(dpi, dpi), compress_level=3)
+                # 8-bit RGB, not interlaced: the PDF step embeds these rows as they are
+                # (pipeline.present.report.pdf_versnelling).
+                rgb.save(buf, format="png", dpi=(dpi, dpi), compress_level=3)
             else:
                 fig.savefig(buf, format=kind, dpi=dpi, metadata=_metadata(kind))
         return buf.getvalue()

@@ -22,6 +22,8 @@ The modules, one responsibility each:
 - :mod:`~pipeline.present.report.context`: the whole template context (:func:`build_context`);
 - :mod:`~pipeline.present.report.sjablonen`: the template directory and the Jinja2 environment;
 - :mod:`~pipeline.present.report.html_pdf`: HTML and PDF files.
+- :mod:`~pipeline.present.report.pdf_versnelling`: slow spots of the PDF libraries, removed
+  without changing the PDF.
 """
 
 from pipeline.present.report.context import build_context

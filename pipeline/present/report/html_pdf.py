@@ -19,8 +19,9 @@ import pandas as pd
 from pipeline.io import atomic_path, write_text
 from pipeline.model.registry import Indicator
 from pipeline.present import lettertype
+from pipeline.present.report import pdf_versnelling
 from pipeline.present.report.context import build_context
-from pipeline.present.report.sjablonen import TEMPLATE, TEMPLATE_DIR, make_environment
+from pipeline.present.report.sjablonen import TEMPLATE, TEMPLATE_DIR, shared_environment
 
 log = logging.getLogger("wijkscan")
 
@@ -74,7 +75,8 @@ def render_html(
         indicatoren, buurten, registry, meta, rapport_cfg, refs, template_dir=template_dir,
         sessies=sessies, volgende_ronde=volgende_ronde,
     )  # fmt: skip
-    return make_environment(Path(template_dir)).get_template(TEMPLATE).render(**ctx)
+    env = shared_environment(Path(template_dir).resolve())
+    return env.get_template(TEMPLATE).render(**ctx)
 
 
 def write_html(
@@ -117,21 +119,24 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> int:
     """
     import weasyprint
 
+    # Library fixes that leave the PDF's pixels as they are (see pdf_versnelling).
+    pdf_versnelling.install()
     html_path = Path(html_path)
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data", "file"})
-    doc = weasyprint.HTML(
-        filename=str(html_path), base_url=str(html_path.parent), url_fetcher=fetcher
-    )
-    # The pinned report font, embedded: the page count does not depend on system fonts.
-    fonts = lettertype.pdf_render_kwargs(fetcher)
-    with atomic_path(pdf_path) as tmp:
-        try:
-            # Tagged PDF (PDF/UA-1): headings, tables and alt texts reach screen readers.
-            # The variant also sets layout options, so render() needs it too.
-            rendered = doc.render(pdf_variant="pdf/ua-1", **fonts)
-            rendered.write_pdf(str(tmp), pdf_variant="pdf/ua-1")
-        except Exception:  # pragma: no cover - older WeasyPrint without this variant
-            log.warning("PDF/UA niet gelukt; gewone PDF gemaakt", exc_info=True)
-            rendered = doc.render(**fonts)
-            rendered.write_pdf(str(tmp))
+    with pdf_versnelling.paused_gc():
+        doc = weasyprint.HTML(
+            filename=str(html_path), base_url=str(html_path.parent), url_fetcher=fetcher
+        )
+        # The pinned report font, embedded: the page count does not depend on system fonts.
+        fonts = lettertype.pdf_render_kwargs(fetcher)
+        with atomic_path(pdf_path) as tmp:
+            try:
+                # Tagged PDF (PDF/UA-1): headings, tables and alt texts reach screen readers.
+                # The variant also sets layout options, so render() needs it too.
+                rendered = doc.render(pdf_variant="pdf/ua-1", **fonts)
+                rendered.write_pdf(str(tmp), pdf_variant="pdf/ua-1")
+            except Exception:  # pragma: no cover - older WeasyPrint without this variant
+                log.warning("PDF/UA niet gelukt; gewone PDF gemaakt", exc_info=True)
+                rendered = doc.render(**fonts)
+                rendered.write_pdf(str(tmp))
     return len(rendered.pages)
