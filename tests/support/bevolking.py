@@ -54,3 +54,24 @@ def banded(gm: str = "GM0226", jaar: int = 2030) -> pd.DataFrame:
 def write_csv(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def brp_single_years() -> pd.DataFrame:
+    """A BRP extract of two buurten of GM0001 in single years 0..99 and 100+: 1 resp. 2
+    persons per year and sex (BU00010001, BU00010002)."""
+    rows = []
+    for code, scale in (("BU00010001", 1.0), ("BU00010002", 2.0)):
+        for sex in ("man", "vrouw"):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "buurtcode": code,
+                        "gemeentecode": "GM0001",
+                        "geslacht": sex,
+                        "leeftijd_van": np.arange(101),
+                        "leeftijd_tot": pd.array(list(range(100)) + [None], dtype="Int64"),
+                        "aantal": scale,
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True)

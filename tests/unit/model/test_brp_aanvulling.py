@@ -16,29 +16,10 @@ from pipeline.model.brp_aanvulling import (
     mark_estimated,
 )
 from pipeline.model.brp_buurten import from_brp
+from tests.support.bevolking import brp_single_years
 
 STD = ages.standard_bands()
 BANDS = {"k_0_14": (0, 14), "k_15_24": (15, 24), "k_25_44": (25, 44), "k_45_64": (45, 64)}
-
-
-def _brp() -> pd.DataFrame:
-    """Two covered buurten in single years: 1 resp. 2 persons per year and sex (0..99, 100+)."""
-    rows = []
-    for code, scale in (("BU00010001", 1.0), ("BU00010002", 2.0)):
-        for sex in ("man", "vrouw"):
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "buurtcode": code,
-                        "gemeentecode": "GM0001",
-                        "geslacht": sex,
-                        "leeftijd_van": np.arange(101),
-                        "leeftijd_tot": pd.array(list(range(100)) + [None], dtype="Int64"),
-                        "aantal": scale,
-                    }
-                )
-            )
-    return pd.concat(rows, ignore_index=True)
 
 
 def _kwb() -> pd.DataFrame:
@@ -64,13 +45,13 @@ def _cell(out: pd.DataFrame, code: str, sex: str, klasse: str) -> float:
 
 def test_fout_is_the_old_error():
     with pytest.raises(WijkscanError) as exc:
-        brp_with_estimates(_brp(), _kwb(), "fout")
+        brp_with_estimates(brp_single_years(), _kwb(), "fout")
     assert "dekt 2 van de 3 KWB-buurten" in exc.value.wat
     assert "ontbrekende_buurten" in exc.value.oplossing
 
 
 def test_schatten_estimates_the_missing_buurt_from_its_kwb_bands():
-    out, draws = brp_with_estimates(_brp(), _kwb(), "schatten")
+    out, draws = brp_with_estimates(brp_single_years(), _kwb(), "schatten")
     assert draws is None  # no draws asked
     tot = out.groupby("code")["aantal"].sum()
     assert tot.to_dict() == pytest.approx({"BU00010001": 202, "BU00010002": 404, "BU00010003": 100})
@@ -101,7 +82,7 @@ def test_schatten_estimates_the_missing_buurt_from_its_kwb_bands():
 
 def test_schatten_draws_vary_only_for_the_estimated_buurt():
     out, draws = brp_with_estimates(
-        _brp(), _kwb(), "schatten", trekkingen=6, spreiding=0.3, rng_seed=7
+        brp_single_years(), _kwb(), "schatten", trekkingen=6, spreiding=0.3, rng_seed=7
     )
     assert list(draws.columns) == [
         "trekking", "code", "geslacht", "leeftijd_van", "leeftijd_tot", "klasse", "aantal"
@@ -116,25 +97,25 @@ def test_schatten_draws_vary_only_for_the_estimated_buurt():
     key = pd.MultiIndex.from_frame(brp_rows[["code", "geslacht", "leeftijd_van"]])
     assert (brp_rows["aantal"].to_numpy() == point.reindex(key).to_numpy()).all()
     # The point estimate does not depend on the draws.
-    again, _ = brp_with_estimates(_brp(), _kwb(), "schatten")
+    again, _ = brp_with_estimates(brp_single_years(), _kwb(), "schatten")
     pd.testing.assert_series_equal(out["aantal"], again["aantal"])
 
 
 def test_complete_extract_is_the_same_with_either_setting():
     kwb = _kwb().iloc[:2]
-    a, da = brp_with_estimates(_brp(), kwb, "fout")
-    b, db = brp_with_estimates(_brp(), kwb, "schatten", trekkingen=5, spreiding=0.3)
+    a, da = brp_with_estimates(brp_single_years(), kwb, "fout")
+    b, db = brp_with_estimates(brp_single_years(), kwb, "schatten", trekkingen=5, spreiding=0.3)
     pd.testing.assert_frame_equal(a, b)
     assert da is None and db is None
     assert "brp_geschatte_buurten" not in b.attrs["diagnostiek"]
-    ga = gemeente_from_brp(_brp(), kwb, "fout", gemeente="GM0001", jaar=2024)
-    gb = gemeente_from_brp(_brp(), kwb, "schatten", gemeente="GM0001", jaar=2024)
+    ga = gemeente_from_brp(brp_single_years(), kwb, "fout", gemeente="GM0001", jaar=2024)
+    gb = gemeente_from_brp(brp_single_years(), kwb, "schatten", gemeente="GM0001", jaar=2024)
     pd.testing.assert_frame_equal(ga, gb)
 
 
 def test_gemeente_totals_include_the_estimated_buurt():
-    fout = gemeente_from_brp(_brp(), _kwb(), "fout", gemeente="GM0001", jaar=2024)
-    gem = gemeente_from_brp(_brp(), _kwb(), "schatten", gemeente="GM0001", jaar=2024)
+    fout = gemeente_from_brp(brp_single_years(), _kwb(), "fout", gemeente="GM0001", jaar=2024)
+    gem = gemeente_from_brp(brp_single_years(), _kwb(), "schatten", gemeente="GM0001", jaar=2024)
     assert list(gem.columns) == [
         "gemeentecode", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"
     ]  # fmt: skip
@@ -145,7 +126,7 @@ def test_gemeente_totals_include_the_estimated_buurt():
     one = gem[(gem.geslacht == "man") & (gem.leeftijd_van == 3)]["aantal"].iloc[0]
     assert one == pytest.approx(3 + 20 / 6 / 5)
     # The same numbers as the buurt table summed.
-    buurt, _ = brp_with_estimates(_brp(), _kwb(), "schatten")
+    buurt, _ = brp_with_estimates(brp_single_years(), _kwb(), "schatten")
     per_band = ages.to_bands(gem, STD, by=["geslacht"])
     summed = buurt.groupby(["geslacht", "leeftijd_van"])["aantal"].sum()
     key = pd.MultiIndex.from_frame(per_band[["geslacht", "leeftijd_van"]])
@@ -154,14 +135,14 @@ def test_gemeente_totals_include_the_estimated_buurt():
 
 def test_unknown_setting_is_refused():
     with pytest.raises(ValueError):
-        brp_with_estimates(_brp(), _kwb(), "ja")
+        brp_with_estimates(brp_single_years(), _kwb(), "ja")
 
 
 def test_waarschuwing_marges_and_provenance():
     text = brp_waarschuwing(["BU00010002", "BU00010003"], _kwb())
     assert text.startswith("2 van de 3 buurten staan niet in het BRP-extract: BU00010002")
     assert "samen 504 inwoners" in text and "ontbrekende_buurten: schatten" in text
-    out, _ = brp_with_estimates(_brp(), _kwb(), "schatten")
+    out, _ = brp_with_estimates(brp_single_years(), _kwb(), "schatten")
     d = out.attrs["diagnostiek"]
     codes = pd.Series(["GM0001", "BU00010001", "BU00010003"])
     col = pd.Series(["", "BRP-extract", "BRP-extract"], dtype=object)
@@ -174,5 +155,5 @@ def test_waarschuwing_marges_and_provenance():
     assert meta["brp_geschatte_buurten"] == ["BU00010003"]
     assert meta["waarschuwingen"] == ["eerder", d["brp_waarschuwing"]]
     before = {"waarschuwingen": []}
-    provenance.add_brp_estimates(before, from_brp(_brp(), None).attrs["diagnostiek"])
+    provenance.add_brp_estimates(before, from_brp(brp_single_years(), None).attrs["diagnostiek"])
     assert before == {"waarschuwingen": []}  # nothing estimated: bronnen.json unchanged

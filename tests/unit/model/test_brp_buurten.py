@@ -9,6 +9,7 @@ import pytest
 from pipeline.errors import WijkscanError
 from pipeline.model import ages
 from pipeline.model.brp_buurten import check_brp_coverage, from_brp, missing_buurten
+from tests.support.bevolking import brp_single_years
 
 J = len(ages.standard_bands())
 
@@ -19,27 +20,8 @@ def cell(out: pd.DataFrame, code: str, sex: str, klasse: str) -> float:
     return float(sel["aantal"].iloc[0])
 
 
-def _brp_single_years() -> pd.DataFrame:
-    rows = []
-    for code, scale in (("BU00010001", 1.0), ("BU00010002", 2.0)):
-        for sex in ("man", "vrouw"):
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "buurtcode": code,
-                        "gemeentecode": "GM0001",
-                        "geslacht": sex,
-                        "leeftijd_van": np.arange(101),
-                        "leeftijd_tot": pd.array(list(range(100)) + [None], dtype="Int64"),
-                        "aantal": scale,
-                    }
-                )
-            )
-    return pd.concat(rows, ignore_index=True)
-
-
 def test_from_brp_aggregates_to_standard_bands():
-    out = from_brp(_brp_single_years(), None)
+    out = from_brp(brp_single_years(), None)
     assert len(out) == 2 * 2 * J
     assert not out["geschat"].any()
     assert cell(out, "BU00010001", "man", "0-4") == 5.0
@@ -54,7 +36,7 @@ def test_from_brp_aligns_to_kwb_buurten():
     kwb = pd.DataFrame(
         {"code": ["BU00010001", "BU00010003"], "inwoners": [202.0, 0.0], "k_65plus": [1, 0]}
     )
-    out = from_brp(_brp_single_years(), kwb)
+    out = from_brp(brp_single_years(), kwb)
     assert set(out["code"]) == {"BU00010001", "BU00010003"}
     assert out.loc[out.code == "BU00010003", "aantal"].isna().all()  # missing, not zero
     d = out.attrs["diagnostiek"]
@@ -75,7 +57,7 @@ def test_from_brp_refuses_kwb_buurten_with_inhabitants_it_does_not_cover(inwoner
         }
     )
     with pytest.raises(WijkscanError) as exc:
-        from_brp(_brp_single_years(), kwb)
+        from_brp(brp_single_years(), kwb)
     e = exc.value
     assert "dekt 2 van de 3 KWB-buurten van GM0001" in e.wat and "BU00010003" in e.wat
     assert "bronnen.bevolking" in e.waar and "03759ned" in e.oplossing
@@ -98,7 +80,7 @@ def test_from_brp_allow_missing_leaves_nan_rows():
     kwb = pd.DataFrame(
         {"code": ["BU00010001", "BU00010002", "BU00010003"], "inwoners": [202.0, 404.0, 50.0]}
     )
-    out = from_brp(_brp_single_years(), kwb, allow_missing=True)
+    out = from_brp(brp_single_years(), kwb, allow_missing=True)
     assert out.loc[out.code == "BU00010003", "aantal"].isna().all()
     assert out.loc[out.code == "BU00010002", "aantal"].sum() == 404.0
     assert out.attrs["diagnostiek"]["niet_in_brp"] == ("BU00010003",)
