@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline import codes
 from pipeline.model.registry import Indicator
-from pipeline.present import charts, fmt, kaartgegevens, kaartklassen, maps, texts
+from pipeline.present import charts, fmt, kaartgegevens, kaartklassen, klassen, maps, texts
 from pipeline.present.figuur import to_data_uri
 from pipeline.present.kaartfiguren import map_figure
 from pipeline.present.overzichtskaart import overview_map
@@ -197,6 +198,24 @@ def overzicht(
     }
 
 
+def _bars_cut(waarden: pd.Series, lo: pd.Series, hi: pd.Series, richting: int) -> int:
+    """How many buurten a ranked bar chart may show without splitting a tie.
+
+    All of them when they fit (:data:`_MAX_BARS`); otherwise the buurten whose shared
+    place (:func:`pipeline.present.klassen.rang_groepen`) ends within the first
+    :data:`_MAX_BARS`, so the cut never falls between buurten whose difference lies inside
+    the 90 % intervals. 0 when no such cut exists: then no ranking is drawn.
+    """
+    s = waarden.dropna()
+    if len(s) <= _MAX_BARS:
+        return _MAX_BARS
+    # Rank groups count from the largest task: for a lower-is-worse indicator, flip signs.
+    sign = -1.0 if richting < 0 else 1.0
+    a, b = sign * lo.reindex(s.index), sign * hi.reindex(s.index)
+    groepen = klassen.rang_groepen(sign * s, np.fmin(a, b), np.fmax(a, b))
+    return int((groepen["tot"] <= _MAX_BARS).sum())
+
+
 def thema_figuren(
     thema: str,
     indicatoren: pd.DataFrame,
@@ -290,6 +309,7 @@ def thema_figuren(
             "trend",
         )
     key = spec["staaf"]
+    max_n = 0
     # Bars rank the buurten: not for an indicator whose buurt differences are model-only.
     if key in registry and key in indicatoren and key not in zonder_signaal:
         ind = registry[key]
@@ -302,8 +322,10 @@ def thema_figuren(
         hi_n = pd.Series(hi.reindex(values.index).to_numpy(), index=label)
         # A gemeente total next to buurt counts would mislead: reference line for rates only.
         gem = None if ind.is_aantal else texts.opzoeken(indicatoren, gm, j0, key)
+        max_n = _bars_cut(by_name, lo_n, hi_n, ind.richting)
+    if max_n:
         fig, n = charts.ranked_bar_chart(
-            by_name, ind, gemeente_waarde=gem, gemeente_naam=gemeente, max_n=_MAX_BARS,
+            by_name, ind, gemeente_waarde=gem, gemeente_naam=gemeente, max_n=max_n,
             lo=lo_n, hi=hi_n,
         )  # fmt: skip
         whiskers = bool((hi_n > by_name).any() or (lo_n < by_name).any())
