@@ -4,7 +4,7 @@ import sys
 
 from snakemake.utils import min_version, validate
 
-from pipeline.workflow import jobs_build, jobs_fetch, jobs_national, jobs_render
+from pipeline.workflow import jobs_build, jobs_fetch, jobs_render
 from pipeline.workflow import renderpool, steps
 from pipeline.workflow import config as wcfg
 
@@ -42,6 +42,7 @@ GEMEENTEN = wcfg.selected_gemeenten(config)
 
 wildcard_constraints:
     gemeente=r"GM\d{4}",
+    batch=r"GM\d{4}|samen",
     bron=r"cbs|lokaal|demo|primos|brp|geen",
     jaar=r"\d{4}",
     tabel=r"[0-9A-Za-z]+",
@@ -51,13 +52,8 @@ wildcard_constraints:
 
 include: "pipeline/workflow/rules/common.smk"
 include: "pipeline/workflow/rules/fetch.smk"
-include: "pipeline/workflow/rules/process.smk"
+include: "pipeline/workflow/rules/build.smk"
 include: "pipeline/workflow/rules/render.smk"
-
-
-if config["berekening"] == "in_een_keer":
-
-    include: "pipeline/workflow/rules/national.smk"
 
 
 rule all:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import pstats
 import sys
 import time
@@ -39,23 +38,25 @@ def _config(paths: list[Path]) -> dict:
 
 def _inputs(werkmap: Path, gemeente: str, config: dict) -> dict:
     """Everything :func:`pipeline.present.report.write_html` needs, read from a build."""
-    import geopandas as gpd
     import pandas as pd
 
-    from pipeline.model import provenance, registry
+    from pipeline.workflow.config import batch_file
+    from pipeline.workflow.published import read_published
 
-    d = werkmap / "data" / "processed" / gemeente
-    meta = json.loads((d / "bronnen.json").read_text(encoding="utf-8"))
-    if (d / "register.json").is_file():
-        reg = registry.read_registry(d / "register.json")
-    else:  # older builds: rebuild the registry from the configuration
-        reg = registry.registry_from_config(
-            config, meta.get("prevalentie_bron", ""), provenance.tables(meta)
-        )
+    def path(name: str) -> str:
+        return str(werkmap / batch_file(config, gemeente, name))
+
+    table, buurten, reg, meta = read_published(
+        gemeente,
+        path("indicatoren.parquet"),
+        path("bronnen.json"),
+        path("register.json"),
+        path("buurten.gpkg"),
+    )
     refs = sorted((werkmap / "data" / "processed" / "referentie").glob("*.parquet"))
     return {
-        "indicatoren": pd.read_parquet(d / "indicatoren.parquet"),
-        "buurten": gpd.read_file(d / "buurten.gpkg", layer="buurten"),
+        "indicatoren": table,
+        "buurten": buurten,
         "registry": reg,
         "meta": meta,
         "rapport_cfg": dict(config["rapport"])

@@ -326,9 +326,10 @@ def spawn_cost(
 
     Snakemake runs every ``run:`` job as a new ``python -m snakemake --target-jobs ...``
     process that parses the workflow again. The command is taken from ``--verbose`` output
-    of a forced ``prepare_loneliness`` (0.05 s of work) and timed ``repeat`` times.
+    of a forced ``export_indicators`` (a few tenths of a second of work) and timed ``repeat``
+    times.
     """
-    target = f"data/processed/{gemeente}/eenzaamheid.parquet"
+    target = f"reports/{gemeente}/indicatoren_{gemeente}.csv"
     probe = meet(
         "probe",
         snakemake_cmd(configfile, "--verbose", "--force", "--cores", "1", target, profile=profile),
@@ -342,7 +343,7 @@ def spawn_cost(
         m = meet("spawn", ["bash", "-c", cmds[-1]], wd)
         walls.append(m.seconden)
         rss.append(m.piek_proces_mb)
-        own = adapter_seconds(wd).get("prepare_loneliness", [0.0])
+        own = adapter_seconds(wd).get("export_indicators", [0.0])
         work.append(own[0] if own else 0.0)
     return {
         "taak_s": statistics.median(walls),
@@ -492,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
             fixed_costs.append(fixed)
             details += [
                 f"- Vaste kosten per taak in procesmodus (`python -m snakemake --target-jobs`, "
-                f"gemeten op prepare_loneliness): {_fmt_s(spawn['taak_s'])} per taak, waarvan "
+                f"gemeten op export_indicators): {_fmt_s(spawn['taak_s'])} per taak, waarvan "
                 f"{_fmt_s(spawn['eigen_werk_s'])} eigen werk; {spawn['rss_mb']:.0f} MB per proces.",
                 f"- {n_jobs} taken x {_fmt_s(fixed)} = {_fmt_s(n_jobs * fixed)} CPU aan opstarten; "
                 f"eigen werk {_fmt_s(work)}; samen {_fmt_s(n_jobs * fixed + work)} CPU, "
@@ -519,9 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     if not build7.ok:
         details += ["", "Build 7 gemeenten mislukte:", "```", build7.stderr[-2000:], "```"]
 
-    # 3. National indicators in one pass: the Snakemake rules of 'berekening: in_een_keer'
-    #    (read KWB and geometry once, all gemeenten in one job), then the pure computation
-    #    alone (python -m pipeline.model.national), base year and with horizons.
+    # 3. National indicators in one pass: the build rule of 'berekening: in_een_keer'
+    #    (read KWB and geometry once, all gemeenten in one job).
     wdn = werkmap(root, "landelijk_build")
     cfgn = echte_config(wdn, "landelijk.yaml", None)
     dag = meet(
@@ -534,31 +534,16 @@ def main(argv: list[str] | None = None) -> int:
     print("landelijke indicatoren ...", flush=True)
     nat_smk = meet(
         "landelijke indicatoren (Snakemake, in_een_keer, met horizonjaren)",
-        snakemake_cmd(cfgn, "--until", "compute_indicators_all", profile=PROFILE_LANDELIJK),
+        snakemake_cmd(cfgn, "--until", "build", profile=PROFILE_LANDELIJK),
         wdn,
     )
     ok = nat_smk.ok and nat_smk.seconden < DOEL_LANDELIJK_S
     table.append(_row(nat_smk, f"< {DOEL_LANDELIJK_S:.0f} s", _pass(ok)))
     own = adapter_seconds(wdn)
-    out = root / "landelijk"
-    out.mkdir(exist_ok=True)
-    nat_cmd = [str(BIN / "python"), "-m", "pipeline.model.national", "--kwb", str(KWB)]
-    nat = meet(
-        "landelijke indicatoren, alleen rekenen (basisjaar)",
-        [*nat_cmd, "--uit", str(out / "nl.parquet")],
-        REPO,
-    )
-    nat_h = meet(
-        "landelijke indicatoren, alleen rekenen (met horizonjaren)",
-        [*nat_cmd, "--horizon", "--uit", str(out / "nl_h.parquet")],
-        REPO,
-    )
-    table += [_row(nat), _row(nat_h)]
     verdicts.append(
         f"- Landelijke indicatoren in één keer onder {DOEL_LANDELIJK_S:.0f} s: {_pass(ok)} "
         f"({_fmt_s(nat_smk.seconden)} als Snakemake-run met horizonjaren, piek "
-        f"{nat_smk.piek_samen_mb:.0f} MB; alleen rekenen {_fmt_s(nat.seconden)} basisjaar, "
-        f"{_fmt_s(nat_h.seconden)} met horizonjaren)"
+        f"{nat_smk.piek_samen_mb:.0f} MB)"
     )
     details += [
         "",
@@ -566,11 +551,6 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Snakemake (`berekening: in_een_keer`), eigen werk per regel: "
         + ", ".join(f"{r} {_fmt_s(sum(v))}" for r, v in sorted(own.items())),
-        "",
-        "```",
-        nat.stdout.strip(),
-        nat_h.stdout.strip(),
-        "```",
     ]
     if not nat_smk.ok:
         details += ["", "Landelijke indicatoren mislukten:", "```", nat_smk.stderr[-2000:], "```"]

@@ -11,8 +11,9 @@ structure of :mod:`pipeline.ingest.demo`:
 * :func:`apply_demo_growth_all` (:func:`apply_demo_growth` for one gemeente) applies the
   demo forecast's growth to the gemeente's base year.
 
-Every output built on these numbers is marked fictief. The per-gemeente rules and the
-national path (:mod:`pipeline.model.national`) share these functions.
+Every output built on these numbers is marked fictief. The build reads them through
+:mod:`pipeline.model.batch_inputs`: from a fetched demo file per gemeente, or generated for a
+batch of many gemeenten; both call these functions.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ def rescale_to_kwb_all(template: pd.DataFrame, regios: pd.DataFrame) -> pd.DataF
     skipped) the template's distribution over ages and sexes is scaled to the gemeente's
     band total; the ages of the bands it lacks share the remaining inhabitants. The result
     has real band totals and a fictional structure within them, and every output built on
-    it is marked fictief. One implementation for both build paths: the per-gemeente rule
-    (through :func:`rescale_to_kwb`, a batch of one) and the national one.
+    it is marked fictief. A fetched demo file
+    goes through :func:`rescale_to_kwb` (one gemeente), a generated batch through this.
 
     Parameters
     ----------
@@ -158,8 +159,8 @@ def apply_demo_growth_all(template: pd.DataFrame, base: pd.DataFrame, jaar: int)
     """Apply the demo forecast's growth to the base year of one or more real gemeenten.
 
     Each gemeente's base year (in the forecast's classes) times the demo's growth factor
-    per class, sex and year. One implementation for both build paths: the per-gemeente
-    rule (through :func:`apply_demo_growth`, a batch of one) and the national one.
+    per class, sex and year. A fetched demo file goes
+    through :func:`apply_demo_growth` (one gemeente), a generated batch through this.
 
     Parameters
     ----------

@@ -57,7 +57,7 @@ def read_buurten(path: Path, gemeente: str | None, layer: str | None = None) -> 
         GeoPackage file.
     gemeente
         Gemeente code (``GM0226``); buurten are selected on the code prefix ``BU0226``.
-        None reads every buurt (the national one-pass run reads the file once).
+        None reads every buurt (a batch of many gemeenten reads a national file once).
     layer
         Layer name; None to detect it.
 

@@ -179,8 +179,7 @@ def normalize_all(
     """Turn a national raw KWB table into the tidy ``regios`` table of every gemeente.
 
     One vectorised pass over all rows; :func:`normalize_kwb` is this function on the rows
-    of one gemeente, so the per-gemeente and the national one-pass rules share every
-    check. Per gemeente: the gemeente row, its wijken, its buurten, each sorted by code;
+    of one gemeente, so a gemeente gets the same table and checks alone or in a batch. Per gemeente: the gemeente row, its wijken, its buurten, each sorted by code;
     gemeenten by code.
 
     Parameters

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.codes import GEMEENTE, is_gemeentecode
+from pipeline.codes import BUURT, GEMEENTE, is_gemeentecode
 from pipeline.errors import WijkscanError
 from pipeline.ingest.sessie_cellen import (
     cel_tekst,
@@ -54,7 +54,8 @@ from pipeline.present.sessie import (
 
 #: File types a session may come in.
 SOORTEN_BESTAND = (".xlsx", ".csv")
-_BUURTCODE = re.compile(r"BU\d{8}")
+# Buurt codes may hold letters (BU0363AF08, Amsterdam).
+_BUURTCODE = re.compile(BUURT)
 _TEMPLATE_PAD = re.compile(rf"(^|/)reports/{GEMEENTE}/sessie_{GEMEENTE}\.(xlsx|csv)$")
 
 
@@ -594,12 +595,3 @@ def lees_sessies(
         "sessies": sessies,
         "inbreng": inbreng,
     }
-
-
-def editie_tekst(sessies: dict[str, Any] | None) -> str:
-    """``'na de sessie van 12 maart 2025'`` / ``'na de sessies van 12 en 19 maart 2025'``; '' without."""
-    if not sessies or not sessies.get("sessies"):
-        return ""
-    datums = sorted({s["datum"] for s in sessies["sessies"]})
-    tekst = fmt.opsomming(fmt.datum(d) for d in datums)
-    return f"na de sessie{'s' if len(sessies['sessies']) > 1 else ''} van {tekst}"

@@ -399,7 +399,7 @@ def assemble(
 ) -> pd.DataFrame:
     """Collect all quantities per region (buurt, wijk, gemeente) and year.
 
-    Works for one gemeente or many at once (the national one-pass run): buurten are
+    Works for one gemeente or many at once (a batch, :mod:`pipeline.model.batch`): buurten are
     summed to their own wijk and gemeente by code.
 
     Parameters

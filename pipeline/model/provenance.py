@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,22 @@ _TYPE_LABEL = {
 }
 
 
+#: The raw file named for an input the build generates itself (the demo of a large batch).
+INGEBOUWD = "(ingebouwd)"
+
+
 def sha256(path: Path) -> str:
-    """SHA-256 of a file, to pin the exact raw input in the provenance."""
+    """SHA-256 of a file, to pin the exact raw input in the provenance.
+
+    A batch of many gemeenten cites the same national file for each of them: the hash is
+    kept per file version (path, size, modification time), so it is computed once.
+    """
+    st = Path(path).stat()
+    return _sha256(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     h = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -510,13 +510,15 @@ def registry_from_json(data: dict[str, Any], source: str = "register.json") -> d
     return {i.key: i for i in items}
 
 
-def read_registry(path: str | Path) -> dict[str, Indicator]:
-    """The registry stored beside a gemeente's indicator table (``register.json``).
+def read_registry(path: str | Path, gemeente: str) -> dict[str, Indicator]:
+    """A gemeente's registry, stored beside the batch's indicator table (``register.json``).
 
     Parameters
     ----------
     path
-        The ``register.json`` that the indicator step wrote.
+        The ``register.json`` that the build step wrote (one registry per gemeente).
+    gemeente
+        Gemeente code.
 
     Returns
     -------
@@ -524,7 +526,8 @@ def read_registry(path: str | Path) -> dict[str, Indicator]:
         The indicator registry, in display order.
     """
     p = Path(path)
-    return registry_from_json(json.loads(p.read_text(encoding="utf-8")), str(p))
+    data = json.loads(p.read_text(encoding="utf-8"))
+    return registry_from_json(data[gemeente], f"{p} ({gemeente})")
 
 
 def merge_registries(registries: list[dict[str, Indicator]]) -> dict[str, Indicator]:

@@ -337,3 +337,12 @@ def kleine_letter(label: str) -> str:
     if len(label) > 1 and label[0].isupper() and not label[1].isupper():
         return label[0].lower() + label[1:]
     return label
+
+
+def editie_tekst(sessies: dict[str, Any] | None) -> str:
+    """``'na de sessie van 12 maart 2025'`` / ``'na de sessies van 12 en 19 maart 2025'``; '' without."""
+    if not sessies or not sessies.get("sessies"):
+        return ""
+    datums = sorted({s["datum"] for s in sessies["sessies"]})
+    tekst = opsomming(datum(d) for d in datums)
+    return f"na de sessie{'s' if len(sessies['sessies']) > 1 else ''} van {tekst}"

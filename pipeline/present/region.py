@@ -12,7 +12,6 @@ import pandas as pd
 from markupsafe import Markup
 
 import pipeline
-from pipeline.ingest import sessie_lezen
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, klassen, report, sessie_kaart, texts
 
@@ -224,9 +223,7 @@ def build_context(
     regio_zin = naam if naam.lower().startswith("regio") else f"regio {naam}"
     return {
         "sessies_regio": voorstellen_per_gemeente(metas, sessies, scores),
-        "editie": sessie_lezen.editie_tekst(
-            {"sessies": [x for s in sessies for x in s.get("sessies", [])]}
-        ),
+        "editie": fmt.editie_tekst({"sessies": [x for s in sessies for x in s.get("sessies", [])]}),
         "css": Markup(css.replace("</", "<\\/")),
         "regio": naam,
         "regio_zin": regio_zin,

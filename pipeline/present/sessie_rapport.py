@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.ingest.sessie_lezen import editie_tekst
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, klassen, sessie_kaart, texts
 from pipeline.present.sessie import SOORTEN
@@ -202,13 +201,13 @@ def context(
             "src": to_data_uri(fig),
             "alt": sessie_kaart.alt_tekst(gemeente, sessies, namen),
             "bijschrift": "Voorgestelde proefbuurten (omlijnd) en wat er al is (symbolen), "
-            f"{editie_tekst(sessies)}."
+            f"{fmt.editie_tekst(sessies)}."
             + (" Buurten met een nummer staan in de lijst onder de kaart." if key else ""),
             "soort": "kaart",
             "sleutel": [{"nr": nr, "naam": naam} for nr, naam in key],
         }
     return {
-        "editie": editie_tekst(sessies),
+        "editie": fmt.editie_tekst(sessies),
         "sessies": sessie_lijst,
         "buurten": buurten,
         "voorstellen": voorstellen,

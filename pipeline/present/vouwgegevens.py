@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.ingest.sessie_lezen import editie_tekst
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, kaartgegevens, kaartklassen, klassen, texts
 from pipeline.workflow.config_schema import schema_default
@@ -193,7 +192,7 @@ class _Data:
     @property
     def editie(self) -> str:
         """``'Tweede editie, na de sessie van …'``; ``''`` without session input."""
-        tekst = editie_tekst(self.sessies)
+        tekst = fmt.editie_tekst(self.sessies)
         return f"Tweede editie, {tekst}" if tekst else ""
 
     def values(self, key: str, jaar: int | None = None) -> tuple[pd.Series, pd.Series]:

@@ -45,10 +45,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-from pipeline.ingest.sessie_lezen import editie_tekst
 from pipeline.io import atomic_path
 from pipeline.model.registry import Indicator
-from pipeline.present import kaartlegenda, maps, sessie_kaart, texts
+from pipeline.present import fmt, kaartlegenda, maps, sessie_kaart, texts
 from pipeline.present.kaartbasis import BLACK
 from pipeline.present.vouwblad import Sheet, _fold_and_crop_marks, _sheet
 from pipeline.present.vouwgegevens import _Data, _prepare, fictief_tekst, main_indicators
@@ -374,7 +373,7 @@ def render_vouwkaart(
     """
     pages = build_pages(indicatoren, buurten, registry, meta, cfg, formaat, sessies)
     gm = meta.get("gemeentenaam", "")
-    editie = editie_tekst(sessies)
+    editie = fmt.editie_tekst(sessies)
     info = {
         "Title": f"Wijkscan {gm} — vouwkaart {formaat}"
         + (f" — tweede editie, {editie}" if editie else ""),

@@ -22,19 +22,8 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Source types the national one-pass computation (``berekening: in_een_keer``) reads:
-#: files that hold every gemeente, read once. BRP extracts and online tables are per gemeente.
-ONE_PASS_TYPES: dict[str, tuple[str, ...]] = {
-    "kwb": ("lokaal",),
-    "geometrie": ("lokaal", "cbs"),
-    "bevolking": ("lokaal", "demo"),
-    "prognose": ("lokaal", "primos", "demo"),
-    "gezondheidsmonitor": ("lokaal", "geen"),
-}
-
-
 def check_sources(config: dict[str, Any]) -> None:
-    """Check that every input kind has a source type it supports (also in one-pass mode).
+    """Check that every input kind has a source type it supports.
 
     Parameters
     ----------
@@ -46,13 +35,12 @@ def check_sources(config: dict[str, Any]) -> None:
     WijkscanError
         Naming the key of the first source that cannot be used.
     """
-    one_pass = config["berekening"] == "in_een_keer"
     check_aanvulling(config)
     for kind, allowed in ALLOWED_TYPES.items():
         src = config["bronnen"][kind]["type"]
         if isinstance(config["bronnen"][kind].get("pad"), list):
             # Only the forecast reads several files (the first file with the gemeente wins,
-            # per gemeente and in one pass alike); the other readers read one file.
+            # in any batch); the other readers read one file.
             if kind != "prognose" or src != "lokaal":
                 raise WijkscanError(
                     f"Een lijst van bestanden kan niet voor bronnen.{kind}.pad.",
@@ -65,13 +53,6 @@ def check_sources(config: dict[str, Any]) -> None:
                 f"Bron '{src}' kan niet voor '{kind}'.",
                 waar=f"configuratie, sleutel bronnen.{kind}.type",
                 oplossing=f"Kies een van: {', '.join(allowed)}.",
-            )
-        if one_pass and src not in ONE_PASS_TYPES[kind]:
-            raise WijkscanError(
-                f"Bron '{src}' voor '{kind}' kan niet met 'berekening: in_een_keer'.",
-                waar=f"configuratie, sleutels berekening en bronnen.{kind}.type",
-                oplossing=f"Kies voor {kind} een van: {', '.join(ONE_PASS_TYPES[kind])} (een "
-                "landelijk bestand), of zet 'berekening: per_gemeente'.",
             )
 
 
@@ -86,8 +67,8 @@ def check_aanvulling(config: dict[str, Any]) -> None:
     Raises
     ------
     WijkscanError
-        When a used source has no year, the year equals the peiljaar, a local source has
-        no file, or the national one-pass computation is selected (it does not read it).
+        When a used source has no year, the year equals the peiljaar, or a local source has
+        no file.
     """
     src = config["bronnen"]["kwb_aanvulling"]
     if src["type"] == "geen":
@@ -110,14 +91,6 @@ def check_aanvulling(config: dict[str, Any]) -> None:
             "Het aanvullende KWB-jaar is 'lokaal' maar er is geen bestand opgegeven.",
             waar=f"{waar}.pad",
             oplossing="Geef het pad naar het KWB-bestand van dat jaar op, of kies type 'cbs'.",
-        )
-    if config["berekening"] == "in_een_keer" and src["type"] != "lokaal":
-        raise WijkscanError(
-            "Bij 'berekening: in_een_keer' wordt een aanvullend KWB-jaar alleen uit een "
-            "lokaal bestand gelezen.",
-            waar=f"{waar}.type en berekening",
-            oplossing="Geef het landelijke KWB-bestand van dat jaar op (type: lokaal, pad), of "
-            "zet 'berekening: per_gemeente'.",
         )
 
 

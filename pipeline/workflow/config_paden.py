@@ -116,3 +116,94 @@ def local_input(config: dict[str, Any], kind: str) -> list[str]:
         pad = src["pad"]
         return [str(p) for p in pad] if isinstance(pad, list) else [pad]
     return []
+
+
+# ------------------------------------------------------------------------- batches
+
+#: The batch of all selected gemeenten built at once (``berekening: in_een_keer``).
+SAMEN = "samen"
+
+
+def batches(config: dict[str, Any], gemeenten: list[str]) -> dict[str, list[str]]:
+    """Batch name -> its gemeenten: one batch per gemeente, or one for all of them.
+
+    The numbers of a gemeente do not depend on its batch; ``berekening`` only trades the
+    number of jobs (and what a change rebuilds) against the size of one job.
+    """
+    if config["berekening"] == "in_een_keer":
+        return {SAMEN: list(gemeenten)}
+    return {gm: [gm] for gm in gemeenten}
+
+
+def batch_of(config: dict[str, Any], gemeente: str) -> str:
+    """The batch a gemeente is built in."""
+    return SAMEN if config["berekening"] == "in_een_keer" else gemeente
+
+
+def batch_file(config: dict[str, Any], gemeente: str, name: str) -> str:
+    """A file the build step writes for the batch of ``gemeente`` (``data/processed/<batch>/``)."""
+    return f"data/processed/{batch_of(config, gemeente)}/{name}"
+
+
+def national_geometry(config: dict[str, Any]) -> str | None:
+    """The national buurt file of ``bronnen.geometrie`` (None for the demo)."""
+    src = source(config, "geometrie")["type"]
+    if src == "cbs":
+        return f"data/raw/cbs/pdok_gebiedsindelingen_{config['jaar']}.gpkg"
+    return local_input(config, "geometrie")[0] if src == "lokaal" else None
+
+
+def per_gemeente_files(config: dict[str, Any], kind: str, batch: str) -> bool:
+    """Whether a batch reads ``kind`` from one raw file per gemeente (else a national file).
+
+    A batch of one gemeente reads the fetch rules' extract of it. A batch of many reads the
+    user's national file (``lokaal``, ``primos``; the PDOK file for ``cbs`` geometry) once,
+    instead of a fetch job per gemeente; online tables and BRP extracts stay per gemeente.
+    """
+    if kind == "kwb_aanvulling":
+        src = config["bronnen"]["kwb_aanvulling"]["type"]
+    else:
+        src = source(config, kind)["type"]
+    if batch != SAMEN:
+        return True
+    return not (src in ("lokaal", "primos") or (kind == "geometrie" and src == "cbs"))
+
+
+def build_files(config: dict[str, Any], kind: str, batch: str, gemeenten: list[str]) -> list[str]:
+    """The raw files the build step of a batch reads for one input kind.
+
+    Parameters
+    ----------
+    config
+        Validated configuration.
+    kind
+        ``kwb``, ``kwb_aanvulling``, ``geometrie``, ``bevolking``, ``prognose`` or
+        ``gezondheidsmonitor``.
+    batch
+        Batch name (:func:`batches`).
+    gemeenten
+        The batch's gemeenten.
+
+    Returns
+    -------
+    list of str
+        One raw file per gemeente (:func:`raw_path`), or the national file(s); empty when
+        there is nothing to read (source ``geen``, or a demo population or forecast that
+        the build generates for a batch of many).
+    """
+    if kind == "kwb_aanvulling":
+        src = config["bronnen"]["kwb_aanvulling"]["type"]
+        if src == "geen":
+            return []
+        if not per_gemeente_files(config, kind, batch):
+            return local_input(config, kind)
+        return [str(aanvulling_raw_path(config, gm)) for gm in gemeenten]
+    src = source(config, kind)["type"]
+    if src == "geen":
+        return []
+    if not per_gemeente_files(config, kind, batch):
+        national = national_geometry(config) if kind == "geometrie" else None
+        return [national] if national else local_input(config, kind)
+    if batch == SAMEN and src == "demo" and kind in ("bevolking", "prognose"):
+        return []
+    return [raw_path(config, kind, gm) for gm in gemeenten]

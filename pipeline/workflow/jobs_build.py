@@ -1,7 +1,9 @@
-"""Build steps per gemeente (``rules/process.smk``): ``data/raw/`` into ``data/processed/``.
+"""The build step (``rules/build.smk``): the raw files of a batch into ``data/processed/<batch>/``.
 
-Tidy and check the raw tables, estimate and project the buurt population, compute the
-indicators with their provenance and write the exports; and the reference rows of
+A batch is one gemeente (``berekening: per_gemeente``) or all selected gemeenten at once
+(``in_een_keer``). One job reads the batch's sources, computes the indicators of all its
+buurten (:mod:`pipeline.model.batch`) and writes the tables an analyst can open, the
+provenance and the registry per gemeente; and the exports per gemeente, the reference rows of
 Nederland and of a region.
 """
 
@@ -16,20 +18,153 @@ from pipeline.workflow.steps import step
 
 log = logging.getLogger("wijkscan")
 
+#: The raw input kinds a batch is built from (``bronnen.<kind>``), in provenance order.
+SOORTEN = ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor")
 
-@step
-def prepare_regions(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Tidy, validated region table (gemeente, wijken, buurten) from raw KWB rows."""
+
+def _pairs(files: Any, gemeenten: list[str], per_gemeente: bool) -> list[tuple[str, list[str]]]:
+    """``(file, gemeenten)`` pairs: one file per gemeente, or each file for all of them."""
+    files = [str(f) for f in ([files] if isinstance(files, str) else files)]
+    if per_gemeente and files:
+        return [(f, [gm]) for f, gm in zip(files, gemeenten, strict=True)]
+    return [(f, list(gemeenten)) for f in files]
+
+
+@step(release=True)
+def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
+    """Indicators, tables, provenance and registry of every gemeente of one batch."""
+    import json
+
+    import pandas as pd
+
     from pipeline import schemas
-    from pipeline.ingest import kwb, kwb_lezen
-    from pipeline.io import write_parquet
+    from pipeline.ingest import geometry
+    from pipeline.ingest.prevalentie import read_prevalentie
+    from pipeline.io import atomic_path, write_json, write_parquet
+    from pipeline.model import batch, batch_inputs, indicators, intervals, provenance, registry
 
-    raw = kwb_lezen.read_kwb(Path(input.kwb))
-    regios = kwb.normalize_kwb(raw, wildcards.gemeente, Path(input.kwb).name)
+    cfg = params.config
+    gemeenten, per = list(params.gemeenten), dict(params.per_gemeente)
+    bron = {kind: cfg["bronnen"][kind]["type"] for kind in SOORTEN}
+    s = indicators.settings_from_config(cfg)
+
+    regios = batch_inputs.read_regions(_pairs(input.kwb, gemeenten, per["kwb"]))
     regios = merge_aanvulling(regios, input, params)
-    schemas.validate(regios, schemas.REGIOS, input.kwb)
+    schemas.validate(regios, schemas.REGIOS, ", ".join(map(str, input.kwb)))
     write_parquet(regios, output.regios)
-    log.info("%d regio's (%d buurten)", len(regios), int((regios.niveau == "buurt").sum()))
+
+    geo, hersteld = batch_inputs.read_geometry(
+        _pairs(input.geometrie, gemeenten, per["geometrie"]), params.laag
+    )
+    bron_geo = Path(str(input.geometrie[0])).name
+    parts = batch_inputs.geometry_per_gemeente(
+        geo, regios, int(params.jaar), params.controle, bron_geo
+    )
+    for gm, (_, controle) in parts.items():
+        eigen = [c for c in hersteld if c.startswith("BU" + gm[2:])]
+        controle["waarschuwingen"] = list(controle["waarschuwingen"]) + (
+            geometry.repair_warning(eigen)
+        )
+    with atomic_path(output.buurten) as tmp:
+        pd.concat([gdf for gdf, _ in parts.values()]).to_file(tmp, layer="buurten", driver="GPKG")
+    write_json({gm: controle for gm, (_, controle) in parts.items()}, output.controle)
+
+    dims = list(input.bevolking_dim) or [None] * len(input.bevolking)
+    pop_files = [
+        (f, d, gms)
+        for (f, gms), d in zip(
+            _pairs(input.bevolking, gemeenten, per["bevolking"]), dims, strict=True
+        )
+    ]
+    pop, pop_bs, brp = batch_inputs.read_population(
+        bron["bevolking"], pop_files, regios, s.basisjaar, params.ontbrekende_buurten
+    )
+    schemas.validate(pop, schemas.BEVOLKING, ", ".join(map(str, input.bevolking)) or "demo")
+    fc, methode, herkomst = batch_inputs.read_forecast(
+        bron["prognose"],
+        _pairs(input.prognose, gemeenten, per["prognose"]),
+        pop,
+        s.basisjaar,
+        list(params.horizon),
+    )
+    eenzaam = batch_inputs.read_loneliness(
+        _pairs(input.gezondheid, gemeenten, per["gezondheidsmonitor"])
+    )
+    prev = read_prevalentie(Path(input.prevalentie))
+    reg = registry.registry_from_config(cfg, params.prevalentie_bron)
+    res = batch.compute_batch(
+        regios,
+        pop,
+        prev,
+        reg,
+        s,
+        forecast=fc,
+        horizon=list(params.horizon),
+        eenzaamheid=eenzaam,
+        schatting=cfg["schatting"],
+        gemeente_bs=pop_bs,
+        brp=brp,
+        ontbrekende_buurten=params.ontbrekende_buurten,
+    )
+    table = res.indicatoren
+    schemas.validate(table, schemas.indicator_schema(reg), "build")
+    # The tables between the steps, for analysts (one file for the whole batch).
+    write_parquet(pop, output.bevolking_gemeente)
+    write_parquet(pop_bs, output.bevolking_gemeente_bs)
+    write_parquet(res.bevolking_buurt, output.bevolking_buurt)
+    write_parquet(fc, output.prognose_gemeente)
+    write_parquet(eenzaam, output.eenzaamheid)
+    write_json(res.schatting, output.schatting)
+
+    files = {kind: [str(f) for f in getattr(input, KEYS[kind])] for kind in SOORTEN}
+    aanvulling = [str(f) for f in input.aanvulling]
+    dementie = national_dementia(input.landelijk)
+    controles = json.loads(Path(output.controle).read_text(encoding="utf-8"))
+    metas, registers = {}, {}
+    for i, gm in enumerate(gemeenten):
+        rows = table[table["gemeentecode"] == gm]
+        naam = str(rows.loc[rows["niveau"] == "gemeente", "naam"].iloc[0])
+        info = res.schatting[gm]
+        diag = info["diagnostiek"] or {}
+        marges = diag.get("marges", {}) or {}
+        warnings = provenance.report_warnings(
+            controles[gm].get("waarschuwingen", []), methode.get(gm)
+        ) + intervals.marges_waarschuwingen(marges if info["methode"] == "ipf" else {})
+        raw_files = {
+            kind: (paths[i] if per[kind] else paths[0]) if paths else provenance.INGEBOUWD
+            for kind, paths in files.items()
+        }
+        if aanvulling:
+            raw_files["kwb_aanvulling"] = aanvulling[i] if len(aanvulling) > 1 else aanvulling[0]
+        meta = provenance.build_meta(
+            gm, naam, cfg, raw_files, dict(params.table_ids), warnings, params.prevalentie_bron
+        )
+        meta["prognose_methode"] = methode.get(gm)
+        if gm in herkomst:
+            # The file (of a list) and table this gemeente's forecast really came from.
+            bestand, tabel = herkomst[gm]
+            provenance.set_source_file(meta, "prognose", bestand, provenance.sha256(Path(bestand)))
+            provenance.set_table(meta, "prognose", tabel)
+        meta["dementie_landelijk"] = dementie
+        meta["buurtsignaal"] = intervals.bepaal_buurtsignaal(reg, info["methode"], marges)
+        provenance.add_brp_estimates(meta, info["diagnostiek"])
+        metas[gm], registers[gm] = meta, published_registry(cfg, meta)
+        print_progress(gm, naam, rows, s.basisjaar, bool(meta["fictief"]))
+    write_parquet(res.grootheden, output.grootheden)
+    write_parquet(table, output.indicatoren)
+    write_json(metas, output.meta)
+    write_json(registers, output.register)
+    log.info("stappen: %s", res.seconden)
+
+
+#: Name of the build rule's input per raw kind.
+KEYS = {
+    "kwb": "kwb",
+    "geometrie": "geometrie",
+    "bevolking": "bevolking",
+    "prognose": "prognose",
+    "gezondheidsmonitor": "gezondheid",
+}
 
 
 def merge_aanvulling(regios: Any, input: Any, params: Any) -> Any:
@@ -37,20 +172,21 @@ def merge_aanvulling(regios: Any, input: Any, params: Any) -> Any:
     import pandas as pd
 
     from pipeline.ingest import kwb, kwb_lezen
+    from pipeline.model.batch_inputs import member_rows
 
-    aux_files = getattr(input, "aanvulling", [])
-    aux_files = [aux_files] if isinstance(aux_files, str) else list(aux_files)
+    aux_files = [str(f) for f in getattr(input, "aanvulling", [])]
     if not aux_files:
         return regios
-    source = Path(aux_files[0])
-    aux_raw = kwb_lezen.read_kwb(source)
-    present = set(kwb.gemeente_codes(aux_raw))
-    # The fetch leaves an empty table when the gemeente did not exist that year.
-    aux = (
-        kwb.normalize_all(aux_raw[_gemeente_rows(aux_raw, present)], source.name, required=False)
-        if present
-        else pd.DataFrame()
-    )
+    parts = []
+    for path in aux_files:
+        source = Path(path)
+        aux_raw = kwb_lezen.read_kwb(source)
+        present = set(kwb.gemeente_codes(aux_raw))
+        # The fetch leaves an empty table when the gemeente did not exist that year.
+        if present:
+            rows = aux_raw[member_rows(aux_raw, sorted(present & set(regios["gemeentecode"])))]
+            parts.append(kwb.normalize_all(rows, source.name, required=False))
+    aux = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     regios, info = kwb.merge_aanvulling(regios, aux, params.aanvulling_jaar)
     log.info(
         "Herkomst aanvulling burgerlijke staat: KWB %s (%s); %d van %d buurten gekoppeld "
@@ -63,287 +199,6 @@ def merge_aanvulling(regios: Any, input: Any, params: Any) -> Any:
     if info.waarschuwing:
         log.warning("%s", info.waarschuwing)
     return regios
-
-
-def _gemeente_rows(raw: Any, gemeenten: set[str]) -> Any:
-    """Rows of ``raw`` that belong to one of ``gemeenten`` (GM, WK and BU rows)."""
-    from pipeline.present import fmt
-
-    codes = raw["WijkenEnBuurten"].astype(str).str.strip()
-    return codes.str.match(r"^(GM|WK|BU)") & fmt.gemeente_van(codes).isin(gemeenten)
-
-
-@step
-def prepare_geometry(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Buurt geometry matched against the data's buurt codes (policy from config)."""
-    import pandas as pd
-
-    from pipeline.ingest import geometry
-    from pipeline.io import atomic_path, write_json
-
-    regios = pd.read_parquet(input.regios)
-    gdf, hersteld = geometry.repair(geometry.read_buurten(Path(input.gpkg), wildcards.gemeente))
-    data_codes = regios.loc[regios.niveau == "buurt", "code"]
-    match = geometry.match_codes(data_codes, gdf["code"])
-    warnings = geometry.check_codes(match, params.jaar, params.controle, Path(input.gpkg).name)
-    warnings += geometry.repair_warning(hersteld)
-    names = regios.set_index("code")["naam"]
-    # Names come from the data table: the geometry's names can lag a renaming.
-    gdf["naam"] = gdf["code"].map(names).fillna(gdf["naam"])
-    with atomic_path(output.gpkg) as tmp:
-        gdf.to_file(tmp, layer="buurten", driver="GPKG")
-    write_json(
-        {
-            "ontbreekt_in_geometrie": match.only_in_data,
-            "ontbreekt_in_data": match.only_in_geometry,
-            "waarschuwingen": warnings,
-        },
-        output.controle,
-    )
-
-
-@step
-def prepare_population(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Tidy gemeente population by age and sex for the base year (and the BRP per buurt)."""
-    import pandas as pd
-
-    from pipeline import schemas
-    from pipeline.ingest import demo, demo_herschaling
-    from pipeline.ingest.gemeentebevolking import (
-        lege_bs_tabel,
-        parse_03759ned,
-        parse_03759ned_burgerlijke_staat,
-    )
-    from pipeline.ingest.statline import lees_cbs_csv
-    from pipeline.io import write_parquet
-    from pipeline.model import brp_aanvulling
-
-    gemeente, jaar = wildcards.gemeente, int(params.jaar)
-    # Joint age x sex x burgerlijke staat; empty when the source has no categories.
-    bs = lege_bs_tabel()
-    if params.bron == "brp":
-        brp = pd.read_csv(input.csv, dtype={"buurtcode": str, "gemeentecode": str})
-        brp["leeftijd_tot"] = brp["leeftijd_tot"].astype("Int64")
-        # The sum of the extract's buurten; with ontbrekende_buurten 'schatten' plus the
-        # estimated buurten it misses.
-        gem = brp_aanvulling.gemeente_from_brp(
-            brp,
-            pd.read_parquet(input.regios),
-            params.ontbrekende_buurten,
-            gemeente=gemeente,
-            jaar=jaar,
-        )
-    else:
-        rows = lees_cbs_csv(Path(input.csv))
-        dim = pd.read_csv(input.dim, dtype=str, keep_default_na=False)
-        leeftijd_dim = dim if len(dim) else None
-        gem = parse_03759ned(rows, leeftijd_dim, jaar, [gemeente], bron=Path(input.csv).name)
-        if params.bron == "demo" and gemeente not in demo.DEMO_GEMEENTEN:
-            gem = demo_herschaling.rescale_to_kwb(gem, pd.read_parquet(input.regios))
-            # FICTIEF like the rescaled ages: the demo shares per sex x age.
-            bs = demo_herschaling.marital_split(gem)
-        else:
-            bs = parse_03759ned_burgerlijke_staat(
-                rows, leeftijd_dim, jaar, [gemeente], bron=Path(input.csv).name
-            )
-        brp = pd.DataFrame(
-            columns=["buurtcode", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]
-        )
-    schemas.validate(gem, schemas.BEVOLKING, input.csv)
-    write_parquet(gem, output.gemeente)
-    write_parquet(brp, output.brp)
-    write_parquet(bs, output.burgerlijke_staat)
-    log.info("burgerlijke staat %s: %d regels", gemeente, len(bs))
-
-
-@step
-def prepare_forecast(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Tidy gemeente forecast by age and sex for the horizon years."""
-    import pandas as pd
-
-    from pipeline.ingest import demo, demo_herschaling
-    from pipeline.io import write_json, write_parquet
-    from pipeline.model import forecast
-
-    gemeente = wildcards.gemeente
-    if params.bron in ("primos", "demo"):
-        from pipeline.ingest.primos import read_primos
-
-        fc = read_primos(Path(input.csv), [gemeente])
-        if params.bron == "demo" and gemeente not in demo.DEMO_GEMEENTEN:
-            fc = demo_herschaling.apply_demo_growth(
-                fc, pd.read_parquet(input.bevolking), int(params.jaar)
-            )
-    else:
-        from pipeline.ingest.prognose import parse_85171ned
-        from pipeline.ingest.statline import lees_cbs_csv
-
-        fc = parse_85171ned(
-            lees_cbs_csv(Path(input.csv)), gemeenten=[gemeente], bron=Path(input.csv).name
-        )
-    base = pd.read_parquet(input.bevolking)
-    table, method = forecast.gemeente_forecast(fc, base, int(params.jaar), list(params.horizon))
-    write_parquet(table, output.prognose)
-    meta = {"methode": method, "bron": params.bron}
-    if params.bron in ("cbs", "lokaal"):
-        from pipeline.ingest.prognose import prognose_tabel
-
-        # The online fallback (85173NED) or a list of local files may have picked another
-        # table than cbs.prognose_tabel: provenance names the one really used.
-        tabel = prognose_tabel(lees_cbs_csv(Path(input.csv)).columns)
-        if tabel:
-            meta["tabel"] = tabel
-    write_json(meta, output.methode)
-    log.info("prognose %s: %s", gemeente, method)
-
-
-@step
-def prepare_loneliness(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Tidy RIVM loneliness estimates per region code (newest survey year)."""
-    import pandas as pd
-
-    from pipeline.ingest.gezondheidsmonitor import parse_gezondheidsmonitor
-    from pipeline.ingest.statline import lees_cbs_csv
-    from pipeline.io import write_parquet
-
-    rows = lees_cbs_csv(Path(input.csv))
-    if rows.empty:
-        # Source 'geen': no loneliness figures; the report says so instead of showing zeros.
-        table = pd.DataFrame(columns=["code", "niveau", "jaar", "eenzaam_pct"])
-    else:
-        table = parse_gezondheidsmonitor(rows, wildcards.gemeente, bron=Path(input.csv).name)
-    write_parquet(table, output.eenzaamheid)
-
-
-@step
-def estimate_population(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Buurt population by 5-year band and sex: IPF estimate from KWB + gemeente, or the BRP."""
-    import pandas as pd
-
-    from pipeline.io import write_json, write_parquet
-    from pipeline.model import brp_aanvulling, estimate, intervals
-
-    regios = pd.read_parquet(input.regios)
-    buurten = regios[regios["niveau"] == "buurt"]
-    brp = pd.read_parquet(input.brp)
-    sch = params.schatting
-    draws = None
-    if len(brp):
-        # Buurten the extract misses: an error, or estimated (with draws) on request.
-        result, draws = brp_aanvulling.brp_with_estimates(
-            brp,
-            buurten,
-            params.ontbrekende_buurten,
-            trekkingen=int(sch["trekkingen"]),
-            spreiding=float(sch["spreiding"]),
-            rng_seed=intervals.zaad_voor(int(sch["zaad"]), wildcards.gemeente),
-        )
-        method = "brp"
-    else:
-        result, draws = estimate.estimate_with_draws(
-            buurten,
-            pd.read_parquet(input.gemeente),
-            gemeente_bs=pd.read_parquet(input.gemeente_bs),
-            trekkingen=int(sch["trekkingen"]),
-            spreiding=float(sch["spreiding"]),
-            rng_seed=intervals.zaad_voor(int(sch["zaad"]), wildcards.gemeente),
-        )
-        method = "ipf"
-    diag = result.attrs.get("diagnostiek")
-    if hasattr(diag, "as_dict"):
-        diag = diag.as_dict()
-    result = result.copy()
-    result.attrs = {}
-    result["jaar"] = int(params.jaar)
-    if draws is None:
-        # A complete BRP extract is a count, not an estimate: no draws, no interval.
-        draws = result.iloc[0:0].drop(columns=["geschat", "jaar"]).assign(trekking=0)
-    write_parquet(result, output.bevolking)
-    write_parquet(draws, output.trekkingen)
-    write_json({"methode": method, "diagnostiek": diag}, output.diagnostiek)
-    log.info("schatting %s: %s %s", wildcards.gemeente, method, diag)
-
-
-@step
-def project_population(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Buurt population in the horizon years, summing to the gemeente forecast."""
-    import pandas as pd
-
-    from pipeline.io import write_parquet
-    from pipeline.model import project
-
-    base = pd.read_parquet(input.bevolking).drop(columns=["jaar"])
-    fc = pd.read_parquet(input.prognose)
-    out = project.project_buurten(base, fc, int(params.jaar), list(params.horizon))
-    diag = out.attrs.get("diagnostiek")
-    out = out.copy()
-    out.attrs = {}
-    write_parquet(out, output.bevolking)
-    log.info("projectie %s: %s", wildcards.gemeente, diag)
-
-
-@step
-def compute_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """Published indicator table, unrounded quantities and provenance of one gemeente."""
-    import json
-
-    import pandas as pd
-
-    from pipeline import schemas
-    from pipeline.ingest.prevalentie import read_prevalentie
-    from pipeline.io import write_json, write_parquet
-    from pipeline.model import brp_aanvulling, indicators, intervals, provenance, registry
-
-    cfg = params.config
-    s = indicators.settings_from_config(cfg)
-    regios = pd.read_parquet(input.regios)
-    bev_buurt = pd.read_parquet(input.bevolking)
-    bev_gem = pd.concat(
-        [pd.read_parquet(input.gemeente), pd.read_parquet(input.prognose)], ignore_index=True
-    )
-    eenzaam = pd.read_parquet(input.eenzaamheid)
-    prev = read_prevalentie(Path(input.prevalentie))
-    prev_bron = params.prevalentie_bron
-    reg = registry.registry_from_config(cfg, prev_bron)
-    q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaam, prev, s)
-    derived = indicators.derive(q, s)
-    table = indicators.publish(derived, reg, s)
-    schatting = json.loads(Path(input.schatting).read_text(encoding="utf-8"))
-    draws = pd.read_parquet(input.trekkingen)
-    if len(draws):
-        per_draw = intervals.draw_indicators(draws, q, prev, s)
-        table = intervals.attach_intervals(table, derived, per_draw, reg, s, intervals.NIVEAU)
-    marges = (schatting.get("diagnostiek") or {}).get("marges", {}) or {}
-    table["marges"] = intervals.marges_column(table["code"], marges, schatting["methode"])
-    table["marges"] = brp_aanvulling.mark_estimated(
-        table["marges"], table["code"], schatting.get("diagnostiek")
-    )
-    schemas.validate(table, schemas.indicator_schema(reg), "compute_indicators")
-    controle = json.loads(Path(input.controle).read_text(encoding="utf-8"))
-    methode = json.loads(Path(input.methode).read_text(encoding="utf-8"))
-    warnings = provenance.report_warnings(
-        controle.get("waarschuwingen", []), methode.get("methode")
-    ) + intervals.marges_waarschuwingen(marges if schatting["methode"] == "ipf" else {})
-    naam = str(regios.loc[regios["niveau"] == "gemeente", "naam"].iloc[0])
-    meta = provenance.build_meta(
-        wildcards.gemeente,
-        naam,
-        cfg,
-        dict(params.raw_files),
-        dict(params.table_ids),
-        warnings,
-        prev_bron,
-    )
-    meta["prognose_methode"] = methode.get("methode")
-    provenance.set_table(meta, "prognose", methode.get("tabel"))
-    meta["dementie_landelijk"] = national_dementia(input.landelijk)
-    meta["buurtsignaal"] = intervals.bepaal_buurtsignaal(reg, schatting["methode"], marges)
-    provenance.add_brp_estimates(meta, schatting.get("diagnostiek"))
-    write_parquet(q, output.grootheden)
-    write_parquet(table, output.indicatoren)
-    write_json(meta, output.meta)
-    write_json(published_registry(cfg, meta), output.register)
-    print_progress(wildcards.gemeente, naam, table, s.basisjaar, bool(meta["fictief"]))
 
 
 def published_registry(config: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
@@ -383,41 +238,13 @@ def print_progress(gemeente: str, naam: str, table: Any, basisjaar: int, fictief
 
 @step
 def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> None:
-    """CSV, XLSX and GeoPackage exports of the published indicators."""
-    _export(
-        input.indicatoren,
-        input.meta,
-        input.register,
-        input.buurten,
-        int(params.jaar),
-        output.csv,
-        output.xlsx,
-        output.gpkg,
+    """CSV, XLSX and GeoPackage exports of one gemeente's published indicators."""
+    from pipeline.workflow.published import read_published
+
+    table, geo, reg, meta = read_published(
+        wildcards.gemeente, input.indicatoren, input.meta, input.register, input.buurten
     )
-
-
-def _export(
-    indicatoren: str,
-    meta: str,
-    register: str,
-    buurten: str,
-    jaar: int,
-    csv: str,
-    xlsx: str,
-    gpkg: str,
-) -> None:
-    import json
-
-    import geopandas as gpd
-    import pandas as pd
-
-    from pipeline.model import registry
-
-    table = pd.read_parquet(indicatoren)
-    meta_d = json.loads(Path(meta).read_text(encoding="utf-8"))
-    reg = registry.read_registry(register)
-    geo = gpd.read_file(buurten, layer="buurten")
-    write_exports(table, meta_d, geo, reg, jaar, csv, xlsx, gpkg)
+    write_exports(table, meta, geo, reg, int(params.jaar), output.csv, output.xlsx, output.gpkg)
 
 
 def write_exports(
@@ -463,6 +290,9 @@ def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None
 
     cfg = params.config
     s = indicators.settings_from_config(cfg)
-    q = reference.region_quantities([pd.read_parquet(p) for p in input.grootheden], params.naam)
+    leden = set(params.leden)
+    # A batch file holds more gemeenten than the region's members when built in one go.
+    tables = [pd.read_parquet(p, filters=[("gemeentecode", "in", leden)]) for p in input.grootheden]
+    q = reference.region_quantities(tables, params.naam)
     reg = registry.registry_from_config(cfg)
     write_parquet(reference.publish_reference(q, reg, s), output.referentie)

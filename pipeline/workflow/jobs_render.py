@@ -26,19 +26,13 @@ def _files(input: Any) -> dict[str, Any]:
     }
 
 
-def _load_published(files: dict[str, Any]) -> tuple[Any, Any, dict, dict]:
+def _load_published(files: dict[str, Any], gemeente: str) -> tuple[Any, Any, dict, dict]:
     """Table, buurt shapes, registry and provenance of one gemeente, as the build wrote them."""
-    import json
+    from pipeline.workflow.published import read_published
 
-    import geopandas as gpd
-    import pandas as pd
-
-    from pipeline.model import registry
-
-    table = pd.read_parquet(files["indicatoren"])
-    meta = json.loads(Path(files["meta"]).read_text(encoding="utf-8"))
-    buurten = gpd.read_file(files["buurten"], layer="buurten")
-    return table, buurten, registry.read_registry(files["register"]), meta
+    return read_published(
+        gemeente, files["indicatoren"], files["meta"], files["register"], files["buurten"]
+    )
 
 
 def _references(paths: list[str]) -> Any:
@@ -57,6 +51,7 @@ def _sessies(files: dict[str, Any]) -> Any:
 
 
 def report_job(
+    gemeente: str,
     files: dict[str, Any],
     config: dict[str, Any],
     rapport: dict[str, Any],
@@ -80,7 +75,7 @@ def report_job(
     """
     from pipeline.present import report
 
-    table, buurten, reg, meta = _load_published(files)
+    table, buurten, reg, meta = _load_published(files, gemeente)
     rapport_cfg = dict(rapport) | {
         "min_inwoners": config["indicatoren"]["min_inwoners"],
         "afronding": config["indicatoren"]["afronding"],
@@ -100,17 +95,20 @@ def report_job(
     return report.html_to_pdf(Path(html), Path(pdf)), str(meta["gemeentenaam"])
 
 
-def vouwkaart_job(files: dict[str, Any], settings: dict[str, Any], formaat: str, pdf: str) -> None:
+def vouwkaart_job(
+    gemeente: str, files: dict[str, Any], settings: dict[str, Any], formaat: str, pdf: str
+) -> None:
     """Render one vouwkaart format (a render job, see :func:`report_job`)."""
     from pipeline.present import vouwkaart
 
-    table, buurten, reg, meta = _load_published(files)
+    table, buurten, reg, meta = _load_published(files, gemeente)
     vouwkaart.render_vouwkaart(
         table, buurten, reg, meta, settings, formaat, Path(pdf), sessies=_sessies(files)
     )
 
 
 def region_report_job(
+    leden: list[str],
     files: dict[str, Any],
     naam: str,
     weging: dict[str, Any],
@@ -121,15 +119,17 @@ def region_report_job(
     """Render the regional report, HTML and PDF (a render job, see :func:`report_job`)."""
     import json
 
-    import pandas as pd
-
     from pipeline.io import write_text
     from pipeline.model import registry
     from pipeline.present import region, report
+    from pipeline.workflow.published import read_meta, read_table
 
-    tables = [pd.read_parquet(p) for p in files["tabellen"]]
-    metas = [json.loads(Path(p).read_text(encoding="utf-8")) for p in files["metas"]]
-    reg = registry.merge_registries([registry.read_registry(p) for p in files["registers"]])
+    # One batch file per member, in member order (the same file when built in one go).
+    tables = [read_table(p, gm) for p, gm in zip(files["tabellen"], leden, strict=True)]
+    metas = [read_meta(p, gm) for p, gm in zip(files["metas"], leden, strict=True)]
+    reg = registry.merge_registries(
+        [registry.read_registry(p, gm) for p, gm in zip(files["registers"], leden, strict=True)]
+    )
     ctx = region.build_context(
         tables,
         _references(files["referenties"]),
@@ -149,6 +149,7 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """The council report as self-contained HTML, printed to an A4 PDF."""
     pages, naam = render(
         report_job,
+        str(wildcards.gemeente),
         _files(input),
         dict(params.config),
         dict(params.rapport),
@@ -168,6 +169,7 @@ def render_vouwkaart(input: Any, output: Any, params: Any, wildcards: Any) -> No
     """One vouwkaart format (A1, A3 or A4 set) as vector PDF."""
     render(
         vouwkaart_job,
+        str(wildcards.gemeente),
         _files(input),
         dict(params.vouwkaart),
         str(wildcards.formaat),
@@ -180,6 +182,7 @@ def render_region_report(input: Any, output: Any, params: Any, wildcards: Any) -
     """The regional comparison report as self-contained HTML, printed to an A4 PDF."""
     render(
         region_report_job,
+        list(params.leden),
         _files(input),
         str(params.naam),
         dict(params.weging),
@@ -197,16 +200,13 @@ def session_workbook(input: Any, output: Any, params: Any, wildcards: Any) -> No
     filled in place; :func:`pipeline.present.sessie.write_session_files` moves it aside first and
     the warning says where it went.
     """
-    import json
-
-    import pandas as pd
-
     from pipeline.model import registry
     from pipeline.present import report, sessie
+    from pipeline.workflow.published import read_meta, read_table
 
-    table = pd.read_parquet(input.indicatoren)
-    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
-    reg = registry.read_registry(input.register)
+    gm = wildcards.gemeente
+    table, meta = read_table(input.indicatoren, gm), read_meta(input.meta, gm)
+    reg = registry.read_registry(input.register, gm)
     weging = report.rapport_config({"weging": dict(params.weging)}, reg)["weging"]
     n, bewaard = sessie.write_session_files(
         table, reg, meta, weging, Path(output.xlsx), Path(output.csv)
@@ -221,15 +221,12 @@ def session_workbook(input: Any, output: Any, params: Any, wildcards: Any) -> No
 @step
 def prepare_sessions(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     """Read and check the filled session workbooks of one gemeente into ``sessies.json``."""
-    import json
-
-    import pandas as pd
-
     from pipeline.ingest import sessie_cellen, sessie_lezen
     from pipeline.io import write_json
+    from pipeline.workflow.published import read_meta, read_table
 
-    table = pd.read_parquet(input.indicatoren)
-    meta = json.loads(Path(input.meta).read_text(encoding="utf-8"))
+    table = read_table(input.indicatoren, wildcards.gemeente)
+    meta = read_meta(input.meta, wildcards.gemeente)
     res = sessie_lezen.lees_sessies(
         list(input.sessies), table, wildcards.gemeente, str(meta.get("gemeentenaam", ""))
     )

@@ -1,8 +1,7 @@
 """Running the steps: the wrapper every job function wears, and the run's start and end.
 
 The rules' ``run:`` blocks call the job functions of :mod:`pipeline.workflow.jobs_fetch`,
-:mod:`~pipeline.workflow.jobs_build`, :mod:`~pipeline.workflow.jobs_national` and
-:mod:`~pipeline.workflow.jobs_render` with the rule's ``input``, ``output``, ``params``,
+:mod:`~pipeline.workflow.jobs_build` and :mod:`~pipeline.workflow.jobs_render` with the rule's ``input``, ``output``, ``params``,
 ``wildcards`` and ``log``. Each wears :func:`step`: its logging goes to the rule's log file,
 and a :class:`~pipeline.errors.WijkscanError` becomes one Dutch paragraph, not a traceback.
 
@@ -76,7 +75,7 @@ def release_memory() -> None:
 
     Freed memory otherwise stays with the process: pyarrow keeps its own pool (mimalloc, per
     thread) and glibc keeps fragmented heap pages. Landelijk the Snakemake process kept
-    ~600 MB after the national steps (~380 MB with this), and each render worker grew with
+    ~600 MB after a national build step (~380 MB with this), and each render worker grew with
     every report. Costs ~0.1 s (the cyclic garbage collection: matplotlib figures are
     cycles), so it runs after big steps and between renders, not after every small step.
     """
@@ -274,8 +273,8 @@ def step(func: Callable[..., None] | None = None, *, release: bool = False) -> A
     """Decorate a job function: log to the rule's log file, clean user-facing errors.
 
     ``@step(release=True)`` also runs :func:`release_memory` when the step ends: for the
-    national steps, which run in the Snakemake process itself in thread mode and would
-    otherwise keep their peak for the rest of the run.
+    build step, which runs in the Snakemake process itself in thread mode and would
+    otherwise keep its peak for the rest of the run.
     """
     if func is None:
         return functools.partial(step, release=release)

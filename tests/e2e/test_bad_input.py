@@ -65,7 +65,7 @@ def test_geometry_year_mismatch_fails_then_warns(tmp_path):
     ok = dict(base, geometrie_controle="waarschuwing")
     res = snakemake(wd, configfile=write_config(wd, "ok.yaml", ok))
     assert res.returncode == 0, res.stderr[-3000:]
-    meta = json.loads((wd / "data/processed/GM9999/bronnen.json").read_text())
+    meta = json.loads((wd / "data/processed/GM9999/bronnen.json").read_text())["GM9999"]
     assert any("BU99990104" in w for w in meta["waarschuwingen"])
     page = (wd / "reports/GM9999/wijkscan_GM9999.html").read_text(encoding="utf-8")
     assert "BU99990104" in page  # the report names what is missing from the map

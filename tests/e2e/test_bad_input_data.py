@@ -175,7 +175,9 @@ def test_brp_extract_missing_buurten_estimated_on_request(tmp_path, real_kwb_pat
     res = snakemake(wd, target, configfile=write_config(wd, "brp.yaml", cfg))
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
 
-    meta = json.loads((wd / "data/processed/GM0226/bronnen.json").read_text(encoding="utf-8"))
+    meta = json.loads((wd / "data/processed/GM0226/bronnen.json").read_text(encoding="utf-8"))[
+        "GM0226"
+    ]
     geschat = meta["brp_geschatte_buurten"]
     in_extract = set(pd.read_csv(FIXTURES / "brp_GM0226.csv", sep=";")["buurtcode"])
     assert len(geschat) == 11 and not set(geschat) & in_extract

@@ -181,11 +181,11 @@ def test_a_failed_step_prints_its_fout_block_and_one_closing_line(tmp_path, modu
 def test_an_unexpected_error_keeps_snakemakes_report(tmp_path):
     # Not the user's to fix (a crash in the code): Snakemake's traceback stays.
     wd = make_workdir(tmp_path)
-    res = snakemake(wd, "--until", "prepare_regions", configfile=None)
+    res = snakemake(wd, "--until", "build", configfile=None)
     assert res.returncode == 0, res.stderr[-2000:]
-    (wd / f"data/processed/{GM}/regios.parquet").write_bytes(b"geen parquet")
-    os.utime(wd / f"data/processed/{GM}/regios.parquet", (2e9, 2e9))
-    res = snakemake(wd, "--until", "prepare_geometry")
+    (wd / f"data/processed/{GM}/indicatoren.parquet").write_bytes(b"geen parquet")
+    os.utime(wd / f"data/processed/{GM}/indicatoren.parquet", (2e9, 2e9))
+    res = snakemake(wd, "--until", "export_indicators")
     out = res.stdout + res.stderr
     assert res.returncode != 0
     assert "RuleException" in out and steps.GESTOPT not in out
@@ -324,7 +324,7 @@ def test_pointing_a_setting_to_another_file_reruns_what_depends_on_it(gebouwd, s
     res = snakemake(gebouwd, "-n", configfile=cfg)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
-    assert "rule compute_indicators:" in out and "Set of input files has changed" in out
+    assert "rule build:" in out and "Set of input files has changed" in out
     assert "rule render_report:" in out
     # Back to the file of the build: nothing to do.
     res = snakemake(gebouwd, "-n")

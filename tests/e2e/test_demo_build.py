@@ -63,7 +63,7 @@ def test_xlsx_and_gpkg_exports(demo_build):
 
 
 def test_provenance_pins_raw_files(demo_build):
-    meta = json.loads((demo_build / f"data/processed/{GM}/bronnen.json").read_text())
+    meta = json.loads((demo_build / f"data/processed/{GM}/bronnen.json").read_text())[GM]
     assert meta["fictief"] is True
     assert {b["type"] for b in meta["bronnen"]} == {"demo"}
     assert len(meta["bronnen"]) == 5  # KWB, geometry, population, forecast, health
@@ -115,9 +115,9 @@ def test_report_of_the_demo_tables_names_every_buurt_and_quotes_the_table(demo_b
     d = demo_build / "data/processed/GM9999"
     ind = pd.read_parquet(d / "indicatoren.parquet")
     geo = gpd.read_file(d / "buurten.gpkg", layer="buurten")
-    m = json.loads((d / "bronnen.json").read_text(encoding="utf-8"))
+    m = json.loads((d / "bronnen.json").read_text(encoding="utf-8"))["GM9999"]
     # The registry the build stored beside the table (what every product reads)...
-    reg = registry.read_registry(d / "register.json")
+    reg = registry.read_registry(d / "register.json", "GM9999")
     # ...is the one the configuration and the sources of this build give.
     from snakemake.utils import validate
 

@@ -93,7 +93,8 @@ def test_one_pass_reads_national_files_like_the_per_gemeente_rules(
     tmp_path, real_kwb_path, real_gpkg_path
 ):
     # 'berekening: in_een_keer' with real-layout files (03759ned, 85171NED totals only,
-    # 50150NED): the one-pass rules must give what the per-gemeente rules give.
+    # 50150NED): one batch reading the national files gives what a batch of one gemeente,
+    # reading the fetch rules' extracts, gives.
     fixtures = REPO / "tests" / "fixtures"
     cfg = {
         "gemeenten": ["GM0226"],
@@ -108,20 +109,29 @@ def test_one_pass_reads_national_files_like_the_per_gemeente_rules(
             },
         },
     }
-    targets = ["data/processed/GM0226/indicatoren.parquet", "data/processed/GM0226/bronnen.json"]
+    targets = {
+        "per_gemeente": [
+            "data/processed/GM0226/indicatoren.parquet",
+            "data/processed/GM0226/bronnen.json",
+        ],
+        "in_een_keer": [
+            "data/processed/samen/indicatoren.parquet",
+            "data/processed/samen/bronnen.json",
+        ],
+    }
     wds = {}
     for mode in ("per_gemeente", "in_een_keer"):
         wd = make_workdir(tmp_path / mode)
         path = write_config(wd, "fixtures.yaml", cfg | {"berekening": mode})
-        res = snakemake(wd, *targets, configfile=path)
+        res = snakemake(wd, *targets[mode], configfile=path)
         assert res.returncode == 0, mode + res.stdout[-3000:] + res.stderr[-5000:]
         wds[mode] = wd
-    per, one = (pd.read_parquet(wds[m] / targets[0]) for m in ("per_gemeente", "in_een_keer"))
+    per, one = (pd.read_parquet(wds[m] / targets[m][0]) for m in ("per_gemeente", "in_een_keer"))
     pd.testing.assert_frame_equal(per, one, check_exact=False, rtol=1e-12, atol=0)
     assert one["eenzaam_pct"].notna().sum() >= 3  # loneliness really came through
     assert sorted(one["jaar"].unique()) == [2024, 2030, 2035, 2040]
     metas = [
-        json.loads((wds[m] / targets[1]).read_text(encoding="utf-8"))
+        json.loads((wds[m] / targets[m][1]).read_text(encoding="utf-8"))["GM0226"]
         for m in ("per_gemeente", "in_een_keer")
     ]
     for key in ("prognose_methode", "waarschuwingen", "fictief", "gemeentenaam"):

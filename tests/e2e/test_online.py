@@ -215,8 +215,11 @@ def test_forecast_falls_back_to_85173ned(tmp_path):
         res = snakemake(wd, target, configfile=cfg)
         assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
         assert any("85173NED" in r.path for r in cbs.requests)
-    methode = json.loads((wd / f"data/processed/{GM}/prognose_methode.json").read_text())
-    assert methode["tabel"].startswith("85173NED")
+    from pipeline.model import provenance
+
+    meta = json.loads((wd / f"data/processed/{GM}/bronnen.json").read_text())[GM]
+    # Provenance names the table the numbers really came from.
+    assert provenance.tables(meta)["prognose"].startswith("85173NED")
     raw = pd.read_csv(wd / f"data/raw/cbs/prognose_85171NED_2024_{GM}.csv", dtype=str)
     assert set(raw["PrognoseInterval"].str.strip()) == {"MW00000"}
     fc = pd.read_parquet(wd / target)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 
 import geopandas as gpd
@@ -11,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.ingest import kwb, kwb_lezen
+from pipeline.workflow import published
 from tests.conftest import SHARED_REAL
 from tests.e2e.conftest import make_workdir, snakemake, write_config
 
@@ -61,11 +61,11 @@ def test_adding_a_gemeente_adds_only_its_jobs(real_build, real_kwb_path, real_gp
     jobs = set()
     for block in re.split(r"^(?=(?:local)?rule \w+:)", res.stdout, flags=re.M):
         rule = re.match(r"(?:local)?rule (\w+):", block)
-        gm = re.search(r"gemeente=(GM\d{4})", block)
+        gm = re.search(r"(?:gemeente|batch)=(GM\d{4})", block)
         if rule and gm:
             jobs.add((rule.group(1), gm.group(1)))
     new = {rule for rule, gm in jobs if gm == "GM0293"}
-    assert {"prepare_regions", "estimate_population", "render_vouwkaart"} <= new, new
+    assert {"fetch_kwb", "build", "export_indicators", "render_vouwkaart"} <= new, new
     others = {(rule, gm) for rule, gm in jobs if gm != "GM0293"}
     assert others == {("render_report", gm) for gm in GEMEENTEN}, others
 
@@ -163,7 +163,7 @@ def test_one_pass_gives_the_per_gemeente_results(
     real_build, tmp_path, real_kwb_path, real_gpkg_path
 ):
     # "berekening: in_een_keer" reads the national files once and computes all gemeenten
-    # in one job; its per-gemeente files must carry the numbers of the per-gemeente rules.
+    # in one batch; a gemeente's numbers must be those of its batch of one.
     wd = make_workdir(tmp_path / "in_een_keer")
     cfg = write_config(
         wd, "echt.yaml", real_config(real_kwb_path, real_gpkg_path, berekening="in_een_keer")
@@ -173,16 +173,10 @@ def test_one_pass_gives_the_per_gemeente_results(
     plan = snakemake(wd, "-n", *targets, configfile=cfg)
     assert plan.returncode == 0, plan.stderr[-3000:]
     jobs = _jobs(plan.stdout)
-    national = {"prepare_regions_all", "prepare_geometry_all", "compute_indicators_all"}
-    assert national | {"export_indicators_all"} <= jobs
-    per_gemeente = {
-        "prepare_regions",
-        "estimate_population",
-        "compute_indicators",
-        "fetch_kwb",
-        "export_indicators",
-    }
-    assert not jobs & per_gemeente, jobs
+    assert {"build", "export_indicators"} <= jobs
+    # The national files are read by the one build job, not cut per gemeente first.
+    assert not jobs & {"fetch_kwb", "fetch_geometry", "fetch_forecast"}, jobs
+    assert "batch=samen" in plan.stdout
     res = snakemake(wd, *targets, configfile=cfg)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
     # One progress line per gemeente, as in the per-gemeente rules.
@@ -191,11 +185,16 @@ def test_one_pass_gives_the_per_gemeente_results(
     for gm in GEMEENTEN:
         for name in ("indicatoren", "grootheden"):
             a = pd.read_parquet(real_build / f"data/processed/{gm}/{name}.parquet")
-            b = pd.read_parquet(wd / f"data/processed/{gm}/{name}.parquet")
+            b = published.read_table(wd / f"data/processed/samen/{name}.parquet", gm)
             # Same functions on bigger arrays: group sums may differ in the last bit.
             pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=0)
-        for path in (f"data/processed/{gm}/buurten.gpkg", f"reports/{gm}/indicatoren_{gm}.gpkg"):
-            ga, gb = gpd.read_file(real_build / path), gpd.read_file(wd / path)
+        for path, samen in (
+            (f"data/processed/{gm}/buurten.gpkg", "data/processed/samen/buurten.gpkg"),
+            (f"reports/{gm}/indicatoren_{gm}.gpkg", f"reports/{gm}/indicatoren_{gm}.gpkg"),
+        ):
+            ga = gpd.read_file(real_build / path)
+            gb = gpd.read_file(wd / samen)
+            gb = gb[gb["code"].str[2:6] == gm[2:]].reset_index(drop=True)
             pd.testing.assert_frame_equal(
                 pd.DataFrame(ga.drop(columns="geometry")),
                 pd.DataFrame(gb.drop(columns="geometry")),
@@ -203,7 +202,7 @@ def test_one_pass_gives_the_per_gemeente_results(
                 rtol=1e-12,
             )
             assert ga.geometry.geom_equals_exact(gb.geometry, 0).all(), path
-        meta = json.loads((wd / f"data/processed/{gm}/bronnen.json").read_text(encoding="utf-8"))
+        meta = published.read_meta(wd / "data/processed/samen/bronnen.json", gm)
         assert meta["gemeente"] == gm and meta["fictief"]
         # Provenance names the national file that was actually read, with its hash.
         kwb_bron = next(b for b in meta["bronnen"] if b["tabel"] == "85984NED")
@@ -233,9 +232,7 @@ def test_85plus_within_65plus_follows_the_widowed_share(real_build, gemeente):
     rho = b["dubbele_vergrijzing"].corr(widowed, method="spearman")
     assert rho > 0.8, rho
     assert (b["marges"].str.contains("burgerlijke staat \\(KWB 2023\\)")).all()
-    meta = json.loads(
-        (real_build / f"data/processed/{gemeente}/bronnen.json").read_text(encoding="utf-8")
-    )
+    meta = published.read_meta(real_build / f"data/processed/{gemeente}/bronnen.json", gemeente)
     assert meta["buurtsignaal"]["dubbele_vergrijzing"]["signaal"] is True
 
 

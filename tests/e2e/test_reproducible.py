@@ -52,4 +52,4 @@ def test_provenance_is_identical_and_dated_by_source_date_epoch(two_builds):
     a, b = two_builds
     meta = f"data/processed/{GM}/bronnen.json"
     assert (a / meta).read_bytes() == (b / meta).read_bytes()
-    assert json.loads((a / meta).read_text(encoding="utf-8"))["gebouwd"] == "2023-11-14"
+    assert json.loads((a / meta).read_text(encoding="utf-8"))[GM]["gebouwd"] == "2023-11-14"

@@ -38,7 +38,7 @@ def test_demo_in_thread_mode(tmp_path):
         assert " start " in lines[0] and " klaar " in lines[-1], log
         assert 0 < worker[0] < len(lines) - 1
     # Data steps stay in the Snakemake process.
-    assert "hulpproces" not in (wd / "logs/compute_indicators/GM9999.log").read_text()
+    assert "hulpproces" not in (wd / "logs/build/GM9999.log").read_text()
 
 
 def test_process_mode_renders_in_the_job_process(demo_build):

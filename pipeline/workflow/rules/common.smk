@@ -23,19 +23,9 @@ def raw_kwb(wildcards):
     return raw("kwb", wildcards.gemeente)
 
 
-def raw_kwb_aanvulling(wildcards):
-    # The adjacent KWB year (bronnen.kwb_aanvulling); no input when it is 'geen'.
-    path = wcfg.aanvulling_raw_path(config, wildcards.gemeente)
-    return [path] if path else []
-
-
 def aanvulling_file(wildcards):
     src = config["bronnen"]["kwb_aanvulling"]
     return [src["pad"]] if wildcards.bron == "lokaal" else []
-
-
-def raw_geometry(wildcards):
-    return raw("geometrie", wildcards.gemeente)
 
 
 def geometry_source(wildcards):
@@ -69,31 +59,6 @@ def gemeente_outputs(gemeente):
 def all_outputs(gemeenten):
     paths = [path for gemeente in gemeenten for path in gemeente_outputs(gemeente)]
     return paths + region_outputs()
-
-
-def raw_population(wildcards):
-    return raw("bevolking", wildcards.gemeente)
-
-
-def raw_population_dim(wildcards):
-    return raw("bevolking", wildcards.gemeente).replace(".csv", "_leeftijd.csv")
-
-
-def raw_forecast(wildcards):
-    return raw("prognose", wildcards.gemeente)
-
-
-def raw_health(wildcards):
-    return raw("gezondheidsmonitor", wildcards.gemeente)
-
-
-def raw_files(wildcards):
-    kinds = ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor")
-    files = {kind: raw(kind, wildcards.gemeente) for kind in kinds}
-    aanvulling = wcfg.aanvulling_raw_path(config, wildcards.gemeente)
-    if aanvulling:
-        files["kwb_aanvulling"] = aanvulling
-    return files
 
 
 def table_ids(wildcards):
@@ -154,19 +119,19 @@ def region_slug():
 
 
 def region_quantities(wildcards):
-    return [f"data/processed/{gm}/grootheden.parquet" for gm in region_members()]
+    return [published(gm, "grootheden.parquet") for gm in region_members()]
 
 
 def region_tables(wildcards):
-    return [f"data/processed/{gm}/indicatoren.parquet" for gm in region_members()]
+    return [published(gm, "indicatoren.parquet") for gm in region_members()]
 
 
 def region_metas(wildcards):
-    return [f"data/processed/{gm}/bronnen.json" for gm in region_members()]
+    return [published(gm, "bronnen.json") for gm in region_members()]
 
 
 def region_registers(wildcards):
-    return [f"data/processed/{gm}/register.json" for gm in region_members()]
+    return [published(gm, "register.json") for gm in region_members()]
 
 
 def region_outputs():
@@ -179,40 +144,62 @@ def region_outputs():
     ]
 
 
-# National one-pass mode ("berekening: in_een_keer", pipeline/workflow/rules/national.smk).
-def national_file(name, ext):
-    return f"data/processed/landelijk/{name}_{config['jaar']}.{ext}"
+# Batches (pipeline/workflow/config_paden.py): one per gemeente, or one for all of them.
+BATCHES = wcfg.batches(config, GEMEENTEN)
 
 
-def national_geometry_file():
-    if config["bronnen"]["geometrie"]["type"] == "cbs":
-        return [f"data/raw/cbs/pdok_gebiedsindelingen_{config['jaar']}.gpkg"]
-    return wcfg.local_input(config, "geometrie")
+def batch_members(wildcards):
+    return BATCHES[wildcards.batch]
 
 
-def national_layer():
+def build_files(kind):
+    def _files(wildcards):
+        return wcfg.build_files(config, kind, wildcards.batch, BATCHES[wildcards.batch])
+
+    return _files
+
+
+def population_dims(wildcards):
+    # The age dimension the fetch stores beside each per-gemeente 03759ned extract.
+    if config["bronnen"]["bevolking"]["type"] == "brp":
+        return []
+    if not wcfg.per_gemeente_files(config, "bevolking", wildcards.batch):
+        return []
+    files = wcfg.build_files(
+        config, "bevolking", wildcards.batch, BATCHES[wildcards.batch]
+    )
+    return [f.replace(".csv", "_leeftijd.csv") for f in files]
+
+
+def per_gemeente_kinds(wildcards):
+    kinds = ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor")
+    return {
+        kind: wcfg.per_gemeente_files(config, kind, wildcards.batch) for kind in kinds
+    }
+
+
+def batch_layer(wildcards):
+    # The layer of a national geometry file; per-gemeente extracts have one layer.
+    if wcfg.per_gemeente_files(config, "geometrie", wildcards.batch):
+        return None
     if config["bronnen"]["geometrie"]["type"] == "cbs":
         return config["pdok"]["laag"]
     return config["bronnen"]["geometrie"].get("laag")
 
 
-def national_raw_files():
-    files = {}
-    for kind in ("kwb", "geometrie", "bevolking", "prognose", "gezondheidsmonitor"):
-        local = (
-            national_geometry_file()
-            if kind == "geometrie"
-            else wcfg.local_input(config, kind)
-        )
-        files[kind] = local[0] if local else "(ingebouwd)"
-    aanvulling = wcfg.local_input(config, "kwb_aanvulling")
-    if aanvulling:
-        files["kwb_aanvulling"] = aanvulling[0]
-    return files
+def published(gemeente, name):
+    return wcfg.batch_file(config, gemeente, name)
 
 
-def per_gemeente_files(pattern):
-    return [pattern.format(gemeente=gm) for gm in GEMEENTEN]
+def published_files(wildcards):
+    # What a product of one gemeente reads: its batch's table, shapes, provenance, registry.
+    names = {
+        "indicatoren": "indicatoren.parquet",
+        "meta": "bronnen.json",
+        "register": "register.json",
+        "buurten": "buurten.gpkg",
+    }
+    return {key: published(wildcards.gemeente, name) for key, name in names.items()}
 
 
 def render_worker_count(wf):

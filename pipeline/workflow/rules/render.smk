@@ -25,9 +25,7 @@ sessie_lezen.check_config(config, GEMEENTEN)
 # workbook uses (the weights give the places), so e.g. new report questions do not rerun it.
 rule session_workbook:
     input:
-        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
-        meta="data/processed/{gemeente}/bronnen.json",
-        register="data/processed/{gemeente}/register.json",
+        unpack(published_files),
     output:
         xlsx=update("reports/{gemeente}/sessie_{gemeente}.xlsx"),
         csv=update("reports/{gemeente}/sessie_{gemeente}.csv"),
@@ -43,9 +41,8 @@ rule session_workbook:
 # (so no report or vouwkaart is deleted or half written).
 rule prepare_sessions:
     input:
+        unpack(published_files),
         sessies=session_files,
-        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
-        meta="data/processed/{gemeente}/bronnen.json",
     output:
         json="data/processed/{gemeente}/sessies.json",
     log:
@@ -56,10 +53,7 @@ rule prepare_sessions:
 
 rule render_report:
     input:
-        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
-        meta="data/processed/{gemeente}/bronnen.json",
-        register="data/processed/{gemeente}/register.json",
-        buurten="data/processed/{gemeente}/buurten.gpkg",
+        unpack(published_files),
         templates=report_templates,
         referenties=report_references,
         sessies=session_json,
@@ -82,10 +76,7 @@ rule render_report:
 
 rule render_vouwkaart:
     input:
-        indicatoren="data/processed/{gemeente}/indicatoren.parquet",
-        meta="data/processed/{gemeente}/bronnen.json",
-        register="data/processed/{gemeente}/register.json",
-        buurten="data/processed/{gemeente}/buurten.gpkg",
+        unpack(published_files),
         sessies=session_json,
     output:
         pdf="reports/{gemeente}/vouwkaart_{gemeente}_{formaat}.pdf",
@@ -112,6 +103,7 @@ rule render_region_report:
         "logs/render_region_report/{regio}.log",
     params:
         naam=region_name(),
+        leden=region_members(),
         weging=config["rapport"]["weging"],
         template_dir="templates",
     run:

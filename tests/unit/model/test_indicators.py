@@ -360,12 +360,13 @@ def test_gemeente_population_table_is_not_rescaled():
 
 
 def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
-    """Duiven (GM0226), real KWB 2024: every wijk row shows CBS's own wijk count, in the
-    per-gemeente and in the national path (WK022603: 14.045, the buurt sum is 14.040)."""
+    """Duiven (GM0226), real KWB 2024: every wijk row shows CBS's own wijk count, from the
+    domain functions and from the build's batch computation (WK022603: 14.045, the buurt sum
+    is 14.040)."""
     from pipeline.ingest import demo, demo_herschaling, kwb, kwb_lezen
     from pipeline.ingest.gemeentebevolking import parse_03759ned
     from pipeline.ingest.prevalentie import read_prevalentie
-    from pipeline.model import estimate, national
+    from pipeline.model import batch, estimate
 
     repo = Path(__file__).resolve().parents[3]
     prev = read_prevalentie(repo / "config" / "dementie_prevalentie.csv")
@@ -385,8 +386,24 @@ def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
     base.attrs = {}
     q = ind.assemble(regios, base.assign(jaar=2024), gem, None, prev, s)
     per_gemeente = ind.publish(ind.derive(q, s), REG, s)
-    landelijk = national.national_indicators(raw, None, prev, REG, s, source="kwb")
-    for table in (per_gemeente, landelijk):
+    from pipeline.ingest.gemeentebevolking import lege_bs_tabel
+
+    fc = gem.iloc[0:0].copy()
+    batched = batch.compute_batch(
+        regios,
+        gem,
+        prev,
+        REG,
+        s,
+        forecast=fc,
+        horizon=[],
+        eenzaamheid=None,
+        schatting={"trekkingen": 0, "spreiding": 0.0, "zaad": 1},
+        gemeente_bs=lege_bs_tabel(),
+        brp=pd.DataFrame(columns=["buurtcode"]),
+        ontbrekende_buurten="fout",
+    ).indicatoren
+    for table in (per_gemeente, batched):
         wijken = table[(table["niveau"] == "wijk") & (table["jaar"] == 2024)].set_index("code")
         assert sorted(wijken.index) == [f"WK02260{i}" for i in range(1, 7)]
         for key, col in (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus")):
@@ -428,8 +445,9 @@ def test_stored_registry_is_read_from_file_and_regions_list_each_source(tmp_path
 
     reg = registry.registry_from_config(with_defaults({"jaar": 2024}), "Alzheimer Nederland")
     path = tmp_path / "register.json"
-    path.write_text(json.dumps(registry.registry_to_json(reg)), encoding="utf-8")
-    assert registry.read_registry(path) == reg
+    # One registry per gemeente of the batch, keyed by code.
+    path.write_text(json.dumps({"GM0226": registry.registry_to_json(reg)}), encoding="utf-8")
+    assert registry.read_registry(path, "GM0226") == reg
     # A second gemeente whose forecast came from another file: the region names both.
     other = {k: replace(i, bron="andere prognose") if i.prognose else i for k, i in reg.items()}
     merged = registry.merge_registries([reg, other, reg])

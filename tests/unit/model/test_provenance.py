@@ -6,15 +6,16 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from pipeline.model import national, provenance, registry
+from pipeline.model import provenance, registry
 from pipeline.present import vouwgegevens
 from pipeline.present.report.verantwoording import verantwoording
+from pipeline.workflow import config as wcfg
 
 REPO = Path(__file__).resolve().parents[3]
 
 
 def _config(**types: str) -> dict:
-    cfg = national.load_config(REPO / "config" / "config.yaml")
+    cfg = wcfg.load_config(REPO / "config" / "config.yaml")
     for kind, typ in types.items():
         cfg["bronnen"][kind] = {"type": typ}
     return cfg

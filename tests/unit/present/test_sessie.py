@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.errors import WijkscanError
 from pipeline.ingest import sessie_cellen, sessie_lezen
-from pipeline.present import report, sessie
+from pipeline.present import fmt, report, sessie
 from tests.unit.present.test_report import meta
 from tests.unit.present.test_texts import BUURTEN, GEMEENTE, registry, voorbeeld_tabel
 
@@ -165,9 +165,9 @@ def test_sessions_are_ordered_by_date_and_labelled(tmp_path):
     res = _lees(a, b)
     assert [s["datum"] for s in res["sessies"]] == ["2025-03-12", "2025-03-19"]
     assert [r["zorgen"] for r in res["inbreng"]] == ["y", "x"]  # same buurt, two sessions: fine
-    assert sessie_lezen.editie_tekst(res) == "na de sessies van 12 maart 2025 en 19 maart 2025"
-    assert sessie_lezen.editie_tekst(_lees(a)) == "na de sessie van 19 maart 2025"
-    assert sessie_lezen.editie_tekst(None) == ""
+    assert fmt.editie_tekst(res) == "na de sessies van 12 maart 2025 en 19 maart 2025"
+    assert fmt.editie_tekst(_lees(a)) == "na de sessie van 19 maart 2025"
+    assert fmt.editie_tekst(None) == ""
 
 
 FOUTEN = {
@@ -528,3 +528,13 @@ def test_possible_names_are_warned_with_file_row_and_column(tmp_path):
     assert "s.xlsx, blad 'Buurten', rij" in meldingen[1]
     assert "kolom 'Zorgen': 'Vraag Anna Visser'" in meldingen[1]
     assert all("controleer de tekst" in m for m in meldingen)
+
+
+def test_a_csv_with_letters_in_its_buurt_codes_belongs_to_its_gemeente(tmp_path):
+    # Amsterdam's buurt codes hold letters (BU0363AF08): a filled CSV twin must still be
+    # recognised as Amsterdam's, or check_config would refuse it as nobody's.
+    t = pd.read_csv(_schrijf(tmp_path).with_suffix(".csv"), dtype=str)
+    t[sessie_lezen.KOL_CODE] = ["BU0363AF08"] + ["BU0363AF09"] * (len(t) - 1)
+    doel = tmp_path / "amsterdam.csv"
+    t.to_csv(doel, index=False)
+    assert sessie_lezen.bestand_gemeenten(doel) == frozenset({"GM0363"})

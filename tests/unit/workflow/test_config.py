@@ -88,17 +88,45 @@ def test_false_from_the_command_line_explains_the_spelling():
     "kind,src",
     [("bevolking", "brp"), ("kwb", "cbs"), ("gezondheidsmonitor", "cbs"), ("prognose", "cbs")],
 )
-def test_one_pass_refuses_per_gemeente_sources(kind, src):
+def test_one_pass_reads_per_gemeente_sources_from_their_fetched_files(kind, src):
+    # Online tables and BRP extracts are fetched per gemeente; the one batch reads them all.
     cfg = _base()
     cfg["berekening"] = "in_een_keer"
     cfg["bronnen"]["kwb"] = {"type": "lokaal", "pad": "kwb.csv"}
     cfg["bronnen"]["geometrie"] = {"type": "lokaal", "pad": "buurten.gpkg"}
     cfg["bronnen"]["gezondheidsmonitor"] = {"type": "geen"}
     cfg["bronnen"][kind] = {"type": src, "pad": "bestand.csv"}
-    with pytest.raises(WijkscanError) as exc:
-        wcfg.check(cfg)
-    msg = str(exc.value)
-    assert f"bronnen.{kind}.type" in msg and "per_gemeente" in msg, msg
+    wcfg.check(cfg)
+    full = wcfg.with_defaults(cfg)
+    gms = ["GM0226", "GM0150"]
+    assert wcfg.batches(full, gms) == {wcfg.SAMEN: gms}
+    files = wcfg.build_files(full, kind, wcfg.SAMEN, gms)
+    assert files == [wcfg.raw_path(full, kind, gm) for gm in gms]
+    assert wcfg.per_gemeente_files(full, kind, wcfg.SAMEN)
+    # The national KWB file is read once, not per gemeente.
+    if kind != "kwb":
+        assert wcfg.build_files(full, "kwb", wcfg.SAMEN, gms) == ["kwb.csv"]
+
+
+def test_a_batch_of_one_gemeente_reads_its_fetched_extracts():
+    cfg = wcfg.with_defaults(_base())
+    assert wcfg.batches(cfg, ["GM0226", "GM0150"]) == {"GM0226": ["GM0226"], "GM0150": ["GM0150"]}
+    assert wcfg.batch_file(cfg, "GM0226", "indicatoren.parquet") == (
+        "data/processed/GM0226/indicatoren.parquet"
+    )
+    for kind in ("kwb", "geometrie", "bevolking", "prognose"):
+        assert wcfg.build_files(cfg, kind, "GM0226", ["GM0226"]) == [
+            wcfg.raw_path(cfg, kind, "GM0226")
+        ]
+
+
+def test_a_large_batch_generates_the_demo_population_and_forecast():
+    cfg = wcfg.with_defaults({**_base(), "berekening": "in_een_keer"})
+    cfg["bronnen"]["bevolking"] = {"type": "demo"}
+    cfg["bronnen"]["prognose"] = {"type": "demo"}
+    assert wcfg.build_files(cfg, "bevolking", wcfg.SAMEN, ["GM0226", "GM0150"]) == []
+    assert wcfg.build_files(cfg, "prognose", wcfg.SAMEN, ["GM0226", "GM0150"]) == []
+    assert wcfg.batch_file(cfg, "GM0226", "bronnen.json") == "data/processed/samen/bronnen.json"
 
 
 def test_one_pass_accepts_national_files():

@@ -1,0 +1,229 @@
+"""The indicators of a batch of gemeenten in one pass (pure functions).
+
+A batch is one gemeente, a region or the whole country (``berekening``). The numbers of a
+gemeente do not depend on the batch it is built in, apart from the last bits of a float sum
+(pandas and BLAS may add in another order when other gemeenten share the arrays; relative
+differences below 1e-12, so published, rounded figures are equal). The steps, each once for all
+buurten of the batch:
+
+1. the buurt population by age and sex: a BRP extract where the gemeente supplies one
+   (:func:`pipeline.model.brp_aanvulling.brp_with_estimates`), else the IPF estimate from
+   the KWB bands and the gemeente's ages
+   (:func:`pipeline.model.estimate.estimate_with_draws`), with random draws for the
+   intervals, seeded per gemeente (:func:`pipeline.model.intervals.zaad_voor`);
+2. the horizon years (:func:`pipeline.model.project.project_buurten`, summing to each
+   gemeente's forecast);
+3. the quantities, derived indicators and the published table
+   (:func:`pipeline.model.indicators.assemble`, :func:`~pipeline.model.indicators.derive`,
+   :func:`~pipeline.model.indicators.publish`), with the intervals of the draws
+   (:func:`pipeline.model.intervals.attach_intervals`) and the margins behind each buurt.
+
+The inputs come from :mod:`pipeline.model.batch_inputs`; the build step
+(:func:`pipeline.workflow.jobs_build.build`) writes the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pipeline.model import indicators
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    """Everything the computation of a batch produces."""
+
+    #: Published indicators (:func:`pipeline.model.indicators.publish`) of every gemeente.
+    indicatoren: pd.DataFrame
+    #: Unrounded quantities (:func:`pipeline.model.indicators.assemble`), for regional sums.
+    grootheden: pd.DataFrame
+    #: Buurt population by age and sex, base and horizon years.
+    bevolking_buurt: pd.DataFrame
+    #: Per gemeente: ``methode`` (``ipf``/``brp``) and ``diagnostiek`` of the estimate.
+    schatting: dict[str, dict[str, Any]]
+    #: Seconds per step.
+    seconden: dict[str, float] = field(default_factory=dict)
+
+
+def estimate_buurten(
+    regios: pd.DataFrame,
+    gemeente_pop: pd.DataFrame,
+    gemeente_bs: pd.DataFrame,
+    brp: pd.DataFrame,
+    schatting: dict[str, Any],
+    ontbrekende_buurten: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Base-year buurt population by 5-year band and sex, with draws, per gemeente.
+
+    Parameters
+    ----------
+    regios
+        Tidy KWB table of the batch.
+    gemeente_pop, gemeente_bs
+        Gemeente population by age and sex, and by burgerlijke staat (may be empty).
+    brp
+        BRP extract per buurt (empty: estimate every gemeente).
+    schatting
+        The config section ``schatting`` (``trekkingen``, ``spreiding``, ``zaad``).
+    ontbrekende_buurten
+        What to do with buurten a BRP extract misses (``fout``/``schatten``).
+
+    Returns
+    -------
+    tuple
+        The buurt table (``geschat`` marks estimated BRP buurten), the draws (empty
+        without) and per gemeente the method and diagnostics.
+    """
+    from pipeline.model import brp_aanvulling, estimate, intervals
+
+    buurten = regios[regios["niveau"] == "buurt"]
+    brp_gm = brp["buurtcode"].str[2:6] if len(brp) else pd.Series(dtype=str)
+    kwargs = {
+        "trekkingen": int(schatting["trekkingen"]),
+        "spreiding": float(schatting["spreiding"]),
+    }
+    results, all_draws, info = [], [], {}
+    for gm in regios.loc[regios["niveau"] == "gemeente", "code"]:
+        b = buurten[buurten["gemeentecode"] == gm]
+        seed = intervals.zaad_voor(int(schatting["zaad"]), gm)
+        if len(brp) and (brp_gm == gm[2:]).any():
+            result, draws = brp_aanvulling.brp_with_estimates(
+                brp[(brp_gm == gm[2:]).to_numpy()],
+                b,
+                ontbrekende_buurten,
+                rng_seed=seed,
+                **kwargs,
+            )
+            methode = "brp"
+        else:
+            result, draws = estimate.estimate_with_draws(
+                b,
+                gemeente_pop[gemeente_pop["gemeentecode"] == gm],
+                gemeente_bs=gemeente_bs[gemeente_bs["gemeentecode"] == gm],
+                rng_seed=seed,
+                **kwargs,
+            )
+            methode = "ipf"
+        diag = result.attrs.get("diagnostiek")
+        info[gm] = {
+            "methode": methode,
+            "diagnostiek": diag.as_dict() if hasattr(diag, "as_dict") else diag,
+        }
+        result = result.copy()
+        result.attrs = {}
+        results.append(result)
+        if draws is not None:
+            all_draws.append(draws)
+    base = pd.concat(results, ignore_index=True)
+    if all_draws:
+        draws = pd.concat(all_draws, ignore_index=True)
+    else:
+        # A complete BRP extract is a count, not an estimate: no draws, no interval.
+        draws = base.iloc[0:0].drop(columns=["geschat"]).assign(trekking=0)
+    return base, draws, info
+
+
+def compute_batch(
+    regios: pd.DataFrame,
+    gemeente_pop: pd.DataFrame,
+    prevalentie: pd.DataFrame,
+    registry: dict[str, Any],
+    s: indicators.Settings,
+    *,
+    forecast: pd.DataFrame,
+    horizon: Sequence[int],
+    eenzaamheid: pd.DataFrame,
+    schatting: dict[str, Any],
+    gemeente_bs: pd.DataFrame,
+    brp: pd.DataFrame,
+    ontbrekende_buurten: str,
+) -> BatchResult:
+    """Published indicators for every region of every gemeente of the batch.
+
+    Parameters
+    ----------
+    regios
+        Tidy KWB table of the batch (:func:`pipeline.model.batch_inputs.read_regions`).
+    gemeente_pop
+        Tidy base-year population by age and sex with ``gemeentecode``.
+    prevalentie
+        Dementia prevalence rates.
+    registry
+        Indicator registry.
+    s
+        Settings.
+    forecast
+        Gemeente forecast for the horizon years
+        (:func:`pipeline.model.batch_inputs.read_forecast`).
+    horizon
+        Horizon years (empty for the base year only).
+    eenzaamheid
+        RIVM loneliness per region code (no rows for none).
+    schatting
+        The config section ``schatting`` (draws for the intervals).
+    gemeente_bs
+        Joint age x sex x burgerlijke staat per gemeente (may be empty).
+    brp
+        BRP extract per buurt (empty unless ``bronnen.bevolking.type`` is ``brp``).
+    ontbrekende_buurten
+        ``bronnen.bevolking.ontbrekende_buurten``.
+
+    Returns
+    -------
+    BatchResult
+        Indicators, quantities, buurt population, diagnostics and timings.
+    """
+    from pipeline.model import brp_aanvulling, intervals, project
+
+    t = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        steps[name] = round(now - t, 3)
+        t = now
+
+    base, draws, info = estimate_buurten(
+        regios, gemeente_pop, gemeente_bs, brp, schatting, ontbrekende_buurten
+    )
+    lap("schatting")
+    bev_buurt = project.project_buurten(base, forecast, s.basisjaar, list(horizon))
+    bev_buurt.attrs = {}
+    bev_gem = pd.concat([gemeente_pop, forecast], ignore_index=True)
+    lap("projectie")
+    q = indicators.assemble(regios, bev_buurt, bev_gem, eenzaamheid, prevalentie, s)
+    lap("grootheden")
+    derived = indicators.derive(q, s)
+    table = indicators.publish(derived, registry, s)
+    lap("publiceren")
+    if len(draws):
+        per_draw = [
+            intervals.draw_indicators(d, q[q["gemeentecode"] == gm], prevalentie, s)
+            for gm, d in draws.groupby("GM" + draws["code"].str[2:6], sort=False)
+        ]
+        table = intervals.attach_intervals(
+            table, derived, pd.concat(per_draw, ignore_index=True), registry, s, intervals.NIVEAU
+        )
+        lap("intervallen")
+    marges = pd.Series("", index=table.index, dtype=object)
+    for gm, rows in table.groupby("gemeentecode", sort=False):
+        diag = info[gm]["diagnostiek"] or {}
+        m = intervals.marges_column(rows["code"], diag.get("marges", {}) or {}, info[gm]["methode"])
+        marges.loc[rows.index] = brp_aanvulling.mark_estimated(m, rows["code"], diag)
+    table["marges"] = marges
+    return BatchResult(
+        indicatoren=table,
+        grootheden=q,
+        bevolking_buurt=bev_buurt,
+        schatting=info,
+        seconden=steps,
+    )
