@@ -291,8 +291,12 @@ def compute_region(input: Any, output: Any, params: Any, wildcards: Any) -> None
     cfg = params.config
     s = indicators.settings_from_config(cfg)
     leden = set(params.leden)
-    # A batch file holds more gemeenten than the region's members when built in one go.
-    tables = [pd.read_parquet(p, filters=[("gemeentecode", "in", leden)]) for p in input.grootheden]
+    # A batch file holds more gemeenten than the region's members when built in one go, and is
+    # then named once per member: read each file once, or members would count twice.
+    tables = [
+        pd.read_parquet(p, filters=[("gemeentecode", "in", leden)])
+        for p in dict.fromkeys(input.grootheden)
+    ]
     q = reference.region_quantities(tables, params.naam)
     reg = registry.registry_from_config(cfg)
     write_parquet(reference.publish_reference(q, reg, s), output.referentie)

@@ -8,6 +8,8 @@ reproduce the offline demo build's indicators.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -186,13 +188,14 @@ def test_online_build_matches_offline_demo(servers, demo_build, tmp_path):
     gem = pd.read_parquet(wd / f"data/processed/{GM}/bevolking_gemeente.parquet")
     assert set(bs["burgerlijke_staat"]) == {"ongehuwd", "gehuwd", "gescheiden", "verweduwd"}
     assert bs["aantal"].sum() == gem.loc[gem.geslacht != "totaal", "aantal"].sum()
-    methode = (wd / f"data/processed/{GM}/prognose_methode.json").read_text()
-    assert '"85171NED"' in methode
+    from pipeline.model import provenance
+
+    meta = json.loads((wd / f"data/processed/{GM}/bronnen.json").read_text())[GM]
+    assert provenance.tables(meta)["prognose"].startswith("85171NED")
 
 
 def test_forecast_falls_back_to_85173ned(tmp_path):
     """A gemeente outside the 88 of 85171NED gets the MW00000 variant of 85173NED."""
-    import json
 
     t_kwb, t_prog = _tables()
     # 85171NED with another gemeente only (GM9999 is not one of its 88 gemeenten).
@@ -210,7 +213,10 @@ def test_forecast_falls_back_to_85173ned(tmp_path):
         cbs.add_file("/pdok/2024/gebiedsindelingen.gpkg", gpkg.read_bytes())
         cbs.add_bulk("03759ned", _bulk_03759ned())
         wd = make_workdir(tmp_path / "fallback")
-        cfg = write_config(wd, "online.yaml", _online_config(cbs, derden))
+        # The build step needs every source; this server has no loneliness table.
+        online = _online_config(cbs, derden)
+        online["bronnen"]["gezondheidsmonitor"] = {"type": "geen"}
+        cfg = write_config(wd, "online.yaml", online)
         target = f"data/processed/{GM}/prognose_gemeente.parquet"
         res = snakemake(wd, target, configfile=cfg)
         assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
