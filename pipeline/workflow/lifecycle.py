@@ -372,6 +372,16 @@ def recover_after_crash(workdir: Path) -> tuple[list[str], bool]:
             "wijkscan: de vorige run in deze map is afgebroken (het proces bestaat niet meer); "
             "het slot dat die achterliet (.snakemake/locks) is opgeheven."
         )
+    # Snakemake marks the outputs of running jobs as incomplete and refuses the next run while
+    # any of them exists (IncompleteFilesException). Here every output is written atomically,
+    # so a file that exists is whole; a cut-off job lacks some outputs and reruns for that.
+    # (Setting --rerun-incomplete from the Snakefile is not possible: Snakemake attaches its
+    # DAG settings after reading the Snakefile.) Markers only: no output is deleted, so a
+    # session workbook filled in by hand is never lost.
+    incomplete = workdir / ".snakemake" / "incomplete"
+    for marker in incomplete.rglob("*") if incomplete.is_dir() else []:
+        if marker.is_file():
+            marker.unlink(missing_ok=True)
     for tmp in temps:
         tmp.unlink(missing_ok=True)
     if temps:

@@ -205,8 +205,8 @@ def prepare_run(workflow: Any) -> None:
     * Installs :class:`_SnakemakeNoise` on Snakemake's logger (in job processes too, which
       print their own RuleException).
     * In the main process of a real run: removes what a killed run left behind
-      (:func:`pipeline.workflow.lifecycle.recover_after_crash`: stale lock, temporary files) and
-      reruns the jobs that were cut off, as ``--rerun-incomplete`` does. Safe here because
+      (:func:`pipeline.workflow.lifecycle.recover_after_crash`: stale lock, temporary files,
+      incomplete markers), so the jobs that were cut off rerun. Safe here because
       every output is written atomically; without it the next run stopped with an English
       ``IncompleteFilesException`` or ``LockException`` that asked for ``--unlock``.
 
@@ -224,15 +224,12 @@ def prepare_run(workflow: Any) -> None:
     if not getattr(workflow, "is_main_process", False) or getattr(workflow, "dryrun", True):
         return
     try:
-        lines, crashed = lifecycle.recover_after_crash(Path.cwd())
+        lines, _ = lifecycle.recover_after_crash(Path.cwd())
     except Exception as exc:  # noqa: BLE001 - recovery is a convenience, never a failure
         log.debug("herstel na afbreken overgeslagen: %s", exc)
-        lines, crashed = [], False
+        lines = []
     for line in lines:
         print(line, file=sys.stderr)
-    settings = getattr(workflow, "dag_settings", None)
-    if crashed and settings is not None and hasattr(settings, "force_incomplete"):
-        settings.force_incomplete = True
 
 
 def start_run() -> None:

@@ -78,14 +78,16 @@ def test_demo_builds_on_a_real_slurm_cluster(tmp_path: Path) -> None:
     # The renders are cluster jobs: no idle render workers on the login node.
     assert "tekenprocessen" not in out
 
-    # Every job went through sbatch: fetch_kwb, the other light steps of the gemeente as one
-    # group job, then the report, the vouwkaart and the session workbook each with their own
-    # resources.
+    # Every job went through sbatch: fetch_kwb, the other fetches and the build of the gemeente
+    # as one group job, then the export, the report, the vouwkaart and the session workbook
+    # each with their own resources (profiles/slurm: not grouped, so that with 'in_een_keer'
+    # the exports of all gemeenten do not join the one national build job).
     submitted = [line for line in out.splitlines() if "has been submitted with SLURM jobid" in line]
-    assert len(submitted) == 5, out[-3000:]
+    assert len(submitted) == 6, out[-3000:]
     for name in (
         "rule_fetch_kwb/",
         "group_gemeente_",
+        "rule_export_indicators/",
         "rule_render_report/",
         "rule_render_vouwkaart/",
         "rule_session_workbook/",

@@ -163,6 +163,20 @@ def test_recovery_removes_the_lock_and_half_written_files_of_a_dead_run(tmp_path
     assert lifecycle.recover_after_crash(tmp_path) == ([], False)  # nothing left to do
 
 
+def test_recovery_clears_incomplete_markers_but_keeps_every_output(tmp_path, monkeypatch):
+    # Snakemake's marker for a cut-off job's output (the parquet exists, written atomically);
+    # without clearing it the next run stops with IncompleteFilesException.
+    monkeypatch.setattr(lifecycle, "other_snakemake_here", lambda wd: [])
+    files = _crashed_run(tmp_path)
+    marker = tmp_path / ".snakemake" / "incomplete" / "ZGF0YS9wcm9jZXNzZWQ="
+    marker.parent.mkdir(parents=True)
+    marker.write_text("")
+    lines, crashed = lifecycle.recover_after_crash(tmp_path)
+    assert crashed and not marker.exists()
+    for key in ("pdf", "gitkeep", "eigen", "eigen_backup", "eigen_docx"):
+        assert files[key].exists(), key
+
+
 def test_recovery_keeps_the_lock_while_the_recorded_process_lives(tmp_path, monkeypatch):
     monkeypatch.setattr(lifecycle, "other_snakemake_here", lambda wd: [])
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
