@@ -8,6 +8,8 @@ into a clean one-line failure instead of a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class WijkscanError(Exception):
     """An error caused by input or configuration that the user can fix.
@@ -68,3 +70,36 @@ def os_fout(exc: OSError) -> WijkscanError | None:
             "opnieuw; wat al klaar was, blijft staan en wordt niet opnieuw gemaakt.",
         )
     return None
+
+
+def require_gemeenten(
+    gemeenten: Iterable[str], aanwezig: Iterable[str], wat: str, waar: str, oplossing: str
+) -> None:
+    """Stop when a source lacks selected gemeenten: incomplete input is never a smaller total.
+
+    Parameters
+    ----------
+    gemeenten
+        The selected gemeente codes.
+    aanwezig
+        The gemeente codes the source holds.
+    wat
+        The Dutch message, with ``{n}`` (how many are missing) and ``{codes}`` (the first few).
+    waar
+        The config key or file.
+    oplossing
+        How to fix it (Dutch).
+
+    Raises
+    ------
+    WijkscanError
+        When at least one selected gemeente is missing.
+    """
+    # Imported here: the number formatting lives in present, which imports the model.
+    from pipeline.present import fmt
+
+    missing = sorted(set(gemeenten) - set(aanwezig))
+    if missing:
+        # Plain replacement, not str.format: a file name in the message may hold braces.
+        tekst = wat.replace("{n}", str(len(missing))).replace("{codes}", fmt.eerste(missing))
+        raise WijkscanError(tekst, waar=waar, oplossing=oplossing)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline.errors import WijkscanError
 from pipeline.ingest.kwb_kolommen import KWB_COLUMNS, MISSING_STRINGS, find_column
+from pipeline.ingest.statline import read_cells, separator
 
 #: Short names of the CBS workbook ``kwb-YYYY.xlsx`` -> OData key of the same measure.
 #: Suffixes follow the 85984NED (KWB 2024) metadata; only the prefix is matched later
@@ -223,16 +224,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 f"Het KWB-bestand is leeg: {path}",
                 oplossing="Download de tabel opnieuw (StatLine: 'onbewerkte dataset', CSV).",
             )
-        sep = ";" if head.count(";") > head.count(",") else ","
+        sep = separator(head)
         check_records(path, sep)
-        return pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        return read_cells(path, sep)
     except WijkscanError:
         raise
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

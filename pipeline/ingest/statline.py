@@ -109,6 +109,27 @@ def voorbeelden(values: Iterable[Any], n: int = 5) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def separator(head: str) -> str:
+    """The separator of a CBS CSV from its first line(s): ``;`` (StatLine NL) or ``,``."""
+    return ";" if head.count(";") > head.count(",") else ","
+
+
+def read_cells(path: Path, sep: str) -> pd.DataFrame:
+    """All cells of a CBS CSV as strings.
+
+    No cell becomes NaN here (``keep_default_na=False``): whether ``.`` or an empty cell is
+    missing is for the parsers to say, so a secret cell can never silently turn into 0.
+    """
+    return pd.read_csv(
+        path,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        quoting=csv.QUOTE_MINIMAL,
+    )
+
+
 def lees_cbs_csv(path: Path) -> pd.DataFrame:
     """Read a StatLine "onbewerkte dataset" CSV (``;`` or ``,`` separated) as text.
 
@@ -140,16 +161,7 @@ def lees_cbs_csv(path: Path) -> pd.DataFrame:
             raise WijkscanError(
                 f"Het bestand is leeg: {path}", oplossing="Download de tabel opnieuw."
             )
-        sep = ";" if head.count(";") > head.count(",") else ","
-        return pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            quoting=csv.QUOTE_MINIMAL,
-            skipinitialspace=False,
-        )
+        return read_cells(path, separator(head))
     except WijkscanError:
         raise
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

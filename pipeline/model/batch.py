@@ -227,3 +227,99 @@ def compute_batch(
         schatting=info,
         seconden=steps,
     )
+
+
+@dataclass
+class Bronnen:
+    """The gemeente-level sources of a batch as read by :func:`compute_from_sources`."""
+
+    #: Base-year population by age and sex per gemeente.
+    bevolking: pd.DataFrame
+    #: Joint age x sex x burgerlijke staat per gemeente (may be empty).
+    bevolking_bs: pd.DataFrame
+    #: Gemeente forecast for the horizon years.
+    prognose: pd.DataFrame
+    #: Per gemeente: how its forecast was made (for the report's caveats).
+    prognose_methode: dict[str, str]
+    #: Per gemeente: the forecast file and its CBS table.
+    prognose_herkomst: dict[str, tuple[str, str | None]]
+    #: RIVM loneliness per region code (no rows for source 'geen').
+    eenzaamheid: pd.DataFrame
+
+
+def compute_from_sources(
+    regios: pd.DataFrame,
+    bron: dict[str, str],
+    bevolking: Sequence[tuple[str, str | None, Sequence[str]]],
+    prognose: Sequence[tuple[str, Sequence[str]]],
+    gezondheid: Sequence[tuple[str, Sequence[str]]],
+    prevalentie: pd.DataFrame,
+    registry: dict[str, Any],
+    s: indicators.Settings,
+    *,
+    horizon: Sequence[int],
+    schatting: dict[str, Any],
+    ontbrekende_buurten: str,
+) -> tuple[Bronnen, BatchResult]:
+    """Read the population, forecast and loneliness files of a batch and compute it.
+
+    The one sequence the build step runs (and the tests with it), so the order of reading
+    and the validation of the population live in one place.
+
+    Parameters
+    ----------
+    regios
+        Tidy KWB table of the batch (:func:`pipeline.model.batch_inputs.read_regions`).
+    bron
+        Source type per kind (``bronnen.<kind>.type``), at least ``bevolking`` and
+        ``prognose``.
+    bevolking
+        ``(file, dimension file, gemeenten)`` of the population source (empty for demo).
+    prognose
+        ``(file, gemeenten)`` of the forecast source (empty for demo).
+    gezondheid
+        ``(file, gemeenten)`` of the loneliness source (empty for 'geen').
+    prevalentie
+        Dementia prevalence rates.
+    registry
+        Indicator registry.
+    s
+        Settings.
+    horizon
+        Horizon years (empty for the base year only).
+    schatting
+        The config section ``schatting``.
+    ontbrekende_buurten
+        ``bronnen.bevolking.ontbrekende_buurten``.
+
+    Returns
+    -------
+    tuple of Bronnen and BatchResult
+        The sources as read and the computed batch.
+    """
+    from pipeline import schemas
+    from pipeline.model import batch_inputs
+
+    pop, pop_bs, brp = batch_inputs.read_population(
+        bron["bevolking"], bevolking, regios, s.basisjaar, ontbrekende_buurten
+    )
+    schemas.validate(pop, schemas.BEVOLKING, ", ".join(f for f, _, _ in bevolking) or "demo")
+    fc, methode, herkomst = batch_inputs.read_forecast(
+        bron["prognose"], prognose, pop, s.basisjaar, list(horizon)
+    )
+    eenzaam = batch_inputs.read_loneliness(gezondheid)
+    res = compute_batch(
+        regios,
+        pop,
+        prevalentie,
+        registry,
+        s,
+        forecast=fc,
+        horizon=list(horizon),
+        eenzaamheid=eenzaam,
+        schatting=schatting,
+        gemeente_bs=pop_bs,
+        brp=brp,
+        ontbrekende_buurten=ontbrekende_buurten,
+    )
+    return Bronnen(pop, pop_bs, fc, methode, herkomst, eenzaam), res

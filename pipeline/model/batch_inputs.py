@@ -18,10 +18,27 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import WijkscanError
+from pipeline.errors import WijkscanError, require_gemeenten
 from pipeline.present import fmt
 
 log = logging.getLogger(__name__)
+
+#: What, where and how to fix when a source lacks selected gemeenten (:func:`require_gemeenten`).
+_ONTBREKEND = {
+    "bevolking": (
+        "Geen bevolking voor {n} gemeente(n): {codes}",
+        "bronnen.bevolking.pad",
+        "Gebruik een bevolkingsbestand (03759ned, BRP-extract) met alle gekozen gemeenten van "
+        "het peiljaar, of haal ze online op (type: cbs).",
+    ),
+    "prognose": (
+        "{n} gemeente(n) ontbreken in de prognose: {codes}",
+        "bronnen.prognose.pad",
+        "Gebruik een prognose met deze gemeenten (85171NED volgt de indeling van 2021: later "
+        "gefuseerde gemeenten ontbreken; 85173NED heeft alle gemeenten), of een lijst van "
+        "bestanden.",
+    ),
+}
 
 #: A source file and the gemeenten of the batch read from it.
 Bestand = tuple[str, Sequence[str]]
@@ -58,12 +75,13 @@ def read_regions(files: Sequence[Bestand]) -> pd.DataFrame:
         missing = sorted(set(gemeenten) - present)
         if len(gemeenten) == 1 and missing:
             kwb.select_gemeente(raw, missing[0], source.name)  # raises, naming close codes
-        if missing:
-            raise WijkscanError(
-                f"{len(missing)} gemeente(n) staan niet in {source.name}: {fmt.eerste(missing)}",
-                waar="gemeenten / bronnen.kwb.pad",
-                oplossing="Controleer de gemeentecodes en het peiljaar van het KWB-bestand.",
-            )
+        require_gemeenten(
+            gemeenten,
+            present,
+            f"{{n}} gemeente(n) staan niet in {source.name}: {{codes}}",
+            waar="gemeenten / bronnen.kwb.pad",
+            oplossing="Controleer de gemeentecodes en het peiljaar van het KWB-bestand.",
+        )
         parts.append(kwb.normalize_all(raw[member_rows(raw, gemeenten)], source.name))
     return pd.concat(parts, ignore_index=True)
 
@@ -291,14 +309,7 @@ def read_population(
             bs_parts.append(parse_03759ned_burgerlijke_staat(rows, dim, jaar, list(gms), bron=name))
         gem_parts.append(gem)
     gem = pd.concat(gem_parts, ignore_index=True)
-    missing = sorted(set(gemeenten) - set(gem["gemeentecode"]))
-    if missing:
-        raise WijkscanError(
-            f"Geen bevolking voor {len(missing)} gemeente(n): {fmt.eerste(missing)}",
-            waar="bronnen.bevolking.pad",
-            oplossing="Gebruik een bevolkingsbestand (03759ned, BRP-extract) met alle gekozen "
-            "gemeenten van het peiljaar, of haal ze online op (type: cbs).",
-        )
+    require_gemeenten(gemeenten, gem["gemeentecode"], *_ONTBREKEND["bevolking"])
     brp = (
         pd.concat(brp_parts, ignore_index=True)
         if brp_parts
@@ -423,15 +434,7 @@ def read_forecast(
             parts.append(parse_85171ned(tabellen[path], gemeenten=gms, bron=Path(path).name))
             herkomst.update(dict.fromkeys(gms, (path, prognose_tabel(tabellen[path].columns))))
     tidy = pd.concat(parts, ignore_index=True)
-    missing = sorted(set(gemeenten) - set(tidy["gemeentecode"]))
-    if missing:
-        raise WijkscanError(
-            f"{len(missing)} gemeente(n) ontbreken in de prognose: {fmt.eerste(missing)}",
-            waar="bronnen.prognose.pad",
-            oplossing="Gebruik een prognose met deze gemeenten (85171NED volgt de indeling van "
-            "2021: later gefuseerde gemeenten ontbreken; 85173NED heeft alle gemeenten), of een "
-            "lijst van bestanden.",
-        )
+    require_gemeenten(gemeenten, tidy["gemeentecode"], *_ONTBREKEND["prognose"])
     bases = dict(tuple(base.groupby("gemeentecode", sort=False)))
     tables, methods = [], {}
     for gm, fc_gm in tidy.groupby("gemeentecode", sort=False):
@@ -482,19 +485,15 @@ def read_loneliness(files: Sequence[Bestand]) -> pd.DataFrame:
                 oplossing="Gebruik de StatLine-export 'onbewerkte dataset' van 50150NED of 50120NED.",
             )
         num = rows["WijkenEnBuurten"].astype(str).str.strip().str[2:6]
-        missing = []
+        require_gemeenten(
+            gemeenten,
+            ("GM" + num).unique(),
+            f"{{n}} gemeente(n) ontbreken in {name}: {{codes}}",
+            waar="bronnen.gezondheidsmonitor.pad",
+            oplossing="Gebruik de landelijke CSV van de tabel, of zet de bron op 'geen'.",
+        )
         for gm in gemeenten:
-            sub = rows[num == gm[2:]]
-            if sub.empty:
-                missing.append(gm)
-                continue
-            parts.append(parse_gezondheidsmonitor(sub, gm, bron=name))
-        if missing:
-            raise WijkscanError(
-                f"{len(missing)} gemeente(n) ontbreken in {name}: {fmt.eerste(missing)}",
-                waar="bronnen.gezondheidsmonitor.pad",
-                oplossing="Gebruik de landelijke CSV van de tabel, of zet de bron op 'geen'.",
-            )
+            parts.append(parse_gezondheidsmonitor(rows[num == gm[2:]], gm, bron=name))
     if len(parts) == 1:
         return parts[0]
     return pd.concat(parts[1:], ignore_index=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import WijkscanError
+from pipeline.errors import WijkscanError, require_gemeenten
 from pipeline.model import ages, marges
 from pipeline.present import fmt
 
@@ -91,14 +91,14 @@ def gemeente_bands(
             waar="bevolking (gemeente)",
             oplossing="Geef alleen het peiljaar van de KWB door.",
         )
-    missing = sorted(set(gemeenten) - set(pop["gemeentecode"]))
-    if missing:
-        raise WijkscanError(
-            f"Geen leeftijdsverdeling voor gemeente(n) {fmt.eerste(missing)}.",
-            waar="bevolking (gemeente)",
-            oplossing="Haal de bevolking naar leeftijd en geslacht (03759ned) op voor alle "
-            "gemeenten in de KWB-tabel.",
-        )
+    require_gemeenten(
+        gemeenten,
+        pop["gemeentecode"],
+        "Geen leeftijdsverdeling voor gemeente(n) {codes}.",
+        waar="bevolking (gemeente)",
+        oplossing="Haal de bevolking naar leeftijd en geslacht (03759ned) op voor alle "
+        "gemeenten in de KWB-tabel.",
+    )
     sexes = pop.groupby("gemeentecode")["geslacht"].agg(set)
     mode = {
         g: ("mv" if {"man", "vrouw"} <= s else "totaal" if "totaal" in s else "?")

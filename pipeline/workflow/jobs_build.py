@@ -76,44 +76,30 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
             _pairs(input.bevolking, gemeenten, per["bevolking"]), dims, strict=True
         )
     ]
-    pop, pop_bs, brp = batch_inputs.read_population(
-        bron["bevolking"], pop_files, regios, s.basisjaar, params.ontbrekende_buurten
-    )
-    schemas.validate(pop, schemas.BEVOLKING, ", ".join(map(str, input.bevolking)) or "demo")
-    fc, methode, herkomst = batch_inputs.read_forecast(
-        bron["prognose"],
-        _pairs(input.prognose, gemeenten, per["prognose"]),
-        pop,
-        s.basisjaar,
-        list(params.horizon),
-    )
-    eenzaam = batch_inputs.read_loneliness(
-        _pairs(input.gezondheid, gemeenten, per["gezondheidsmonitor"])
-    )
     prev = read_prevalentie(Path(input.prevalentie))
     reg = registry.registry_from_config(cfg, params.prevalentie_bron)
-    res = batch.compute_batch(
+    gelezen, res = batch.compute_from_sources(
         regios,
-        pop,
+        bron,
+        pop_files,
+        _pairs(input.prognose, gemeenten, per["prognose"]),
+        _pairs(input.gezondheid, gemeenten, per["gezondheidsmonitor"]),
         prev,
         reg,
         s,
-        forecast=fc,
         horizon=list(params.horizon),
-        eenzaamheid=eenzaam,
         schatting=cfg["schatting"],
-        gemeente_bs=pop_bs,
-        brp=brp,
         ontbrekende_buurten=params.ontbrekende_buurten,
     )
+    methode, herkomst = gelezen.prognose_methode, gelezen.prognose_herkomst
     table = res.indicatoren
     schemas.validate(table, schemas.indicator_schema(reg), "build")
     # The tables between the steps, for analysts (one file for the whole batch).
-    write_parquet(pop, output.bevolking_gemeente)
-    write_parquet(pop_bs, output.bevolking_gemeente_bs)
+    write_parquet(gelezen.bevolking, output.bevolking_gemeente)
+    write_parquet(gelezen.bevolking_bs, output.bevolking_gemeente_bs)
     write_parquet(res.bevolking_buurt, output.bevolking_buurt)
-    write_parquet(fc, output.prognose_gemeente)
-    write_parquet(eenzaam, output.eenzaamheid)
+    write_parquet(gelezen.prognose, output.prognose_gemeente)
+    write_parquet(gelezen.eenzaamheid, output.eenzaamheid)
     write_json(res.schatting, output.schatting)
 
     files = {kind: [str(f) for f in getattr(input, KEYS[kind])] for kind in SOORTEN}

@@ -42,19 +42,7 @@ def _tables() -> list[Table]:
         [dimension_of("WijkenEnBuurten", kwb["WijkenEnBuurten"], "GeoDetail", names)],
     )
 
-    fc = demo.prognose_primos(2024, [2030, 2035, 2040])
-    totals = fc.groupby("Jaar", as_index=False)["Aantal personen"].sum()
-    tidy = pd.DataFrame(
-        {
-            "gemeentecode": GM,
-            "jaar": totals["Jaar"],
-            "geslacht": "totaal",
-            "leeftijd_van": 0,
-            "leeftijd_tot": pd.array([pd.NA] * len(totals), dtype="Int64"),
-            "aantal": totals["Aantal personen"].round(-2),
-        }
-    )
-    prog, prog_dim = raw_85171ned(tidy)
+    prog, prog_dim = raw_85171ned(_demo_totals(1.0))
     prog = prog.drop(columns=["ID"])
     t_prog = Table(
         "85171NED",
@@ -69,6 +57,22 @@ def _tables() -> list[Table]:
     return [t_kwb, t_prog]
 
 
+def _demo_totals(factor: float) -> pd.DataFrame:
+    """The demo forecast as gemeente totals (x factor), rounded to hundreds as CBS does."""
+    fc = demo.prognose_primos(2024, [2030, 2035, 2040])
+    totals = fc.groupby("Jaar", as_index=False)["Aantal personen"].sum()
+    return pd.DataFrame(
+        {
+            "gemeentecode": GM,
+            "jaar": totals["Jaar"],
+            "geslacht": "totaal",
+            "leeftijd_van": 0,
+            "leeftijd_tot": pd.array([pd.NA] * len(totals), dtype="Int64"),
+            "aantal": (totals["Aantal personen"] * factor).round(-2),
+        }
+    )
+
+
 def _bulk_03759ned() -> bytes:
     """03759ned as CBS serves it since August 2023: only as a bulk zip, no OData query."""
     rows, leeftijd = demo.bevolking_raw(2024)
@@ -77,21 +81,9 @@ def _bulk_03759ned() -> bytes:
 
 def _table_85173ned(factor: float) -> Table:
     """The interval table with all gemeenten; MW00000 = the forecast (x factor here)."""
-    fc = demo.prognose_primos(2024, [2030, 2035, 2040])
-    totals = fc.groupby("Jaar", as_index=False)["Aantal personen"].sum()
     frames = []
     for key, f in (("MW00000", factor), ("MOG0067", factor * 0.95), ("MBG0067", factor * 1.05)):
-        tidy = pd.DataFrame(
-            {
-                "gemeentecode": GM,
-                "jaar": totals["Jaar"],
-                "geslacht": "totaal",
-                "leeftijd_van": 0,
-                "leeftijd_tot": pd.array([pd.NA] * len(totals), dtype="Int64"),
-                "aantal": (totals["Aantal personen"] * f).round(-2),
-            }
-        )
-        prog, prog_dim = raw_85171ned(tidy)
+        prog, prog_dim = raw_85171ned(_demo_totals(f))
         frames.append(prog.drop(columns=["ID"]).assign(PrognoseInterval=key))
     prog = pd.concat(frames, ignore_index=True)
     prog = prog[["PrognoseInterval", *[c for c in prog.columns if c != "PrognoseInterval"]]]

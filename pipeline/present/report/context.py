@@ -149,6 +149,7 @@ def build_context(
         Template context.
     """
     _check_table(indicatoren, registry)
+    indicatoren = tabellen.unieke_namen(indicatoren)
     cfg = rapport_config(rapport_cfg, registry)
     gm = texts.gemeente_code(indicatoren)
     j0 = texts.basisjaar(indicatoren)

@@ -61,8 +61,38 @@ def kop(ind: Indicator, projectie: bool = False) -> dict[str, str]:
 
 
 def naam_map(indicatoren: pd.DataFrame) -> pd.Series:
+    """Buurt code -> name (after :func:`unieke_namen`, unique within the gemeente)."""
     b = indicatoren[indicatoren["niveau"] == "buurt"].drop_duplicates("code")
     return b.set_index("code")["naam"].astype(str)
+
+
+def unieke_namen(indicatoren: pd.DataFrame) -> pd.DataFrame:
+    """The table with every buurt name unique within the gemeente.
+
+    Two buurten of one gemeente can share a name (24 gemeenten in 2024, e.g. two
+    'Verspreide huizen' in GM0047). Those get their code behind the name, so a reader can
+    tell them apart in every sentence, table and bar of the report (and the bars, indexed
+    by name, stay unique). Other tables are returned as they are.
+
+    Parameters
+    ----------
+    indicatoren
+        Published indicator table of one gemeente.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows; only ``naam`` of buurten whose name occurs twice differs.
+    """
+    buurt = indicatoren["niveau"] == "buurt"
+    namen = indicatoren.loc[buurt, ["code", "naam"]].drop_duplicates("code")
+    dubbel = set(namen.loc[namen["naam"].duplicated(keep=False), "code"])
+    if not dubbel:
+        return indicatoren
+    out = indicatoren.copy()
+    rows = buurt & out["code"].isin(dubbel)
+    out.loc[rows, "naam"] = out.loc[rows, "naam"].astype(str) + " (" + out.loc[rows, "code"] + ")"
+    return out
 
 
 def ref_naam(refs: pd.DataFrame | None, niveau: str, default: str) -> str:

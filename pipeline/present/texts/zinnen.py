@@ -87,6 +87,27 @@ def veilig(naam: Any) -> str:
     return str(naam).replace("{", "{{").replace("}", "}}")
 
 
+def nu_en_later(
+    indicatoren: pd.DataFrame, registry: dict[str, Indicator], key: str
+) -> tuple[int, list[int], Cijfer, Cijfer] | None:
+    """The gemeente's figure in the base year and the last horizon year, if both are known.
+
+    Returns
+    -------
+    tuple or None
+        ``(basisjaar, horizonjaren, nu, later)``; None without horizon years or when either
+        figure is missing (a missing figure never reads as a change).
+    """
+    gm, j0, horizon = gemeente_code(indicatoren), basisjaar(indicatoren), horizonjaren(indicatoren)
+    if not horizon:
+        return None
+    a = cijfer(indicatoren, registry, gm, j0, key)
+    b = cijfer(indicatoren, registry, gm, horizon[-1], key)
+    if fmt.is_missing(a.waarde) or fmt.is_missing(b.waarde):
+        return None
+    return j0, list(horizon), a, b
+
+
 def groei_aantal(
     indicatoren: pd.DataFrame,
     registry: dict[str, Indicator],
@@ -115,13 +136,10 @@ def groei_aantal(
     """
     ind = registry[key]
     wie = wie or wie_van(ind)
-    gm, j0, horizon = gemeente_code(indicatoren), basisjaar(indicatoren), horizonjaren(indicatoren)
-    if not horizon:
+    paar = nu_en_later(indicatoren, registry, key)
+    if paar is None:
         return None
-    a = cijfer(indicatoren, registry, gm, j0, key)
-    b = cijfer(indicatoren, registry, gm, horizon[-1], key)
-    if fmt.is_missing(a.waarde) or fmt.is_missing(b.waarde):
-        return None
+    j0, horizon, a, b = paar
     ch = verandering(a, b)
     schatting = "naar schatting " if ind.soort != "gemeten" else ""
     if fmt.is_missing(ch.waarde) or fmt.afgerond(ch.waarde) == 0:
@@ -151,13 +169,10 @@ def ontwikkeling(
     (``'stijgt'``, ``'daalt'``, ``'blijft'``).
     """
     ind = registry[key]
-    gm, j0, horizon = gemeente_code(indicatoren), basisjaar(indicatoren), horizonjaren(indicatoren)
-    if not horizon:
+    paar = nu_en_later(indicatoren, registry, key)
+    if paar is None:
         return None
-    a = cijfer(indicatoren, registry, gm, j0, key)
-    b = cijfer(indicatoren, registry, gm, horizon[-1], key)
-    if fmt.is_missing(a.waarde) or fmt.is_missing(b.waarde):
-        return None
+    j0, horizon, a, b = paar
     if a.tekst == b.tekst:
         richting = "blijft"
     else:

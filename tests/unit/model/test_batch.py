@@ -32,24 +32,19 @@ def setup(real_kwb_path):
 def build(setup, kwb_file: Path, gemeenten: list[str], schatting: dict, **files) -> pd.DataFrame:
     """The build step's calls (jobs_build.build) on one batch with the demo sources."""
     cfg, prev, reg, s = setup
-    jaar, horizon = int(cfg["jaar"]), list(cfg["horizon"])
+    horizon = list(cfg["horizon"])
     regios = batch_inputs.read_regions([(str(kwb_file), gemeenten)])
-    pop, bs, brp = batch_inputs.read_population(
-        "demo", files.get("bevolking", []), regios, jaar, "fout"
-    )
-    fc, _, _ = batch_inputs.read_forecast("demo", files.get("prognose", []), pop, jaar, horizon)
-    res = batch.compute_batch(
+    _, res = batch.compute_from_sources(
         regios,
-        pop,
+        {"bevolking": "demo", "prognose": "demo"},
+        files.get("bevolking", []),
+        files.get("prognose", []),
+        [],
         prev,
         reg,
         s,
-        forecast=fc,
         horizon=horizon,
-        eenzaamheid=batch_inputs.read_loneliness([]),
         schatting=schatting,
-        gemeente_bs=bs,
-        brp=brp,
         ontbrekende_buurten="fout",
     )
     return res.indicatoren

@@ -566,3 +566,18 @@ def test_loneliness_not_loaded_says_so_and_draws_no_empty_figures(tabel, reg):
     m2["bronnen"] = [dict(b, invoer="gezondheidsmonitor") for b in m2["bronnen"]]
     page2 = htmllib.unescape(report.render_html(t, geometrie(), reg, m2, None, None))
     assert texts.NIET_GELADEN["eenzaamheid"] not in page2
+
+
+def test_two_buurten_with_one_name_are_told_apart(tabel, reg):
+    # 24 gemeenten have two buurten of the same name in 2024 ('Verspreide huizen', GM0047);
+    # the bar chart indexed by name failed on them ("duplicate labels") and no report came.
+    dubbel = tabel.copy()
+    codes = sorted(dubbel.loc[dubbel["niveau"] == "buurt", "code"].unique())[:2]
+    dubbel.loc[dubbel["code"].isin(codes), "naam"] = "Verspreide huizen"
+    h = report.render_html(dubbel, geometrie(), reg, meta(), None, None)
+    text = "".join(parse(h).text)
+    for code in codes:
+        assert f"Verspreide huizen ({code})" in text
+    # Every sentence that names one of them says which one.
+    assert "Verspreide huizen:" not in text and "Verspreide huizen (20" not in text
+    assert "Verspreide huizen en" not in text
