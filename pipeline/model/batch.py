@@ -60,7 +60,7 @@ def estimate_buurten(
     brp: pd.DataFrame,
     schatting: dict[str, Any],
     ontbrekende_buurten: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, Any]]]:
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, dict[str, Any]]]:
     """Base-year buurt population by 5-year band and sex, with draws, per gemeente.
 
     Parameters
@@ -79,8 +79,10 @@ def estimate_buurten(
     Returns
     -------
     tuple
-        The buurt table (``geschat`` marks estimated BRP buurten), the draws (empty
-        without) and per gemeente the method and diagnostics.
+        The buurt table (``geschat`` marks estimated BRP buurten), the draws per gemeente
+        (none for a gemeente without) and per gemeente the method and diagnostics. The
+        draws stay per gemeente: nationally they are ~50 million rows, and one table of
+        them (then split again by gemeente code) cost minutes and gigabytes.
     """
     from pipeline.model import brp_aanvulling, estimate, intervals
 
@@ -90,7 +92,7 @@ def estimate_buurten(
         "trekkingen": int(schatting["trekkingen"]),
         "spreiding": float(schatting["spreiding"]),
     }
-    results, all_draws, info = [], [], {}
+    results, all_draws, info = [], {}, {}
     for gm in regios.loc[regios["niveau"] == "gemeente", "code"]:
         b = buurten[buurten["gemeentecode"] == gm]
         seed = intervals.zaad_voor(int(schatting["zaad"]), gm)
@@ -120,15 +122,11 @@ def estimate_buurten(
         result = result.copy()
         result.attrs = {}
         results.append(result)
-        if draws is not None:
-            all_draws.append(draws)
-    base = pd.concat(results, ignore_index=True)
-    if all_draws:
-        draws = pd.concat(all_draws, ignore_index=True)
-    else:
         # A complete BRP extract is a count, not an estimate: no draws, no interval.
-        draws = base.iloc[0:0].drop(columns=["geschat"]).assign(trekking=0)
-    return base, draws, info
+        if draws is not None and len(draws):
+            all_draws[gm] = draws
+    base = pd.concat(results, ignore_index=True)
+    return base, all_draws, info
 
 
 def compute_batch(
@@ -205,10 +203,10 @@ def compute_batch(
     derived = indicators.derive(q, s)
     table = indicators.publish(derived, registry, s)
     lap("publiceren")
-    if len(draws):
+    if draws:
         per_draw = [
             intervals.draw_indicators(d, q[q["gemeentecode"] == gm], prevalentie, s)
-            for gm, d in draws.groupby("GM" + draws["code"].str[2:6], sort=False)
+            for gm, d in draws.items()
         ]
         table = intervals.attach_intervals(
             table, derived, pd.concat(per_draw, ignore_index=True), registry, s, intervals.NIVEAU
