@@ -190,8 +190,12 @@ def compute_batch(
         steps[name] = round(now - t, 3)
         t = now
 
-    base, draws, info = estimate_buurten(
-        regios, gemeente_pop, gemeente_bs, brp, schatting, ontbrekende_buurten
+    # Point estimates first; the draws come per gemeente below, once the quantities they
+    # need exist, and are reduced to their spread at once (nationally they would be ~55
+    # million rows). Each gemeente's draws have their own seed, so they are the same draws
+    # as when they were made together with the point estimate.
+    base, _, info = estimate_buurten(
+        regios, gemeente_pop, gemeente_bs, brp, schatting | {"trekkingen": 0}, ontbrekende_buurten
     )
     lap("schatting")
     bev_buurt = project.project_buurten(base, forecast, s.basisjaar, list(horizon))
@@ -203,14 +207,24 @@ def compute_batch(
     derived = indicators.derive(q, s)
     table = indicators.publish(derived, registry, s)
     lap("publiceren")
-    if draws:
-        per_draw = [
-            intervals.draw_indicators(d, q[q["gemeentecode"] == gm], prevalentie, s)
-            for gm, d in draws.items()
-        ]
-        table = intervals.attach_intervals(
-            table, derived, pd.concat(per_draw, ignore_index=True), registry, s, intervals.NIVEAU
+    delen = []
+    for gm in info if int(schatting["trekkingen"]) > 0 else ():
+        _, draws, _ = estimate_buurten(
+            regios[regios["gemeentecode"] == gm],
+            gemeente_pop,
+            gemeente_bs,
+            brp,
+            schatting,
+            ontbrekende_buurten,
         )
+        if gm in draws:
+            per_draw = intervals.draw_indicators(
+                draws[gm], q[q["gemeentecode"] == gm], prevalentie, s
+            )
+            delen.append(intervals.spreiding_van(per_draw, registry, intervals.NIVEAU))
+    if delen:
+        sp = intervals.Spreiding.concat(delen)
+        table = intervals.attach_intervals(table, derived, sp, registry, s, intervals.NIVEAU)
         lap("intervallen")
     marges = pd.Series("", index=table.index, dtype=object)
     for gm, rows in table.groupby("gemeentecode", sort=False):

@@ -11,6 +11,8 @@ The method is described in ``docs/methode_schatting.md``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -95,10 +97,57 @@ def _scale_wijken(qd: pd.DataFrame, base: pd.DataFrame, s: indicators.Settings) 
     return qd
 
 
+@dataclass(frozen=True)
+class Spreiding:
+    """Per region code: the draws' lower and upper quantile and median of each indicator."""
+
+    laag: pd.DataFrame
+    hoog: pd.DataFrame
+    mediaan: pd.DataFrame
+
+    @staticmethod
+    def concat(delen: list[Spreiding]) -> Spreiding:
+        """One summary from the summaries of separate gemeenten (codes do not overlap)."""
+        return Spreiding(
+            pd.concat([d.laag for d in delen]),
+            pd.concat([d.hoog for d in delen]),
+            pd.concat([d.mediaan for d in delen]),
+        )
+
+
+def spreiding_van(
+    per_draw: pd.DataFrame, registry: dict[str, Indicator], level: float = 0.9
+) -> Spreiding:
+    """The central ``level`` range and median of the draws per region code.
+
+    Quantiles are taken per code, so the summary of a batch equals the summaries of its
+    gemeenten put together: the build can reduce each gemeente's draws as soon as they are
+    made instead of holding the draws of the whole country.
+
+    Parameters
+    ----------
+    per_draw
+        Output of :func:`draw_indicators`.
+    registry
+        Indicator registry.
+    level
+        Central probability of the interval (0.9: 5th to 95th percentile).
+
+    Returns
+    -------
+    Spreiding
+        Lower bound, upper bound and median per code (rows) and indicator (columns).
+    """
+    alpha = (1.0 - level) / 2.0
+    keys = [k for k in interval_keys(registry) if k in per_draw.columns]
+    grouped = per_draw.groupby("code")[keys]
+    return Spreiding(grouped.quantile(alpha), grouped.quantile(1.0 - alpha), grouped.median())
+
+
 def attach_intervals(
     table: pd.DataFrame,
     derived: pd.DataFrame,
-    per_draw: pd.DataFrame,
+    per_draw: pd.DataFrame | Spreiding,
     registry: dict[str, Indicator],
     s: indicators.Settings,
     level: float = 0.9,
@@ -120,13 +169,14 @@ def attach_intervals(
         The table ``table`` was published from (same rows, same order), with the
         ``_<key>_gemeten`` flags of CBS-published counts.
     per_draw
-        Output of :func:`draw_indicators`.
+        Output of :func:`draw_indicators`, or its summary (:func:`spreiding_van`).
     registry
         Indicator registry.
     s
         Indicator settings (base year, rounding step).
     level
-        Central probability of the interval (0.9: 5th to 95th percentile).
+        Central probability of the interval (0.9: 5th to 95th percentile); for a
+        summary, the level it was made with.
 
     Returns
     -------
@@ -134,11 +184,9 @@ def attach_intervals(
         ``table`` with the interval columns (NaN where there is no estimate).
     """
     out = table.copy()
-    alpha = (1.0 - level) / 2.0
-    keys = [k for k in interval_keys(registry) if k in per_draw.columns and k in out.columns]
-    grouped = per_draw.groupby("code")[keys]
-    lo, hi = grouped.quantile(alpha), grouped.quantile(1.0 - alpha)
-    mid = grouped.median()
+    sp = per_draw if isinstance(per_draw, Spreiding) else spreiding_van(per_draw, registry, level)
+    keys = [k for k in sp.laag.columns if k in out.columns]
+    lo, hi, mid = sp.laag, sp.hoog, sp.mediaan
     base = out["jaar"] == s.basisjaar
     for k in keys:
         lo_rel = (lo[k] / mid[k].where(mid[k] > 0)).reindex(out["code"]).to_numpy()

@@ -181,3 +181,23 @@ def test_marges_waarschuwingen_only_for_a_partial_margin():
     part = {**full, "BU2": ["leeftijd (KWB)"]}
     (tekst,) = intervals.marges_waarschuwingen(part)
     assert tekst.startswith("Voor 1 van de 2 buurten ontbreekt de burgerlijke staat (BU2)")
+
+
+def test_spread_per_part_put_together_gives_the_same_intervals():
+    # The build reduces each gemeente's draws to their spread as soon as they are made;
+    # quantiles per code make that equal to the spread of all draws at once.
+    table, per_draw, _ = build([30.0, 60.0, 120.0])
+    reg = regios([30.0, 60.0, 120.0])
+    pop, joint = gemeente(3000.0)
+    prev = read_prevalentie(REPO / "config" / "dementie_prevalentie.csv")
+    point, _ = estimate_with_draws(reg[reg["niveau"] == "buurt"], pop, gemeente_bs=joint)
+    q = indicators.assemble(reg, point.assign(jaar=2024), pop, None, prev, S)
+    derived = indicators.derive(q, S)
+    codes = sorted(per_draw["code"].unique())
+    parts = [per_draw[per_draw["code"].isin(codes[:2])], per_draw[per_draw["code"].isin(codes[2:])]]
+    spread = intervals.Spreiding.concat([intervals.spreiding_van(p, REG) for p in parts])
+    together = intervals.attach_intervals(
+        indicators.publish(derived, REG, S), derived, spread, REG, S
+    )
+    pd.testing.assert_frame_equal(together, table, check_exact=True)
+    assert together.filter(like=intervals.LAAG).notna().any().any()
