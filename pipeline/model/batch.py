@@ -9,14 +9,17 @@ buurten of the batch:
 1. the buurt population by age and sex: a BRP extract where the gemeente supplies one
    (:func:`pipeline.model.brp_aanvulling.brp_with_estimates`), else the IPF estimate from
    the KWB bands and the gemeente's ages
-   (:func:`pipeline.model.estimate.estimate_with_draws`), with random draws for the
-   intervals, seeded per gemeente (:func:`pipeline.model.intervals.zaad_voor`);
+   (:func:`pipeline.model.estimate.estimate_with_draws`): first the point estimate;
 2. the horizon years (:func:`pipeline.model.project.project_buurten`, summing to each
    gemeente's forecast);
 3. the quantities, derived indicators and the published table
    (:func:`pipeline.model.indicators.assemble`, :func:`~pipeline.model.indicators.derive`,
-   :func:`~pipeline.model.indicators.publish`), with the intervals of the draws
-   (:func:`pipeline.model.intervals.attach_intervals`) and the margins behind each buurt.
+   :func:`~pipeline.model.indicators.publish`) and the margins behind each buurt;
+4. per gemeente, the random draws of the estimate (seeded per gemeente,
+   :func:`pipeline.model.intervals.zaad_voor`), their indicators and at once their spread
+   (:func:`pipeline.model.intervals.spreiding_van`), which gives the intervals
+   (:func:`pipeline.model.intervals.attach_intervals`). Only one gemeente's draws exist at a
+   time: for the whole country they would be ~55 million rows.
 
 The inputs come from :mod:`pipeline.model.batch_inputs`; the build step
 (:func:`pipeline.workflow.jobs_build.build`) writes the result.
