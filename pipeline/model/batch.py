@@ -28,8 +28,10 @@ The inputs come from :mod:`pipeline.model.batch_inputs`; the build step
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,33 @@ import pandas as pd
 from pipeline.model import indicators
 
 log = logging.getLogger(__name__)
+
+#: Loggers of the estimation steps (warnings about the inputs of a gemeente's estimate).
+_ESTIMATE_LOGGERS = tuple(
+    f"pipeline.model.{m}" for m in ("ages", "brp_aanvulling", "brp_buurten", "estimate")
+)
+
+
+@contextmanager
+def _silent_in_this_thread(names: Sequence[str]) -> Iterator[None]:
+    """Drop what these loggers say from this thread only, for a repeated computation.
+
+    Only this thread: in thread mode another build job may log from the same modules at
+    the same time, and its warnings must still reach its log.
+    """
+    tid = threading.get_ident()
+
+    def other_thread(record: logging.LogRecord) -> bool:
+        return threading.get_ident() != tid
+
+    loggers = [logging.getLogger(n) for n in names]
+    for lg in loggers:
+        lg.addFilter(other_thread)
+    try:
+        yield
+    finally:
+        for lg in loggers:
+            lg.removeFilter(other_thread)
 
 
 @dataclass
@@ -83,9 +112,8 @@ def estimate_buurten(
     -------
     tuple
         The buurt table (``geschat`` marks estimated BRP buurten), the draws per gemeente
-        (none for a gemeente without) and per gemeente the method and diagnostics. The
-        draws stay per gemeente: nationally they are ~50 million rows, and one table of
-        them (then split again by gemeente code) cost minutes and gigabytes.
+        (none for a gemeente without, or with ``trekkingen`` 0) and per gemeente the method
+        and diagnostics.
     """
     from pipeline.model import brp_aanvulling, estimate, intervals
 
@@ -212,14 +240,16 @@ def compute_batch(
     lap("publiceren")
     delen = []
     for gm in info if int(schatting["trekkingen"]) > 0 else ():
-        _, draws, _ = estimate_buurten(
-            regios[regios["gemeentecode"] == gm],
-            gemeente_pop,
-            gemeente_bs,
-            brp,
-            schatting,
-            ontbrekende_buurten,
-        )
+        # The point-estimate pass above already reported this gemeente's warnings.
+        with _silent_in_this_thread(_ESTIMATE_LOGGERS):
+            _, draws, _ = estimate_buurten(
+                regios[regios["gemeentecode"] == gm],
+                gemeente_pop,
+                gemeente_bs,
+                brp,
+                schatting,
+                ontbrekende_buurten,
+            )
         if gm in draws:
             per_draw = intervals.draw_indicators(
                 draws[gm], q[q["gemeentecode"] == gm], prevalentie, s
@@ -227,7 +257,7 @@ def compute_batch(
             delen.append(intervals.spreiding_van(per_draw, registry, intervals.NIVEAU))
     if delen:
         sp = intervals.Spreiding.concat(delen)
-        table = intervals.attach_intervals(table, derived, sp, registry, s, intervals.NIVEAU)
+        table = intervals.attach_intervals(table, derived, sp, registry, s)
         lap("intervallen")
     marges = pd.Series("", index=table.index, dtype=object)
     for gm, rows in table.groupby("gemeentecode", sort=False):

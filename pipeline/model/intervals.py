@@ -147,10 +147,9 @@ def spreiding_van(
 def attach_intervals(
     table: pd.DataFrame,
     derived: pd.DataFrame,
-    per_draw: pd.DataFrame | Spreiding,
+    spreiding: Spreiding,
     registry: dict[str, Indicator],
     s: indicators.Settings,
-    level: float = 0.9,
 ) -> pd.DataFrame:
     """Add ``K_laag`` / ``K_hoog`` to the published table for every estimated indicator.
 
@@ -168,15 +167,12 @@ def attach_intervals(
     derived
         The table ``table`` was published from (same rows, same order), with the
         ``_<key>_gemeten`` flags of CBS-published counts.
-    per_draw
-        Output of :func:`draw_indicators`, or its summary (:func:`spreiding_van`).
+    spreiding
+        The draws' central range and median per code (:func:`spreiding_van`).
     registry
         Indicator registry.
     s
         Indicator settings (base year, rounding step).
-    level
-        Central probability of the interval (0.9: 5th to 95th percentile); for a
-        summary, the level it was made with.
 
     Returns
     -------
@@ -184,9 +180,8 @@ def attach_intervals(
         ``table`` with the interval columns (NaN where there is no estimate).
     """
     out = table.copy()
-    sp = per_draw if isinstance(per_draw, Spreiding) else spreiding_van(per_draw, registry, level)
-    keys = [k for k in sp.laag.columns if k in out.columns]
-    lo, hi, mid = sp.laag, sp.hoog, sp.mediaan
+    keys = [k for k in spreiding.laag.columns if k in out.columns]
+    lo, hi, mid = spreiding.laag, spreiding.hoog, spreiding.mediaan
     base = out["jaar"] == s.basisjaar
     for k in keys:
         lo_rel = (lo[k] / mid[k].where(mid[k] > 0)).reindex(out["code"]).to_numpy()

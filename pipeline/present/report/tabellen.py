@@ -61,7 +61,7 @@ def kop(ind: Indicator, projectie: bool = False) -> dict[str, str]:
 
 
 def naam_map(indicatoren: pd.DataFrame) -> pd.Series:
-    """Buurt code -> name (after :func:`unieke_namen`, unique within the gemeente)."""
+    """Buurt code -> name (unique within the gemeente once :func:`unieke_namen` ran)."""
     b = indicatoren[indicatoren["niveau"] == "buurt"].drop_duplicates("code")
     return b.set_index("code")["naam"].astype(str)
 
@@ -84,13 +84,12 @@ def unieke_namen(indicatoren: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         The same rows; only ``naam`` of buurten whose name occurs twice differs.
     """
-    buurt = indicatoren["niveau"] == "buurt"
-    namen = indicatoren.loc[buurt, ["code", "naam"]].drop_duplicates("code")
-    dubbel = set(namen.loc[namen["naam"].duplicated(keep=False), "code"])
+    namen = naam_map(indicatoren)
+    dubbel = set(namen.index[namen.duplicated(keep=False)])
     if not dubbel:
         return indicatoren
     out = indicatoren.copy()
-    rows = buurt & out["code"].isin(dubbel)
+    rows = (out["niveau"] == "buurt") & out["code"].isin(dubbel)
     out.loc[rows, "naam"] = out.loc[rows, "naam"].astype(str) + " (" + out.loc[rows, "code"] + ")"
     return out
 

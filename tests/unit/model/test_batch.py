@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,13 @@ def test_fetched_demo_files_equal_the_generated_demo(setup, real_kwb_path, tmp_p
     )
     generated = build(setup, real_kwb_path, [gm], GEEN_SCHATTING)
     pd.testing.assert_frame_equal(fetched, generated, check_exact=False, rtol=1e-12, atol=0)
+
+
+def test_an_estimate_warning_is_reported_once_with_draws(setup, real_kwb_path, caplog):
+    # The draws re-run each gemeente's estimate after the point estimates; what the inputs
+    # give to warn about (Almere: a buurt whose known bands exceed its inhabitants) must
+    # reach the log once, not once per pass.
+    with caplog.at_level(logging.WARNING, logger="pipeline.model"):
+        build(setup, real_kwb_path, ["GM0034"], {"trekkingen": 3, "spreiding": 1.0, "zaad": 1})
+    hits = [r for r in caplog.records if "restband op 0" in r.getMessage()]
+    assert len(hits) == 1, [r.getMessage() for r in hits]

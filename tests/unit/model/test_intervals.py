@@ -92,7 +92,8 @@ def build(
     derived = indicators.derive(q, S)
     table = indicators.publish(derived, REG, S)
     per_draw = intervals.draw_indicators(draws, q, prev, S)
-    return intervals.attach_intervals(table, derived, per_draw, REG, S), per_draw, marges
+    spread = intervals.spreiding_van(per_draw, REG)
+    return intervals.attach_intervals(table, derived, spread, REG, S), per_draw, marges
 
 
 def test_intervals_contain_the_value_and_have_width():
