@@ -456,3 +456,35 @@ def test_stored_registry_is_read_from_file_and_regions_list_each_source(tmp_path
     plain = next(k for k, i in reg.items() if not i.prognose)
     assert merged[plain] == reg[plain]
     assert list(merged) == list(reg)
+
+
+def test_age_quantities_keep_each_region_and_year_apart():
+    # Rows out of order, two years, one region known only in total and one with a
+    # missing count: each (code, jaar) gets its own numbers, missing stays missing.
+    b = bev(
+        [
+            ("C", 2030, "totaal", 85, None, 8),
+            ("B", 2024, "man", 85, None, 10),
+            ("A", 2024, "vrouw", 85, None, np.nan),
+            ("B", 2030, "vrouw", 85, None, 30),
+            ("B", 2024, "vrouw", 65, 69, 200),
+            ("A", 2024, "man", 85, None, 4),
+        ]
+    )
+    prev = pd.DataFrame(
+        {
+            "leeftijd_van": [85, 85],
+            "leeftijd_tot": pd.array([None, None], dtype="Int64"),
+            "geslacht": ["man", "vrouw"],
+            "prevalentie": [0.2, 0.4],
+        }
+    )
+    q = ind.age_quantities(b, settings(basisjaar=2024), prev).set_index(["code", "jaar"])
+    assert list(q.index) == [("A", 2024), ("B", 2024), ("B", 2030), ("C", 2030)]
+    assert q.loc[("B", 2024), "aantal_85plus"] == 10
+    assert q.loc[("B", 2024), "aantal_65plus"] == 210
+    assert q.loc[("B", 2030), "dementie_aantal"] == pytest.approx(12)
+    # Only a total: the mean of both rates (0.3) x 8.
+    assert q.loc[("C", 2030), "dementie_aantal"] == pytest.approx(2.4)
+    assert np.isnan(q.loc[("A", 2024), "aantal_85plus"])
+    assert np.isnan(q.loc[("A", 2024), "dementie_aantal"])
