@@ -93,16 +93,7 @@ def overview_map(
             Patch(facecolor=colour[wk], edgecolor="#5a5a5a", lw=0.4, label=wijk_namen.get(wk, wk))
             for wk in codes
         ]
-        leg = ax.legend(
-            handles=handles,
-            title="Wijken",
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
-            fontsize=7,
-            title_fontsize=7.5,
-            alignment="left",
-        )
+        leg = _wijk_legend(fig, ax, handles)
         avoid = [kaartrand.scale_bar(ax, fontsize=6.5)]
         nummers = kaartnummers.buurt_nummers(g["code"])
         numbered: list[tuple[int, str, str]] = []
@@ -129,6 +120,52 @@ def overview_map(
             key_ax.set_axis_off()
             kaartlegenda.draw_key(key_ax, key, fontsize=6.5, ncols=1 if len(key) < 18 else 2)
     return fig, key
+
+
+#: Legend layouts from roomy to tight: (columns, font size in pt). A gemeente with many
+#: wijken (Tilburg 59, Amsterdam 110) does not fit one column of 7 pt on the page.
+_LEGEND_LAYOUTS = ((1, 7.0), (1, 6.0), (2, 6.0), (2, 5.5), (3, 5.0))
+#: Narrowest map (fraction of the figure width) left beside a wide legend.
+_MIN_MAP_WIDTH = 0.5
+
+
+def _wijk_legend(fig: Figure, ax: Axes, handles: list[Patch]) -> Any:
+    """The wijk legend right of the map, in the first layout that fits inside the figure.
+
+    A legend taller or wider than the figure is cut off in print (its last wijken were
+    missing in Tilburg's report), so each layout of :data:`_LEGEND_LAYOUTS` is measured
+    and the first whose height fits is kept. When it is too wide, the map gives up width
+    (down to :data:`_MIN_MAP_WIDTH` of the figure) so the legend fits beside it.
+    """
+    r = kaartbasis._renderer(fig)
+    leg = None
+    for ncols, size in _LEGEND_LAYOUTS:
+        if leg is not None:
+            leg.remove()
+        leg = ax.legend(
+            handles=handles,
+            title="Wijken",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize=size,
+            title_fontsize=size + 0.5,
+            alignment="left",
+            ncols=ncols,
+            columnspacing=1.0,
+        )
+        box = leg.get_window_extent(r)
+        if box.y0 < 0:
+            continue
+        over = (box.x1 - fig.bbox.width) / fig.bbox.width
+        pos = ax.get_position()
+        if over > 0 and pos.width - over - 0.01 >= _MIN_MAP_WIDTH:
+            # The legend hangs at the map's right edge: a narrower map moves it left.
+            ax.set_position((pos.x0, pos.y0, pos.width - over - 0.01, pos.height))
+            box = leg.get_window_extent(r)
+        if box.x1 <= fig.bbox.width:
+            break
+    return leg
 
 
 def _overview_layers(ax: Axes, g: Any, wijken: Any, fills: Sequence[str]) -> None:
