@@ -398,6 +398,32 @@ def _pass(ok: bool) -> str:
     return "**PASS**" if ok else "**FAIL**"
 
 
+def slurm_plugin_warning() -> list[str]:
+    """A warning when merely loading the Slurm executor plugin is slow on this machine.
+
+    Snakemake loads every installed executor plugin at start-up, and the Slurm plugin runs
+    ``scontrol show config`` while it is imported (timeout 10 s). Where ``scontrol`` exists
+    but no controller answers (slurm-client left installed, cluster stopped), every
+    Snakemake start then waits ~10 s: that skews every small measurement (seen on 06-12:
+    no-op 10.5 s instead of 1.5 s).
+    """
+    t0 = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "python"), "-c", "import snakemake_executor_plugin_slurm"],
+        capture_output=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - t0
+    if seconds < 3:
+        return []
+    return [
+        f"- **LET OP**: de Slurm-plugin laden kost hier {seconds:.1f} s (`scontrol` zonder "
+        "bereikbare Slurm-controller); elke Snakemake-start betaalt dat, dus de metingen van "
+        "één gemeente en de no-op zijn niet vergelijkbaar. Start de testcluster "
+        "(`bash tests/support/slurm_lokaal.sh`) of meet zonder `scontrol` op het pad."
+    ]
+
+
 def environment() -> list[str]:
     """Machine and software lines for the report."""
     import snakemake
@@ -437,7 +463,10 @@ def main(argv: list[str] | None = None) -> int:
     root = args.werkmap or Path(tempfile.mkdtemp(prefix="wijkscan_bench_"))
     root.mkdir(parents=True, exist_ok=True)
     print(f"werkmap: {root}", flush=True)
-    lines = ["# Benchmarks wijkscan", "", *environment(), ""]
+    waarschuwing = slurm_plugin_warning()
+    for line in waarschuwing:
+        print(line, file=sys.stderr, flush=True)
+    lines = ["# Benchmarks wijkscan", "", *environment(), *waarschuwing, ""]
     verdicts: list[str] = []
     table = [
         "| meting | wandtijd | piek proces | piek samen | piek samen (PSS) | doel | oordeel |",
