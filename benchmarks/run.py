@@ -407,13 +407,8 @@ def slurm_plugin_warning() -> list[str]:
     Snakemake start then waits ~10 s: that skews every small measurement (seen on 06-12:
     no-op 10.5 s instead of 1.5 s).
     """
-    t0 = time.perf_counter()
-    subprocess.run(
-        [str(BIN / "python"), "-c", "import snakemake_executor_plugin_slurm"],
-        capture_output=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - t0
+    cmd = [str(BIN / "python"), "-c", "import snakemake_executor_plugin_slurm"]
+    seconds = meet("slurm-plugin laden", cmd, REPO).seconden
     if seconds < 3:
         return []
     return [

@@ -135,7 +135,8 @@ def _wijk_legend(fig: Figure, ax: Axes, handles: list[Patch]) -> Any:
     A legend taller or wider than the figure is cut off in print (its last wijken were
     missing in Tilburg's report), so each layout of :data:`_LEGEND_LAYOUTS` is measured
     and the first whose height fits is kept. When it is too wide, the map gives up width
-    (down to :data:`_MIN_MAP_WIDTH` of the figure) so the legend fits beside it.
+    (down to :data:`_MIN_MAP_WIDTH` of the figure) so the legend fits beside it. When no
+    layout fits, the tightest one stays.
     """
     r = kaartbasis._renderer(fig)
     leg = None
