@@ -119,6 +119,11 @@ def _crossings(segs: np.ndarray, p: tuple[float, float], q: tuple[float, float])
     """Number of segments in ``segs`` (n x 4) that properly cross the segment p-q."""
     if not len(segs):
         return 0
+    return int(np.count_nonzero(_crossing_mask(segs, p, q)))
+
+
+def _crossing_mask(segs: np.ndarray, p: tuple[float, float], q: tuple[float, float]) -> np.ndarray:
+    """Which segments of ``segs`` (n x 4) properly cross the segment p-q."""
     ax_, ay, bx, by = segs[:, 0], segs[:, 1], segs[:, 2], segs[:, 3]
 
     def orient(x0: Any, y0: Any, x1: Any, y1: Any, x2: Any, y2: Any) -> Any:
@@ -128,7 +133,7 @@ def _crossings(segs: np.ndarray, p: tuple[float, float], q: tuple[float, float])
     d2 = orient(ax_, ay, bx, by, q[0], q[1])
     d3 = orient(p[0], p[1], q[0], q[1], ax_, ay)
     d4 = orient(p[0], p[1], q[0], q[1], bx, by)
-    return int(np.count_nonzero((d1 * d2 < 0) & (d3 * d4 < 0)))
+    return (d1 * d2 < 0) & (d3 * d4 < 0)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from matplotlib.transforms import Bbox
 from pipeline.present.kaartbasis import (
     BLACK,
     _anchor,
+    _crossing_mask,
     _crossings,
     _Ctx,
     _edge_point,
@@ -296,23 +297,40 @@ def _uncross(
     shortens the pair (triangle inequality), so the repeated swaps end. A swap is only
     made when both numbers fit at their new places and the new leaders do not cross.
     """
+    # Amsterdam has ~400 leaders: the pairs are tested against each other's boxes tens of
+    # thousands of times, so the tests use arrays (one crossing test per `a` against all
+    # later leaders, the placed boxes from the placer's cached array) instead of reading
+    # every Bbox again; per pair the arithmetic and the answers are the same as one by one.
+    pad = np.array([-gap, -gap, gap, gap])
+    row = {c: k for k, c in enumerate(placed.boxes)}
     for _round in range(4 * len(lead) + 1):
         swapped = False
         codes = sorted(lead)
         for i, a in enumerate(codes):
-            for b in codes[i + 1 :]:
+            later = codes[i + 1 :]
+            cross: np.ndarray | None = None
+            for j, b in enumerate(later):
                 if a not in lead or b not in lead:
                     continue  # an earlier swap brought one of them home: no leader now
-                sa, sb = lead[a], lead[b]
-                seg_b = np.array([sb])
-                if not _crossings(seg_b, (sa[0], sa[1]), (sa[2], sa[3])):
+                sa = lead[a]
+                if cross is None:
+                    # After a swap the leaders changed: test again against the rest.
+                    rows = [lead.get(c, (np.nan,) * 4) for c in later]
+                    cross = _crossing_mask(np.array(rows, dtype=float), sa[:2], sa[2:])
+                if not cross[j]:
                     continue
+                sb = lead[b]
                 (ax_, ay, _ba), (bx, by, _bb) = pos[a], pos[b]
                 new_a = ctx.disp_box(bx, by, *sizes[a])
                 new_b = ctx.disp_box(ax_, ay, *sizes[b])
-                rest = [bb for c, bb in placed.boxes.items() if c not in (a, b)] + placed.others
-                arr = np.array([[q.x0, q.y0, q.x1, q.y1] for q in rest]).reshape(-1, 4)
-                arr = arr + np.array([-gap, -gap, gap, gap])
+                # Rows of box_array: the labels (placed.boxes, in order), then the others.
+                # A swap replaces two boxes in place; only a new label would move the rows.
+                if len(row) != len(placed.boxes):
+                    row = {c: k for k, c in enumerate(placed.boxes)}
+                every = placed.box_array()
+                keep = np.ones(len(every), dtype=bool)
+                keep[[row[a], row[b]]] = False
+                arr = every[keep] + pad
                 if any(_hits(arr, q.x0, q.y0, q.x1, q.y1).any() for q in (new_a, new_b)):
                     continue
                 if new_a.overlaps(new_b) or not (ctx.inside_axes(new_a) and ctx.inside_axes(new_b)):
@@ -324,9 +342,7 @@ def _uncross(
                     and _crossings(np.array([lb]), (la[0], la[1]), (la[2], la[3]))
                 ):
                     continue
-                labels = np.array(
-                    [[q.x0, q.y0, q.x1, q.y1] for c, q in placed.boxes.items() if c not in (a, b)]
-                ).reshape(-1, 4)
+                labels = every[: len(row)][keep[: len(row)]]
 
                 def through(seg: Any, lab: np.ndarray = labels) -> int:
                     if seg is None:
@@ -349,6 +365,7 @@ def _uncross(
                         lead[code] = seg
                 placed.leaders = list(lead.values())
                 swapped = True
+                cross = None
         if not swapped:
             return
 

@@ -1,0 +1,90 @@
+"""Tests of pipeline.present.kaartnummers: repairing crossing leader lines by swapping ends."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+
+from pipeline.present import kaartbasis, kaartnummers
+
+
+def _ctx() -> kaartbasis._Ctx:
+    # 400 x 400 display pixels; the axes fill the figure, so pixels are the coordinates.
+    fig = Figure(figsize=(4, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    return kaartbasis._Ctx(ax=ax, renderer=fig.canvas.get_renderer(), pad=0.0, text_kw={})
+
+
+def _setup(ctx, numbers, others=()):
+    """Place numbers (code -> dot, centre, size) with leaders from dot to box edge."""
+    placed = kaartbasis._Placed(others=[Bbox.from_extents(*o) for o in others])
+    # A name that is not a number: its box stays where it is and must be kept clear of.
+    placed.add("naam", Bbox.from_extents(0, 380, 40, 390))
+    dots = {c: d for c, (d, _c, _s) in numbers.items()}
+    sizes = {c: s for c, (_d, _c, s) in numbers.items()}
+
+    def leader_of(code, bb):
+        ex, ey = kaartbasis._edge_point(bb, *dots[code])
+        return (*dots[code], ex, ey)
+
+    pos, lead = {}, {}
+    for code, (_dot, (cx, cy), size) in numbers.items():
+        bb = ctx.disp_box(cx, cy, *size)
+        pos[code] = (cx, cy, bb)
+        lead[code] = leader_of(code, bb)
+        placed.add(code, bb)
+    placed.leaders = list(lead.values())
+    return placed, pos, lead, sizes, leader_of
+
+
+def _crossing_pairs(lead):
+    codes = sorted(lead)
+    return {
+        (a, b)
+        for i, a in enumerate(codes)
+        for b in codes[i + 1 :]
+        if kaartbasis._crossings(np.array([lead[b]]), lead[a][:2], lead[a][2:])
+    }
+
+
+def test_uncross_swaps_crossing_leaders_unless_the_new_place_is_taken():
+    ctx = _ctx()
+    numbers = {
+        # a and b cross; equal sizes, nothing in the way: they swap.
+        "a": ((100, 100), (300, 200), (20, 10)),
+        "b": ((100, 200), (300, 100), (20, 10)),
+        # c and d cross too, but c is wide and would land on the fixed box beside d.
+        "c": ((100, 260), (300, 340), (80, 10)),
+        "d": ((100, 340), (300, 260), (10, 10)),
+    }
+    # Beside d's place, clear of d itself (and of the other numbers and leaders).
+    blocker = (320, 255, 330, 265)
+    placed, pos, lead, sizes, leader_of = _setup(ctx, numbers, others=[blocker])
+    assert _crossing_pairs(lead) == {("a", "b"), ("c", "d")}
+
+    kaartnummers._uncross(ctx, pos, lead, placed, sizes, leader_of, gap=1.0)
+
+    assert _crossing_pairs(lead) == {("c", "d")}
+    assert (pos["a"][0], pos["a"][1]) == (300, 100) and (pos["b"][0], pos["b"][1]) == (300, 200)
+    assert (pos["c"][0], pos["c"][1]) == (300, 340) and (pos["d"][0], pos["d"][1]) == (300, 260)
+    # The placer's record follows the swap: boxes moved, the name kept, leaders current.
+    assert placed.boxes["a"] == pos["a"][2] and placed.boxes["b"] == pos["b"][2]
+    assert placed.boxes["naam"].bounds == (0, 380, 40, 10)
+    assert sorted(placed.leaders) == sorted(lead.values())
+    # Without the fixed box, c and d swap as well.
+    placed, pos, lead, sizes, leader_of = _setup(ctx, numbers)
+    kaartnummers._uncross(ctx, pos, lead, placed, sizes, leader_of, gap=1.0)
+    assert _crossing_pairs(lead) == set()
+    assert (pos["c"][0], pos["c"][1]) == (300, 260)
+
+
+def test_crossing_mask_tests_each_segment_as_crossings_counts_them():
+    segs = np.array([[0, 0, 10, 10], [0, 10, 10, 0], [20, 20, 30, 30], [0, 5, 10, 5]], float)
+    mask = kaartbasis._crossing_mask(segs, (0, 10), (10, 0))
+    # The second segment is the same line (no proper crossing); the third lies elsewhere.
+    assert mask.tolist() == [True, False, False, True]
+    assert kaartbasis._crossings(segs, (0, 10), (10, 0)) == 2
+    assert kaartbasis._crossings(segs[:0], (0, 10), (10, 0)) == 0
