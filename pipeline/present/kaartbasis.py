@@ -183,19 +183,32 @@ def _segment_crosses_box(segs: np.ndarray, bb: Bbox) -> bool:
     """
     if not len(segs):
         return False
-    px, py, qx, qy = segs[:, 0], segs[:, 1], segs[:, 2], segs[:, 3]
+    return bool(_segments_cross_boxes(segs, np.array([[bb.x0, bb.y0, bb.x1, bb.y1]]))[0])
+
+
+def _segments_cross_boxes(segs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Per box (rows of ``boxes``: x0, y0, x1, y1): does any segment of ``segs`` pass through it?
+
+    :func:`_segment_crosses_box` for many candidate boxes at once (segments along the
+    columns, boxes along the rows), with the same arithmetic per segment and box.
+    """
+    if not len(segs):
+        return np.zeros(len(boxes), dtype=bool)
+    px, py, qx, qy = (segs[None, :, k] for k in range(4))
+    bx0, by0, bx1, by1 = (boxes[:, k, None] for k in range(4))
     dx, dy = qx - px, qy - py
-    t0 = np.zeros(len(segs))
-    t1 = np.ones(len(segs))
-    miss = np.zeros(len(segs), dtype=bool)
-    for d, dist in ((-dx, px - bb.x0), (dx, bb.x1 - px),
-                    (-dy, py - bb.y0), (dy, bb.y1 - py)):  # fmt: skip
+    shape = (len(boxes), len(segs))
+    t0 = np.zeros(shape)
+    t1 = np.ones(shape)
+    miss = np.zeros(shape, dtype=bool)
+    for d, dist in ((-dx, px - bx0), (dx, bx1 - px),
+                    (-dy, py - by0), (dy, by1 - py)):  # fmt: skip
         miss |= (d == 0) & (dist < 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = dist / d
         t0 = np.where(d < 0, np.maximum(t0, r), t0)
         t1 = np.where(d > 0, np.minimum(t1, r), t1)
-    return bool((~miss & (t0 < t1)).any())
+    return (~miss & (t0 < t1)).any(axis=1)
 
 
 def _edge_point(bb: Bbox, x: float, y: float) -> tuple[float, float]:

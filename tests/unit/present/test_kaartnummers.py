@@ -88,3 +88,30 @@ def test_crossing_mask_tests_each_segment_as_crossings_counts_them():
     assert mask.tolist() == [True, False, False, True]
     assert kaartbasis._crossings(segs, (0, 10), (10, 0)) == 2
     assert kaartbasis._crossings(segs[:0], (0, 10), (10, 0)) == 0
+
+
+def test_free_spots_agrees_with_the_box_by_box_tests():
+    # A ring of candidates against placed boxes and leaders: the array version must pick
+    # exactly the candidates the one-box tests (inside the axes, no box, no leader) accept.
+    ctx = _ctx()
+    rnd = np.random.default_rng(7)
+    xy = rnd.uniform(0, 380, size=(40, 2))
+    boxes = np.column_stack([xy, xy + rnd.uniform(5, 30, size=(40, 2))])
+    segs = rnd.uniform(0, 400, size=(25, 4))
+    for r, (w, h) in [(0.0, (12.0, 8.0)), (30.0, (12.0, 8.0)), (150.0, (40.0, 9.0))]:
+        angles = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+        centres = np.column_stack([200 + r * np.cos(angles), 200 + r * np.sin(angles)])
+        expected = []
+        for j, (cx, cy) in enumerate(centres):
+            bb = ctx.disp_box(cx, cy, w, h)
+            if not ctx.inside_axes(bb) or kaartbasis._hits(boxes, *bb.extents).any():
+                continue
+            if kaartbasis._segment_crosses_box(segs, bb):
+                continue
+            expected.append(j)
+        got = kaartnummers._free_spots(ctx, centres, w, h, boxes, segs)
+        assert got.tolist() == expected
+        assert 0 < len(expected) < len(centres) or r == 0.0
+    # Nothing placed yet: every spot inside the axes is free.
+    got = kaartnummers._free_spots(ctx, centres, 40.0, 9.0, boxes[:0], segs[:0])
+    assert got.tolist() == list(range(len(centres)))
