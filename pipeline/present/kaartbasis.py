@@ -94,6 +94,16 @@ def _hits(arr: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.nda
     return (arr[:, 0] < x1) & (arr[:, 2] > x0) & (arr[:, 1] < y1) & (arr[:, 3] > y0)
 
 
+def _hits_any(arr: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Per row of ``boxes``: does it overlap any box of ``arr`` (:func:`_hits`, many at once)?"""
+    if not len(arr):
+        return np.zeros(len(boxes), dtype=bool)
+    return (
+        (arr[None, :, 0] < boxes[:, 2, None]) & (arr[None, :, 2] > boxes[:, 0, None])
+        & (arr[None, :, 1] < boxes[:, 3, None]) & (arr[None, :, 3] > boxes[:, 1, None])
+    ).any(axis=1)  # fmt: skip
+
+
 def _segment_hits(arr: np.ndarray, p: tuple[float, float], q: tuple[float, float]) -> np.ndarray:
     """Which boxes of ``arr`` the segment p-q passes through (Liang-Barsky clipping)."""
     if not len(arr):
@@ -280,6 +290,74 @@ class _Ctx:
             order = np.argsort((gx - start[0]) ** 2 + (gy - start[1]) ** 2, kind="stable")[:limit]
             cands += list(zip(gx[order].tolist(), gy[order].tolist(), strict=True))
         return cands
+
+    def disp_boxes(self, centres: np.ndarray, w: float, h: float) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`disp_box` for many centres (rows x0, y0, x1, y1) and which lie inside the axes."""
+        p = self.pad
+        cx, cy = centres[:, 0], centres[:, 1]
+        cand = np.column_stack([cx - w / 2 - p, cy - h / 2 - p, cx + w / 2 + p, cy + h / 2 + p])
+        a = self.axbox
+        inside = (cand[:, 0] >= a.x0) & (cand[:, 2] <= a.x1)
+        inside &= (cand[:, 1] >= a.y0) & (cand[:, 3] <= a.y1)
+        return cand, inside
+
+    def first_fit(
+        self,
+        disp: np.ndarray,
+        w: float,
+        h: float,
+        placed: _Placed,
+        area: Any,
+        gap: float = 0.0,
+    ) -> int | None:
+        """The first candidate where a w x h label fits, or None.
+
+        The tests of the placers' loops (:meth:`disp_box`, :meth:`inside_axes`,
+        ``placed.free`` of the box grown by ``gap``, ``area.contains`` of
+        :meth:`data_poly`) on arrays: a buurt tries up to a few hundred spots and a report
+        places thousands of labels. Same arithmetic per candidate, so the same answer.
+
+        Parameters
+        ----------
+        disp
+            Candidate centres (display pixels), in the order they are to be tried.
+        w, h
+            Text size (display pixels, without the padding).
+        placed
+            What is already on the map.
+        area
+            Prepared geometry (:meth:`fits_inside`) the label must lie in.
+        gap
+            Extra clearance to the placed labels and leaders.
+        """
+        # A few candidates first: the first spot (the anchor) usually fits.
+        for lo, hi in ((0, 8), (8, len(disp))):
+            hit = self._fit_in(disp[lo:hi], w, h, placed, area, gap)
+            if hit is not None:
+                return lo + hit
+        return None
+
+    def _fit_in(
+        self, disp: np.ndarray, w: float, h: float, placed: _Placed, area: Any, gap: float
+    ) -> int | None:
+        if not len(disp):
+            return None
+        cand, ok = self.disp_boxes(disp, w, h)
+        grown = cand + np.array([-gap, -gap, gap, gap]) if gap else cand
+        ok &= ~_hits_any(placed.box_array(), grown)
+        idx = np.flatnonzero(ok)
+        segs = placed.leader_array()
+        if len(idx) and len(segs):
+            idx = idx[~_segments_cross_boxes(segs, grown[idx])]
+        if not len(idx):
+            return None
+        # data_poly of every remaining box: both corners to data coordinates, then a box.
+        corners = self.to_data.transform(cand[idx].reshape(-1, 2)).reshape(-1, 4)
+        x0, y0, x1, y1 = corners[:, 0], corners[:, 1], corners[:, 2], corners[:, 3]
+        polys = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1),
+                            np.maximum(y0, y1))  # fmt: skip
+        inside = np.flatnonzero(shapely.contains(area.context, polys))
+        return int(idx[inside[0]]) if len(inside) else None
 
     def fits_inside(self, geom: Any, tol_px: float) -> Any:
         """Prepared ``geom`` grown by ``tol_px`` (a label may touch the boundary a little)."""

@@ -63,18 +63,13 @@ def _place_names(
         for text in _wraps(naam):
             w, h = (w0, h0) if text == naam else _measure(ax, ctx.renderer, text, fontsize,
                                                           **ctx.text_kw)  # fmt: skip
-            for (px, py), (cx, cy) in zip(cands, disp, strict=True):
-                bb = ctx.disp_box(cx, cy, w, h)
-                if not ctx.inside_axes(bb) or not placed.free(bb):
-                    continue
-                if not area.contains(ctx.data_poly(bb)):
-                    continue
+            j = ctx.first_fit(disp, w, h, placed, area)
+            if j is not None:
+                (px, py), (cx, cy) = cands[j], disp[j]
                 ax.text(px, py, text, fontsize=fontsize, ha="center", va="center", zorder=6,
                         gid=f"buurtnaam-{code}", **ctx.text_kw)  # fmt: skip
-                placed.add(code, bb)
+                placed.add(code, ctx.disp_box(cx, cy, w, h))
                 ok = True
-                break
-            if ok:
                 break
         if not ok:
             unplaced.append((code, naam, geom, anchor))

@@ -25,6 +25,7 @@ from pipeline.present.kaartbasis import (
     _Ctx,
     _edge_point,
     _hits,
+    _hits_any,
     _measure,
     _Placed,
     _polys,
@@ -84,15 +85,11 @@ def _place_numbers(
         w, h = sizes[code]
         area = ctx.fits_inside(geom, 0.2 * h)
         cands = ctx.interior_points(geom, anchor, h / 3, limit=200)
-        hit = None
-        for cx, cy in ctx.to_disp.transform(np.asarray(cands, dtype=float)):
-            bb = ctx.disp_box(cx, cy, w, h)
-            grown = Bbox.from_extents(bb.x0 - gap, bb.y0 - gap, bb.x1 + gap, bb.y1 + gap)
-            if ctx.inside_axes(bb) and placed.free(grown) and area.contains(ctx.data_poly(bb)):
-                hit = (cx, cy, bb)
-                break
-        if hit:
-            reserve(code, *hit, leader=False)
+        disp = ctx.to_disp.transform(np.asarray(cands, dtype=float))
+        j = ctx.first_fit(disp, w, h, placed, area, gap)
+        if j is not None:
+            cx, cy = disp[j]
+            reserve(code, cx, cy, ctx.disp_box(cx, cy, w, h), leader=False)
         else:
             rest.append((code, geom))
 
@@ -187,17 +184,8 @@ def _free_spots(
     :func:`_segment_crosses_box` box by box, here for a whole ring of candidates at once
     (Tilburg and Amsterdam try ~300,000 spots per report).
     """
-    p = ctx.pad
-    cx, cy = centres[:, 0], centres[:, 1]
-    cand = np.column_stack([cx - w / 2 - p, cy - h / 2 - p, cx + w / 2 + p, cy + h / 2 + p])
-    a = ctx.axbox
-    ok = (cand[:, 0] >= a.x0) & (cand[:, 2] <= a.x1) & (cand[:, 1] >= a.y0) & (cand[:, 3] <= a.y1)
-    if len(boxes):
-        on_box = (
-            (boxes[None, :, 0] < cand[:, 2, None]) & (boxes[None, :, 2] > cand[:, 0, None])
-            & (boxes[None, :, 1] < cand[:, 3, None]) & (boxes[None, :, 3] > cand[:, 1, None])
-        )  # fmt: skip
-        ok &= ~on_box.any(axis=1)
+    cand, ok = ctx.disp_boxes(centres, w, h)
+    ok &= ~_hits_any(boxes, cand)
     idx = np.flatnonzero(ok)
     if len(idx) and len(segs):
         idx = idx[~_segments_cross_boxes(segs, cand[idx])]

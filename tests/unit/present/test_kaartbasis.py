@@ -3,7 +3,9 @@
 import numpy as np
 from matplotlib.transforms import Bbox
 
+from pipeline.present import kaartbasis
 from pipeline.present.kaartbasis import _segment_crosses_box, _segment_hits
+from tests.support.kaart import display_ctx
 
 BOX = Bbox.from_extents(10.0, 10.0, 20.0, 20.0)
 
@@ -46,3 +48,48 @@ def test_equals_the_per_segment_test_on_random_leaders():
         x0, y0 = rng.uniform(0, 25, size=2).round(1)
         bb = Bbox.from_extents(x0, y0, x0 + rng.uniform(0.5, 8), y0 + rng.uniform(0.5, 8))
         assert _segment_crosses_box(segs, bb) == _one_by_one(segs, bb), (segs, bb)
+
+
+def test_crossing_mask_tests_each_segment_as_crossings_counts_them():
+    segs = np.array([[0, 0, 10, 10], [0, 10, 10, 0], [20, 20, 30, 30], [0, 5, 10, 5]], float)
+    mask = kaartbasis._crossing_mask(segs, (0, 10), (10, 0))
+    # The second segment is the same line (no proper crossing); the third lies elsewhere.
+    assert mask.tolist() == [True, False, False, True]
+    assert kaartbasis._crossings(segs, (0, 10), (10, 0)) == 2
+    assert kaartbasis._crossings(segs[:0], (0, 10), (10, 0)) == 0
+
+
+def test_first_fit_picks_the_spot_the_one_by_one_loop_would_pick():
+    # Candidates in trial order, placed boxes and leaders, and an area the label must lie in
+    # (a disk in data coordinates): first_fit must return the first candidate for which
+    # the per-box tests of the placers all pass (None when none does).
+    import shapely
+    from shapely.prepared import prep
+
+    ctx = display_ctx()
+    ctx.ax.set_xlim(0, 1000)
+    ctx.ax.set_ylim(0, 1000)
+    rnd = np.random.default_rng(11)
+    placed = kaartbasis._Placed(others=[Bbox.from_extents(150, 150, 250, 170)])
+    for k, (x, y) in enumerate(rnd.uniform(0, 380, size=(30, 2))):
+        placed.add(f"c{k}", Bbox.from_extents(x, y, x + rnd.uniform(5, 25), y + 8))
+    placed.leaders = [tuple(v) for v in rnd.uniform(0, 400, size=(12, 4))]
+    area = prep(shapely.Point(500, 500).buffer(300))
+
+    def one_by_one(disp, w, h, gap):
+        for j, (cx, cy) in enumerate(disp):
+            bb = ctx.disp_box(cx, cy, w, h)
+            grown = Bbox.from_extents(bb.x0 - gap, bb.y0 - gap, bb.x1 + gap, bb.y1 + gap)
+            if ctx.inside_axes(bb) and placed.free(grown) and area.contains(ctx.data_poly(bb)):
+                return j
+        return None
+
+    seen = set()
+    for trial in range(60):
+        disp = rnd.uniform(-20, 420, size=(int(rnd.integers(1, 60)), 2))
+        w, h, gap = float(rnd.uniform(5, 40)), float(rnd.uniform(5, 12)), [0.0, 1.5][trial % 2]
+        expected = one_by_one(disp, w, h, gap)
+        assert ctx.first_fit(disp, w, h, placed, area, gap) == expected
+        seen.add(None if expected is None else min(expected, 8))
+    # The trials cover: no fit, a fit among the first eight and one further down.
+    assert {None, 8} <= seen and len(seen - {None, 8}) > 0

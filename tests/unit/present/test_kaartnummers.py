@@ -1,21 +1,12 @@
-"""Tests of pipeline.present.kaartnummers: repairing crossing leader lines by swapping ends."""
+"""Tests of pipeline.present.kaartnummers: crossing leaders swapped, free callout spots."""
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from pipeline.present import kaartbasis, kaartnummers
-
-
-def _ctx() -> kaartbasis._Ctx:
-    # 400 x 400 display pixels; the axes fill the figure, so pixels are the coordinates.
-    fig = Figure(figsize=(4, 4), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    return kaartbasis._Ctx(ax=ax, renderer=fig.canvas.get_renderer(), pad=0.0, text_kw={})
+from tests.support.kaart import display_ctx as _ctx
 
 
 def _setup(ctx, numbers, others=()):
@@ -79,15 +70,6 @@ def test_uncross_swaps_crossing_leaders_unless_the_new_place_is_taken():
     kaartnummers._uncross(ctx, pos, lead, placed, sizes, leader_of, gap=1.0)
     assert _crossing_pairs(lead) == set()
     assert (pos["c"][0], pos["c"][1]) == (300, 260)
-
-
-def test_crossing_mask_tests_each_segment_as_crossings_counts_them():
-    segs = np.array([[0, 0, 10, 10], [0, 10, 10, 0], [20, 20, 30, 30], [0, 5, 10, 5]], float)
-    mask = kaartbasis._crossing_mask(segs, (0, 10), (10, 0))
-    # The second segment is the same line (no proper crossing); the third lies elsewhere.
-    assert mask.tolist() == [True, False, False, True]
-    assert kaartbasis._crossings(segs, (0, 10), (10, 0)) == 2
-    assert kaartbasis._crossings(segs[:0], (0, 10), (10, 0)) == 0
 
 
 def test_free_spots_agrees_with_the_box_by_box_tests():
