@@ -177,10 +177,16 @@ class _Placed:
         return np.array(self.leaders, dtype=float).reshape(-1, 4)
 
     def free(self, bb: Bbox) -> bool:
-        a = self.box_array()
-        if _hits(a, bb.x0, bb.y0, bb.x1, bb.y1).any():
-            return False
-        return not _segment_crosses_box(self.leader_array(), bb)
+        return bool(self.free_mask(np.array([[bb.x0, bb.y0, bb.x1, bb.y1]]))[0])
+
+    def free_mask(self, boxes: np.ndarray) -> np.ndarray:
+        """Per box (rows x0, y0, x1, y1): on no placed box and on no leader line?"""
+        free = ~_hits_any(self.box_array(), boxes)
+        segs = self.leader_array()
+        if free.any() and len(segs):
+            rows = np.flatnonzero(free)
+            free[rows] = ~_segments_cross_boxes(segs, boxes[rows])
+        return free
 
 
 def _segment_crosses_box(segs: np.ndarray, bb: Bbox) -> bool:
@@ -344,11 +350,8 @@ class _Ctx:
             return None
         cand, ok = self.disp_boxes(disp, w, h)
         grown = cand + np.array([-gap, -gap, gap, gap]) if gap else cand
-        ok &= ~_hits_any(placed.box_array(), grown)
         idx = np.flatnonzero(ok)
-        segs = placed.leader_array()
-        if len(idx) and len(segs):
-            idx = idx[~_segments_cross_boxes(segs, grown[idx])]
+        idx = idx[placed.free_mask(grown[idx])]
         if not len(idx):
             return None
         # data_poly of every remaining box: both corners to data coordinates, then a box.

@@ -315,7 +315,7 @@ def _uncross(
     # thousands of times, so the tests use arrays (one crossing test per `a` against all
     # later leaders, the placed boxes from the placer's cached array) instead of reading
     # every Bbox again; per pair the arithmetic and the answers are the same as one by one.
-    pad = np.array([-gap, -gap, gap, gap])
+    grow = np.array([-gap, -gap, gap, gap])
     row = {c: k for k, c in enumerate(placed.boxes)}
     for _round in range(4 * len(lead) + 1):
         swapped = False
@@ -344,7 +344,7 @@ def _uncross(
                 every = placed.box_array()
                 keep = np.ones(len(every), dtype=bool)
                 keep[[row[a], row[b]]] = False
-                arr = every[keep] + pad
+                arr = every[keep] + grow
                 if any(_hits(arr, q.x0, q.y0, q.x1, q.y1).any() for q in (new_a, new_b)):
                     continue
                 if new_a.overlaps(new_b) or not (ctx.inside_axes(new_a) and ctx.inside_axes(new_b)):
