@@ -14,6 +14,8 @@ and the region report:
 * :func:`rangscores` gives each buurt the usual rank score plus the range of rank scores
   its interval allows; :func:`rang_groepen` turns overlapping total scores into a shared
   place ("gedeelde plaats 3-5").
+* :func:`zekere_klassen` gives a value a class of a fixed scheme (the heat table of
+  "Buurten in beeld") only when its whole interval lies in that class.
 * :func:`buurtsignaal` reads ``bronnen.json["buurtsignaal"]``: an indicator with
   ``signaal=False`` varies between buurten only through the model, so it gets no classes,
   no rank and no weight at all.
@@ -41,6 +43,7 @@ __all__ = [
     "rang_groepen",
     "rangscores",
     "scheidingen",
+    "zekere_klassen",
     "zonder_signaal",
 ]
 
@@ -254,6 +257,38 @@ def interval_edges(values: Any, lo: Any, hi: Any, edges: Sequence[float]) -> lis
         own = [b for b, q in pos_of.items() if q == p]
         inner.append(own[0] if own else float(v[p - 1]))
     return [edges[0], *inner, edges[-1]]
+
+
+def zekere_klassen(values: Any, lo: Any, hi: Any, edges: Sequence[float]) -> np.ndarray:
+    """Class of each value in a fixed scheme, only where its whole interval lies in it.
+
+    A fixed scheme (the rank-score colours of the heat table: 0-0.2, ..., 0.8-1) cannot
+    move its breaks as :func:`interval_edges` does, so instead a value whose interval
+    crosses a break gets no class. Two values with a class each and different classes
+    are then always distinguishable: the interval of the one lies in its own class and
+    cannot hold the other's value.
+
+    Parameters
+    ----------
+    values
+        Values (NaN = no value).
+    lo, hi
+        Interval bounds, same length (NaN or ``None`` = zero width).
+    edges
+        Inner breaks of the scheme, ascending; class ``i`` holds ``[edges[i-1],
+        edges[i])`` (class 0 everything below ``edges[0]``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer class per value; ``-1`` for no value or an interval across a break.
+    """
+    v, lo_, hi_ = _arrays(values, lo, hi)
+    e = np.asarray(edges, dtype=float)
+    klasse = np.searchsorted(e, v, side="right")
+    zeker = np.isfinite(v) & (np.searchsorted(e, lo_, side="right") == klasse)
+    zeker &= np.searchsorted(e, hi_, side="right") == klasse
+    return np.where(zeker, klasse, -1)
 
 
 # ---------------------------------------------------------------------------

@@ -46,6 +46,34 @@ def _cell(value: Any, ind: Indicator) -> str:
     return fmt.getal(value, ind.decimalen)
 
 
+def _volgende_plaats(scores: pd.DataFrame, shown: int, top: int) -> dict[str, Any] | None:
+    """The shared place that stopped the list of the ``top`` highest after ``shown`` buurten.
+
+    Parameters
+    ----------
+    scores
+        The ranking (:func:`pipeline.present.report.buurt_scores`), by place.
+    shown
+        Buurten listed (those surely among the first ``top`` places).
+    top
+        Length the list was meant to have.
+
+    Returns
+    -------
+    dict or None
+        ``n`` (buurten sharing the place), ``van`` and ``tot`` (the places); None when the
+        next ranked buurt lies surely below place ``top`` or there is none.
+    """
+    rest = scores.iloc[shown:].dropna(subset=["score"])
+    if rest.empty:
+        return None
+    van = rest["plaats_van"].iloc[0]
+    if fmt.is_missing(van) or int(van) > top:
+        return None
+    groep = rest[rest["plaats_van"] == van]
+    return {"n": len(groep), "van": int(van), "tot": int(groep["plaats_tot"].iloc[0])}
+
+
 def _in_het_kort(
     regio_rij: dict[int, pd.Series],
     gemeenten: list[tuple[str, dict[int, pd.Series]]],
@@ -54,6 +82,7 @@ def _in_het_kort(
     j1: int,
     topbuurt: dict[str, Any] | None,
     regio_zin: str,
+    gedeeld_eerste: int = 0,
 ) -> list[str]:
     """The title page's summary: a few plain sentences from the region row and the ranking.
 
@@ -114,6 +143,11 @@ def _in_het_kort(
         zinnen.append(
             f"Van alle buurten in de regio heeft {topbuurt['naam']} ({topbuurt['gemeente']}) de "
             "grootste gewogen opgave; de ranglijst staat verderop in dit rapport."
+        )
+    elif gedeeld_eerste:
+        zinnen.append(
+            "Geen buurt in de regio heeft zeker de grootste gewogen opgave: binnen de marges "
+            f"van de schatting delen {fmt.getal(gedeeld_eerste)} buurten de eerste plaats."
         )
     return zinnen
 
@@ -200,8 +234,11 @@ def build_context(
     telt = [k for k in weging if k in registry and k not in zonder]
     scores, uitgesloten = report.buurt_scores(alle, registry, weging, j0, zonder_signaal=zonder)
     gm_naam = alle[alle["niveau"] == "gemeente"].drop_duplicates("code").set_index("code")["naam"]
+    # Only buurten surely among the first `top` places: cutting the list inside a shared
+    # place would rank buurten whose difference lies inside the margins.
+    zeker = klassen.zeker_bovenaan(scores, top)
     buurten = []
-    for _, r in scores.head(top).iterrows():
+    for _, r in zeker.iterrows():
         plaats, gedeeld = report.plaats_tekst(r)
         buurten.append(
             {
@@ -211,9 +248,19 @@ def build_context(
                 "code": r["code"],
                 "gemeente": gm_naam.get(fmt.gemeente_van(r["code"]), r["code"][2:6]),
                 "score": fmt.getal(r["score"], 2),
-                "waarden": [_cell(r[k], registry[k]) for k in telt],
+                "score_marge": report.score_marge(r),
+                "waarden": [
+                    {
+                        "tekst": _cell(r[k], registry[k]),
+                        "marge": fmt.marge(
+                            r.get(k + klassen.LAAG), r.get(k + klassen.HOOG), registry[k]
+                        ),
+                    }
+                    for k in telt
+                ],
             }
         )
+    volgende = _volgende_plaats(scores, len(zeker), top)
     bronnen = {}
     for m in metas:
         for b in m.get("bronnen", []):
@@ -228,7 +275,14 @@ def build_context(
         "regio": naam,
         "regio_zin": regio_zin,
         "in_het_kort": _in_het_kort(
-            regio_rij, per_gemeente, registry, j0, j1, buurten[0] if buurten else None, regio_zin
+            regio_rij,
+            per_gemeente,
+            registry,
+            j0,
+            j1,
+            buurten[0] if buurten and buurten[0]["rang"] == "1" else None,
+            regio_zin,
+            gedeeld_eerste=volgende["n"] if not buurten and volgende else 0,
         ),
         "gemeenten": [m["gemeentenaam"] for m in metas],
         "fictief": any(m.get("fictief") for m in metas),
@@ -261,6 +315,8 @@ def build_context(
             for k in zonder
         ],
         "gedeeld": any(b["gedeeld"] for b in buurten),
+        "top": top,
+        "volgende": volgende,
         "weging_koppen": [registry[k].kort for k in telt],
         "buurten": buurten,
         "n_buurten": int(len(scores)),

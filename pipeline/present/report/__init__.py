@@ -30,7 +30,7 @@ from pipeline.present.report.context import build_context
 from pipeline.present.report.figuren import HOOFDSTUKKEN
 from pipeline.present.report.html_pdf import html_to_pdf, render_html, write_html
 from pipeline.present.report.instellingen import DEFAULT_RAPPORT, rapport_config
-from pipeline.present.report.rangorde import buurt_scores, plaats_tekst
+from pipeline.present.report.rangorde import buurt_scores, plaats_tekst, score_marge
 from pipeline.present.report.sjablonen import (
     CSS,
     CSS_SESSIES,
@@ -49,6 +49,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "build_context",
     "buurt_scores",
+    "score_marge",
     "dementie_vergelijking",
     "html_to_pdf",
     "make_environment",

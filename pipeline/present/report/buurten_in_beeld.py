@@ -12,14 +12,15 @@ from pipeline.present import fmt, kaartgegevens, kaartklassen, kaartlegenda, kla
 from pipeline.present.figuur import to_data_uri
 from pipeline.present.kaartfiguren import small_multiples
 from pipeline.present.report import figuren, tabellen
-from pipeline.present.report.rangorde import plaats_tekst
+from pipeline.present.report.rangorde import plaats_tekst, score_marge
 
 # Heat-table classes of the rank score (0-1), darkest = largest task.
 _HEAT_EDGES = (0.2, 0.4, 0.6, 0.8)
 
 
-def _heat_class(score: float) -> int:
-    return int(np.searchsorted(_HEAT_EDGES, score, side="right"))
+def _heat(scores: pd.DataFrame, col: str, lo: str, hi: str) -> np.ndarray:
+    """Heat class per row, ``-1`` (no colour) where the range crosses a colour boundary."""
+    return klassen.zekere_klassen(scores[col], scores[lo], scores[hi], _HEAT_EDGES)
 
 
 def buurten_in_beeld(
@@ -57,23 +58,29 @@ def buurten_in_beeld(
         }
         for i, (lo, hi) in enumerate(zip((0.0, *_HEAT_EDGES), (*_HEAT_EDGES, 1.0), strict=True))
     ]
+    # A colour says in which fifth of the ranking a buurt lies; where the margins let a
+    # buurt lie in more than one fifth, the cell stays white (klassen.zekere_klassen).
+    heat = {k: _heat(scores, f"rs_{k}", f"rsmin_{k}", f"rsmax_{k}") for k in keys}
+    heat_totaal = _heat(scores, "score", "score_min", "score_max")
     rijen = []
     vorige = None
-    for _, r in scores.iterrows():
+    for i, (_, r) in enumerate(scores.iterrows()):
         cellen = []
         for k in keys:
             rs = r[f"rs_{k}"]
             cel = tabellen.cel(r[k], registry[k], marker=False)
             marge = fmt.marge(r.get(k + klassen.LAAG), r.get(k + klassen.HOOG), registry[k])
             cel["marge"] = marge
-            if not fmt.is_missing(rs):
-                h = _heat_class(float(rs))
-                cel |= {"score": fmt.getal(rs, 2), "kleur": colours[h], "donker": h >= 3}
-            else:
-                cel |= {"score": "", "kleur": "", "donker": False}
+            h = int(heat[k][i])
+            cel |= {
+                "score": "" if fmt.is_missing(rs) else fmt.getal(rs, 2),
+                "kleur": colours[h] if h >= 0 else "",
+                "donker": h >= 3,
+            }
             cellen.append(cel)
         totaal = r["score"]
-        h = _heat_class(float(totaal)) if not fmt.is_missing(totaal) else -1
+        h = int(heat_totaal[i])
+        bereik = score_marge(r)
         plaats, gedeeld = plaats_tekst(r)
         rijen.append(
             {
@@ -84,6 +91,7 @@ def buurten_in_beeld(
                 "grens": vorige is not None and plaats != vorige,
                 "cellen": cellen,
                 "totaal": fmt.getal(totaal, 2),
+                "bereik": bereik,
                 "kleur": colours[h] if h >= 0 else "",
                 "donker": h >= 3,
                 "volledig": int(r["n_indicatoren"]) == len(keys),
@@ -178,6 +186,11 @@ def buurten_in_beeld(
         "onvolledig": any(not r["volledig"] for r in rijen),
         "gedeeld": gedeeld,
         "marges": marges,
+        # A score without a colour: its margins cross a colour boundary.
+        "wit": any(
+            bool(((h < 0) & scores[col].notna().to_numpy()).any())
+            for h, col in [(heat[k], f"rs_{k}") for k in keys] + [(heat_totaal, "score")]
+        ),
         "top": [str(n) for n in top["naam"]],
         "jaar": j0,
         "n_indicatoren": len(keys),

@@ -61,7 +61,8 @@ def buurt_scores(
     Returns
     -------
     (scores, uitgesloten)
-        ``scores``: one row per buurt, sorted by ``score`` descending, with ``code,
+        ``scores``: one row per buurt, sorted by place (buurten that share a place by
+        name, buurten without a score last), with ``code,
         naam, wijkcode``, the indicator values and their ``<key>_laag``/``<key>_hoog``
         (NaN without interval), ``rs_<key>`` rank scores with their range
         ``rsmin_<key>``/``rsmax_<key>``, ``score`` with ``score_min``/``score_max``,
@@ -102,10 +103,13 @@ def buurt_scores(
     out["n_indicatoren"] = [
         int(sum(not fmt.is_missing(out.at[i, f"rs_{k}"]) for k in keys)) for i in out.index
     ]
-    out = out.sort_values(["score", "naam"], ascending=[False, True], na_position="last")
     out["rang"] = out["score"].rank(ascending=False, method="min")
     plaats = klassen.rang_groepen(out["score"], out["score_min"], out["score_max"])
     out["plaats_van"], out["plaats_tot"] = plaats["van"], plaats["tot"]
+    # Within a shared place the order of the scores is not sure: listing those buurten by
+    # score would rank them after all, so they go by name (exact scores: one buurt per place,
+    # the order of the scores).
+    out = out.sort_values(["plaats_van", "plaats_tot", "naam", "code"], na_position="last")
     return out.reset_index(drop=True), uitgesloten
 
 
@@ -117,3 +121,15 @@ def plaats_tekst(r: pd.Series) -> tuple[str, bool]:
     if int(tot) > int(van):
         return f"{int(van)}–{int(tot)}", True
     return str(int(van)), False
+
+
+def score_marge(r: pd.Series) -> str:
+    """Printed range of a ranked buurt's total score (``'0,40–0,95'``).
+
+    ``''`` when the score is exact or its range vanishes at two decimals.
+    """
+    lo, hi = r.get("score_min"), r.get("score_max")
+    if fmt.is_missing(lo) or fmt.is_missing(hi):
+        return ""
+    a, b = fmt.getal(lo, 2), fmt.getal(hi, 2)
+    return "" if a == b else f"{a}–{b}"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.present import kaartklassen, kaartlegenda
+from pipeline.present import kaartklassen, kaartlegenda, klassen
 
 
 # --- numbers and classification -----------------------------------------------------
@@ -242,3 +242,32 @@ def test_buurtsignaal_defaults_to_signal_for_old_tables():
     s = klassen.buurtsignaal(meta, "x")
     assert (s.signaal, s.marges, s.uitleg) == (False, ("leeftijd",), "BRP")
     assert klassen.zonder_signaal([{}, meta], ["y", "x"]) == ["x"]
+
+
+def test_fixed_scheme_colours_only_values_whose_interval_stays_in_one_class():
+    edges = (0.2, 0.4, 0.6, 0.8)
+    v = np.array([0.1, 0.5, 0.5, 0.9, np.nan, 0.39, 0.8])
+    lo = np.array([0.0, 0.45, 0.3, np.nan, np.nan, 0.2, 0.8])
+    hi = np.array([0.15, 0.55, 0.55, np.nan, np.nan, 0.4, 0.95])
+    got = klassen.zekere_klassen(v, lo, hi, edges)
+    # exact 0.9 keeps its class; 0.3-0.55 crosses 0.4; 0.2-0.4 reaches into the next class
+    # (a class holds [lower break, upper break)); no value, no class
+    assert got.tolist() == [0, 2, -1, 4, -1, -1, 4]
+    assert klassen.zekere_klassen(v, None, None, edges).tolist() == [0, 2, 2, 4, -1, 1, 4]
+
+
+def test_fixed_scheme_never_colours_indistinguishable_values_differently():
+    rng = np.random.default_rng(11)
+    edges = (0.2, 0.4, 0.6, 0.8)
+    for _ in range(200):
+        n = int(rng.integers(2, 30))
+        v = rng.uniform(0, 1, n)
+        lo = v - rng.uniform(0, 0.3, n) * (rng.uniform(size=n) < 0.8)
+        hi = v + rng.uniform(0, 0.3, n) * (rng.uniform(size=n) < 0.8)
+        k = klassen.zekere_klassen(v, lo, hi, edges)
+        bad = klassen.indistinguishable(v, lo, hi)
+        both = (k[:, None] >= 0) & (k[None, :] >= 0)
+        assert not (bad & both & (k[:, None] != k[None, :])).any()
+        # and a value whose interval lies inside one class does get that class
+        inside = np.searchsorted(edges, lo, "right") == np.searchsorted(edges, hi, "right")
+        assert (k[inside] == np.searchsorted(edges, v[inside], "right")).all()

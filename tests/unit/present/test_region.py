@@ -176,3 +176,48 @@ def test_region_ranking_shares_places_within_intervals():
     ]  # fmt: skip
     out = region.render_html(ctx, region.report.TEMPLATE_DIR)
     assert "Gedeelde plaats" in out and "gedeeld" in out
+
+
+def _gedeeld_bovenaan():
+    """Five buurten: A alone on top, then B, C, D sharing places 2-4, E exact below."""
+    t = _table(
+        "GM0001",
+        "Eerstedorp",
+        [("BU00010001", "A", 60.0), ("BU00010002", "Dal", 40.0), ("BU00010003", "Berg", 38.0),
+         ("BU00010004", "Cel", 36.0), ("BU00010005", "E", 5.0)],
+    )  # fmt: skip
+    t["aandeel_75plus_laag"] = t["aandeel_75plus"] - 3
+    t["aandeel_75plus_hoog"] = t["aandeel_75plus"] + 3
+    return t
+
+
+def test_region_list_stops_before_a_shared_place_it_would_cut():
+    metas = [{"gemeentenaam": "Eerstedorp", "bronnen": []}]
+    w = {"aandeel_75plus": 1.0}
+    ctx = region.build_context([_gedeeld_bovenaan()], None, REG, metas, "Oost", w, top=3)
+    # Places 2-4 are shared: listing two of them would rank inside the margins.
+    assert [(b["naam"], b["rang"]) for b in ctx["buurten"]] == [("A", "1")]
+    assert ctx["volgende"] == {"n": 3, "van": 2, "tot": 4}
+    assert ctx["buurten"][0]["waarden"][0]["marge"] == "57–63%"
+    assert ctx["buurten"][0]["score_marge"] == ""  # A is surely first: no range in its score
+    out = " ".join(region.render_html(ctx, region.report.TEMPLATE_DIR).split())
+    assert "Daarna delen 3 buurten de plaatsen 2–4" in out and "hoogste 3 horen" in out
+    assert "Van alle buurten in de regio heeft A (Eerstedorp) de grootste" in out
+    # Room for the whole shared place: all of it is listed, by name.
+    ctx = region.build_context([_gedeeld_bovenaan()], None, REG, metas, "Oost", w, top=4)
+    assert [b["naam"] for b in ctx["buurten"]] == ["A", "Berg", "Cel", "Dal"]
+    assert ctx["volgende"] is None
+    assert ctx["buurten"][1]["score_marge"]  # a shared place has a range
+
+
+def test_region_names_no_top_buurt_when_the_first_place_is_shared():
+    t = _gedeeld_bovenaan()
+    t.loc[t["naam"] == "A", "aandeel_75plus"] = 41.0  # now A, Dal, Berg, Cel share 1-4
+    metas = [{"gemeentenaam": "Eerstedorp", "bronnen": []}]
+    ctx = region.build_context([t], None, REG, metas, "Oost", {"aandeel_75plus": 1.0}, top=3)
+    assert ctx["buurten"] == [] and ctx["volgende"] == {"n": 4, "van": 1, "tot": 4}
+    assert not any("heeft A" in z for z in ctx["in_het_kort"])
+    assert any("delen 4 buurten de eerste plaats" in z for z in ctx["in_het_kort"])
+    out = " ".join(region.render_html(ctx, region.report.TEMPLATE_DIR).split())
+    assert "Geen buurt hoort zeker bij de hoogste 3" in out
+    assert "buurten met de hoogste gewogen score (2024)" not in out  # no empty table

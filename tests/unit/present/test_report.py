@@ -541,6 +541,29 @@ def test_report_shows_shared_places_and_margins(zonder):
     assert re.search(r"\(\d+%?–\d+%\)", bib)  # e.g. (15–45%) under a buurt value
 
 
+def _heat_cells(html: str) -> list[str]:
+    """The scored cells of the heat table's body (indicator cells and totals)."""
+    body = html.split('<table class="heat">', 1)[1].split("</tbody>", 1)[0].split("<tbody>")[1]
+    return re.findall(r"<td class=\"(?:getal|totaal)[^\"]*\"[^>]*>.*?</td>", body)
+
+
+def test_heat_colours_and_order_do_not_rank_inside_the_margins(zonder, html):
+    page, _ = zonder
+    bib = " ".join(" ".join(parse(page).section_text["buurten-in-beeld"]).split())
+    cellen = [c for c in _heat_cells(page) if "score " in c or "totaal" in c]
+    wit = [c for c in cellen if "style=" not in c]
+    # Wide margins: some rank scores and totals could lie in more than one colour.
+    assert wit and len(wit) < len(cellen)
+    assert "binnen de marges meer dan één kleur" in page and "Een witte cel" in bib
+    assert "Buurten die een plaats delen, staan op alfabet" in bib
+    assert re.search(r"\d,\d\d<span class=\"rs\">\(\d,\d\d–\d,\d\d\)</span>", page)
+    # Exact figures: every score has its colour, ordered by total, no ranges.
+    exact = " ".join(" ".join(parse(html).section_text["buurten-in-beeld"]).split())
+    assert all("style=" in c for c in _heat_cells(html) if "score " in c or "totaal" in c)
+    assert "Een witte cel" not in exact and "op volgorde van de totaalscore" in exact
+    assert not re.search(r"<span class=\"rs\">\(\d,\d\d–", html)
+
+
 def test_pdf_of_report_without_signal_says_why(zonder):
     _, pdf = zonder
     assert "telt niet mee" in pdf

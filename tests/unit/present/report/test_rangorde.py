@@ -65,3 +65,26 @@ def test_intervals_give_shared_places_and_exact_values_do_not(reg):
     assert (s["score_min"] <= s["score"]).all() and (s["score"] <= s["score_max"]).all()
     exact, _ = rangorde.buurt_scores(voorbeeld_tabel(), reg, w, 2024)
     assert exact["plaats_van"].tolist() == exact["plaats_tot"].tolist() == exact["rang"].tolist()
+
+
+def test_buurten_sharing_a_place_are_listed_by_name_not_by_score(reg):
+    s, _ = rangorde.buurt_scores(tabel_met_marges(), reg, {"aandeel_75plus": 1.0}, 2024)
+    assert s["plaats_van"].is_monotonic_increasing
+    for _, groep in s.groupby("plaats_van"):
+        assert groep["naam"].tolist() == sorted(groep["naam"])
+    # The fixture's scores inside a shared place are not in name order: by score, the
+    # table would still rank them (the test can fail).
+    gedeeld = s[s["plaats_tot"] > s["plaats_van"]]
+    assert (
+        gedeeld.sort_values("score", ascending=False)["naam"].tolist() != gedeeld["naam"].tolist()
+    )
+    # Exact scores: one buurt per place, highest first.
+    exact, _ = rangorde.buurt_scores(voorbeeld_tabel(), reg, {"aandeel_75plus": 1.0}, 2024)
+    assert exact["score"].is_monotonic_decreasing
+
+
+def test_printed_range_of_a_total_score():
+    r = pd.Series({"score_min": 0.401, "score_max": 0.949})
+    assert rangorde.score_marge(r) == "0,40–0,95"
+    assert rangorde.score_marge(pd.Series({"score_min": 0.5, "score_max": 0.501})) == ""
+    assert rangorde.score_marge(pd.Series({"score_min": float("nan"), "score_max": 1.0})) == ""
