@@ -22,28 +22,30 @@ from pipeline.present.report.tabellen import naam_map
 
 HOOFDSTUKKEN: dict[str, dict[str, Any]] = {
     "vergrijzing": {
-        "kaart": "aandeel_75plus",
+        # The published 65+ share first: it has real buurt differences, while the estimated
+        # 75+ share often has margins too wide to split any buurten.
+        "kaart": ["aandeel_65plus", "aandeel_75plus"],
         "staaf": "aandeel_75plus",
         "trend": ["aantal_65plus", "aantal_75plus", "aantal_85plus"],
     },
     "mantelzorg": {
-        "kaart": "mantelzorgpotentieel",
+        "kaart": ["mantelzorgpotentieel"],
         "staaf": "mantelzorgpotentieel",
         "trend": ["mantelzorgpotentieel"],
     },
     "dementie": {
-        "kaart": "dementie_per_100_65plus",
+        "kaart": ["dementie_per_100_65plus"],
         "staaf": "dementie_aantal",
         "trend": ["dementie_aantal", "dementie_per_100_65plus"],
     },
-    "eenzaamheid": {"kaart": "eenzaam_pct", "staaf": "eenzaam_pct", "trend": []},
+    "eenzaamheid": {"kaart": ["eenzaam_pct"], "staaf": "eenzaam_pct", "trend": []},
     "wonen": {
-        "kaart": "aandeel_eenpersoonshuishoudens",
+        "kaart": ["aandeel_eenpersoonshuishoudens"],
         "staaf": "afstand_huisarts",
         "trend": [],
     },
 }
-"""Per theme chapter: the map indicator, the ranked-bar indicator, trend indicators."""
+"""Per theme chapter: the map indicators, the ranked-bar indicator, trend indicators."""
 
 _MAX_BARS = 25
 # Above this many buurten the theme maps carry no names (they would crowd); the
@@ -251,8 +253,9 @@ def thema_figuren(
             }
         )
 
-    key = spec["kaart"]
-    if key in registry and key in indicatoren and len(buurten):
+    for key in spec["kaart"]:
+        if key not in registry or key not in indicatoren or not len(buurten):
+            continue
         ind = registry[key]
         values, status = kaartgegevens.buurt_values(indicatoren, key, j0)
         lo, hi = kaartgegevens.buurt_intervals(indicatoren, key, j0)

@@ -87,6 +87,9 @@ class Bevinding:
         report mark the numbers up without re-parsing the text.
     extra
         Free-form details (e.g. the buurt codes named).
+    grond
+        Numbers the finding rests on without printing them (e.g. a statement about the
+        ranking as a whole); they count for its years and sources.
     """
 
     kop: str
@@ -96,17 +99,18 @@ class Bevinding:
     soort: str = "bevinding"
     sjabloon: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    grond: tuple[Cijfer, ...] = ()
 
     @property
     def jaren(self) -> tuple[int, ...]:
-        """Years of the numbers (sorted, unique)."""
-        return tuple(sorted({c.peiljaar for c in self.cijfers}))
+        """Years of the numbers, printed or not (sorted, unique)."""
+        return tuple(sorted({c.peiljaar for c in (*self.cijfers, *self.grond)}))
 
     @property
     def bron_keys(self) -> tuple[str, ...]:
         """Indicator keys whose registry source covers the numbers (in order)."""
         seen: dict[str, None] = {}
-        for c in self.cijfers:
+        for c in (*self.cijfers, *self.grond):
             for k in [c.key, *(b.key for b in c.basis)]:
                 seen.setdefault(k, None)
         return tuple(seen)

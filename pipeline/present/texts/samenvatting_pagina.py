@@ -79,6 +79,7 @@ def grootste_opgave(
     if scores is None or scores.empty or len(scores) < 2:
         return None
     j0 = basisjaar(indicatoren)
+    keys = [c[3:] for c in scores.columns if c.startswith("rs_")]
     top = klassen.zeker_bovenaan(scores, n)
     if top.empty:
         # Every buurt near the top shares its place: naming "the highest" would be a ranking
@@ -93,8 +94,12 @@ def grootste_opgave(
             [],
             "vergrijzing",
             extra={"codes": []},
+            # The statement prints no indicator value but rests on the weighted ones: they
+            # give the card its year and sources.
+            grond=tuple(
+                cijfer(indicatoren, registry, gemeente_code(indicatoren), j0, k) for k in keys
+            ),
         )
-    keys = [c[3:] for c in scores.columns if c.startswith("rs_")]
     namen: list[str] = []
     delen: list[str] = []
     cijfers: list[Cijfer] = []

@@ -45,6 +45,7 @@ def meeste(
 THEMA_TEKSTEN: dict[str, tuple[tuple[str, ...], ...]] = {
     "vergrijzing": (
         ("groei", "aantal_75plus"),
+        ("spreiding", "aandeel_65plus"),
         ("spreiding", "aandeel_75plus"),
         ("ontwikkeling", "dubbele_vergrijzing"),
     ),

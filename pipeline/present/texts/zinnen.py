@@ -228,11 +228,18 @@ def spreiding(
         )
         return bevinding(ind.label, template, [c_top, g], ind.thema)
     hoog, laag = ("laagst", "hoogst") if asc else ("hoogst", "laagst")
-    if not (zeker_apart(b, key, str(top["code"])) and zeker_apart(b, key, str(bottom["code"]))):
+    # Say only what the margins leave open: the two ends may well differ from each other
+    # while neither is surely the single highest or lowest buurt.
+    open_einden = [
+        f"de {w}e"
+        for w, r in ((hoog, top), (laag, bottom))
+        if not zeker_apart(b, key, str(r["code"]))
+    ]
+    if open_einden:
         template = (
             f"{_met_eenheid(ind, jaar)}: geschat van {{1}} in {veilig(bottom['naam'])} tot {{0}} "
-            f"in {veilig(top['naam'])}, maar die verschillen vallen binnen de marges van de "
-            f"schatting: geen buurt is zeker de {hoog}e. In heel {naam}: {{2}}."
+            f"in {veilig(top['naam'])}, maar binnen de marges van de schatting is geen buurt "
+            f"zeker {' of '.join(open_einden)}. In heel {naam}: {{2}}."
         )
         return bevinding(ind.label, template, [c_top, c_bot, g], ind.thema)
     template = (

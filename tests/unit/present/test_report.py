@@ -533,6 +533,22 @@ def test_report_with_signal_keeps_classes_and_bars(html, reg):
     assert "telt niet mee" not in " ".join(d.section_text["buurten-in-beeld"])
 
 
+def test_ageing_chapter_maps_the_published_65plus_share_before_the_estimate(zonder, reg):
+    """The estimated 75+ share often has margins too wide to split buurten (real Deventer:
+    one class); the CBS 65+ share beside it gives the chapter real buurt differences."""
+    html, _ = zonder
+    d = parse(html)
+    hfd = d.section_text["thema-vergrijzing"]
+    alts = [a["alt"] for t, a in d.tags if t == "img" and a.get("alt", "").startswith("Kaart")]
+    eerst = [i for i, a in enumerate(alts) if "aandeel 65-plussers" in a]
+    daarna = [i for i, a in enumerate(alts) if "aandeel 75-plussers" in a]
+    assert eerst and daarna and eerst[0] < daarna[0]
+    assert "klassen van" in alts[eerst[0]]  # published: classes, no margins
+    # one heading above the two maps, and a sentence on the 65+ spread
+    assert " ".join(hfd).count("Per buurt op de kaart") == 1
+    assert "Aandeel 65-plussers (2024):" in " ".join(" ".join(hfd).split())
+
+
 def test_report_shows_shared_places_and_margins(zonder):
     html, _ = zonder
     bib = " ".join(" ".join(parse(html).section_text["buurten-in-beeld"]).split())

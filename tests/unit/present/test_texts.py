@@ -408,8 +408,20 @@ def test_no_highest_buurt_when_the_difference_lies_inside_the_intervals():
     wide["aandeel_75plus_hoog"] = wide["aandeel_75plus"] + 50
     b = texts.spreiding(wide, reg, "aandeel_75plus", "Testdorp")
     assert "het hoogst in" not in b.tekst and "binnen de marges" in b.tekst
-    assert "geen buurt is zeker de hoogste" in b.tekst
+    # Zorghof (81%) stays apart even at +-50 (klassen.indistinguishable); the low end does not.
+    assert "geen buurt zeker de laagste." in b.tekst and "hoogste" not in b.tekst
     controleer(b, wide, reg)  # every number still comes from the table
+    # Only the top two overlap: the lowest is still surely the lowest, and the sentence
+    # does not claim the whole range lies inside the margins.
+    close = tabel.copy()
+    rows = (close["niveau"] == "buurt") & (close["jaar"] == JAAR)
+    order = close[rows].sort_values("aandeel_75plus", ascending=False).index
+    close.loc[order[1], "aandeel_75plus"] = close.loc[order[0], "aandeel_75plus"] - 0.01
+    close["aandeel_75plus_laag"] = close["aandeel_75plus"] - 0.05
+    close["aandeel_75plus_hoog"] = close["aandeel_75plus"] + 0.05
+    b = texts.spreiding(close, reg, "aandeel_75plus", "Testdorp")
+    assert "geen buurt zeker de hoogste." in b.tekst and "laagste" not in b.tekst
+    controleer(b, close, reg)
     m = texts.meeste(wide.assign(dementie_aantal_laag=0.0, dementie_aantal_hoog=1e6), reg,
                      "dementie_aantal")  # fmt: skip
     assert m is None or "binnen de marge" in m.tekst
@@ -443,3 +455,6 @@ def test_where_to_begin_names_only_buurten_surely_at_the_top():
     b = texts.grootste_opgave(tied, tabel, reg)
     assert not any(n in b.tekst for n in namen)
     assert "geen buurt zeker de hoogste" in b.tekst and "delen 4 buurten" in b.tekst
+    # It prints no indicator value, yet its card still shows the year and source the
+    # ranking rests on (an empty "Jaar: · Bron:" line was printed before).
+    assert b.cijfers == () and b.jaren == (JAAR,) and b.bron_keys == ("aandeel_75plus",)
