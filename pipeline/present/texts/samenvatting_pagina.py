@@ -97,7 +97,9 @@ def grootste_opgave(
             # The statement prints no indicator value but rests on the weighted ones: they
             # give the card its year and sources.
             grond=tuple(
-                cijfer(indicatoren, registry, gemeente_code(indicatoren), j0, k) for k in keys
+                cijfer(indicatoren, registry, gemeente_code(indicatoren), j0, k)
+                for k in keys
+                if scores[f"rs_{k}"].notna().any()  # a weight without data has no source here
             ),
         )
     namen: list[str] = []

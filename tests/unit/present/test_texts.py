@@ -451,7 +451,7 @@ def test_where_to_begin_names_only_buurten_surely_at_the_top():
     assert all(n in b.tekst for n in namen[:3]) and namen[3] not in b.tekst
     controleer(b, tabel, reg)
     # All four share places 1-4: no buurt is named, and the text says why.
-    tied = scores.assign(plaats_van=1, plaats_tot=4)
+    tied = scores.assign(plaats_van=1, plaats_tot=4, rs_eenzaam_pct=float("nan"))
     b = texts.grootste_opgave(tied, tabel, reg)
     assert not any(n in b.tekst for n in namen)
     assert "geen buurt zeker de hoogste" in b.tekst and "delen 4 buurten" in b.tekst
