@@ -137,7 +137,7 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
     if kaartlegenda.soort_marker(ind):
         note += f" De cijfers zijn {kaartlegenda.soort_marker(ind)}; zie de bronnen rechtsonder."
     if res.classification.marges:
-        note += f" {texts.MARGES_UITLEG}"
+        note += f" {texts.marges_uitleg(ind)}"
     if res.neutraal:
         note = f"{d.zonder_tekst(d.cfg['hoofdindicator'])} {note}"
     t = _paragraph(fig, sheet, m, yy, note, size=12, max_w=cw)
@@ -198,7 +198,7 @@ def _a3(d: _Data, sheet: Sheet) -> Figure:
     extra = sessie_kaart.legend_handles(d.sessies, 7) if d.sessies else []
     leg_bottom = _bottom_of(sheet, _legend(lax, res, ind, size=9, extra=extra))
     note = d.zonder_tekst(d.cfg["hoofdindicator"]) or (
-        texts.MARGES_UITLEG if res.classification.marges else ""
+        texts.marges_uitleg(ind) if res.classification.marges else ""
     )
     if note:
         t = _paragraph(fig, sheet, sx, leg_bottom + 4, note, size=8, max_w=sw)
@@ -252,7 +252,7 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
     _fit_key(fig, sheet, m + half, yy, half, 50, res.key, size=7, min_size=4.5,
              title="Genummerde buurten")  # fmt: skip
     yy += 54
-    note = d.zonder_tekst(key) or (texts.MARGES_UITLEG if res.classification.marges else "")
+    note = d.zonder_tekst(key) or (texts.marges_uitleg(ind) if res.classification.marges else "")
     if note:
         t = _paragraph(fig, sheet, m, yy, note, size=8, max_w=sheet.width - 2 * m,
                        fontweight="bold" if res.neutraal else "normal")  # fmt: skip

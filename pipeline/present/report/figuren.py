@@ -286,7 +286,7 @@ def thema_figuren(
             bijschrift = (
                 f"{ind.label} per buurt, {j0}. Dikke lijnen: wijkgrenzen. {namen}"
                 + ("Donker = laag = grootste opgave." if ind.richting < 0 else "Donker = hoog.")
-                + (f" {texts.MARGES_UITLEG}" if res.classification.marges else "")
+                + (f" {texts.marges_uitleg(ind)}" if res.classification.marges else "")
             )
         add(to_data_uri(fig), alt, bijschrift, "kaart")
     trend = [k for k in spec["trend"] if k in registry and k in indicatoren]

@@ -91,6 +91,31 @@ MARGES_UITLEG = (
 )
 """Caption note of a map whose classes were placed with the estimation intervals."""
 
+MARGES_UITLEG_AFRONDING = (
+    "Buurten waarvan de marges door de afronding van CBS (op 5) overlappen, staan in dezelfde "
+    "klasse: alleen waar de marges niet overlappen, is het verschil echt."
+)
+"""The same note for a base-year number CBS publishes: its interval is only the rounding."""
+
+
+def marges_uitleg(ind: Indicator) -> str:
+    """Caption note of a base-year map classed with intervals.
+
+    Parameters
+    ----------
+    ind
+        The mapped indicator. A number CBS counts (``soort`` ``gemeten`` or, in the base
+        year, ``gemeten/geschat``) is not an estimate: calling its margins "of the
+        estimate" would misstate a published figure.
+
+    Returns
+    -------
+    str
+        :data:`MARGES_UITLEG_AFRONDING` or :data:`MARGES_UITLEG`.
+    """
+    gepubliceerd = ind.soort in ("gemeten", "gemeten/geschat")
+    return MARGES_UITLEG_AFRONDING if gepubliceerd else MARGES_UITLEG
+
 
 def zonder_signaal_zin(
     ind: Indicator, gemeente: str, jaar: int, waarde: str, marge: str, uitleg: str

@@ -478,6 +478,10 @@ def tabel_met_marges() -> pd.DataFrame:
     gm = (t["niveau"] == "gemeente") & (t["jaar"] == 2024)
     t.loc[gm, "mantelzorgpotentieel_laag"] = 7.1
     t.loc[gm, "mantelzorgpotentieel_hoog"] = 9.3
+    # The published 65+ share: only CBS's rounding to 5 (narrow).
+    buurt = t["niveau"] == "buurt"
+    t["aandeel_65plus_laag"] = t["aandeel_65plus"].where(buurt) - 0.3
+    t["aandeel_65plus_hoog"] = t["aandeel_65plus"].where(buurt) + 0.3
     return t
 
 
@@ -543,7 +547,12 @@ def test_ageing_chapter_maps_the_published_65plus_share_before_the_estimate(zond
     eerst = [i for i, a in enumerate(alts) if "aandeel 65-plussers" in a]
     daarna = [i for i, a in enumerate(alts) if "aandeel 75-plussers" in a]
     assert eerst and daarna and eerst[0] < daarna[0]
-    assert "klassen van" in alts[eerst[0]]  # published: classes, no margins
+    assert "klassen van" in alts[eerst[0]]  # published: classes
+    caps = re.findall(r"<figcaption>(.*?)</figcaption>", html, flags=re.S)
+    cap65 = next(c for c in caps if "Aandeel 65-plussers per buurt" in c)
+    # classed with its rounding margins, which the caption does not call an estimate's
+    assert texts.MARGES_UITLEG_AFRONDING in " ".join(cap65.split())
+    assert "van de schatting" not in cap65
     # one heading above the two maps, and a sentence on the 65+ spread
     assert " ".join(hfd).count("Per buurt op de kaart") == 1
     assert "Aandeel 65-plussers (2024):" in " ".join(" ".join(hfd).split())

@@ -458,3 +458,13 @@ def test_where_to_begin_names_only_buurten_surely_at_the_top():
     # It prints no indicator value, yet its card still shows the year and source the
     # ranking rests on (an empty "Jaar: · Bron:" line was printed before).
     assert b.cijfers == () and b.jaren == (JAAR,) and b.bron_keys == ("aandeel_75plus",)
+
+
+def test_margins_of_a_published_number_are_called_rounding_not_estimate():
+    """A map of the CBS 65+ share is classed with the rounding margins; its caption must not
+    call a published figure an estimate."""
+    reg = registry()
+    assert texts.marges_uitleg(reg["aandeel_65plus"]) == texts.MARGES_UITLEG_AFRONDING
+    assert "afronding van CBS" in texts.MARGES_UITLEG_AFRONDING
+    assert texts.marges_uitleg(reg["aandeel_75plus"]) == texts.MARGES_UITLEG
+    assert "schatting" in texts.MARGES_UITLEG
