@@ -33,9 +33,18 @@ def write_config(workdir: Path, name: str, cfg: dict) -> Path:
     return path
 
 
-def snakemake(workdir: Path, *args: str, configfile: Path | None = None, cores: int = 2):
-    """Run snakemake in ``workdir``; returns the CompletedProcess (never raises)."""
-    cmd = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", str(cores)]
+def snakemake(
+    workdir: Path,
+    *args: str,
+    configfile: Path | None = None,
+    cores: int = 2,
+    snakefile: Path = REPO / "Snakefile",
+):
+    """Run snakemake in ``workdir``; returns the CompletedProcess (never raises).
+
+    ``snakefile``: another checkout's (Snakemake imports ``pipeline`` from beside it).
+    """
+    cmd = [str(SNAKEMAKE), "--snakefile", str(snakefile), "--cores", str(cores)]
     cmd += ["--nocolor", *args]
     if configfile is not None:
         cmd += ["--configfile", str(configfile)]

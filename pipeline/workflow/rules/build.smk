@@ -48,6 +48,8 @@ rule build:
         prevalentie_bron=config["indicatoren"]["dementie_bron"],
         # A new provenance layout rebuilds bronnen.json of existing builds.
         meta_versie=provenance.META_VERSIE,
+        # New code (an upgrade of wijkscan) rebuilds; see pipeline/workflow/codeversie.py.
+        code=codeversie.code_versie(),
     run:
         jobs_build.build(input, output, params, wildcards, log)
 
@@ -63,6 +65,7 @@ rule export_indicators:
         "logs/export_indicators/{gemeente}.log",
     params:
         jaar=config["jaar"],
+        code=codeversie.code_versie(),
     run:
         jobs_build.export_indicators(input, output, params, wildcards, log)
 
@@ -76,6 +79,7 @@ rule prepare_reference_nl:
         "logs/prepare_reference_nl/{jaar}.log",
     params:
         config=indicator_config(),
+        code=codeversie.code_versie(),
     run:
         jobs_build.prepare_reference_nl(input, output, params, wildcards, log)
 
@@ -91,5 +95,6 @@ rule compute_region:
         config=indicator_config(),
         naam=region_name(),
         leden=region_members(),
+        code=codeversie.code_versie(),
     run:
         jobs_build.compute_region(input, output, params, wildcards, log)

@@ -3,7 +3,7 @@
 # the run hooks hand over to pipeline.workflow.steps and pipeline.workflow.renderpool.
 from pathlib import Path
 
-from pipeline.workflow import renderpool, steps
+from pipeline.workflow import codeversie, renderpool, steps
 from pipeline.workflow import config as wcfg
 from pipeline.model import provenance
 

@@ -23,6 +23,7 @@ sessie_lezen.check_config(config, GEMEENTEN)
 # job (it does so with every other output), and the job moves a filled one aside
 # (sessie_<GM>_ingevuld_<tijd>.xlsx) before writing a new one. Params hold only what the
 # workbook uses (the weights give the places), so e.g. new report questions do not rerun it.
+# (New code reruns the build, and with it this workbook: a filled one is moved aside.)
 rule session_workbook:
     input:
         unpack(published_files),
@@ -47,6 +48,8 @@ rule prepare_sessions:
         json="data/processed/{gemeente}/sessies.json",
     log:
         "logs/prepare_sessions/{gemeente}.log",
+    params:
+        code=codeversie.code_versie(),
     run:
         jobs_render.prepare_sessions(input, output, params, wildcards, log)
 
@@ -70,6 +73,7 @@ rule render_report:
         rapport=config["rapport"],
         template_dir="templates",
         volgende_ronde=config["vouwkaart"]["vragen_volgende_ronde"],
+        code=codeversie.code_versie(),
     run:
         jobs_render.render_report(input, output, params, wildcards, log)
 
@@ -84,6 +88,7 @@ rule render_vouwkaart:
         "logs/render_vouwkaart/{gemeente}_{formaat}.log",
     params:
         vouwkaart=config["vouwkaart"],
+        code=codeversie.code_versie(),
     run:
         jobs_render.render_vouwkaart(input, output, params, wildcards, log)
 
@@ -106,5 +111,6 @@ rule render_region_report:
         leden=region_members(),
         weging=config["rapport"]["weging"],
         template_dir="templates",
+        code=codeversie.code_versie(),
     run:
         jobs_render.render_region_report(input, output, params, wildcards, log)
