@@ -147,17 +147,37 @@ def instellingen(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> l
     grens = max(_INSTELLING_FACTOR * g.waarde, _INSTELLING_MIN_PCT)
     b = buurten_met_cijfer(indicatoren, j0, "aandeel_75plus")
     b = b[b["aandeel_75plus"] >= grens].sort_values("aandeel_75plus", ascending=False)
+    ind = registry["aandeel_75plus"]
+    schatting = "naar schatting " if ind.soort == "geschat" else ""
+    g65 = (
+        cijfer(indicatoren, registry, gm, j0, "aandeel_65plus")
+        if "aandeel_65plus" in registry
+        else None
+    )
     out = []
     for _, r in b.iterrows():
         c = cijfer(indicatoren, registry, str(r["code"]), j0, "aandeel_75plus")
+        cijfers = [c, g]
         template = (
-            f"{registry['aandeel_75plus'].label} in {veilig(r['naam'])}: {{0}} ({j0}). In de hele "
-            "gemeente is dat {1}. Waarschijnlijk staat hier een verpleeghuis of zorgcomplex. "
+            f"{ind.label} in {veilig(r['naam'])}: {schatting}{{0}} ({j0}). In de hele "
+            "gemeente is dat {1}."
+        )
+        # The 75+ share of a buurt is estimated from its published 65+ count: the counted
+        # 65+ share is what the caveat really rests on, so it is printed beside it.
+        c65 = cijfer(indicatoren, registry, str(r["code"]), j0, "aandeel_65plus") if g65 else None
+        if c65 is not None and not fmt.is_missing(c65.waarde) and not fmt.is_missing(g65.waarde):
+            cijfers += [c65, g65]
+            template += (
+                " Het aandeel 65-plussers, door CBS geteld, is er {2}, tegen {3} in de hele "
+                "gemeente."
+            )
+        template += (
+            " Waarschijnlijk staat hier een verpleeghuis of zorgcomplex. "
             "De cijfers van deze buurt gaan dan vooral over de bewoners van die instelling. "
             "Vergelijk deze buurt daarom niet zomaar met andere buurten."
         )
         out.append(
-            bevinding(f"Let op: {r['naam']}", template, [c, g], "vergrijzing", soort="let_op")
+            bevinding(f"Let op: {r['naam']}", template, cijfers, "vergrijzing", soort="let_op")
         )
     return out
 

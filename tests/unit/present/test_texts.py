@@ -355,6 +355,10 @@ def test_care_institution_is_flagged_and_braces_in_names_survive():
     assert [b.kop for b in let_op] == ["Let op: Zorghof {0}"]
     assert "Zorghof {0}" in let_op[0].tekst
     controleer(let_op[0], tabel, reg)
+    # The 75+ share is an estimate and says so; the counted 65+ share it rests on is beside it.
+    assert "naar schatting" in let_op[0].tekst
+    assert [c.key for c in let_op[0].cijfers] == ["aandeel_75plus"] * 2 + ["aandeel_65plus"] * 2
+    assert "door CBS geteld" in let_op[0].tekst
 
 
 def test_suppressed_buurt_is_never_named_as_extreme():
