@@ -19,12 +19,12 @@ from pathlib import Path
 
 #: A measurement row of run.py: | meting | wandtijd | piek proces | piek samen | PSS | doel | oordeel |
 _ROW = re.compile(
-    r"^\| (?P<naam>[^|]+?) \| (?P<tijd>[0-9.]+) s \| [^|]* \| (?P<samen>[0-9]+) MB \|"
+    r"^\| (?P<naam>[^|]+?) \| (?P<tijd>[0-9.]+) s \| [^|]* \| (?P<samen>[0-9]+) (?:MB|MiB) \|"
 )
 
 
 def metingen(text: str) -> dict[str, tuple[float, int]]:
-    """Measurement name -> (seconds, summed peak MB) from the table under '## Metingen'.
+    """Measurement name -> (seconds, summed peak MiB; older reports wrote MB) from the table under '## Metingen'.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def naast_elkaar(oud: str, nieuw: str) -> str:
             continue
         t_a, mb_a = a[naam]
         ratio = f"{t_b / t_a:.2f}" if t_a > 0 else "n.b."
-        rows.append(f"| {naam} | {t_a:.2f} s | {t_b:.2f} s | {ratio} | {mb_a} MB | {mb_b} MB |")
+        rows.append(f"| {naam} | {t_a:.2f} s | {t_b:.2f} s | {ratio} | {mb_a} MiB | {mb_b} MiB |")
     alleen = [n for n in b if n not in a] + [n for n in a if n not in b]
     if alleen:
         rows += ["", "In één van de twee rapporten: " + "; ".join(alleen) + "."]

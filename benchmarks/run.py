@@ -387,10 +387,10 @@ def _fmt_s(x: float) -> str:
 
 def _row(m: Meting, doel: str = "", oordeel: str = "") -> str:
     status = "" if m.ok else f" (mislukt, code {m.returncode})"
-    pss = "n.b." if m.piek_pss_mb is None else f"{m.piek_pss_mb:.0f} MB"
+    pss = "n.b." if m.piek_pss_mb is None else f"{m.piek_pss_mb:.0f} MiB"
     return (
-        f"| {m.naam}{status} | {_fmt_s(m.seconden)} | {m.piek_proces_mb:.0f} MB | "
-        f"{m.piek_samen_mb:.0f} MB | {pss} | {doel} | {oordeel} |"
+        f"| {m.naam}{status} | {_fmt_s(m.seconden)} | {m.piek_proces_mb:.0f} MiB | "
+        f"{m.piek_samen_mb:.0f} MiB | {pss} | {doel} | {oordeel} |"
     )
 
 
@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
             details += [
                 f"- Vaste kosten per taak in procesmodus (`python -m snakemake --target-jobs`, "
                 f"gemeten op export_indicators): {_fmt_s(spawn['taak_s'])} per taak, waarvan "
-                f"{_fmt_s(spawn['eigen_werk_s'])} eigen werk; {spawn['rss_mb']:.0f} MB per proces.",
+                f"{_fmt_s(spawn['eigen_werk_s'])} eigen werk; {spawn['rss_mb']:.0f} MiB per proces.",
                 f"- {n_jobs} taken x {_fmt_s(fixed)} = {_fmt_s(n_jobs * fixed)} CPU aan opstarten; "
                 f"eigen werk {_fmt_s(work)}; samen {_fmt_s(n_jobs * fixed + work)} CPU, "
                 f"op 2 kernen minstens {_fmt_s((n_jobs * fixed + work) / 2)} (gemeten: "
@@ -570,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts.append(
         f"- Landelijke indicatoren in één keer onder {DOEL_LANDELIJK_S:.0f} s: {_pass(ok)} "
         f"({_fmt_s(nat_smk.seconden)} als Snakemake-run met horizonjaren, piek "
-        f"{nat_smk.piek_samen_mb:.0f} MB)"
+        f"{nat_smk.piek_samen_mb:.0f} MiB)"
     )
     details += [
         "",
@@ -606,9 +606,9 @@ def main(argv: list[str] | None = None) -> int:
             f"({total / 60:.0f} min) in totaal, {n_pdf} rapporten en {n_vk} vouwkaarten "
             f"(doel <= {DOEL_LANDELIJK_BUILD_S / 60:.0f} min: "
             f"{_pass(full.ok and total <= DOEL_LANDELIJK_BUILD_S)}); "
-            f"piek {peak:.0f} MB samen (RSS), "
-            + (f"{max(pss):.0f} MB samen (PSS), " if len(pss) == 2 else "")
-            + f"{max(nat_smk.piek_proces_mb, full.piek_proces_mb):.0f} MB grootste proces "
+            f"piek {peak:.0f} MiB samen (RSS), "
+            + (f"{max(pss):.0f} MiB samen (PSS), " if len(pss) == 2 else "")
+            + f"{max(nat_smk.piek_proces_mb, full.piek_proces_mb):.0f} MiB grootste proces "
             f"(doel < 2 GB: {_pass(full.ok and judged < DOEL_GEHEUGEN_MB)})"
         )
         slow = sorted(((sum(v), r) for r, v in adapter_seconds(wdn).items()), reverse=True)
@@ -624,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
     costs = import_costs()
     details += ["", "### Importkosten (nieuw proces, mediaan van 3)", ""]
     details += ["| wat | wandtijd | RSS |", "|---|---|---|"]
-    details += [f"| {k} | {_fmt_s(s)} | {r:.0f} MB |" for k, (s, r) in costs.items()]
+    details += [f"| {k} | {_fmt_s(s)} | {r:.0f} MiB |" for k, (s, r) in costs.items()]
 
     lines += ["## Oordeel per doel (2 kernen)", "", *verdicts, "", "## Metingen", "", *table]
     lines += [
