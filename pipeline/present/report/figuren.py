@@ -253,8 +253,8 @@ def thema_figuren(
             }
         )
 
-    for key in spec["kaart"]:
-        if key not in registry or key not in indicatoren or not len(buurten):
+    for key in spec["kaart"] if len(buurten) else []:
+        if key not in registry or key not in indicatoren:
             continue
         ind = registry[key]
         values, status = kaartgegevens.buurt_values(indicatoren, key, j0)

@@ -82,6 +82,7 @@ def grootste_opgave(
     keys = [c[3:] for c in scores.columns if c.startswith("rs_")]
     top = klassen.zeker_bovenaan(scores, n)
     if top.empty:
+        gm = gemeente_code(indicatoren)
         # Every buurt near the top shares its place: naming "the highest" would be a ranking
         # the margins do not carry.
         gedeeld = int((pd.to_numeric(scores["plaats_van"], errors="coerce") == 1).sum())
@@ -97,7 +98,7 @@ def grootste_opgave(
             # The statement prints no indicator value but rests on the weighted ones: they
             # give the card its year and sources.
             grond=tuple(
-                cijfer(indicatoren, registry, gemeente_code(indicatoren), j0, k)
+                cijfer(indicatoren, registry, gm, j0, k)
                 for k in keys
                 if scores[f"rs_{k}"].notna().any()  # a weight without data has no source here
             ),
@@ -148,24 +149,20 @@ def instellingen(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> l
     b = buurten_met_cijfer(indicatoren, j0, "aandeel_75plus")
     b = b[b["aandeel_75plus"] >= grens].sort_values("aandeel_75plus", ascending=False)
     ind = registry["aandeel_75plus"]
-    schatting = "naar schatting " if ind.soort == "geschat" else ""
-    g65 = (
-        cijfer(indicatoren, registry, gm, j0, "aandeel_65plus")
-        if "aandeel_65plus" in registry
-        else None
-    )
+    schatting = "naar schatting " if fmt.teken(ind) else ""
+    # The 75+ share of a buurt is estimated from its published 65+ count: the counted 65+
+    # share is what the caveat really rests on, so it is printed beside it.
+    g65 = cijfer(indicatoren, registry, gm, j0, "aandeel_65plus")
     out = []
     for _, r in b.iterrows():
         c = cijfer(indicatoren, registry, str(r["code"]), j0, "aandeel_75plus")
+        c65 = cijfer(indicatoren, registry, str(r["code"]), j0, "aandeel_65plus")
         cijfers = [c, g]
         template = (
             f"{ind.label} in {veilig(r['naam'])}: {schatting}{{0}} ({j0}). In de hele "
             "gemeente is dat {1}."
         )
-        # The 75+ share of a buurt is estimated from its published 65+ count: the counted
-        # 65+ share is what the caveat really rests on, so it is printed beside it.
-        c65 = cijfer(indicatoren, registry, str(r["code"]), j0, "aandeel_65plus") if g65 else None
-        if c65 is not None and not fmt.is_missing(c65.waarde) and not fmt.is_missing(g65.waarde):
+        if not (fmt.is_missing(c65.waarde) or fmt.is_missing(g65.waarde)):
             cijfers += [c65, g65]
             template += (
                 " Het aandeel 65-plussers, door CBS geteld, is er {2}, tegen {3} in de hele "

@@ -6,6 +6,7 @@ None of these carries a number: numbers come from the table (:mod:`pipeline.pres
 from __future__ import annotations
 
 from pipeline.model.registry import Indicator
+from pipeline.present import fmt
 
 NIET_GELADEN: dict[str, str] = {
     "eenzaamheid": (
@@ -104,17 +105,16 @@ def marges_uitleg(ind: Indicator) -> str:
     Parameters
     ----------
     ind
-        The mapped indicator. A number CBS counts (``soort`` ``gemeten`` or, in the base
-        year, ``gemeten/geschat``) is not an estimate: calling its margins "of the
-        estimate" would misstate a published figure.
+        The mapped indicator. A number CBS counts (no estimate marker in the base year,
+        :func:`pipeline.present.fmt.teken`) is not an estimate: calling its margins "of
+        the estimate" would misstate a published figure.
 
     Returns
     -------
     str
         :data:`MARGES_UITLEG_AFRONDING` or :data:`MARGES_UITLEG`.
     """
-    gepubliceerd = ind.soort in ("gemeten", "gemeten/geschat")
-    return MARGES_UITLEG_AFRONDING if gepubliceerd else MARGES_UITLEG
+    return MARGES_UITLEG if fmt.teken(ind) else MARGES_UITLEG_AFRONDING
 
 
 def zonder_signaal_zin(
