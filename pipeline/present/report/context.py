@@ -208,6 +208,14 @@ def build_context(
                 else figuren.thema_figuren(
                     thema, indicatoren, geo, wijken, registry, naam, j0, refs, teller, zonder
                 ),
+                # Maps left out because no buurt has a value (not when the whole source
+                # was not loaded: the chapter says that already).
+                "zonder_cijfers": []
+                if niet_geladen
+                else [
+                    registry[k].label
+                    for k in figuren.kaarten_zonder_cijfers(thema, indicatoren, registry, j0)
+                ],
                 "zonder_signaal": [
                     _zonder_signaal(k, registry, meta, indicatoren, naam, j0)
                     for k in zonder

@@ -200,6 +200,23 @@ def overzicht(
     }
 
 
+def kaarten_zonder_cijfers(
+    thema: str, indicatoren: pd.DataFrame, registry: dict[str, Indicator], j0: int
+) -> list[str]:
+    """Map indicators of a theme chapter that no buurt has a value for in ``j0``.
+
+    Such a map would be all hatching (e.g. household shares when the KWB file read lacks
+    them): it is left out and the chapter says why.
+    """
+    return [
+        k
+        for k in HOOFDSTUKKEN[thema]["kaart"]
+        if k in registry
+        and k in indicatoren
+        and kaartgegevens.buurt_values(indicatoren, k, j0)[0].isna().all()
+    ]
+
+
 def _bars_cut(waarden: pd.Series, lo: pd.Series, hi: pd.Series, richting: int) -> int:
     """How many buurten a ranked bar chart may show without splitting a tie.
 
@@ -253,8 +270,9 @@ def thema_figuren(
             }
         )
 
+    leeg = kaarten_zonder_cijfers(thema, indicatoren, registry, j0)
     for key in spec["kaart"] if len(buurten) else []:
-        if key not in registry or key not in indicatoren:
+        if key not in registry or key not in indicatoren or key in leeg:
             continue
         ind = registry[key]
         values, status = kaartgegevens.buurt_values(indicatoren, key, j0)

@@ -558,6 +558,22 @@ def test_ageing_chapter_maps_the_published_65plus_share_before_the_estimate(zond
     assert "Aandeel 65-plussers (2024):" in " ".join(" ".join(hfd).split())
 
 
+def test_map_without_any_buurt_value_is_left_out_and_said(tabel, reg):
+    """Real Deventer/Duiven from the KWB 2024 extract: no household shares at all. The map
+    was all hatching; now the chapter says there is no map and why."""
+    t = tabel.assign(aandeel_eenpersoonshuishoudens=float("nan"))
+    d = parse(report.render_html(t, geometrie(), reg, meta(), None, None))
+    hfd = " ".join(" ".join(d.section_text["thema-wonen"]).split())
+    assert "Voor 'Aandeel eenpersoonshuishoudens' staat in de ingelezen gegevens" in hfd
+    alts = [a["alt"] for t_, a in d.tags if t_ == "img" and a.get("alt", "").startswith("Kaart")]
+    assert not any("eenpersoonshuishoudens" in a for a in alts)
+    # With values the map is there and nothing is said.
+    d2 = parse(report.render_html(tabel, geometrie(), reg, meta(), None, None))
+    assert "staat in de ingelezen gegevens" not in " ".join(d2.section_text["thema-wonen"])
+    alts2 = [a["alt"] for t_, a in d2.tags if t_ == "img" and a.get("alt", "").startswith("Kaart")]
+    assert any("eenpersoonshuishoudens" in a for a in alts2)
+
+
 def test_report_shows_shared_places_and_margins(zonder):
     html, _ = zonder
     bib = " ".join(" ".join(parse(html).section_text["buurten-in-beeld"]).split())
