@@ -193,7 +193,8 @@ def derive(q: pd.DataFrame, s: Settings) -> pd.DataFrame:
         return out[num] / d * mult
 
     out["aandeel_0_14"] = ratio("k_0_14", "inwoners")
-    out["aandeel_65plus"] = ratio("aantal_65plus", "inwoners")
+    for share, (num, den) in _GEPUBLICEERDE_AANDELEN.items():
+        out[share] = ratio(num, den)
     out["aandeel_75plus"] = ratio("aantal_75plus", "inwoners")
     out["aandeel_85plus"] = ratio("aantal_85plus", "inwoners")
     out["dubbele_vergrijzing"] = ratio("aantal_85plus", "aantal_65plus")
@@ -211,7 +212,8 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
 
     Buurten and wijken under ``min_inwoners`` lose all rates and get status
     ``'te weinig inwoners'``; estimated counts are rounded to ``afronding``;
-    KWB-measured counts of the base year are kept as CBS published them.
+    KWB-measured counts of the base year are kept as CBS published them, and a buurt's
+    base-year count (and share) whose CBS cell is secret is left empty.
 
     Parameters
     ----------
@@ -235,6 +237,7 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
         codes.STATUS_GEEN_GEGEVENS,
         np.where(small, codes.STATUS_TE_WEINIG, codes.STATUS_GEPUBLICEERD),
     )
+    geheim = _secret_buurt_cells(out)
     for key, ind in registry.items():
         if key not in out:
             out[key] = np.nan
@@ -244,6 +247,13 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
                 # A decimal on a share of a few hundred people suggests precision it lacks.
                 few = out["niveau"].isin(["buurt", "wijk"]) & (out["inwoners"] < s.klein_inwoners)
                 out.loc[few, key] = np.round(out.loc[few, key])
+        if key in geheim:
+            # A buurt count CBS keeps secret ('.') is only the model's estimate there. It
+            # feeds the other estimates (75+, 85+, ...) but is not shown where readers
+            # expect what CBS counted, and a secret cell is never shown as a number: like
+            # a secret wijk cell it is published empty (Duiven Bedrijventerrein: 65+ was
+            # printed as "0"). A BRP count is a count and stays.
+            out.loc[geheim[key], key] = np.nan
         if ind.is_aantal:
             measured = (out["jaar"] == s.basisjaar) & out.get(
                 f"_{key}_gemeten", pd.Series(False, index=out.index)
@@ -256,6 +266,24 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
     extra = ["status", "eenzaamheid_jaar", "schatting"]
     cols = [c for c in id_cols + extra if c in out] + list(registry)
     return out[cols].reset_index(drop=True)
+
+
+def _secret_buurt_cells(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per published count and share: the rows whose CBS cell is secret (estimate only).
+
+    Reads the ``_<key>_geheim`` flags that :func:`assemble` sets; a share is secret where
+    either of its counts is.
+    """
+    out = {
+        key: df[f"_{key}_geheim"].fillna(False).astype(bool)
+        for key, _ in _PUBLISHED
+        if f"_{key}_geheim" in df
+    }
+    for share, pair in _GEPUBLICEERDE_AANDELEN.items():
+        parts = [out[k] for k in pair if k in out]
+        if parts:
+            out[share] = np.logical_or.reduce(parts)
+    return out
 
 
 _KWB_CONTEXT = (
@@ -299,6 +327,8 @@ def _sum_up(q: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
 
 #: Published KWB count per quantity: (our key, KWB column).
 _PUBLISHED = (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus"))
+#: Shares of two published counts: share -> (numerator, denominator).
+_GEPUBLICEERDE_AANDELEN = {"aandeel_65plus": ("aantal_65plus", "inwoners")}
 
 
 def nested_bands(s: Settings) -> dict[str, str]:
@@ -432,8 +462,9 @@ def assemble(
     pandas.DataFrame
         One row per region and year with counts, KWB context (base year only),
         loneliness (base year rows; ``eenzaamheid_jaar`` = survey year) and
-        ``_<key>_gemeten`` flags for counts published by CBS; sorted by gemeente,
-        year, level and code.
+        ``_<key>_gemeten`` flags for counts published by CBS and ``_<key>_geheim`` for
+        estimated buurt counts whose CBS cell is secret; sorted by gemeente, year, level
+        and code.
     """
     ids = regios[["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode"]]
     gemeenten = ids.loc[ids["niveau"] == "gemeente", "code"]
@@ -454,6 +485,16 @@ def assemble(
     q = pd.concat([qb, qw, qg], ignore_index=True)
     q = q.merge(ids, on="code", how="inner")
     q = attach_base_year(q, regios, eenzaamheid, s)
+    # Buurten whose base-year count is the model's estimate of a cell CBS keeps secret
+    # (not a BRP count): :func:`publish` leaves those cells empty.
+    own = bev_buurt["code"]
+    estimated = q["code"].isin(
+        own[bev_buurt["geschat"].astype(bool)] if "geschat" in bev_buurt else own
+    )
+    base_buurt = (q["jaar"] == s.basisjaar) & (q["niveau"] == "buurt") & estimated
+    for key, col in _PUBLISHED:
+        if col in regios:
+            q[f"_{key}_geheim"] = base_buurt & ~q[f"_{key}_gemeten"]
     q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
     return q.reset_index(drop=True)
 

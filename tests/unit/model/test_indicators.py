@@ -343,6 +343,31 @@ def test_secret_wijk_cell_stays_nan_not_zero_nor_buurt_sum():
     assert pub.loc["BU00010202", "aantal_65plus"] == 0.0
 
 
+@pytest.mark.parametrize("geschat", [True, False])
+def test_secret_buurt_65plus_is_published_empty_unless_counted(geschat):
+    """A buurt's estimate of a secret CBS cell is not shown as if CBS counted it.
+
+    Seen in real Duiven: Bedrijventerrein (10 inwoners, 65+ secret) printed 65+ = "0".
+    The estimate still feeds 75+ and 85+; a BRP count (``geschat`` False) is a count.
+    """
+    regios, b, prev = _two_wijken()
+    regios.loc[regios["code"] == "BU00010102", "k_65plus"] = np.nan
+    b["geschat"] = geschat
+    s = settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, prev, s)
+    pub = ind.publish(ind.derive(q, s), REG, s).set_index("code")
+    row = pub.loc["BU00010102"]
+    if geschat:
+        assert np.isnan(row["aantal_65plus"]) and np.isnan(row["aandeel_65plus"])
+    else:
+        assert row["aantal_65plus"] == 15.0
+        assert row["aandeel_65plus"] == 16.0  # 15 / 95, whole percent in a small buurt
+    assert row["aantal_75plus"] == pytest.approx(5.0)  # rounded estimate 7, kept
+    # Published buurt cells are untouched.
+    assert pub.loc["BU00010101", "aantal_65plus"] == 20.0
+    assert pub.loc["BU00010202", "aantal_65plus"] == 0.0
+
+
 def test_gemeente_population_table_is_not_rescaled():
     """A gemeente with its own population table (03759ned) keeps its 75+/85+."""
     regios, b, prev = _two_wijken()
