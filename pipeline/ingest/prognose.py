@@ -45,6 +45,9 @@ PROGNOSE_INTERVALLEN: dict[str, str] = {
     "MOG0067": "ondergrens 67%",
     "MBG0067": "bovengrens 67%",
 }
+#: How an interval table's central variant (MW00000) is named beside its id in sources:
+#: a reader of the report should not meet the CBS key.
+MIDDENVARIANT = ", middenvariant"
 
 
 def prognose_tabel(columns: Iterable[Any]) -> str | None:
@@ -69,9 +72,9 @@ def prognose_tabel(columns: Iterable[Any]) -> str | None:
     cols = {str(c) for c in columns}
     interval = "PrognoseInterval" in cols
     if "RegioIndeling2021" in cols:
-        return "85173NED (MW00000)" if interval else "85171NED"
+        return f"85173NED{MIDDENVARIANT}" if interval else "85171NED"
     if "RegioIndeling2018" in cols:
-        return "84527NED (MW00000)" if interval else "84525NED"
+        return f"84527NED{MIDDENVARIANT}" if interval else "84525NED"
     return None
 
 

@@ -144,7 +144,7 @@ def test_each_gemeente_comes_from_the_first_forecast_file_that_has_it(
     files = [(f, pair) for f in forecast_files]
     table, _, herkomst = batch_inputs.read_forecast("lokaal", files, base, 2024, [2030])
     assert herkomst["GM0150"] == (forecast_files[0], "85171NED")
-    assert herkomst["GM0226"] == (forecast_files[1], "84527NED (MW00000)")
+    assert herkomst["GM0226"] == (forecast_files[1], "84527NED, middenvariant")
     # The same rows as a batch of that gemeente alone, read from its own file.
     for gm, f in (("GM0150", forecast_files[0]), ("GM0226", forecast_files[1])):
         one, _, _ = batch_inputs.read_forecast(

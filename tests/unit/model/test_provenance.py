@@ -108,10 +108,10 @@ def test_set_table_names_the_forecast_table_really_used():
             {"onderwerp": "Kerncijfers wijken en buurten", "type": "lokaal", "tabel": "85984NED"},
         ]
     }
-    set_table(meta, "prognose", "84527NED (MW00000)")
-    assert [b["tabel"] for b in meta["bronnen"]] == ["84527NED (MW00000)", "85984NED"]
+    set_table(meta, "prognose", "84527NED, middenvariant")
+    assert [b["tabel"] for b in meta["bronnen"]] == ["84527NED, middenvariant", "85984NED"]
     set_table(meta, "prognose", None)  # unknown: left as it was
-    assert meta["bronnen"][0]["tabel"] == "84527NED (MW00000)"
+    assert meta["bronnen"][0]["tabel"] == "84527NED, middenvariant"
 
 
 def test_prognose_tabel_from_the_dimensions():
@@ -119,8 +119,14 @@ def test_prognose_tabel_from_the_dimensions():
 
     base = ["ID", "Leeftijd", "Perioden", "TotaleBevolking_1"]
     assert prognose_tabel([*base, "Geslacht", "RegioIndeling2021"]) == "85171NED"
-    assert prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2021"]) == "85173NED (MW00000)"
-    assert prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2018"]) == "84527NED (MW00000)"
+    assert (
+        prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2021"])
+        == "85173NED, middenvariant"
+    )
+    assert (
+        prognose_tabel([*base, "PrognoseInterval", "RegioIndeling2018"])
+        == "84527NED, middenvariant"
+    )
     assert prognose_tabel([*base, "Gemeente"]) is None
 
 
@@ -135,10 +141,10 @@ def test_registry_names_the_forecast_table_of_the_gemeente():
     repo = Path(__file__).resolve().parents[3]
     cfg = yaml.safe_load((repo / "config/voorbeeld_lokaal.yaml").read_text(encoding="utf-8"))
     validate(cfg, str(repo / "config/schema.yaml"))
-    meta = {"bronnen": [{"invoer": "prognose", "tabel": "84527NED (MW00000)"}]}
-    assert tables(meta) == {"prognose": "84527NED (MW00000)"}
+    meta = {"bronnen": [{"invoer": "prognose", "tabel": "84527NED, middenvariant"}]}
+    assert tables(meta) == {"prognose": "84527NED, middenvariant"}
     reg = registry_from_config(cfg, "x", tables(meta))
-    assert "84527NED (MW00000) (lokaal bestand)" in reg["aantal_75plus"].bron
+    assert "84527NED, middenvariant (lokaal bestand)" in reg["aantal_75plus"].bron
     assert "85171NED" not in reg["aantal_75plus"].bron
     assert "85171NED" in registry_from_config(cfg, "x")["aantal_75plus"].bron
 
