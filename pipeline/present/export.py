@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.io import atomic_path, source_date_epoch
 from pipeline.model.intervals import HOOG, LAAG
 from pipeline.model.registry import THEMAS, Indicator
+from pipeline.present import texts
 
 ID_COLUMNS = ["code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status", "schatting"]
 _LEVEL_SHEETS = (("buurt", "Buurten"), ("wijk", "Wijken"), ("gemeente", "Gemeente"))
@@ -172,7 +173,12 @@ def write_xlsx(
                 registry, meta, frozenset(k for k in registry if k + LAAG in indicatoren)
             )
             if meta.get("fictief"):
-                info.insert(0, "Let op", "FICTIEF: demogegevens")
+                # Per indicator: real CBS columns are not stamped fictitious.
+                info.insert(
+                    0,
+                    "Let op",
+                    [texts.fictief_bij(registry[k], meta) for k in info["Indicator (kolom)"]],
+                )
             info.to_excel(xw, sheet_name="Toelichting", index=False)
             sources_table(meta).to_excel(xw, sheet_name="Bronnen", index=False)
             for ws in xw.book.worksheets:

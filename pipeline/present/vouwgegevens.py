@@ -20,7 +20,7 @@ from pipeline.model.registry import Indicator
 from pipeline.present import fmt, kaartgegevens, kaartklassen, klassen, texts
 from pipeline.workflow.config_schema import schema_default
 
-__all__ = ["DEFAULT_CFG", "fictief_tekst", "main_indicators", "source_line"]
+__all__ = ["DEFAULT_CFG", "main_indicators", "source_line"]
 
 #: Defaults of the vouwkaart config section: the schema's (config/schema.yaml), the one
 #: place they are written.
@@ -132,30 +132,6 @@ def source_line(meta: dict[str, Any]) -> str:
     if not licences:  # only demo numbers: nobody to credit, no licence to claim
         return f"Bronnen: {'; '.join(parts)}. Fictieve gegevens, zonder bronlicentie."
     return f"Bronnen: {'; '.join(parts)}. Licentie: {' / '.join(licences)} {'/'.join(holders)}."
-
-
-#: What each demo input stands in for, in the FICTIEF banner (keys of fictief_onderdelen).
-_FICTIEF_DEEL = {
-    "kwb": "buurtcijfers",
-    "geometrie": "buurtgrenzen",
-    "bevolking": "leeftijdsopbouw",
-    "prognose": "prognose",
-    "gezondheidsmonitor": "eenzaamheid",
-}
-
-
-def fictief_tekst(meta: dict[str, Any]) -> str:
-    """The FICTIEF banner: which parts are made up, so real CBS panels are not tarred.
-
-    With every input fictitious (the demo gemeente) it is simply "demogegevens"; with real
-    KWB figures and a demo age profile it names the demo parts and what rests on them.
-    """
-    delen = [str(x) for x in meta.get("fictief_onderdelen", []) or []]
-    if not delen or {"kwb", "bevolking"} <= set(delen):
-        return "FICTIEF — demogegevens"
-    namen = fmt.opsomming([_FICTIEF_DEEL.get(x, x) for x in delen])
-    rust = " (75+, 85+, dementie, mantelzorg, toekomst)" if "bevolking" in delen else ""
-    return f"FICTIEF: {namen}{rust}"
 
 
 def _soort_uitleg(inds: Sequence[Indicator], meta: dict[str, Any] | None = None) -> str:

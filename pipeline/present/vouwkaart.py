@@ -49,8 +49,9 @@ from pipeline.io import atomic_path
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, kaartlegenda, maps, sessie_kaart, texts
 from pipeline.present.kaartbasis import BLACK
+from pipeline.present.texts import fictief_tekst
 from pipeline.present.vouwblad import Sheet, _fold_and_crop_marks, _sheet
-from pipeline.present.vouwgegevens import _Data, _prepare, fictief_tekst, main_indicators
+from pipeline.present.vouwgegevens import _Data, _prepare, main_indicators
 from pipeline.present.vouwpanelen import (
     _colophon,
     _cover,

@@ -21,6 +21,7 @@ from matplotlib.transforms import Bbox
 from pipeline.model.registry import THEMAS, Indicator
 from pipeline.present import kaartklassen, kaartlabels, kaartlegenda, maps, sessie_kaart, texts
 from pipeline.present.kaartbasis import BLACK, _renderer
+from pipeline.present.texts import fictief_tekst
 from pipeline.present.vouwblad import Sheet, _fold_avoid
 from pipeline.present.vouwgegevens import (
     _buurt_rows,
@@ -28,7 +29,6 @@ from pipeline.present.vouwgegevens import (
     _has_values,
     _last_year,
     _soort_uitleg,
-    fictief_tekst,
     source_line,
 )
 from pipeline.present.vouwtekst import (

@@ -42,6 +42,7 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     from pipeline.ingest.prevalentie import read_prevalentie
     from pipeline.io import atomic_path, write_json, write_parquet
     from pipeline.model import batch, batch_inputs, indicators, intervals, provenance, registry
+    from pipeline.model.estimate_inputs import KWB_BANDS
 
     cfg = params.config
     gemeenten, per = list(params.gemeenten), dict(params.per_gemeente)
@@ -133,6 +134,9 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
             provenance.set_table(meta, "prognose", tabel)
         meta["dementie_landelijk"] = dementie
         meta["buurtsignaal"] = intervals.bepaal_buurtsignaal(reg, info["methode"], marges)
+        # The KWB age groups the estimate had per buurt (an extract may hold only some).
+        rest = set(diag.get("rest_banden") or [])
+        meta["kwb_leeftijdsgroepen"] = [n for n, _, _ in KWB_BANDS if n not in rest]
         provenance.add_brp_estimates(meta, info["diagnostiek"])
         metas[gm], registers[gm] = meta, published_registry(cfg, meta)
         print_progress(gm, naam, rows, s.basisjaar, bool(meta["fictief"]))

@@ -139,6 +139,10 @@ def buurten_in_beeld(
     # when the margins tie them, the table fills in its own rows.
     top = klassen.zeker_bovenaan(scores, 3)
     gedeeld = any(r["gedeeld"] for r in rijen)
+    # Every buurt shares the first place: there is no order to show, and a table of
+    # dozens of rows "1-66 gedeeld" would look precise while saying nothing (real
+    # Deventer: five pages). The numbers per buurt stay in the appendix.
+    alle_gedeeld = len(rijen) > 1 and not any(r["grens"] for r in rijen)
     marges = any(c["marge"] for r in rijen for c in r["cellen"])
     return {
         "weging": [
@@ -185,6 +189,7 @@ def buurten_in_beeld(
         ],
         "onvolledig": any(not r["volledig"] for r in rijen),
         "gedeeld": gedeeld,
+        "alle_gedeeld": alle_gedeeld,
         "marges": marges,
         # A score without a colour: its margins cross a colour boundary.
         "wit": any(

@@ -290,7 +290,12 @@ def build_context(
         "versie": pipeline.__version__,
         "data_versie": str(meta.get("versie", "")),
         "fictief": bool(meta.get("fictief", False)),
-        "fictief_onderdelen": [str(x) for x in meta.get("fictief_onderdelen", [])],
+        "fictief_kop": texts.fictief_tekst(meta),
+        "fictief_uitleg": texts.fictief_uitleg(meta),
+        # The title promises loneliness only when its chapter has numbers.
+        "eenzaamheid_geladen": not any(
+            h["niet_geladen"] for h in hoofdstukken if h["thema"] == "eenzaamheid"
+        ),
         "inhoud": inhoud,
         "samenvatting": [v for v in sv_views if v["soort"] != "let_op"],
         "let_op": [v for v in sv_views if v["soort"] == "let_op"],

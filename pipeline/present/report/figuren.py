@@ -83,12 +83,22 @@ def _alt_kaart(
         if ind.richting < 0
         else "Hoe donkerder de kleur, hoe hoger de waarde."
     )
-    parts = [
-        f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}, "
-        f"in {cls.k} klassen van {cls.labels[0].split(' – ')[0] if cls.labels else fmt.NB} "
-        f"tot {cls.labels[-1].split(' – ')[-1] if cls.labels else fmt.NB}. {richting}"
-    ]
-    hl = hoogste_laagste(values, names, ind)
+    van = cls.labels[0].split(" – ")[0] if cls.labels else fmt.NB
+    tot = cls.labels[-1].split(" – ")[-1] if cls.labels else fmt.NB
+    if cls.k <= 1:
+        # The margins left one class (KAART_MARGES_EEN_KLASSE): the text must not rank
+        # what the map deliberately does not (it said "in 1 klassen ... Hoogst: Noord").
+        parts = [
+            f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}. "
+            "Alle buurten hebben dezelfde kleur, zonder klassen: binnen de 90%-marges "
+            f"verschillen ze niet zeker van elkaar. De waarden lopen van {van} tot {tot}."
+        ]
+    else:
+        parts = [
+            f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}, "
+            f"in {cls.k} klassen van {van} tot {tot}. {richting}"
+        ]
+    hl = hoogste_laagste(values, names, ind) if cls.k > 1 else None
     if hl:
         lead = ("Laagst", "hoogst") if ind.richting < 0 else ("Hoogst", "laagst")
         parts.append(f"{lead[0]}: {hl[0]}; {lead[1]}: {hl[1]}.")

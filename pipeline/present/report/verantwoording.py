@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.model.estimate_inputs import KWB_BANDS
 from pipeline.model.registry import THEMAS, Indicator
 from pipeline.present import fmt, klassen
 
@@ -50,7 +51,16 @@ def verantwoording(
     binnen = [k for k, i in registry.items() if i.binnen_band]
     signalen = [klassen.buurtsignaal(meta, k) for k in binnen]
     marges = signalen[0].marges if signalen else ()
+    # Real KWB extracts may hold only some of the five age groups (the national 2024
+    # extract: 0-14 and 65+); the text then says so instead of claiming all five fit.
+    groepen = meta.get("kwb_leeftijdsgroepen")
+    ontbreken = groepen is not None and len(groepen) < len(KWB_BANDS)
     return {
+        "kwb_groepen": fmt.opsomming(
+            [_band_tekst(van, tot) for n, van, tot in KWB_BANDS if n in (groepen or [])]
+        )
+        if ontbreken
+        else "",
         "definities": definities,
         "bronnen": bronnen,
         "schatting_marges": [m for m in marges if m.startswith("burgerlijke staat")],
@@ -65,3 +75,8 @@ def verantwoording(
         "deels": [i.label for i in registry.values() if i.soort == "gemeten/geschat"],
         "waarschuwingen": [str(w) for w in meta.get("waarschuwingen", [])],
     }
+
+
+def _band_tekst(van: int, tot: int | None) -> str:
+    """``(0, 14)`` -> ``'0–14'``, ``(65, None)`` -> ``'65 jaar en ouder'``."""
+    return f"{van} jaar en ouder" if tot is None else f"{van}–{tot}"

@@ -169,8 +169,8 @@ def instellingen(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> l
                 "gemeente."
             )
         template += (
-            " Waarschijnlijk staat hier een verpleeghuis of zorgcomplex. "
-            "De cijfers van deze buurt gaan dan vooral over de bewoners van die instelling. "
+            " Mogelijk staat hier een verpleeghuis of zorgcomplex; de gemeente weet of dat zo "
+            "is. De cijfers van deze buurt gaan dan vooral over de bewoners van die instelling. "
             "Vergelijk deze buurt daarom niet zomaar met andere buurten."
         )
         out.append(

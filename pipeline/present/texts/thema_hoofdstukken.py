@@ -7,16 +7,17 @@ from collections.abc import Collection
 import pandas as pd
 
 from pipeline.model.registry import Indicator
+from pipeline.present import fmt
 from pipeline.present.texts.cijfers import Bevinding, basisjaar, cijfer
 from pipeline.present.texts.zinnen import (
     bevinding,
     buurten_met_cijfer,
     groei_aantal,
+    niet_te_scheiden,
     ontwikkeling,
     spreiding,
     veilig,
     wie_van,
-    zeker_apart,
 )
 
 
@@ -30,16 +31,40 @@ def meeste(
     b = buurten_met_cijfer(indicatoren, j0, key)
     if len(b) < 2:
         return None
-    top = b.sort_values([key, "naam"], ascending=[False, True]).iloc[0]
+    order = b.sort_values([key, "naam"], ascending=[False, True])
+    top = order.iloc[0]
     c = cijfer(indicatoren, registry, str(top["code"]), j0, key)
     schatting = "naar schatting " if ind.soort != "gemeten" else ""
-    template = f"De meeste {wie} wonen in {veilig(top['naam'])}: {schatting}{{0}} ({j0})."
-    if not zeker_apart(b, key, str(top["code"])):
-        template = (
-            f"De meeste {wie} wonen naar schatting in {veilig(top['naam'])} ({{0}}, {j0}), maar "
-            "andere buurten liggen binnen de marge van de schatting."
+    naast = niet_te_scheiden(b, key, str(top["code"]))
+    if not naast:
+        template = f"De meeste {wie} wonen in {veilig(top['naam'])}: {schatting}{{0}} ({j0})."
+        return bevinding(ind.label, template, [c], ind.thema)
+    # Buurten inside each other's margins share the first place: name them all (a few)
+    # or none, never one of them as "the" buurt with the most.
+    kandidaten = order[order["code"].astype(str).isin([str(top["code"]), *naast])]
+    if len(kandidaten) <= MAX_GEDEELD_GENOEMD:
+        cs = [
+            cijfer(indicatoren, registry, str(r["code"]), j0, key) for _, r in kandidaten.iterrows()
+        ]
+        namen = fmt.opsomming(
+            [f"{veilig(r['naam'])} ({{{i}}})" for i, (_, r) in enumerate(kandidaten.iterrows())],
+            "of",
         )
-    return bevinding(ind.label, template, [c], ind.thema)
+        template = (
+            f"De meeste {wie} wonen {schatting}in {namen} ({j0}); binnen de marges van de "
+            "schatting is niet te zeggen in welke van deze buurten."
+        )
+        return bevinding(ind.label, template, cs, ind.thema)
+    # More than a few: name none, and print no number a reader would pin on one buurt.
+    template = (
+        f"Binnen de marges van de schatting is niet te zeggen in welke buurt de meeste {wie} "
+        f"wonen: de schattingen van veel buurten liggen binnen elkaars marges ({j0})."
+    )
+    return bevinding(ind.label, template, [], ind.thema, grond=(c,))
+
+
+#: At most this many buurten that share the first place are named in a sentence.
+MAX_GEDEELD_GENOEMD = 3
 
 
 THEMA_TEKSTEN: dict[str, tuple[tuple[str, ...], ...]] = {

@@ -5,6 +5,8 @@ None of these carries a number: numbers come from the table (:mod:`pipeline.pres
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt
 
@@ -13,7 +15,8 @@ NIET_GELADEN: dict[str, str] = {
         "Voor deze wijkscan zijn geen cijfers over eenzaamheid ingelezen. Ze bestaan wel: het "
         "RIVM schat per buurt hoeveel volwassenen zich eenzaam voelen (Gezondheid per wijk en "
         "buurt, tabel 50150NED, op basis van de Gezondheidsmonitor). Met die tabel erbij "
-        "(instelling bronnen.gezondheidsmonitor) staan hier een kaart en de cijfers per buurt."
+        "staan hier een kaart en de cijfers per buurt; wie de wijkscan maakt, kan hem "
+        "toevoegen."
     ),
 }
 """What a theme chapter says when its source was not loaded (source 'geen')."""
@@ -154,3 +157,90 @@ def zonder_signaal_zin(
         "geen plaats in een rangorde en het cijfer telt niet mee in de weging. Voor heel "
         f"{gemeente} is het in {jaar} {cijfer}. {waarom}"
     )
+
+
+#: What each demo input stands in for, in the FICTIEF texts (keys of ``fictief_onderdelen``).
+_FICTIEF_DEEL = {
+    "kwb": "buurtcijfers",
+    "geometrie": "buurtgrenzen",
+    "bevolking": "leeftijdsopbouw",
+    "prognose": "prognose",
+    "gezondheidsmonitor": "eenzaamheid",
+}
+#: What rests on a demo age profile (the KWB gives only broad age groups per buurt).
+_OP_LEEFTIJD = "75-plussers, 85-plussers, mantelzorgpotentieel, dementie en de toekomstcijfers"
+
+
+def _fictieve_delen(meta: dict[str, Any]) -> list[str]:
+    return [str(x) for x in meta.get("fictief_onderdelen", []) or []]
+
+
+def _alles_fictief(delen: list[str]) -> bool:
+    return not delen or {"kwb", "bevolking"} <= set(delen)
+
+
+def fictief_tekst(meta: dict[str, Any]) -> str:
+    """The FICTIEF banner: which parts are made up, so real CBS figures are not tarred.
+
+    With every input fictitious (the demo gemeente) it is simply "demogegevens"; with real
+    KWB figures and a demo age profile it names the demo parts and what rests on them.
+    """
+    delen = _fictieve_delen(meta)
+    if _alles_fictief(delen):
+        return "FICTIEF — demogegevens"
+    namen = fmt.opsomming([_FICTIEF_DEEL.get(x, x) for x in delen])
+    rust = " (75+, 85+, dementie, mantelzorg, toekomst)" if "bevolking" in delen else ""
+    return f"FICTIEF: {namen}{rust}"
+
+
+def fictief_uitleg(meta: dict[str, Any]) -> str:
+    """The report's cover note: what is made up, what rests on it, and what is real.
+
+    Real Deventer with a demo age profile said "verzonnen gegevens (bevolking)", as if the
+    CBS counts of inwoners and 65-plussers were made up too.
+    """
+    delen = _fictieve_delen(meta)
+    if _alles_fictief(delen):
+        return (
+            "Dit rapport is gemaakt met verzonnen gegevens. De cijfers laten zien hoe een "
+            "Wijkscan eruitziet. Gebruik ze niet voor beleid."
+        )
+    zinnen = [f"Verzonnen (demo) is: {fmt.opsomming([_FICTIEF_DEEL.get(x, x) for x in delen])}."]
+    if "bevolking" in delen:
+        zinnen.append(
+            "De leeftijdsopbouw binnen de leeftijdsgroepen van CBS komt van een fictieve "
+            f"demogemeente. Daarom zijn ook {_OP_LEEFTIJD} fictief."
+        )
+    elif "prognose" in delen:
+        zinnen.append("Daarom zijn de toekomstcijfers fictief.")
+    if "gezondheidsmonitor" in delen:
+        zinnen.append("De cijfers over eenzaamheid zijn fictief.")
+    if "kwb" not in delen:
+        zinnen.append(
+            "De buurtcijfers die CBS zelf publiceert, zoals het aantal inwoners en "
+            "65-plussers, zijn echt."
+        )
+    zinnen.append("Gebruik de fictieve cijfers niet voor beleid.")
+    return " ".join(zinnen)
+
+
+def fictief_bij(ind: Indicator, meta: dict[str, Any]) -> str:
+    """Per indicator (export 'Toelichting'): is it fictitious, in part or as a whole?
+
+    Returns ``''`` for an indicator with nothing made up in it.
+    """
+    delen = set(_fictieve_delen(meta))
+    if not meta.get("fictief"):
+        return ""
+    if _alles_fictief(list(delen)):
+        return "FICTIEF: demogegevens"
+    if ind.thema == "eenzaamheid" and "gezondheidsmonitor" in delen:
+        return "FICTIEF: eenzaamheid (demo)"
+    if "kwb" in delen and ind.thema != "eenzaamheid":
+        return "FICTIEF: buurtcijfers (demo)"
+    # RIVM's modelled shares do not rest on the age profile; counts made from it do.
+    if "bevolking" in delen and ind.soort == "geschat":
+        return "FICTIEF: leeftijdsopbouw (demo)"
+    if ind.prognose and delen & {"bevolking", "prognose"}:
+        return "basisjaar echt (CBS); toekomstcijfers FICTIEF"
+    return ""

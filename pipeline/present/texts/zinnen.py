@@ -38,12 +38,11 @@ def buurten_met_cijfer(indicatoren: pd.DataFrame, jaar: int, key: str) -> pd.Dat
     return b
 
 
-def zeker_apart(b: pd.DataFrame, key: str, code: str) -> bool:
-    """True when buurt ``code`` is distinguishable from every other buurt in ``b``.
+def niet_te_scheiden(b: pd.DataFrame, key: str, code: str) -> list[str]:
+    """Codes of the other buurten in ``b`` whose difference from ``code`` lies inside the intervals.
 
     A sentence that names "the highest buurt" is a ranking: it may only single a buurt
-    out when no other buurt's difference lies inside the intervals
-    (:func:`pipeline.present.klassen.indistinguishable`).
+    out when this list is empty (:func:`pipeline.present.klassen.indistinguishable`).
     """
     lo, hi = klassen.intervallen(b, key)
     v = b[key].to_numpy(dtype=float)
@@ -52,7 +51,12 @@ def zeker_apart(b: pd.DataFrame, key: str, code: str) -> bool:
     i = int((b["code"].astype(str) == code).to_numpy().nonzero()[0][0])
     bad = klassen.indistinguishable(v, lo_, hi_)[i]
     bad[i] = False
-    return not bad.any()
+    return [str(c) for c in b["code"].to_numpy()[bad]]
+
+
+def zeker_apart(b: pd.DataFrame, key: str, code: str) -> bool:
+    """True when buurt ``code`` is distinguishable from every other buurt in ``b``."""
+    return not niet_te_scheiden(b, key, code)
 
 
 def _meer_minder(change: Cijfer, meer: str = "meer", minder: str = "minder") -> str:

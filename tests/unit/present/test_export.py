@@ -46,6 +46,23 @@ def test_xlsx_has_interval_and_margin_columns(tmp_path):
     assert "aantal_85plus_laag" in " ".join(str(v) for v in row)
 
 
+def test_toelichting_marks_only_what_rests_on_demo_parts(tmp_path):
+    """A real CBS column is not stamped FICTIEF because the age profile is a demo."""
+    path = tmp_path / "x.xlsx"
+    m = {"bronnen": [], "fictief": True, "fictief_onderdelen": ["bevolking", "prognose"]}
+    export.write_xlsx(table(), REG, m, path)
+    rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
+    head = rows[0]
+    let_op = {r[head.index("Indicator (kolom)")]: r[head.index("Let op")] for r in rows[1:]}
+    assert not let_op["aandeel_0_14"] and not let_op["afstand_huisarts"]
+    assert let_op["aantal_85plus"] == "FICTIEF: leeftijdsopbouw (demo)"
+    assert let_op["aantal_65plus"] == "basisjaar echt (CBS); toekomstcijfers FICTIEF"
+    assert not let_op["eenzaam_pct"]  # RIVM's share does not rest on the age profile
+    export.write_xlsx(table(), REG, m | {"fictief_onderdelen": ["kwb", "bevolking"]}, path)
+    rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
+    assert all(r[0] == "FICTIEF: demogegevens" for r in rows[1:])
+
+
 def test_gpkg_has_intervals_per_year(tmp_path):
     geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
     path = tmp_path / "x.gpkg"

@@ -248,6 +248,34 @@ def test_fictief_banner_only_when_fictitious(tabel, reg, html):
     assert "FICTIEF" not in echt
 
 
+def test_cover_says_what_is_made_up_and_what_is_real(tabel, reg):
+    """Real Deventer with a demo age profile: the cover said "verzonnen gegevens
+    (bevolking)", as if CBS's counts of inwoners and 65-plussers were made up too."""
+    m = meta() | {"fictief_onderdelen": ["bevolking", "prognose"]}
+    d = parse(report.render_html(tabel, geometrie(), reg, m, None, None))
+    titel = " ".join(" ".join(d.text).split())
+    assert "FICTIEF: leeftijdsopbouw en prognose" in titel
+    assert "Daarom zijn ook 75-plussers, 85-plussers, mantelzorgpotentieel, dementie" in titel
+    assert "65-plussers, zijn echt" in titel
+    assert "gemaakt met verzonnen gegevens" not in titel
+    # All made up (the demo gemeente): the plain warning.
+    m_alles = meta() | {"fictief_onderdelen": ["kwb", "bevolking", "prognose"]}
+    alles = parse(report.render_html(tabel, geometrie(), reg, m_alles, None, None))
+    assert "Dit rapport is gemaakt met verzonnen gegevens." in " ".join(alles.text)
+
+
+def test_verantwoording_names_the_kwb_age_groups_actually_read(tabel, reg, html):
+    """The national KWB 2024 extract has only 0-14 and 65+ per buurt: the method text
+    said all five CBS groups "precies kloppen" (seen in real Duiven)."""
+    m = meta() | {"kwb_leeftijdsgroepen": ["k_0_14", "k_65plus"]}
+    d = parse(report.render_html(tabel, geometrie(), reg, m, None, None))
+    tekst = " ".join(" ".join(d.section_text["verantwoording"]).split())
+    assert "staan daarvan alleen 0–14 en 65 jaar en ouder" in tekst
+    assert "per ingelezen CBS-leeftijdsgroep precies kloppen" in tekst
+    alle = " ".join(" ".join(parse(html).section_text["verantwoording"]).split())
+    assert "staan daarvan alleen" not in alle  # no list in the metadata: all five
+
+
 def test_missing_refs_print_nb_and_refs_are_shown(html, tabel, reg):
     assert "n.b." in html
     assert "Cijfers voor de regio en Nederland zijn niet meegeleverd" in html
@@ -558,6 +586,21 @@ def test_ageing_chapter_maps_the_published_65plus_share_before_the_estimate(zond
     assert "Aandeel 65-plussers (2024):" in " ".join(" ".join(hfd).split())
 
 
+def test_alt_text_of_a_one_class_map_ranks_nothing(reg):
+    """Real Duiven: "in 1 klassen van 5 tot 16 %. ... Hoogst: Noord (16%)" on a map whose
+    margins left every buurt in one class."""
+    t = tabel_met_marges()
+    buurt = t["niveau"] == "buurt"
+    t.loc[buurt, "aandeel_75plus_laag"] = 0.0
+    t.loc[buurt, "aandeel_75plus_hoog"] = 100.0
+    d = parse(report.render_html(t, geometrie(), reg, meta(), None, None))
+    alts = [
+        a["alt"] for t_, a in d.tags if t_ == "img" and "aandeel 75-plussers in" in a.get("alt", "")
+    ]
+    assert alts and all("Alle buurten hebben dezelfde kleur" in a for a in alts)
+    assert not any("1 klassen" in a or "Hoogst" in a for a in alts)
+
+
 def test_map_without_any_buurt_value_is_left_out_and_said(tabel, reg):
     """Real Deventer/Duiven from the KWB 2024 extract: no household shares at all. The map
     was all hatching; now the chapter says there is no map and why."""
@@ -605,6 +648,32 @@ def test_heat_colours_and_order_do_not_rank_inside_the_margins(zonder, html):
     assert not re.search(r"<span class=\"rs\">\(\d,\d\d–", html)
 
 
+def test_no_ranking_table_when_every_buurt_shares_first_place(reg):
+    """Real Deventer: all 66 buurten "1–66 gedeeld", five pages of a table that looked
+    precise and a note on a "dikke lijn" that was nowhere. Now one sentence instead."""
+    t = tabel_met_marges()
+    buurt = t["niveau"] == "buurt"
+    for k in reg:
+        if k in t and t[k].dtype.kind == "f":
+            t.loc[buurt, k + "_laag"] = t.loc[buurt, k] - 1e4
+            t.loc[buurt, k + "_hoog"] = t.loc[buurt, k] + 1e4
+    d = parse(report.render_html(t, geometrie(), reg, meta(), None, None))
+    bib = " ".join(" ".join(d.section_text["buurten-in-beeld"]).split())
+    assert "alle " in bib and "buurten delen de eerste plaats" in bib
+    assert "Er is dus geen volgorde" in bib and "dikke lijn" not in bib
+    html = report.render_html(t, geometrie(), reg, meta(), None, None)
+    assert '<table class="heat">' not in html
+    # The numbers per buurt are still in the appendix.
+    assert "Nieuwbouw-Zuid" in " ".join(d.section_text["bijlage"])
+
+
+def test_dikke_lijn_is_mentioned_only_where_one_is_drawn(zonder):
+    html, _ = zonder
+    bib = " ".join(" ".join(parse(html).section_text["buurten-in-beeld"]).split())
+    assert 'class="grens"' in html and "dikke lijn" in bib  # some places differ
+    assert "delen de eerste plaats" not in bib
+
+
 def test_pdf_of_report_without_signal_says_why(zonder):
     _, pdf = zonder
     assert "telt niet mee" in pdf
@@ -625,6 +694,16 @@ def test_loneliness_not_loaded_says_so_and_draws_no_empty_figures(tabel, reg):
     hoofdstuk = page.split('id="thema-eenzaamheid"', 1)[1].split("</section>", 1)[0]
     assert texts.NIET_GELADEN["eenzaamheid"] in hoofdstuk
     assert "<figure" not in hoofdstuk and "Per buurt op de kaart" not in hoofdstuk
+    assert "bronnen.gezondheidsmonitor" not in page  # no setting names for a council
+    # The title does not promise what is not there (real Duiven did).
+    titel = page.split("</header>", 1)[0]
+    assert "Vergrijzing, mantelzorg en dementie per buurt" in titel
+    assert "hoe eenzaam mensen zich voelen" not in titel
+    assert "Cijfers over eenzaamheid zijn voor dit rapport niet ingelezen" in titel
+    assert (
+        "hoe eenzaam mensen zich voelen"
+        in report.render_html(tabel, geometrie(), reg, meta(), None, None).split("</header>", 1)[0]
+    )
     # Loaded but empty for this gemeente: no claim that it was not loaded.
     m2 = meta()
     m2["bronnen"] = [dict(b, invoer="gezondheidsmonitor") for b in m2["bronnen"]]

@@ -426,9 +426,37 @@ def test_no_highest_buurt_when_the_difference_lies_inside_the_intervals():
     b = texts.spreiding(close, reg, "aandeel_75plus", "Testdorp")
     assert "geen buurt zeker de hoogste." in b.tekst and "laagste" not in b.tekst
     controleer(b, close, reg)
-    m = texts.meeste(wide.assign(dementie_aantal_laag=0.0, dementie_aantal_hoog=1e6), reg,
-                     "dementie_aantal")  # fmt: skip
-    assert m is None or "binnen de marge" in m.tekst
+
+
+def test_most_names_every_buurt_sharing_first_place_or_none():
+    """'De meeste ... wonen in X' is a ranking: buurten inside X's margins are named too.
+
+    Seen in real Duiven: "De meeste mensen met dementie wonen naar schatting in West (85)"
+    while Zuidoost also had 85 and overlapping margins.
+    """
+    reg, tabel = registry(), voorbeeld_tabel()
+    key = "dementie_aantal"
+    rows = (tabel["niveau"] == "buurt") & (tabel["jaar"] == JAAR)
+    order = tabel[rows].sort_values(key, ascending=False).index
+    namen = tabel.loc[order, "naam"].tolist()
+    exact = texts.meeste(tabel, reg, key)
+    assert exact.tekst.startswith(f"De meeste mensen met dementie wonen in {namen[0]}:")
+    # The second buurt lies inside the first's margin: both named, neither as "the" one.
+    two = tabel.copy()
+    two[key + "_laag"], two[key + "_hoog"] = two[key] - 0.1, two[key] + 0.1
+    two.loc[order[1], key] = two.loc[order[0], key] - 0.1
+    two.loc[order[1], key + "_hoog"] = two.loc[order[0], key]
+    m = texts.meeste(two, reg, key)
+    assert f"in {namen[0]} (" in m.tekst and f" of {namen[1]} (" in m.tekst
+    assert "niet te zeggen in welke van deze buurten" in m.tekst
+    assert all(n not in m.tekst for n in namen[2:])
+    controleer(m, two, reg)
+    # Everything overlaps: no buurt is named and no number is pinned on one.
+    wide = tabel.assign(**{key + "_laag": 0.0, key + "_hoog": 1e6})
+    m = texts.meeste(wide, reg, key)
+    assert all(n not in m.tekst for n in namen) and not m.cijfers
+    assert "niet te zeggen in welke buurt" in m.tekst and m.jaren == (JAAR,)
+    assert m.bron_keys == (key,)
 
 
 def test_where_to_begin_names_only_buurten_surely_at_the_top():

@@ -30,6 +30,7 @@ from pipeline.present import (
     vouwgegevens,
     vouwkaart,
 )
+from pipeline.present.texts import fictief_tekst
 
 MM = 72 / 25.4
 REAL = (
@@ -483,10 +484,10 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
 
 def test_fictief_banner_names_the_made_up_parts():
     """Issue 14: real CBS panels are not marked fictitious; the box says what is."""
-    assert vouwgegevens.fictief_tekst({"fictief_onderdelen": ["kwb", "bevolking", "prognose"]}) == (
+    assert fictief_tekst({"fictief_onderdelen": ["kwb", "bevolking", "prognose"]}) == (
         "FICTIEF — demogegevens"
     )
-    echt = vouwgegevens.fictief_tekst({"fictief_onderdelen": ["bevolking", "prognose"]})
+    echt = fictief_tekst({"fictief_onderdelen": ["bevolking", "prognose"]})
     assert echt.startswith("FICTIEF: leeftijdsopbouw en prognose")
     assert "75+" in echt and "buurtcijfers" not in echt
     reg = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
