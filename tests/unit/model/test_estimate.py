@@ -593,6 +593,34 @@ def test_widowed_buurt_gets_more_85plus():
     assert plain.attrs["diagnostiek"].marges["BU00010001"] == ["leeftijd (KWB)"]
 
 
+def test_buurten_together_keep_the_gemeente_age_profile_when_margins_clash():
+    """Marital counts that do not fit the gemeente's joint move ages between buurten,
+    not the gemeente's own age profile within a KWB band.
+
+    Real Duiven (demo joint, KWB 2023 marital counts): the buurten added up to 6.135
+    50-64-jarigen against the gemeente's 5.323, so the gemeente's mantelzorgpotentieel
+    (8,9) lay below every wijk's (9,6-11,7).
+    """
+    kwb = two_buurten_bs(250.0, 300.0)  # far more widowed than the joint implies
+    pop = profile_pop("GM0001", 2000)
+    out = estimate_buurt_ages(kwb, pop, gemeente_bs=joint_pop("GM0001", 2000))
+    pop = pop.assign(band=lambda d: np.select([d.leeftijd_van < 15, d.leeftijd_van < 65],
+                                              ["0-14", "15-64"], "65+"))  # fmt: skip
+    out = out.assign(band=lambda d: np.select([d.leeftijd_van < 15, d.leeftijd_van < 65],
+                                              ["0-14", "15-64"], "65+"))  # fmt: skip
+    for band, g in pop.groupby("band"):  # men and women together (sex follows the buurten)
+        b = out[out["band"] == band]
+        got = b.groupby("leeftijd_van")["aantal"].sum()
+        want = g.groupby("leeftijd_van")["aantal"].sum()
+        # Same shape inside the band (the band totals are the buurten's KWB counts).
+        np.testing.assert_allclose(
+            (got / got.sum()).to_numpy(), (want / want.sum()).reindex(got.index).to_numpy(),
+            atol=1e-4, err_msg=band,
+        )  # fmt: skip
+    # The buurt with more widowed residents still gets more 85-plussers within 65+.
+    assert share_85_in_65(out, "BU00010002") > share_85_in_65(out, "BU00010001")
+
+
 def test_auxiliary_year_margin_is_recorded_and_used():
     """Marital status from an adjacent KWB year (code unchanged) informs the estimate."""
     kwb = two_buurten_bs(20.0, 90.0)
