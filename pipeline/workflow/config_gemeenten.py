@@ -11,7 +11,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from pipeline.codes import GEMEENTE_RE
+from pipeline.codes import GEMEENTE_RE, gemeente_code_vorm
 from pipeline.errors import WijkscanError
 from pipeline.workflow.config_paden import source
 from pipeline.workflow.config_schema import schema_default
@@ -193,6 +193,14 @@ def resolve_gemeente_names(config: dict[str, Any], base: Path | None = None) -> 
                 + ", ".join(f"{namen[c]} is {c}" for c in codes)
                 + ".",
             )
+        vorm = gemeente_code_vorm(entry)
+        if vorm in namen:
+            raise WijkscanError(
+                f"'{entry}' is geen gemeentecode.",
+                waar="configuratie, sleutel gemeenten",
+                oplossing=f"Bedoelt u {vorm} ({namen[vorm]})? Een gemeentecode is GM "
+                "(hoofdletters) en vier cijfers.",
+            )
         close = difflib.get_close_matches(_naam_sleutel(entry), list(by_name), n=3, cutoff=0.6)
         hint = "; ".join(f"{namen[c]} is {c}" for n in close for c in by_name[n])
         raise WijkscanError(
@@ -240,6 +248,14 @@ def check_gemeenten(config: dict[str, Any], base: Path | None = None) -> None:
         close = fmt.lijkende_codes(code, namen)
         if close:
             hints.append(f"lijkt op {code}: " + ", ".join(f"{c} is {namen[c]}" for c in close))
+    from pipeline.ingest.demo import DEMO_GEMEENTE, DEMO_NAAM
+
+    if DEMO_GEMEENTE in onbekend:
+        # The demo gemeente exists only in the built-in demo KWB.
+        hints.append(
+            f"{DEMO_GEMEENTE} is de fictieve demogemeente {DEMO_NAAM}: die bestaat alleen met "
+            "bronnen.kwb type 'demo' (zoals in config/config.yaml)"
+        )
     voorbeeld = next(iter(sorted(namen.items(), key=lambda kv: kv[0])), ("GM0226", "Duiven"))
     if len(namen) == 1:
         keuze = (

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from pipeline.codes import gemeente_code_vorm
 from pipeline.errors import WijkscanError
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
@@ -139,7 +140,7 @@ def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
     if not errors:
         return
     err = errors[0]
-    where = ".".join(str(p) for p in err.absolute_path) or "(bovenste niveau)"
+    where = _sleutel(err.absolute_path)
     if err.validator == "additionalProperties":
         node = subschema(schema, list(err.absolute_path))
         allowed = sorted(node.get("properties", {}))
@@ -172,8 +173,21 @@ def _fmt(value: Any) -> str:
         return "leeg (null)"
     if isinstance(value, str):
         return f"'{value}'"
+    if isinstance(value, int | float):
+        return str(value)  # safe_dump would add YAML's end-of-document marker ("...")
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _sleutel(path: Any) -> str:
+    """A key path as a user reads it: list items counted from 1 (``horizon, item 2``)."""
+    parts: list[str] = []
+    for p in path:
+        if isinstance(p, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}, item {p + 1}"]
+        else:
+            parts.append(str(p))
+    return ".".join(parts) or "(bovenste niveau)"
 
 
 #: Dutch names of the JSON types in the schema.
@@ -219,9 +233,11 @@ def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
         )
         return f"'{value}' is tekst, geen ja/nee-waarde", f"In YAML: true of false.{cli}"
     if kind == "pattern" and str(rule).startswith("^GM"):
+        vorm = gemeente_code_vorm(str(value))
         return (
             f"'{value}' is geen gemeentecode",
-            "Gebruik de CBS-gemeentecode: GM en vier cijfers, bijvoorbeeld GM0226 voor Duiven "
+            (f"Bedoelt u {vorm}? " if vorm else "")
+            + "Gebruik de CBS-gemeentecode: GM en vier cijfers, bijvoorbeeld GM0226 voor Duiven "
             "(niet de naam). Alle codes staan in de KWB-tabel (kolom WijkenEnBuurten).",
         )
     if kind == "minItems" and where == "horizon":
@@ -229,6 +245,13 @@ def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
             "de lijst met toekomstjaren is leeg",
             "Geef minstens één toekomstjaar na het peiljaar op, bijvoorbeeld horizon: [2030]; "
             "het rapport en de vouwkaart vergelijken het peiljaar met deze jaren.",
+        )
+    if kind == "type" and rule == "array":
+        sleutel = where.split(".")[-1]
+        return (
+            f"{_fmt(value)} is geen lijst",
+            f"Schrijf een lijst tussen blokhaken, bijvoorbeeld {sleutel}: [{_fmt(value)}]. "
+            f"{schema_ref}",
         )
     if kind == "type":
         return (

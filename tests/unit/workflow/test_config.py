@@ -59,7 +59,7 @@ def test_misspelled_top_level_key():
 def test_bad_gemeente_code_is_reported_with_path():
     cfg = _base()
     cfg["gemeenten"] = ["GM226"]
-    with pytest.raises(WijkscanError, match="gemeenten.0"):
+    with pytest.raises(WijkscanError, match="gemeenten, item 1"):
         wcfg.check(cfg)
 
 
@@ -249,6 +249,18 @@ def test_empty_horizon_is_refused_in_dutch():
     text = _raises(cfg)
     assert "'horizon'" in text and "leeg" in text and "horizon: [2030]" in text
     _assert_dutch(text)
+
+
+def test_a_single_year_or_a_bad_item_is_explained_as_a_user_reads_it():
+    """A new user wrote horizon: 2030 and got "2030\\n... is geen lijst" (YAML's
+    end-of-document marker), and "horizon.1" for the second item."""
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.check({"jaar": 2024, "gemeenten": ["GM9999"], "horizon": 2030})
+    text = str(exc.value)
+    assert "'horizon': 2030 is geen lijst." in text and "..." not in text
+    assert "bijvoorbeeld horizon: [2030]" in text
+    with pytest.raises(WijkscanError, match="'horizon, item 2': '2035 2040' is geen geheel"):
+        wcfg.check({"jaar": 2024, "gemeenten": ["GM9999"], "horizon": [2030, "2035 2040"]})
 
 
 def test_horizon_before_the_peiljaar_is_refused():
@@ -481,6 +493,24 @@ def test_unknown_or_shared_names_are_refused_with_codes(tmp_path, naam, fragment
     with pytest.raises(WijkscanError) as exc:
         wcfg.resolve_gemeente_names(cfg, tmp_path)
     assert fragment in str(exc.value) and "Oplossing" in str(exc.value)
+
+
+@pytest.mark.parametrize("entry", ["GM226", "gm0226", "GM 226"])
+def test_a_code_written_another_way_gets_the_right_code(tmp_path, entry):
+    """A new user typed GM226 and got "geen gemeentecode en geen gemeente" with no hint."""
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": [entry]}
+    with pytest.raises(WijkscanError, match=r"Bedoelt u GM0226 \(Duiven\)\?"):
+        wcfg.resolve_gemeente_names(cfg, tmp_path)
+    # Without a local source the schema check says it.
+    online = {"jaar": 2024, "gemeenten": [entry], "bronnen": {"kwb": {"type": "cbs"}}}
+    with pytest.raises(WijkscanError, match="Bedoelt u GM0226\\?"):
+        wcfg.check(online)
+
+
+def test_the_demo_code_with_a_real_source_says_how_to_get_the_demo(tmp_path):
+    cfg = _kwb_csv(tmp_path) | {"gemeenten": ["GM9999"]}
+    with pytest.raises(WijkscanError, match="fictieve demogemeente Voorbeeldwaard"):
+        wcfg.check_gemeenten(cfg, tmp_path)
 
 
 def test_without_a_local_source_names_are_left_to_the_schema(tmp_path):
