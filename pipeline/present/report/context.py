@@ -290,7 +290,10 @@ def build_context(
         "versie": pipeline.__version__,
         "data_versie": str(meta.get("versie", "")),
         "fictief": bool(meta.get("fictief", False)),
-        "fictief_kop": texts.fictief_tekst(meta),
+        # A short heading on the cover; the note below it names the parts.
+        "fictief_kop": "FICTIEF – demogegevens"
+        if texts.fictief_tekst(meta).startswith("FICTIEF —")
+        else "FICTIEF – deels demogegevens",
         "fictief_uitleg": texts.fictief_uitleg(meta),
         # The title promises loneliness only when its chapter has numbers.
         "eenzaamheid_geladen": not any(

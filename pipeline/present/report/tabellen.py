@@ -115,14 +115,18 @@ def thema_tabel(
     """Gemeente over the years vs region and NL, one row per indicator of the theme."""
     gm = texts.gemeente_code(indicatoren)
     gmr = indicatoren[indicatoren["code"] == gm].set_index("jaar")
-    regio_naam = ref_naam(refs, "regio", "Regio")
+    # A comparison column only for a reference that was built: without a regio in the
+    # configuration a column "Regio" full of n.b. only raised the question which regio.
+    niveaus = [
+        n
+        for n in ("regio", "nederland")
+        if refs is not None and "niveau" in refs and (refs["niveau"] == n).any()
+    ]
+    namen = {"regio": ref_naam(refs, "regio", "Regio"), "nederland": "Nederland"}
     kolommen = [{"tekst": f"{j0}", "sub": "nu"}] + [
         {"tekst": f"{j}", "sub": "prognose"} for j in horizon
     ]
-    kolommen += [
-        {"tekst": regio_naam, "sub": f"{j0}"},
-        {"tekst": "Nederland", "sub": f"{j0}"},
-    ]
+    kolommen += [{"tekst": namen[n], "sub": f"{j0}"} for n in niveaus]
     rijen = []
     for key, ind in registry.items():
         if ind.thema != thema or key not in indicatoren:
@@ -133,11 +137,26 @@ def thema_tabel(
                 cellen.append(cel(gmr.at[j, key], ind, projectie=True))
             else:
                 cellen.append({"tekst": "–", "klasse": "leeg"})
-        for niveau in ("regio", "nederland"):
+        for niveau in niveaus:
             c = texts.referentie_cijfer(refs, registry, niveau, key, j0)
             cellen.append(cel(c.waarde if c else float("nan"), ind))
         rijen.append({"kop": kop(ind), "cellen": cellen})
-    return {"kolommen": kolommen, "rijen": rijen, "refs": refs is not None}
+    return {
+        "kolommen": kolommen,
+        "rijen": rijen,
+        "refs": bool(niveaus),
+        # Caption: "Duiven, Regio Liemers en Nederland" (only what the table holds).
+        "bijschrift": fmt.opsomming([str(gmr["naam"].iloc[0]), *(namen[n] for n in niveaus)]),
+        "reden": _reden(refs, "nederland"),
+    }
+
+
+def _reden(refs: pd.DataFrame | None, niveau: str) -> str:
+    """Why a reference has no figures (``reden`` of the reference row), or ``''``."""
+    if refs is None or "reden" not in refs or "niveau" not in refs:
+        return ""
+    sel = refs.loc[refs["niveau"] == niveau, "reden"].dropna().astype(str)
+    return sel.iloc[0] if len(sel) and sel.iloc[0] else ""
 
 
 def dementie_vergelijking(

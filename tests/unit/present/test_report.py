@@ -254,7 +254,7 @@ def test_cover_says_what_is_made_up_and_what_is_real(tabel, reg):
     m = meta() | {"fictief_onderdelen": ["bevolking", "prognose"]}
     d = parse(report.render_html(tabel, geometrie(), reg, m, None, None))
     titel = " ".join(" ".join(d.text).split())
-    assert "FICTIEF: leeftijdsopbouw en prognose" in titel
+    assert "FICTIEF – deels demogegevens" in titel and "Verzonnen (demo): leeftijdsopbouw" in titel
     assert "Daarom zijn ook 75-plussers, 85-plussers, mantelzorgpotentieel, dementie" in titel
     assert "65-plussers, zijn echt" in titel
     assert "gemaakt met verzonnen gegevens" not in titel
@@ -282,6 +282,21 @@ def test_missing_refs_print_nb_and_refs_are_shown(html, tabel, reg):
     met = report.render_html(tabel, geometrie(), reg, meta(), None, refs_tabel())
     assert "Regio Testland" in met
     assert "13,7" in met  # NL mantelzorgpotentieel 13.66
+
+
+def test_comparison_columns_only_for_built_references_and_a_missing_nl_says_why(tabel, reg):
+    """A new user: a "Regio n.b." column without any regio configured, and "Nederland
+    n.b." everywhere with the reason only in a log (a KWB file cut short)."""
+    reden = "kwb.csv heeft geen landelijke rij (NL01) en bevat 54 gemeente(n), niet alle 342"
+    nl = pd.DataFrame([{"niveau": "nederland", "naam": "Nederland", "reden": reden}])
+    d = parse(report.render_html(tabel, geometrie(), reg, meta(), None, nl))
+    hfd = " ".join(" ".join(d.section_text["thema-vergrijzing"]).split())
+    assert "Vergrijzing: Testdorp en Nederland" in hfd and "Regio" not in hfd
+    assert f"Geen cijfers voor Nederland: {reden}." in hfd
+    met = parse(report.render_html(tabel, geometrie(), reg, meta(), None, refs_tabel()))
+    hfd = " ".join(" ".join(met.section_text["thema-vergrijzing"]).split())
+    assert "Vergrijzing: Testdorp, Regio Testland en Nederland" in hfd
+    assert "Geen cijfers voor Nederland" not in hfd
 
 
 def test_weights_are_printed_and_suppressed_buurt_excluded(html):
