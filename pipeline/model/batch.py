@@ -288,6 +288,9 @@ class Bronnen:
     prognose_methode: dict[str, str]
     #: Per gemeente: the forecast file and its CBS table.
     prognose_herkomst: dict[str, tuple[str, str | None]]
+    #: Per gemeente whose forecast totals start from the counted base year: (the
+    #: forecast's own base-year total, the counted total).
+    prognose_aansluiting: dict[str, tuple[float, float]]
     #: RIVM loneliness per region code (no rows for source 'geen').
     eenzaamheid: pd.DataFrame
 
@@ -349,7 +352,7 @@ def compute_from_sources(
         bron["bevolking"], bevolking, regios, s.basisjaar, ontbrekende_buurten
     )
     schemas.validate(pop, schemas.BEVOLKING, ", ".join(f for f, _, _ in bevolking) or "demo")
-    fc, methode, herkomst = batch_inputs.read_forecast(
+    fc, methode, herkomst, aansluiting = batch_inputs.read_forecast(
         bron["prognose"], prognose, pop, s.basisjaar, list(horizon)
     )
     eenzaam = batch_inputs.read_loneliness(gezondheid)
@@ -367,4 +370,4 @@ def compute_from_sources(
         brp=brp,
         ontbrekende_buurten=ontbrekende_buurten,
     )
-    return Bronnen(pop, pop_bs, fc, methode, herkomst, eenzaam), res
+    return Bronnen(pop, pop_bs, fc, methode, herkomst, aansluiting, eenzaam), res

@@ -377,7 +377,12 @@ def read_forecast(
     base: pd.DataFrame,
     jaar: int,
     horizon: Sequence[int],
-) -> tuple[pd.DataFrame, dict[str, str], dict[str, tuple[str, str | None]]]:
+) -> tuple[
+    pd.DataFrame,
+    dict[str, str],
+    dict[str, tuple[str, str | None]],
+    dict[str, tuple[float, float]],
+]:
     """Gemeente forecasts by age and sex for the horizon years, every gemeente of the batch.
 
     Parameters
@@ -401,7 +406,9 @@ def read_forecast(
     tuple
         The forecast of all gemeenten (:func:`pipeline.model.forecast.gemeente_forecast`:
         totals are expanded with each gemeente's own age structure), the method per
-        gemeente, and per gemeente its file and table id (CBS/PBL tables only).
+        gemeente, per gemeente its file and table id (CBS/PBL tables only), and per
+        gemeente whose totals were scaled to the counted base year the forecast's own
+        base-year total and the counted one.
     """
     from pipeline.ingest import demo, demo_herschaling
     from pipeline.ingest.primos import read_primos
@@ -436,11 +443,14 @@ def read_forecast(
     tidy = pd.concat(parts, ignore_index=True)
     require_gemeenten(gemeenten, tidy["gemeentecode"], *_ONTBREKEND["prognose"])
     bases = dict(tuple(base.groupby("gemeentecode", sort=False)))
-    tables, methods = [], {}
+    tables, methods, aansluiting = [], {}, {}
     for gm, fc_gm in tidy.groupby("gemeentecode", sort=False):
         table, methods[gm] = forecast.gemeente_forecast(fc_gm, bases[gm], jaar, list(horizon))
+        if table.attrs.get("aansluiting"):
+            aansluiting[gm] = table.attrs["aansluiting"]
+        table.attrs = {}
         tables.append(table)
-    return pd.concat(tables, ignore_index=True), methods, herkomst
+    return pd.concat(tables, ignore_index=True), methods, herkomst, aansluiting
 
 
 # ---------------------------------------------------------------------- loneliness

@@ -113,6 +113,16 @@ def expand_totals(base: pd.DataFrame, totals: pd.DataFrame, base_year: int) -> p
     return out
 
 
+def _total(pop: pd.DataFrame) -> float:
+    """All persons of a population table: men plus women, or the 'totaal' rows (not both)."""
+    if not len(pop):
+        return 0.0
+    sexes = pop["geslacht"].isin(["man", "vrouw"]) if "geslacht" in pop else None
+    if sexes is not None and sexes.any():
+        return float(pop.loc[sexes, "aantal"].sum())
+    return float(pop["aantal"].sum())
+
+
 def gemeente_forecast(
     forecast: pd.DataFrame, base: pd.DataFrame, base_year: int, horizons: list[int]
 ) -> tuple[pd.DataFrame, str]:
@@ -133,23 +143,50 @@ def gemeente_forecast(
     -------
     tuple
         ``(table, method)``; ``method`` is ``"leeftijdsdetail"`` when the source has
-        age classes, ``"totaal_met_cohortmodel"`` when only totals were available.
+        age classes, ``"totaal_met_cohortmodel"`` when only totals were available. Totals
+        are scaled to the counted base year: ``table.attrs["aansluiting"]`` is
+        ``(forecast's own base-year total, counted total)``, or None when the forecast
+        has no figure for the base year (totals used as published).
 
     Raises
     ------
     WijkscanError
         When a horizon year is not in the forecast.
     """
-    missing = [h for h in horizons if h not in set(forecast["jaar"].astype(int))]
+    jaren = sorted(set(forecast["jaar"].astype(int)))
+    missing = [h for h in horizons if h not in jaren]
     if missing:
+        # Only years after the peiljaar can be horizon years (config check): listing the
+        # forecast's earlier years sent a user to years the next run refused.
+        later = [j for j in jaren if j > base_year]
+        voorbeeld = ([j for j in later if j % 5 == 0] or later)[-4:]
+        keuze = (
+            f"Kies horizonjaren van {later[0]} tot en met {later[-1]}, bijvoorbeeld "
+            f"horizon: [{', '.join(map(str, voorbeeld))}]."
+            if later
+            else f"De prognose heeft geen jaren na {base_year}; kies een recentere prognose."
+        )
         raise WijkscanError(
             f"De prognose heeft geen cijfers voor {', '.join(map(str, missing))}.",
             waar="horizon / bronnen.prognose",
-            oplossing=f"Kies horizonjaren die in de prognose staan "
-            f"({', '.join(map(str, sorted(set(forecast['jaar'].astype(int)))))}).",
+            oplossing=keuze,
         )
     fc = forecast[forecast["jaar"].astype(int).isin(horizons)].copy()
     if has_age_detail(fc):
         return fc.reset_index(drop=True), "leeftijdsdetail"
     totals = fc.groupby(["gemeentecode", "jaar"], as_index=False)["aantal"].sum()
-    return expand_totals(base, totals, base_year), "totaal_met_cohortmodel"
+    # A forecast made some years ago starts from its own estimate of the base year (84527NED,
+    # made in 2019: Duiven 24,300 in 2024 where CBS counted 24,872). Its totals would then
+    # build that error into every horizon year, and even a shrinking population from the
+    # base year on. The forecast's growth from its own base-year figure, applied to the
+    # counted base year, keeps what the forecast says about change and starts from what
+    # CBS counted. ``attrs["aansluiting"]`` holds (forecast's base year, counted).
+    own_base = _total(forecast[forecast["jaar"].astype(int) == base_year])
+    counted = _total(base)
+    aansluiting = None
+    if own_base > 0 and counted > 0:
+        totals["aantal"] = totals["aantal"] * (counted / own_base)
+        aansluiting = (float(own_base), counted)
+    out = expand_totals(base, totals, base_year)
+    out.attrs["aansluiting"] = aansluiting
+    return out, "totaal_met_cohortmodel"

@@ -239,8 +239,18 @@ def tables(meta: dict[str, Any] | None) -> dict[str, str]:
     }
 
 
-def report_warnings(geometrie_waarschuwingen: list[str], prognose_methode: str | None) -> list[str]:
-    """Warnings for the report: geometry mismatches plus the forecast method caveat.
+#: A forecast whose own base-year figure is this far (relative) from the count is named.
+AANSLUITING_MELDEN = 0.005
+
+
+def report_warnings(
+    geometrie_waarschuwingen: list[str],
+    prognose_methode: str | None,
+    aansluiting: tuple[float, float] | None = None,
+    prognose_tabel: str | None = None,
+    basisjaar: int | None = None,
+) -> list[str]:
+    """Warnings for the report: geometry mismatches plus the forecast caveats.
 
     Parameters
     ----------
@@ -248,16 +258,36 @@ def report_warnings(geometrie_waarschuwingen: list[str], prognose_methode: str |
         Code-mismatch warnings from the geometry check.
     prognose_methode
         Method of :func:`pipeline.model.forecast.gemeente_forecast`, or None.
+    aansluiting
+        The forecast's own base-year total and the counted one, when its totals were
+        scaled to the count (``attrs["aansluiting"]`` of that function), else None.
+    prognose_tabel
+        The forecast's table id, for the sentence.
+    basisjaar
+        Base year.
 
     Returns
     -------
     list of str
         The warnings, in Dutch.
     """
+    from pipeline.present import fmt
+
     warnings = list(geometrie_waarschuwingen)
     if prognose_methode == "totaal_met_cohortmodel":
         warnings.append(
             "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de toekomst is "
             "met een cohortmodel benaderd (zie Verantwoording)."
         )
+    if aansluiting and basisjaar is not None:
+        eigen, geteld = aansluiting
+        verschil = geteld / eigen - 1.0
+        if abs(verschil) >= AANSLUITING_MELDEN:
+            tabel = f" ({prognose_tabel})" if prognose_tabel else ""
+            warnings.append(
+                f"De prognose{tabel} ging voor {basisjaar} uit van {fmt.getal(eigen)} inwoners; "
+                f"CBS telde er {fmt.getal(geteld)} ({fmt.getal(abs(100 * verschil), 1)}% "
+                f"{'meer' if verschil > 0 else 'minder'}). De toekomstcijfers volgen daarom de "
+                f"groei uit de prognose, gerekend vanaf de getelde bevolking van {basisjaar}."
+            )
     return warnings

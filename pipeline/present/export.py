@@ -57,7 +57,46 @@ def value_columns(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> 
     return cols
 
 
-def write_csv(indicatoren: pd.DataFrame, path: Path) -> None:
+#: Column that carries the FICTIEF warning in a CSV or GeoPackage built on demo parts.
+LET_OP = "let_op"
+
+
+def with_warning(table: pd.DataFrame, let_op: str) -> pd.DataFrame:
+    """``table`` with a first column :data:`LET_OP` holding ``let_op`` (unchanged if empty).
+
+    A CSV or GeoPackage has no cover page: without the column a shared file built on the
+    demo age profile could not be told from a real one.
+    """
+    if not let_op:
+        return table
+    return pd.concat([pd.DataFrame({LET_OP: [let_op] * len(table)}, index=table.index), table],
+                     axis=1)  # fmt: skip
+
+
+def whole_counts(table: pd.DataFrame, registry: dict[str, Indicator]) -> pd.DataFrame:
+    """Counts and their interval bounds as whole numbers (``155``, not ``155.0``).
+
+    Published counts are whole: CBS's own, or estimates rounded to the rounding step.
+    A missing count stays empty (nullable integers), never 0.
+    """
+    out = table.copy()
+    for key, ind in registry.items():
+        if not ind.is_aantal:
+            continue
+        for col in (key, key + LAAG, key + HOOG):
+            if col in out and out[col].dtype.kind == "f":
+                v = out[col]
+                if ((v.dropna() % 1) == 0).all():
+                    out[col] = v.astype("Int64")
+    return out
+
+
+def write_csv(
+    indicatoren: pd.DataFrame,
+    path: Path,
+    let_op: str = "",
+    registry: dict[str, Indicator] | None = None,
+) -> None:
     """Write the published indicator table as CSV (UTF-8, comma, decimal point).
 
     Text cells that a spreadsheet would run as a formula get a leading ``'``
@@ -70,9 +109,14 @@ def write_csv(indicatoren: pd.DataFrame, path: Path) -> None:
         Published indicator table (long by year).
     path
         Destination.
+    let_op
+        Warning for every row (``texts.fictief_tekst``), or empty for real data.
+    registry
+        Indicator registry: its counts are written as whole numbers (:func:`whole_counts`).
     """
+    table = whole_counts(indicatoren, registry) if registry else indicatoren
     with atomic_path(path) as tmp:
-        csv_safe(indicatoren).to_csv(tmp, index=False, encoding="utf-8")
+        csv_safe(with_warning(table, let_op)).to_csv(tmp, index=False, encoding="utf-8")
 
 
 def toelichting(
@@ -263,9 +307,14 @@ def write_gpkg(
     registry: dict[str, Indicator],
     basisjaar: int,
     path: Path,
+    let_op: str = "",
 ) -> None:
-    """Write buurt geometry with all indicators (base year and horizons) as GeoPackage."""
+    """Write buurt geometry with all indicators (base year and horizons) as GeoPackage.
+
+    ``let_op``: warning for every row (see :func:`write_csv`).
+    """
     wide = wide_by_year(indicatoren[indicatoren["niveau"] == "buurt"], registry, basisjaar)
+    wide = with_warning(wide, let_op)
     gdf = buurten[["code", "geometry"]].merge(wide, on="code", how="left")
     # atomic_path stamps SOURCE_DATE_EPOCH into the GeoPackage (gpkg_contents.last_change).
     with atomic_path(path) as tmp:

@@ -115,7 +115,11 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
         diag = info["diagnostiek"] or {}
         marges = diag.get("marges", {}) or {}
         warnings = provenance.report_warnings(
-            controles[gm].get("waarschuwingen", []), methode.get(gm)
+            controles[gm].get("waarschuwingen", []),
+            methode.get(gm),
+            gelezen.prognose_aansluiting.get(gm),
+            (herkomst.get(gm) or (None, None))[1],
+            s.basisjaar,
         ) + intervals.marges_waarschuwingen(marges if info["methode"] == "ipf" else {})
         raw_files = {
             kind: (paths[i] if per[kind] else paths[0]) if paths else provenance.INGEBOUWD
@@ -240,11 +244,12 @@ def export_indicators(input: Any, output: Any, params: Any, wildcards: Any) -> N
 def write_exports(
     table: Any, meta: dict, geo: Any, reg: dict, jaar: int, csv: str, xlsx: str, gpkg: str
 ) -> None:
-    from pipeline.present import export
+    from pipeline.present import export, texts
 
-    export.write_csv(table, Path(csv))
+    let_op = texts.fictief_tekst(meta) if meta.get("fictief") else ""
+    export.write_csv(table, Path(csv), let_op, reg)
     export.write_xlsx(table, reg, meta, Path(xlsx))
-    export.write_gpkg(table, geo, reg, jaar, Path(gpkg))
+    export.write_gpkg(table, geo, reg, jaar, Path(gpkg), let_op)
 
 
 @step

@@ -29,6 +29,7 @@ def _pdf(path):
 
 def test_indicator_csv_is_consistent(demo_build):
     t = pd.read_csv(demo_build / f"reports/{GM}/indicatoren_{GM}.csv", dtype={"code": str})
+    assert t["let_op"].eq("FICTIEF — demogegevens").all()  # a shared CSV says so itself
     base = t[t.jaar == 2024]
     buurten = base[base.niveau == "buurt"]
     assert set(buurten.code) == {b.code for b in demo.BUURTEN}

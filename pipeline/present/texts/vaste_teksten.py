@@ -205,7 +205,7 @@ def fictief_uitleg(meta: dict[str, Any]) -> str:
             "Dit rapport is gemaakt met verzonnen gegevens. De cijfers laten zien hoe een "
             "Wijkscan eruitziet. Gebruik ze niet voor beleid."
         )
-    zinnen = [f"Verzonnen (demo) is: {fmt.opsomming([_FICTIEF_DEEL.get(x, x) for x in delen])}."]
+    zinnen = [f"Verzonnen (demo): {fmt.opsomming([_FICTIEF_DEEL.get(x, x) for x in delen])}."]
     if "bevolking" in delen:
         zinnen.append(
             "De leeftijdsopbouw binnen de leeftijdsgroepen van CBS komt van een fictieve "
@@ -241,6 +241,9 @@ def fictief_bij(ind: Indicator, meta: dict[str, Any]) -> str:
     # RIVM's modelled shares do not rest on the age profile; counts made from it do.
     if "bevolking" in delen and ind.soort == "geschat":
         return "FICTIEF: leeftijdsopbouw (demo)"
-    if ind.prognose and delen & {"bevolking", "prognose"}:
+    # Future totals come from the forecast alone; everything else about the future also
+    # rests on the age profile the forecast is split by.
+    toekomst = {"prognose"} if ind.key == "inwoners" else {"bevolking", "prognose"}
+    if ind.prognose and delen & toekomst:
         return "basisjaar echt (CBS); toekomstcijfers FICTIEF"
     return ""

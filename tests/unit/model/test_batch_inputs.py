@@ -89,7 +89,7 @@ def test_read_forecast_expands_totals_per_gemeente(real_kwb_path):
     base, _, _ = batch_inputs.read_population("demo", [], regios, 2024, "fout")
     path = REPO / "tests" / "fixtures" / "cbs_85171ned_GM0226_GM0293.csv"
     tidy = parse_85171ned(lees_cbs_csv(path), gemeenten=pair, bron=path.name)
-    table, methods, herkomst = batch_inputs.read_forecast(
+    table, methods, herkomst, _ = batch_inputs.read_forecast(
         "lokaal", [(str(path), pair)], base, 2024, [2030, 2040]
     )
     assert methods == dict.fromkeys(pair, "totaal_met_cohortmodel")
@@ -142,12 +142,21 @@ def test_each_gemeente_comes_from_the_first_forecast_file_that_has_it(
     regios = batch_inputs.read_regions([(str(real_kwb_path), pair)])
     base, _, _ = batch_inputs.read_population("demo", [], regios, 2024, "fout")
     files = [(f, pair) for f in forecast_files]
-    table, _, herkomst = batch_inputs.read_forecast("lokaal", files, base, 2024, [2030])
+    table, _, herkomst, aansluiting = batch_inputs.read_forecast(
+        "lokaal", files, base, 2024, [2030]
+    )
     assert herkomst["GM0150"] == (forecast_files[0], "85171NED")
     assert herkomst["GM0226"] == (forecast_files[1], "84527NED, middenvariant")
+    # The 2019-based 84527NED put Duiven at 24,300 in 2024; CBS counted 24,872 (PROVENANCE
+    # 6c). Its totals are scaled to the count: the forecast's growth, from the count.
+    eigen, geteld = aansluiting["GM0226"]
+    assert eigen == pytest.approx(24_300) and geteld == pytest.approx(24_872)
+    duiven_2030 = table.loc[table["gemeentecode"] == "GM0226", "aantal"].sum()
+    assert duiven_2030 == pytest.approx(23_900 * 24_872 / 24_300)
+    assert aansluiting["GM0150"][0] == pytest.approx(103_300)  # 85171NED: 0.1% off
     # The same rows as a batch of that gemeente alone, read from its own file.
     for gm, f in (("GM0150", forecast_files[0]), ("GM0226", forecast_files[1])):
-        one, _, _ = batch_inputs.read_forecast(
+        one, *_ = batch_inputs.read_forecast(
             "lokaal", [(f, [gm])], base[base["gemeentecode"] == gm], 2024, [2030]
         )
         got = table[table["gemeentecode"] == gm].reset_index(drop=True)

@@ -57,3 +57,43 @@ def test_forecast_with_age_detail_is_used_as_is():
 def test_missing_horizon_year_is_an_error():
     with pytest.raises(WijkscanError, match="2035"):
         forecast.gemeente_forecast(_totals({2030: 4000.0}), _base(), 2024, [2030, 2035])
+
+
+def test_a_horizon_beyond_the_forecast_names_only_usable_years():
+    """A new user set horizon [2030, 2060]: the fix listed 2020-2024 too, which the next
+    run refused (a horizon year must lie after the peiljaar)."""
+    f = pd.DataFrame({"jaar": range(2020, 2051), "gemeentecode": "GM0226", "aantal": 1.0})
+    with pytest.raises(WijkscanError) as exc:
+        forecast.gemeente_forecast(f, pd.DataFrame(), 2024, [2030, 2060])
+    text = str(exc.value)
+    assert "geen cijfers voor 2060" in text
+    assert "van 2025 tot en met 2050" in text and "horizon: [2035, 2040, 2045, 2050]" in text
+    assert "2020" not in text
+
+
+def test_totals_start_from_the_counted_base_year_when_the_forecast_has_it():
+    """84527NED (made in 2019) put Duiven at 24,300 in 2024 where CBS counted 24,872: its
+    2030 total would build that 2.3% in and show a shrinking gemeente. Its growth is kept,
+    from the count; the factor travels to the report."""
+    base = _base()  # 3,820 counted
+    fc, _ = forecast.gemeente_forecast(_totals({2024: 3800.0, 2030: 3990.0}), base, 2024, [2030])
+    assert fc["aantal"].sum() == pytest.approx(3990.0 * 3820.0 / 3800.0)
+    assert fc.attrs["aansluiting"] == (3800.0, 3820.0)
+    # Without a forecast figure for the base year the totals are used as published.
+    fc2, _ = forecast.gemeente_forecast(_totals({2030: 3990.0}), base, 2024, [2030])
+    assert fc2["aantal"].sum() == pytest.approx(3990.0) and fc2.attrs["aansluiting"] is None
+
+
+def test_report_names_a_forecast_that_started_elsewhere():
+    from pipeline.model.provenance import report_warnings
+
+    w = report_warnings([], "totaal_met_cohortmodel", (24_300.0, 24_872.0), "84527NED", 2024)
+    assert any(
+        "De prognose (84527NED) ging voor 2024 uit van 24.300 inwoners; CBS telde er 24.872 "
+        "(2,4% meer)." in x
+        for x in w
+    )
+    # Within half a percent (85171NED for Deventer: 0.1%) nothing is said.
+    assert (
+        len(report_warnings([], "totaal_met_cohortmodel", (103_300.0, 103_405.0), "x", 2024)) == 1
+    )

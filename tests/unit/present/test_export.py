@@ -57,10 +57,43 @@ def test_toelichting_marks_only_what_rests_on_demo_parts(tmp_path):
     assert not let_op["aandeel_0_14"] and not let_op["afstand_huisarts"]
     assert let_op["aantal_85plus"] == "FICTIEF: leeftijdsopbouw (demo)"
     assert let_op["aantal_65plus"] == "basisjaar echt (CBS); toekomstcijfers FICTIEF"
+    assert let_op["inwoners"] == "basisjaar echt (CBS); toekomstcijfers FICTIEF"
+    # A real forecast with a demo age profile: future totals are real, the age split not.
+    m2 = m | {"fictief_onderdelen": ["bevolking"]}
+    export.write_xlsx(table(), REG, m2, path)
+    rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
+    let_op2 = {r[head.index("Indicator (kolom)")]: r[head.index("Let op")] for r in rows[1:]}
+    assert not let_op2["inwoners"] and let_op2["aantal_65plus"].endswith("FICTIEF")
     assert not let_op["eenzaam_pct"]  # RIVM's share does not rest on the age profile
     export.write_xlsx(table(), REG, m | {"fictief_onderdelen": ["kwb", "bevolking"]}, path)
     rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
     assert all(r[0] == "FICTIEF: demogegevens" for r in rows[1:])
+
+
+def test_csv_and_gpkg_carry_the_fictief_warning_on_every_row(tmp_path):
+    """A new user: "the demo's CSV and GeoPackage say nothing about being fictitious"."""
+    geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
+    let_op = "FICTIEF: leeftijdsopbouw (75+, 85+, dementie, mantelzorg, toekomst)"
+    export.write_csv(table(), tmp_path / "x.csv", let_op)
+    export.write_gpkg(table(), geo, REG, 2024, tmp_path / "x.gpkg", let_op)
+    csv = pd.read_csv(tmp_path / "x.csv")
+    assert csv.columns[0] == export.LET_OP and (csv[export.LET_OP] == let_op).all()
+    assert (gpd.read_file(tmp_path / "x.gpkg")[export.LET_OP] == let_op).all()
+    # Real data: no such column.
+    export.write_csv(table(), tmp_path / "echt.csv")
+    assert export.LET_OP not in pd.read_csv(tmp_path / "echt.csv").columns
+
+
+def test_csv_writes_counts_as_whole_numbers_and_keeps_gaps_empty(tmp_path):
+    t = table()
+    t.loc[1, "aantal_85plus"] = float("nan")
+    export.write_csv(t, tmp_path / "x.csv", registry=REG)
+    lines = (tmp_path / "x.csv").read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    i = head.index("aantal_85plus")
+    assert lines[1].split(",")[i : i + 1] == ["20"]  # not 20.0
+    assert lines[2].split(",")[i] == ""  # missing stays empty, never 0
+    assert pd.read_csv(tmp_path / "x.csv")["inwoners"].tolist() == [100, 100]
 
 
 def test_gpkg_has_intervals_per_year(tmp_path):
