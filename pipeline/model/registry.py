@@ -58,6 +58,10 @@ class Indicator:
         True for shares/ratios (suppressed for small buurten).
     prognose
         True when the indicator exists for horizon years too.
+    bron_gemeten
+        Source of the values CBS itself publishes (the base year of a ``gemeten/geschat``
+        indicator): only the KWB, without the age profile and forecast the estimates
+        rest on. Empty: ``bron`` for every value.
     binnen_band
         True when buurten differ in this indicator only through the split *inside* a KWB
         age band (85-plussers within the 65-plussers): without a buurt margin that informs
@@ -79,10 +83,15 @@ class Indicator:
     is_rate: bool = False
     prognose: bool = False
     binnen_band: bool = False
+    bron_gemeten: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (for templates and the Toelichting sheet)."""
         return asdict(self)
+
+    def bron_van(self, jaar: int, basisjaar: int) -> str:
+        """The source of this indicator's value in ``jaar`` (see ``bron_gemeten``)."""
+        return self.bron_gemeten if self.bron_gemeten and jaar == basisjaar else self.bron
 
 
 def band_label(van: int, tot: int | None) -> str:
@@ -142,6 +151,7 @@ def build_registry(
             "bevolking",
             is_aantal=True,
             prognose=True,
+            bron_gemeten=kwb,
         ),
         Indicator(
             "aandeel_0_14",
@@ -166,6 +176,7 @@ def build_registry(
             is_aantal=True,
             prognose=True,
             richting=1,
+            bron_gemeten=kwb,
         ),
         Indicator(
             "aandeel_65plus",
@@ -179,6 +190,7 @@ def build_registry(
             is_rate=True,
             prognose=True,
             richting=1,
+            bron_gemeten=kwb,
         ),
         Indicator(
             "aantal_75plus",

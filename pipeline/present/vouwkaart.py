@@ -260,7 +260,7 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
         yy = _bottom_mm(fig, sheet, t) + 1.5
     t = _paragraph(fig, sheet, m, yy, f"Definitie: {ind.definitie}", size=8,
                    max_w=sheet.width - 2 * m)  # fmt: skip
-    t = _paragraph(fig, sheet, m, _bottom_mm(fig, sheet, t) + 1.5, f"Bron: {ind.bron}", size=8,
+    t = _paragraph(fig, sheet, m, _bottom_mm(fig, sheet, t) + 1.5, f"Bron: {ind.bron_van(d.jaar, d.jaar)}", size=8,
                    max_w=sheet.width - 2 * m)  # fmt: skip
     _colophon(fig, sheet, d, m, sheet.height - m - 16, sheet.width - 2 * m - 18, 6, [ind])
     fig.text(sheet.fx(sheet.width - m), sheet.fy(sheet.height - m), f"{page}/{pages}",

@@ -43,8 +43,24 @@ def _check_table(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> N
     texts.gemeente_code(indicatoren)
 
 
+def _bronnen(b: texts.Bevinding, registry: dict[str, Indicator], j0: int) -> list[str]:
+    """The sources of a finding's numbers, in order (:meth:`Indicator.bron_van` per number).
+
+    A number CBS publishes cites the KWB alone: real Deventer's "Aandeel 65-plussers (2024):
+    het hoogst in Dorp Colmschate (54%)" cited the demo age profile and the forecast too.
+    """
+    seen: dict[str, None] = {}
+    for c in (*b.cijfers, *b.grond):
+        for x in (c, *c.basis):
+            ind = registry.get(x.key)
+            if ind is not None:
+                jaar = x.jaar if not x.afgeleid else -1  # a change spans horizon years
+                seen.setdefault(ind.bron_van(jaar, j0), None)
+    return list(seen)
+
+
 def _bevindingen(
-    items: Sequence[texts.Bevinding], registry: dict[str, Indicator]
+    items: Sequence[texts.Bevinding], registry: dict[str, Indicator], j0: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Template views of findings plus their lettered source list.
 
@@ -61,7 +77,7 @@ def _bevindingen(
     letters: dict[str, str] = {}
     views = []
     for b in items:
-        bronnen = list(dict.fromkeys(registry[k].bron for k in b.bron_keys if k in registry))
+        bronnen = _bronnen(b, registry, j0)
         for bron in bronnen:
             letters.setdefault(bron, _letter(len(letters)))
         args = [Markup("<strong>{}</strong>").format(c.tekst) for c in b.cijfers]
@@ -179,7 +195,9 @@ def build_context(
         if thema not in THEMAS:
             continue
         views, bronnen = _bevindingen(
-            texts.thema_bevindingen(thema, indicatoren, registry, naam, refs, zonder), registry
+            texts.thema_bevindingen(thema, indicatoren, registry, naam, refs, zonder),
+            registry,
+            j0,
         )
         # A theme whose source was not loaded ('geen') has no numbers at all: say what is
         # missing and how it gets in, instead of empty maps under a text about the data.
@@ -251,7 +269,7 @@ def build_context(
         tweede["volgende_ronde"] = [str(v) for v in volgende_ronde]
         css2 = (Path(template_dir) / CSS_SESSIES).read_text(encoding="utf-8")
         tweede["css"] = Markup(css2.replace("</", "<\\/"))
-    sv_views, sv_bronnen = _bevindingen(samenvatting, registry)
+    sv_views, sv_bronnen = _bevindingen(samenvatting, registry, j0)
     omslag = None
     if len(geo):
         n_wijken = 0 if wijken is None else len(wijken)

@@ -299,6 +299,25 @@ def test_comparison_columns_only_for_built_references_and_a_missing_nl_says_why(
     assert "Geen cijfers voor Nederland" not in hfd
 
 
+def test_a_published_cbs_number_cites_the_kwb_alone(tabel, reg):
+    """Real Deventer: "Aandeel 65-plussers (2024): het hoogst in Dorp Colmschate (54%)",
+    a CBS count, cited the (demo) age profile and the forecast as its source."""
+    html = report.render_html(tabel, geometrie(), reg, meta(), None, None)
+    hfd = html.split('id="thema-vergrijzing"', 1)[1].split("</section>", 1)[0]
+    lijst = hfd.split('class="bronnenlijst"', 1)[1]
+
+    def bron_van(fragment: str) -> str:
+        zin = next(li for li in hfd.split("<li>") if fragment in li)
+        letter = re.search(r'class="letter">([A-Z]+)<', zin).group(1)
+        return re.search(rf"<li><span[^>]*>{letter}</span>\s*(.*?)</li>", lijst, re.S).group(1)
+
+    gepubliceerd = bron_van("Aandeel 65-plussers (2024)")
+    assert reg["aandeel_65plus"].bron_gemeten in gepubliceerd
+    assert "leeftijdsverdeling" not in gepubliceerd
+    # An estimate, and a change into the horizon, still cite the whole chain.
+    assert "leeftijdsverdeling" in bron_van("75-plussers. In 2040")
+
+
 def test_weights_are_printed_and_suppressed_buurt_excluded(html):
     d = parse(html)
     text = " ".join(d.section_text["buurten-in-beeld"])
