@@ -487,10 +487,10 @@ def assemble(
     q = attach_base_year(q, regios, eenzaamheid, s)
     # Buurten whose base-year count is the model's estimate of a cell CBS keeps secret
     # (not a BRP count): :func:`publish` leaves those cells empty.
-    own = bev_buurt["code"]
-    estimated = q["code"].isin(
-        own[bev_buurt["geschat"].astype(bool)] if "geschat" in bev_buurt else own
-    )
+    # Base-year rows only: every projected row is marked geschat, BRP buurten too.
+    b0 = bev_buurt[bev_buurt["jaar"] == s.basisjaar] if "jaar" in bev_buurt else bev_buurt
+    own = b0["code"]
+    estimated = q["code"].isin(own[b0["geschat"].astype(bool)] if "geschat" in b0 else own)
     base_buurt = (q["jaar"] == s.basisjaar) & (q["niveau"] == "buurt") & estimated
     for key, col in _PUBLISHED:
         if col in regios:

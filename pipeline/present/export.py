@@ -314,8 +314,9 @@ def write_gpkg(
     ``let_op``: warning for every row (see :func:`write_csv`).
     """
     wide = wide_by_year(indicatoren[indicatoren["niveau"] == "buurt"], registry, basisjaar)
-    wide = with_warning(wide, let_op)
     gdf = buurten[["code", "geometry"]].merge(wide, on="code", how="left")
+    # After the merge: a buurt with a shape but no row still gets the warning.
+    gdf = with_warning(gdf, let_op)
     # atomic_path stamps SOURCE_DATE_EPOCH into the GeoPackage (gpkg_contents.last_change).
     with atomic_path(path) as tmp:
         gpd.GeoDataFrame(gdf, geometry="geometry", crs=buurten.crs).to_file(

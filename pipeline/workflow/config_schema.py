@@ -179,6 +179,24 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _lijst_voorbeeld(value: Any, node: Any) -> str:
+    """The list a user probably meant: ``2030`` -> ``[2030]``, ``'2030, 2035'`` ->
+    ``[2030, 2035]``, ``'gm226'`` -> ``[GM0226]``; nothing given -> the schema default."""
+    if value is None or value == "":
+        default = node.get("default") if isinstance(node, dict) else None
+        return _fmt(default) if isinstance(default, list) and default else "[...]"
+    items = str(value).replace(",", " ").split() if isinstance(value, str) else [value]
+    shown = []
+    for item in items:
+        if isinstance(item, str) and item.isdigit():
+            shown.append(item)
+        elif isinstance(item, str):
+            shown.append(gemeente_code_vorm(item) or item)
+        else:
+            shown.append(_fmt(item))
+    return f"[{', '.join(shown)}]"
+
+
 def _sleutel(path: Any) -> str:
     """A key path as a user reads it: list items counted from 1 (``horizon, item 2``)."""
     parts: list[str] = []
@@ -250,8 +268,8 @@ def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
         sleutel = where.split(".")[-1]
         return (
             f"{_fmt(value)} is geen lijst",
-            f"Schrijf een lijst tussen blokhaken, bijvoorbeeld {sleutel}: [{_fmt(value)}]. "
-            f"{schema_ref}",
+            f"Schrijf een lijst tussen blokhaken, bijvoorbeeld {sleutel}: "
+            f"{_lijst_voorbeeld(value, getattr(err, 'schema', {}))}. {schema_ref}",
         )
     if kind == "type":
         return (

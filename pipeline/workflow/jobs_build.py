@@ -131,6 +131,9 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
             gm, naam, cfg, raw_files, dict(params.table_ids), warnings, params.prevalentie_bron
         )
         meta["prognose_methode"] = methode.get(gm)
+        if gm in gelezen.prognose_aansluiting:
+            # (the forecast's own base-year total, the counted one): totals were rescaled.
+            meta["prognose_aansluiting"] = list(gelezen.prognose_aansluiting[gm])
         if gm in herkomst:
             # The file (of a list) and table this gemeente's forecast really came from.
             bestand, tabel = herkomst[gm]

@@ -62,6 +62,7 @@ def verantwoording(
         if ontbreken
         else "",
         "definities": definities,
+        "prognose_aangesloten": bool(meta.get("prognose_aansluiting")),
         "bronnen": bronnen,
         "schatting_marges": [m for m in marges if m.startswith("burgerlijke staat")],
         "binnen_65plus_signaal": bool(signalen) and all(x.signaal for x in signalen),

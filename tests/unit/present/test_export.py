@@ -72,7 +72,11 @@ def test_toelichting_marks_only_what_rests_on_demo_parts(tmp_path):
 
 def test_csv_and_gpkg_carry_the_fictief_warning_on_every_row(tmp_path):
     """A new user: "the demo's CSV and GeoPackage say nothing about being fictitious"."""
-    geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
+    geo = gpd.GeoDataFrame(
+        {"code": ["BU00010001", "BU00010002"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs=28992,
+    )  # the second buurt has a shape but no row in the table
     let_op = "FICTIEF: leeftijdsopbouw (75+, 85+, dementie, mantelzorg, toekomst)"
     export.write_csv(table(), tmp_path / "x.csv", let_op)
     export.write_gpkg(table(), geo, REG, 2024, tmp_path / "x.gpkg", let_op)

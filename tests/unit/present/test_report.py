@@ -318,6 +318,15 @@ def test_a_published_cbs_number_cites_the_kwb_alone(tabel, reg):
     assert "leeftijdsverdeling" in bron_van("75-plussers. In 2040")
 
 
+def test_verantwoording_mentions_rebasing_only_when_it_happened(tabel, reg, html):
+    """The sentence on following the forecast's growth from the count appeared in every
+    report, also for a Primos forecast that is used as delivered."""
+    zin = "Wijkscan volgt de groei uit de prognose"
+    assert zin not in html
+    m = meta() | {"prognose_aansluiting": [24_300.0, 24_872.0]}
+    assert zin in report.render_html(tabel, geometrie(), reg, m, None, None)
+
+
 def test_weights_are_printed_and_suppressed_buurt_excluded(html):
     d = parse(html)
     text = " ".join(d.section_text["buurten-in-beeld"])

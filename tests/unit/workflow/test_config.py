@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 import yaml
@@ -261,6 +262,15 @@ def test_a_single_year_or_a_bad_item_is_explained_as_a_user_reads_it():
     assert "bijvoorbeeld horizon: [2030]" in text
     with pytest.raises(WijkscanError, match="'horizon, item 2': '2035 2040' is geen geheel"):
         wcfg.check({"jaar": 2024, "gemeenten": ["GM9999"], "horizon": [2030, "2035 2040"]})
+    # The example is the list the user meant, never the bad value in brackets.
+    for value, voorbeeld in (
+        (None, "horizon: [2030, 2035, 2040]"),
+        ("2030, 2035", "horizon: [2030, 2035]"),
+    ):
+        with pytest.raises(WijkscanError, match=re.escape(voorbeeld)):
+            wcfg.check({"jaar": 2024, "gemeenten": ["GM9999"], "horizon": value})
+    with pytest.raises(WijkscanError, match=re.escape("gemeenten: [GM0226]")):
+        wcfg.check({"jaar": 2024, "gemeenten": "gm226"})
 
 
 def test_horizon_before_the_peiljaar_is_refused():
