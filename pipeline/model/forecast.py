@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import WijkscanError
+from pipeline.model.indicators import one_sex_partition
 
 MAX_AGE = 100
 
@@ -114,13 +115,10 @@ def expand_totals(base: pd.DataFrame, totals: pd.DataFrame, base_year: int) -> p
 
 
 def _total(pop: pd.DataFrame) -> float:
-    """All persons of a population table: men plus women, or the 'totaal' rows (not both)."""
+    """All persons of one gemeente and year, each counted once (men plus women, or 'totaal')."""
     if not len(pop):
         return 0.0
-    sexes = pop["geslacht"].isin(["man", "vrouw"]) if "geslacht" in pop else None
-    if sexes is not None and sexes.any():
-        return float(pop.loc[sexes, "aantal"].sum())
-    return float(pop["aantal"].sum())
+    return float(one_sex_partition(pop.assign(code="", jaar=0))["aantal"].sum())
 
 
 def gemeente_forecast(

@@ -49,14 +49,14 @@ def _bronnen(b: texts.Bevinding, registry: dict[str, Indicator], j0: int) -> lis
     A number CBS publishes cites the KWB alone: real Deventer's "Aandeel 65-plussers (2024):
     het hoogst in Dorp Colmschate (54%)" cited the demo age profile and the forecast too.
     """
-    seen: dict[str, None] = {}
-    for c in (*b.cijfers, *b.grond):
-        for x in (c, *c.basis):
-            ind = registry.get(x.key)
-            if ind is not None:
-                jaar = x.jaar if not x.afgeleid else -1  # a change spans horizon years
-                seen.setdefault(ind.bron_van(jaar, j0), None)
-    return list(seen)
+    return list(
+        dict.fromkeys(
+            # A change spans a horizon year: its whole chain.
+            registry[c.key].bron if c.afgeleid else registry[c.key].bron_van(c.jaar, j0)
+            for c in b.getallen()
+            if c.key in registry
+        )
+    )
 
 
 def _bevindingen(
@@ -310,7 +310,7 @@ def build_context(
         "fictief": bool(meta.get("fictief", False)),
         # A short heading on the cover; the note below it names the parts.
         "fictief_kop": "FICTIEF – demogegevens"
-        if texts.fictief_tekst(meta).startswith("FICTIEF —")
+        if texts.alles_fictief(meta)
         else "FICTIEF – deels demogegevens",
         "fictief_uitleg": texts.fictief_uitleg(meta),
         # The title promises loneliness only when its chapter has numbers.

@@ -94,11 +94,16 @@ def unieke_namen(indicatoren: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def ref_naam(refs: pd.DataFrame | None, niveau: str, default: str) -> str:
-    if refs is None or "naam" not in refs or "niveau" not in refs:
+def ref_veld(refs: pd.DataFrame | None, niveau: str, kolom: str, default: str = "") -> str:
+    """A text field (``naam``, ``reden``) of the reference row of ``niveau``, else ``default``."""
+    if refs is None or kolom not in refs or "niveau" not in refs:
         return default
-    sel = refs.loc[refs["niveau"] == niveau, "naam"].dropna()
-    return str(sel.iloc[0]) if len(sel) else default
+    sel = refs.loc[refs["niveau"] == niveau, kolom].dropna().astype(str)
+    return sel.iloc[0] if len(sel) and sel.iloc[0] else default
+
+
+def ref_naam(refs: pd.DataFrame | None, niveau: str, default: str) -> str:
+    return ref_veld(refs, niveau, "naam", default)
 
 
 # ------------------------------------------------------------ tables
@@ -147,16 +152,9 @@ def thema_tabel(
         "refs": bool(niveaus),
         # Caption: "Duiven, Regio Liemers en Nederland" (only what the table holds).
         "bijschrift": fmt.opsomming([str(gmr["naam"].iloc[0]), *(namen[n] for n in niveaus)]),
-        "reden": _reden(refs, "nederland"),
+        # Why Nederland has no figures (the reference step's reason), or "".
+        "reden": ref_veld(refs, "nederland", "reden"),
     }
-
-
-def _reden(refs: pd.DataFrame | None, niveau: str) -> str:
-    """Why a reference has no figures (``reden`` of the reference row), or ``''``."""
-    if refs is None or "reden" not in refs or "niveau" not in refs:
-        return ""
-    sel = refs.loc[refs["niveau"] == niveau, "reden"].dropna().astype(str)
-    return sel.iloc[0] if len(sel) and sel.iloc[0] else ""
 
 
 def dementie_vergelijking(

@@ -106,14 +106,14 @@ class Bevinding:
         """Years of the numbers, printed or not (sorted, unique)."""
         return tuple(sorted({c.peiljaar for c in (*self.cijfers, *self.grond)}))
 
+    def getallen(self) -> list[Cijfer]:
+        """Every number the finding rests on, printed or not, each followed by its basis."""
+        return [x for c in (*self.cijfers, *self.grond) for x in (c, *c.basis)]
+
     @property
     def bron_keys(self) -> tuple[str, ...]:
         """Indicator keys whose registry source covers the numbers (in order)."""
-        seen: dict[str, None] = {}
-        for c in (*self.cijfers, *self.grond):
-            for k in [c.key, *(b.key for b in c.basis)]:
-                seen.setdefault(k, None)
-        return tuple(seen)
+        return tuple(dict.fromkeys(c.key for c in self.getallen()))
 
 
 # --------------------------------------------------------------------- lookups

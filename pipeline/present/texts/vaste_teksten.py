@@ -175,6 +175,11 @@ def _fictieve_delen(meta: dict[str, Any]) -> list[str]:
     return [str(x) for x in meta.get("fictief_onderdelen", []) or []]
 
 
+def alles_fictief(meta: dict[str, Any]) -> bool:
+    """True when every number rests on demo parts (the demo gemeente: KWB and ages)."""
+    return _alles_fictief(_fictieve_delen(meta))
+
+
 def _alles_fictief(delen: list[str]) -> bool:
     return not delen or {"kwb", "bevolking"} <= set(delen)
 
