@@ -50,6 +50,37 @@ STATUS_GEEN_GEGEVENS = "geen gegevens"
 #: Every status an indicator row may have (the ``status`` column of the indicator table).
 STATUSSEN = (STATUS_GEPUBLICEERD, STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS)
 
+# ------------------------------------------- why one cell of a published row is empty
+
+#: Reason of a buurt count (and its share) that CBS keeps secret ('.'): the estimate
+#: behind it is not shown where readers expect what CBS counted.
+REDEN_GEHEIM = "geheim bij CBS"
+#: Reason of an estimate that rests on such a secret count in the same buurt (75+ and
+#: 85+ inside a secret 65+, the 65+ of later years).
+REDEN_OP_GEHEIM = "65-plussers geheim bij CBS"
+
+
+def reden_weinig_ouderen(minimum: int, vanaf: int) -> str:
+    """Reason of a mantelzorgpotentieel withheld for a small group of the oldest.
+
+    The wording says "geschat": the withheld test is on the unrounded estimate, which can
+    lie under the minimum while the rounded count shows it (9 prints as 10).
+    """
+    return f"minder dan {minimum} {vanaf}-plussers (geschat)"
+
+
+def reden_afgerond_nul(afronding: int) -> str:
+    """Reason of an estimated count above zero that rounds to 0 at ``afronding``."""
+    return f"minder dan {-(-afronding // 2)} (geschat)"
+
+
+def reden_kolom(key: str) -> str:
+    """Column of the published table with the reason why ``key`` is empty in that row.
+
+    ``''`` where the cell has a value or its row's ``status`` already says why not.
+    """
+    return f"reden_{key}"
+
 
 def is_gemeentecode(code: str) -> bool:
     """Whether ``code`` is a gemeente code such as ``GM0226`` (exactly, no spaces).

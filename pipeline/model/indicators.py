@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import codes
+from pipeline.model.ingehouden import cell_reasons, secret_buurt_cells, withheld_cells
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt
 
@@ -237,53 +238,49 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
         codes.STATUS_GEEN_GEGEVENS,
         np.where(small, codes.STATUS_TE_WEINIG, codes.STATUS_GEPUBLICEERD),
     )
-    geheim = _secret_buurt_cells(out)
+    ingehouden = withheld_cells(
+        out, secret_buurt_cells(out, _PUBLISHED, _GEPUBLICEERDE_AANDELEN), registry
+    )
+    # Per key, the rows whose empty cell the row's status already explains.
+    door_status: dict[str, pd.Series] = {}
     for key, ind in registry.items():
         if key not in out:
             out[key] = np.nan
+        door_status[key] = no_data
         if ind.is_rate:
+            door_status[key] = no_data | small
             out.loc[small, key] = np.nan
             if ind.eenheid == "%":
                 # A decimal on a share of a few hundred people suggests precision it lacks.
                 few = out["niveau"].isin(["buurt", "wijk"]) & (out["inwoners"] < s.klein_inwoners)
                 out.loc[few, key] = np.round(out.loc[few, key])
-        if key in geheim:
-            # A buurt count CBS keeps secret ('.') is only the model's estimate there. It
-            # feeds the other estimates (75+, 85+, ...) but is not shown where readers
-            # expect what CBS counted, and a secret cell is never shown as a number: like
-            # a secret wijk cell it is published empty (Duiven Bedrijventerrein: 65+ was
-            # printed as "0"). A BRP count is a count and stays.
-            out.loc[geheim[key], key] = np.nan
+        for rows, _ in ingehouden.get(key, ()):
+            out.loc[rows, key] = np.nan
         if ind.is_aantal:
             measured = (out["jaar"] == s.basisjaar) & out.get(
                 f"_{key}_gemeten", pd.Series(False, index=out.index)
             ).fillna(False).astype(bool)
             rounded = s.afronding * np.round(out[key] / s.afronding)
+            # An estimate of one or two people printed as "0" beside a rate above zero
+            # (Deventer: dementia "0" next to 7,3 per 100) reads as "nobody": empty, with
+            # its reason. An estimate of exactly 0 (no 65-plussers at all) stays 0.
+            klein = ~measured & (out[key] > 0) & (rounded == 0)
             out[key] = np.where(measured, out[key], rounded)
+            if klein.any():
+                out.loc[klein, key] = np.nan
+                reden = codes.reden_afgerond_nul(s.afronding)
+                ingehouden.setdefault(key, []).append((klein, reden))
             if key in ("dementie_aantal", "eenzaam_aantal"):
+                door_status[key] = no_data | small
                 out.loc[small, key] = np.nan
+    redenen = cell_reasons(df, door_status, ingehouden, registry, s.mz_min_ouderen, s.mz_ouderen)
+    for key, reden in redenen.items():
+        out[codes.reden_kolom(key)] = reden
     id_cols = ["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode", "jaar"]
     extra = ["status", "eenzaamheid_jaar", "schatting"]
     cols = [c for c in id_cols + extra if c in out] + list(registry)
+    cols += [codes.reden_kolom(key) for key in redenen]
     return out[cols].reset_index(drop=True)
-
-
-def _secret_buurt_cells(df: pd.DataFrame) -> dict[str, pd.Series]:
-    """Per published count and share: the rows whose CBS cell is secret (estimate only).
-
-    Reads the ``_<key>_geheim`` flags that :func:`assemble` sets; a share is secret where
-    either of its counts is.
-    """
-    out = {
-        key: df[f"_{key}_geheim"].fillna(False).astype(bool)
-        for key, _ in _PUBLISHED
-        if f"_{key}_geheim" in df
-    }
-    for share, pair in _GEPUBLICEERDE_AANDELEN.items():
-        parts = [out[k] for k in pair if k in out]
-        if parts:
-            out[share] = np.logical_or.reduce(parts)
-    return out
 
 
 _KWB_CONTEXT = (
@@ -397,7 +394,9 @@ def attach_base_year(
         # withholds, unmarked. (A buurt keeps its own estimate, a gemeente its
         # 03759ned count; both are flagged as not measured and rounded by publish.)
         secret = measured.index[~has.to_numpy()]
-        q.loc[secret[summed.loc[secret].to_numpy()], key] = np.nan
+        secret = secret[summed.loc[secret].to_numpy()]
+        q.loc[secret, key] = np.nan
+        q[f"_{key}_geheim"] = q.index.isin(secret)
     # The estimated sub-bands of a summed row (75+, 85+, ...) stay the sum of the buurt
     # estimates, scaled by published / buurt sum of the published band that holds them.
     # CBS rounds and suppresses the wijk count separately from its buurten, so a
@@ -494,7 +493,9 @@ def assemble(
     base_buurt = (q["jaar"] == s.basisjaar) & (q["niveau"] == "buurt") & estimated
     for key, col in _PUBLISHED:
         if col in regios:
-            q[f"_{key}_geheim"] = base_buurt & ~q[f"_{key}_gemeten"]
+            # Or a secret wijk cell (attach_base_year): both are published empty.
+            wijk = q.get(f"_{key}_geheim", pd.Series(False, index=q.index)).fillna(False)
+            q[f"_{key}_geheim"] = (base_buurt & ~q[f"_{key}_gemeten"]) | wijk.astype(bool)
     q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
     return q.reset_index(drop=True)
 

@@ -10,12 +10,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.codes import reden_kolom
 from pipeline.io import atomic_path, source_date_epoch
 from pipeline.model.intervals import HOOG, LAAG
 from pipeline.model.registry import THEMAS, Indicator
 from pipeline.present import texts
 
-ID_COLUMNS = ["code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status", "schatting"]
+#: Column that says why a cell of a published row is empty (from the ``reden_<key>`` columns).
+OPMERKING = "opmerking"
+ID_COLUMNS = ["code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status", OPMERKING,
+              "schatting"]  # fmt: skip
 _LEVEL_SHEETS = (("buurt", "Buurten"), ("wijk", "Wijken"), ("gemeente", "Gemeente"))
 #: Which margins informed a buurt's estimate (pipeline.model.intervals.marges_column).
 MARGES = "marges"
@@ -73,6 +77,40 @@ def with_warning(table: pd.DataFrame, let_op: str) -> pd.DataFrame:
                      axis=1)  # fmt: skip
 
 
+def with_opmerking(
+    table: pd.DataFrame, registry: dict[str, Indicator], labels: bool = False
+) -> pd.DataFrame:
+    """``table`` with its ``reden_<key>`` columns folded into one :data:`OPMERKING` text.
+
+    One column beside ``status`` reads better than a reason column per indicator at the
+    far end: ``'mantelzorgpotentieel: minder dan 10 85-plussers (geschat)'``, several
+    joined by ``'; '``, empty where every cell has a value or the status says why.
+
+    Parameters
+    ----------
+    table
+        Published indicator table (long or wide).
+    registry
+        Indicator registry.
+    labels
+        Name the indicator by its label (a workbook) instead of its column (a CSV).
+    """
+    kolommen = {key: reden_kolom(key) for key in registry if reden_kolom(key) in table}
+    if not kolommen:
+        return table
+    parts = [
+        table[kolom].map(
+            lambda r, key=key: f"{registry[key].label if labels else key}: {r}" if r else ""
+        )
+        for key, kolom in kolommen.items()
+    ]
+    text = pd.concat(parts, axis=1).apply(lambda row: "; ".join(p for p in row if p), axis=1)
+    out = table.drop(columns=list(kolommen.values()))
+    at = out.columns.get_loc("status") + 1 if "status" in out else len(out.columns)
+    out.insert(at, OPMERKING, text.to_numpy())
+    return out
+
+
 def whole_counts(table: pd.DataFrame, registry: dict[str, Indicator]) -> pd.DataFrame:
     """Counts and their interval bounds as whole numbers (``155``, not ``155.0``).
 
@@ -114,7 +152,9 @@ def write_csv(
     registry
         Indicator registry: its counts are written as whole numbers (:func:`whole_counts`).
     """
-    table = whole_counts(indicatoren, registry) if registry else indicatoren
+    table = indicatoren
+    if registry:
+        table = with_opmerking(whole_counts(indicatoren, registry), registry)
     with atomic_path(path) as tmp:
         csv_safe(with_warning(table, let_op)).to_csv(tmp, index=False, encoding="utf-8")
 
@@ -134,8 +174,10 @@ def toelichting(
             "Eenheid": ind.eenheid,
             "Definitie": ind.definitie,
             "Soort": ind.soort,
+            # The workbook's headers are labels; the CSV's are these column names.
             "Interval": (
-                f"kolommen {ind.key}{LAAG} en {ind.key}{HOOG} (90%)"
+                "90%-interval: de twee kolommen ernaast (ondergrens, bovengrens); in de "
+                f"CSV {ind.key}{LAAG} en {ind.key}{HOOG}"
                 if ind.key in met_interval
                 else ""
             ),
@@ -194,7 +236,8 @@ def write_xlsx(
             "gemeentecode": "Gemeente",
             "wijkcode": "Wijk",
             "jaar": "Jaar",
-            "status": "Opmerking",
+            "status": "Status",
+            OPMERKING: "Opmerking",
             "schatting": "Basisjaar of projectie",
         }
     )
@@ -202,6 +245,7 @@ def write_xlsx(
         headers[key + LAAG] = f"{headers[key]} – ondergrens interval"
         headers[key + HOOG] = f"{headers[key]} – bovengrens interval"
     headers[MARGES] = "Randvoorwaarden van de schatting"
+    indicatoren = with_opmerking(indicatoren, registry, labels=True)
     cols = [c for c in ID_COLUMNS if c in indicatoren] + value_columns(indicatoren, registry)
     cols += [MARGES] if MARGES in indicatoren else []
     with atomic_path(path) as tmp:
@@ -292,7 +336,8 @@ def wide_by_year(
     """One row per region: base-year indicators plus ``<key>_<jaar>`` for horizon years."""
     base = indicatoren[indicatoren["jaar"] == basisjaar].set_index("code")
     keys = value_columns(indicatoren, registry)
-    extra_ids = [MARGES] if MARGES in base else []
+    base = with_opmerking(base, registry)
+    extra_ids = [c for c in (OPMERKING, MARGES) if c in base]
     out = base[["naam", "niveau", "status", *extra_ids] + keys].copy()
     for jaar, part in indicatoren[indicatoren["jaar"] != basisjaar].groupby("jaar"):
         prog = [k for k in keys if registry[k.removesuffix(LAAG).removesuffix(HOOG)].prognose]

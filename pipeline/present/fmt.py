@@ -16,6 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from pipeline import codes
 from pipeline.model.registry import Indicator
 
 NB = "n.b."
@@ -64,6 +65,34 @@ def tekst(value: Any) -> str:
     if value is None or (not isinstance(value, str) and is_missing(value)):
         return ""
     return str(value)
+
+
+def status_van(row: Any, key: str) -> str:
+    """Why ``key`` may be empty in ``row``: the cell's own reason, else the row's status.
+
+    Parameters
+    ----------
+    row
+        A row of the published indicator table (Series or mapping).
+    key
+        Indicator column.
+
+    Returns
+    -------
+    str
+        E.g. ``'minder dan 10 85-plussers (geschat)'``, ``'te weinig inwoners'`` or ``''``.
+    """
+    return tekst(row.get(codes.reden_kolom(key))) or tekst(row.get("status", ""))
+
+
+def statussen_van(rows: Any, key: str) -> Any:
+    """:func:`status_van` for every row of a table (a Series aligned with ``rows``)."""
+    status = rows["status"].map(tekst)
+    kolom = codes.reden_kolom(key)
+    if kolom not in rows:
+        return status
+    reden = rows[kolom].map(tekst)
+    return reden.where(reden != "", status)
 
 
 def _rounded(value: float, decimalen: int) -> Decimal:

@@ -111,7 +111,7 @@ def small_multiples(
     buurten: Any,
     panels: Sequence[tuple[Indicator, pd.Series]],
     *,
-    status: pd.Series | None = None,
+    status: pd.Series | Sequence[pd.Series] | None = None,
     wijken: Any | None = None,
     ncols: int = 2,
     width_mm: float = 170,
@@ -128,7 +128,8 @@ def small_multiples(
     panels
         ``(indicator, values by buurt code)`` per map.
     status
-        Status per buurt code.
+        Status per buurt code, for every panel or (a list) one per panel: an empty cell
+        has its own reason per indicator (:func:`pipeline.present.kaartgegevens.buurt_values`).
     wijken
         Wijk polygons.
     ncols
@@ -161,7 +162,7 @@ def small_multiples(
                 vals,
                 ind,
                 k=k,
-                status=status,
+                status=status if status is None or isinstance(status, pd.Series) else status[i],
                 wijken=wijken,
                 labels=False,
                 legend=True,

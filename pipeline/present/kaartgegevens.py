@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.present import klassen
+from pipeline.present import fmt, klassen
 
 __all__ = ["buurt_intervals", "buurt_values", "dissolve_wijken"]
 
@@ -32,14 +32,16 @@ def buurt_values(
     Returns
     -------
     values, status
-        Two series indexed by buurt code.
+        Two series indexed by buurt code; the status of an empty cell is its own reason
+        (:func:`pipeline.present.fmt.status_van`), else the row's status.
     """
     b = indicatoren[indicatoren["niveau"] == "buurt"]
     if jaar is None:
         basis = b.loc[b["schatting"] == "basisjaar", "jaar"]
         jaar = int(basis.min() if len(basis) else b["jaar"].min())
     b = b[b["jaar"] == jaar].drop_duplicates("code").set_index("code")
-    return b[key].astype(float), b["status"].fillna("").astype(str)
+    # Per cell: a withheld value names its own reason ('geheim bij CBS', ...).
+    return b[key].astype(float), fmt.statussen_van(b, key).astype(str)
 
 
 def buurt_intervals(

@@ -23,10 +23,13 @@ from pipeline.present.kaartklassen import _SUFFIX_UNITS, Classification, palette
 __all__ = [
     "NEUTRAAL",
     "STATUS_STYLE",
+    "STYLE_REDEN",
     "draw_key",
     "legend_handles",
     "legend_title",
+    "no_value_order",
     "soort_marker",
+    "status_style",
 ]
 
 #: Hatch styles for buurten without a value: light grey, distinct patterns, never a
@@ -35,6 +38,27 @@ STATUS_STYLE: dict[str, dict[str, Any]] = {
     STATUS_TE_WEINIG: {"facecolor": "#eeeeee", "hatch": "////", "hatchcolor": "#9b9b9b"},
     STATUS_GEEN_GEGEVENS: {"facecolor": "#ffffff", "hatch": "xx", "hatchcolor": "#9b9b9b"},
 }
+#: Hatching of a buurt whose cell has its own reason to be empty (``reden_<key>``: a
+#: secret CBS cell, too few of the oldest for a ratio): dots, unlike the two statuses.
+STYLE_REDEN: dict[str, Any] = {"facecolor": "#ffffff", "hatch": "...", "hatchcolor": "#9b9b9b"}
+
+
+def status_style(status: str) -> dict[str, Any]:
+    """Hatch style of a buurt without a value: its status's, else that of a cell reason."""
+    return STATUS_STYLE.get(status, STYLE_REDEN)
+
+
+def no_value_order(statuses: Iterable[str]) -> list[str]:
+    """The no-value statuses present, in legend order: too small, cell reasons, no data."""
+    seen = set(statuses)
+    redenen = sorted(seen - set(STATUS_STYLE))
+    return (
+        [STATUS_TE_WEINIG] * (STATUS_TE_WEINIG in seen)
+        + redenen
+        + [STATUS_GEEN_GEGEVENS] * (STATUS_GEEN_GEGEVENS in seen)
+    )
+
+
 #: Fill of every buurt on the map of an indicator without buurt signal (one neutral grey,
 #: no classes: the buurt values differ only through the model).
 NEUTRAAL = "#d4d4d4"
@@ -87,7 +111,7 @@ def legend_handles(
     richting
         Indicator direction (palette orientation).
     statuses
-        Subset of ``{STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS}`` to list.
+        No-value statuses to list (the two row statuses and any cell reasons).
     neutraal
         Label of the single neutral patch of a map without classes (see
         :func:`pipeline.present.maps.draw_choropleth`); replaces the class patches.
@@ -104,19 +128,18 @@ def legend_handles(
             Patch(facecolor=c, edgecolor="#6e6e6e", linewidth=0.4, label=lab)
             for c, lab in zip(cols, classification.labels, strict=True)
         ]
-    for st in (STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS):
-        if st in set(statuses):
-            s = STATUS_STYLE[st]
-            handles.append(
-                Patch(
-                    facecolor=s["facecolor"],
-                    hatch=s["hatch"],
-                    hatchcolor=s["hatchcolor"],
-                    edgecolor="#6e6e6e",
-                    linewidth=0.4,
-                    label=st,
-                )
+    for st in no_value_order(statuses):
+        s = status_style(st)
+        handles.append(
+            Patch(
+                facecolor=s["facecolor"],
+                hatch=s["hatch"],
+                hatchcolor=s["hatchcolor"],
+                edgecolor="#6e6e6e",
+                linewidth=0.4,
+                label=st,
             )
+        )
     return handles
 
 

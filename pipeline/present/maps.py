@@ -42,7 +42,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
-from pipeline.codes import STATUS_GEEN_GEGEVENS, STATUS_TE_WEINIG
+from pipeline.codes import STATUS_GEEN_GEGEVENS
 from pipeline.model.registry import Indicator
 from pipeline.present import lettertype, texts
 from pipeline.present.kaartbasis import BLACK, _polys
@@ -50,9 +50,10 @@ from pipeline.present.kaartklassen import Classification, classify, palette
 from pipeline.present.kaartlabels import place_labels
 from pipeline.present.kaartlegenda import (
     NEUTRAAL,
-    STATUS_STYLE,
     legend_handles,
     legend_title,
+    no_value_order,
+    status_style,
 )
 from pipeline.present.kaartrand import _free_corner, _nice_length, north_arrow, scale_bar
 
@@ -229,8 +230,9 @@ def draw_choropleth(
     scheme, k
         Classification when ``classification`` is None.
     status
-        Status per buurt code; a NaN value is drawn as "te weinig inwoners" when the
-        status says so, else as "geen gegevens".
+        Status per buurt code (:func:`pipeline.present.kaartgegevens.buurt_values`); a NaN
+        value is hatched and listed under its status ("te weinig inwoners", a cell's own
+        reason such as "geheim bij CBS"), or as "geen gegevens" without one.
     wijken
         GeoDataFrame of wijk polygons; their boundaries are drawn heavier.
     labels
@@ -310,11 +312,9 @@ def draw_choropleth(
         if status is not None
         else np.full(len(g), "", dtype=object)
     )
-    nodata = np.where(
-        cls.to_numpy() < 0,
-        np.where(st == STATUS_TE_WEINIG, STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS),
-        "",
-    )
+    # Without a value: the status says why ('te weinig inwoners', or a cell's own reason
+    # such as 'geheim bij CBS'); no status at all is 'geen gegevens'.
+    nodata = np.where(cls.to_numpy() < 0, np.where(st == "", STATUS_GEEN_GEGEVENS, st), "")
 
     setup_map_axes(ax, g, pad=pad)
     lw = 0.35 * line_scale
@@ -330,12 +330,10 @@ def draw_choropleth(
         )
         ax.add_collection(pc, autolim=False)
     statuses: list[str] = []
-    for stv in (STATUS_TE_WEINIG, STATUS_GEEN_GEGEVENS):
+    for stv in no_value_order(nodata[nodata != ""]):
         sel = nodata == stv
-        if not sel.any():
-            continue
         statuses.append(stv)
-        s = STATUS_STYLE[stv]
+        s = status_style(stv)
         pc = PatchCollection(
             [PathPatch(p) for p, h in zip(paths, sel, strict=True) if h],
             facecolors=s["facecolor"],

@@ -19,8 +19,7 @@ reads a filled workbook (or its CSV) back with the same constants.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
+import math
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,12 @@ import pandas as pd
 from pipeline.io import atomic_path, source_date_epoch
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, klassen, texts
-from pipeline.present.export import csv_safe, reproducible_xlsx, text_cells_as_text
+from pipeline.present.export import (
+    csv_safe,
+    reproducible_xlsx,
+    text_cells_as_text,
+    with_warning,
+)
 
 BLAD_BUURTEN = "Buurten"
 BLAD_SESSIE = "Sessie"
@@ -177,6 +181,15 @@ def kerncijfers(
     ]
 
 
+#: Header suffix of the column with a key figure's 90 % margin (beside the figure).
+MARGE_ACHTER = " – marge (90%)"
+
+
+def _als_getal(x: float) -> float | int:
+    """A whole number as ``int``: a CSV shows ``155``, not ``155.0``."""
+    return int(x) if math.isfinite(x) and x == int(x) else x
+
+
 def kolomkop(ind: Indicator) -> str:
     """Header of a key-figure column: label, unit and estimate marker (``'… (%) ≈'``)."""
     eenheid = f" ({ind.eenheid})" if ind.eenheid in ("%", "km") else ""
@@ -228,13 +241,21 @@ def werkboek_rijen(
             KOL_WIJK: rows["_wijk"].to_numpy(),
         }
     )
-    status = rows["status"].map(fmt.tekst).to_numpy()
     for k in keys:
         ind = registry[k]
-        out[kolomkop(ind)] = [
-            (st or None) if fmt.is_missing(v) else fmt.afgerond(v, ind.decimalen)
-            for v, st in zip(rows[k].to_numpy(), status, strict=True)
+        kop = kolomkop(ind)
+        out[kop] = [
+            (st or None) if fmt.is_missing(v) else _als_getal(fmt.afgerond(v, ind.decimalen))
+            for v, st in zip(rows[k].to_numpy(), fmt.statussen_van(rows, k).to_numpy(), strict=True)
         ]
+        if fmt.teken(ind) and k + klassen.LAAG in rows:
+            # At the table an estimate without its margin reads as exact: 21,9 against 5,0
+            # looks like a difference, 2,5–44,8 against 1,2–20,2 does not. A number CBS
+            # counts has no estimate to qualify (its "margin" is only CBS's rounding).
+            out[kop + MARGE_ACHTER] = [
+                fmt.marge(lo, hi, ind) or None
+                for lo, hi in zip(rows[k + klassen.LAAG], rows[k + klassen.HOOG], strict=True)
+            ]
     if scores is not None:
         out[KOL_PLAATS] = [plaats.get(c) or None for c in out[KOL_CODE]]
     for kop in INVULKOLOMMEN.values():
@@ -400,6 +421,9 @@ def write_workbook(
             info.cell(1, 1).font = Font(bold=True)
             for sheet in wb.worksheets:
                 text_cells_as_text(sheet)
+                if fictief:
+                    # A printed sheet on the table says it too, not only the Toelichting.
+                    sheet.oddHeader.center.text = "FICTIEF – demogegevens"
         when = source_date_epoch()
         if when is not None:
             reproducible_xlsx(tmp, when)
@@ -413,184 +437,10 @@ def csv_rijen(rijen: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(rijen: pd.DataFrame, path: Path) -> None:
-    """Write the CSV twin (UTF-8, comma), text cells guarded against formulas, atomically."""
+def write_csv(rijen: pd.DataFrame, path: Path, let_op: str = "") -> None:
+    """Write the CSV twin (UTF-8, comma), text cells guarded against formulas, atomically.
+
+    ``let_op``: the FICTIEF warning on every row (first column), as in the indicator CSV.
+    """
     with atomic_path(path) as tmp:
-        csv_safe(csv_rijen(rijen)).to_csv(tmp, index=False, encoding="utf-8")
-
-
-# ----------------------------------------------------------------------- a filled one
-
-
-def is_ingevuld(path: Path) -> bool:
-    """Has anybody written in this session workbook or CSV (beyond what wijkscan put in)?
-
-    Filled: any cell from the first fill-in column on (also extra columns to the right) in
-    'Buurten' or the CSV, any value on the 'Sessie' sheet other than the labels and the
-    pre-filled gemeente, or any extra sheet with content. A file that cannot be read, or
-    whose fill-in headers are gone, counts as filled: keeping a copy too many is harmless,
-    losing an evening's notes is not.
-
-    Parameters
-    ----------
-    path
-        ``sessie_<GM>.xlsx`` or ``.csv``; a missing file is not filled.
-    """
-    from pipeline.errors import WijkscanError
-    from pipeline.ingest.sessie_cellen import csv_rijen, open_xlsx
-
-    path = Path(path)
-    if not path.exists():
-        return False
-    invul = set(INVULKOLOMMEN.values()) | set(CSV_SESSIE.values())
-    try:
-        if path.suffix.lower() == ".csv":
-            kop, rows = csv_rijen(path)
-            if not set(kop) & invul:
-                return path.stat().st_size > 0
-            eerste = min(i for i, k in enumerate(kop) if k in invul)
-            later = set(kop[eerste:])
-            return any(str(v or "").strip() for _, r in rows for k, v in r.items() if k in later)
-        wb = open_xlsx(path, read_only=True)
-    except (WijkscanError, OSError, UnicodeError, ValueError):
-        return True
-    try:
-        return _xlsx_ingevuld(wb, invul)
-    finally:
-        wb.close()
-
-
-def _gevuld(v: Any) -> bool:
-    return v is not None and str(v).strip() != ""
-
-
-def _xlsx_ingevuld(wb: Any, invul: set[str]) -> bool:
-    if BLAD_BUURTEN not in wb.sheetnames:
-        return True
-    rows = wb[BLAD_BUURTEN].iter_rows(values_only=True)
-    kop = [str(c or "").strip() for c in next(rows, ())]
-    if not set(kop) & invul:
-        return True
-    eerste = min(i for i, k in enumerate(kop) if k in invul)
-    if any(_gevuld(v) for row in rows for v in row[eerste:]):
-        return True
-    labels = set(SESSIE_LABELS.values())
-    vooraf = {SESSIE_LABELS["gemeentecode"], SESSIE_LABELS["gemeente"]}
-    if BLAD_SESSIE in wb.sheetnames:
-        for row in wb[BLAD_SESSIE].iter_rows(values_only=True):
-            label = str(row[0] or "").strip() if row else ""
-            for c, v in enumerate(row):
-                eigen = (c == 0 and label in labels) or (c == 1 and label in vooraf)
-                if _gevuld(v) and not eigen:
-                    return True
-    andere = set(wb.sheetnames) - {BLAD_BUURTEN, BLAD_SESSIE, BLAD_TOELICHTING, BLAD_LIJSTEN}
-    return any(_gevuld(v) for b in andere for row in wb[b].iter_rows(values_only=True) for v in row)
-
-
-def bewaar_ingevuld(paths: list[Path], nu: dt.datetime | None = None) -> list[tuple[Path, Path]]:
-    """Move filled session files aside before new ones are written; never overwrite a file.
-
-    ``sessie_GM0226.xlsx`` becomes ``sessie_GM0226_ingevuld_20250312-213000.xlsx`` (``-2``,
-    ``-3`` ... when that name is taken). The move is a hard link plus unlink (a rename that
-    cannot replace an existing file), so at every moment the notes exist under a name.
-
-    Parameters
-    ----------
-    paths
-        The workbook and its CSV twin (files that are missing or not filled are left alone).
-    nu
-        Time for the name (default: now, local time).
-
-    Returns
-    -------
-    list of (Path, Path)
-        ``(original path, where it went)`` per moved file.
-    """
-    stempel = f"{nu or dt.datetime.now():%Y%m%d-%H%M%S}"
-    bewaard = []
-    for p in map(Path, paths):
-        if is_ingevuld(p):
-            bewaard.append(
-                (p, _verplaats(p, p.with_name(f"{p.stem}_ingevuld_{stempel}{p.suffix}")))
-            )
-    return bewaard
-
-
-def _verplaats(src: Path, doel: Path) -> Path:
-    n = 1
-    while True:
-        dst = doel if n == 1 else doel.with_name(f"{doel.stem}-{n}{doel.suffix}")
-        n += 1
-        try:
-            os.link(src, dst)
-        except FileExistsError:
-            continue
-        except OSError:
-            # No hard links on this file system: claim the name first, then rename onto it.
-            try:
-                os.close(os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-            except FileExistsError:
-                continue
-            os.replace(src, dst)
-            return dst
-        src.unlink()
-        return dst
-
-
-def bewaard_melding(bewaard: list[tuple[Path, Path]]) -> str:
-    """Dutch warning for the build log: which filled file went where, and how to use it."""
-    if not bewaard:
-        return ""
-    regels = [f"  {oud}  ->  {nieuw}" for oud, nieuw in bewaard]
-    xlsx = next((nieuw for _, nieuw in bewaard if nieuw.suffix == ".xlsx"), bewaard[0][1])
-    doel = f"sessies/{xlsx.name}"
-    return (
-        "Het sessiewerkboek was ingevuld en wordt nu opnieuw gemaakt. Uw ingevulde versie is "
-        "niet overschreven maar opzijgezet:\n"
-        + "\n".join(regels)
-        + "\nGebruik het zo in rapport en vouwkaart: zet het in een eigen map "
-        f"(mkdir -p sessies && mv {xlsx} {doel}) en noem het in de instellingen onder "
-        f"bronnen.sessies (type: lokaal, pad: [{doel}]); draai dan wijkscan opnieuw. Vul "
-        "voortaan een kopie buiten de map reports in."
-    )
-
-
-def write_session_files(
-    indicatoren: pd.DataFrame,
-    registry: dict[str, Indicator],
-    meta: dict[str, Any],
-    weging: dict[str, float],
-    xlsx: Path,
-    csv: Path,
-) -> tuple[int, list[tuple[Path, Path]]]:
-    """Build the rows (with the report's ranking) and write workbook and CSV twin.
-
-    A workbook or CSV at ``xlsx``/``csv`` that was filled in is first moved aside
-    (:func:`bewaar_ingevuld`).
-
-    Parameters
-    ----------
-    indicatoren, registry, meta
-        Published table, registry and ``bronnen.json`` of one gemeente.
-    weging
-        Validated report weights (:func:`pipeline.present.report.rapport_config`); the place printed
-        next to each buurt is the one of the report's 'Buurten in beeld'.
-    xlsx, csv
-        Destinations.
-
-    Returns
-    -------
-    tuple of (int, list of (Path, Path))
-        Number of buurt rows, and the filled files that were moved aside (old, new path).
-    """
-    from pipeline.present.report import buurt_scores
-
-    zonder = [k for k in registry if k in indicatoren and not klassen.buurtsignaal(meta, k).signaal]
-    scores, _ = buurt_scores(indicatoren, registry, weging, zonder_signaal=zonder)
-    rijen = werkboek_rijen(indicatoren, registry, meta, scores)
-    gm = texts.gemeente_code(indicatoren)
-    naam = str(meta.get("gemeentenaam") or gm)
-    bewaard = bewaar_ingevuld([Path(xlsx), Path(csv)])
-    write_workbook(rijen, gm, naam, Path(xlsx), fictief=bool(meta.get("fictief")))
-    write_csv(rijen, Path(csv))
-    return len(rijen), bewaard
+        csv_safe(with_warning(csv_rijen(rijen), let_op)).to_csv(tmp, index=False, encoding="utf-8")

@@ -64,7 +64,6 @@ def _cijfers(
     row: pd.Series, registry: dict[str, Indicator], keys: list[str]
 ) -> list[dict[str, str]]:
     out = []
-    status = fmt.tekst(row.get("status", ""))
     for k in keys:
         ind = registry[k]
         lo, hi = row.get(k + klassen.LAAG), row.get(k + klassen.HOOG)
@@ -75,7 +74,7 @@ def _cijfers(
         out.append(
             {
                 "label": ind.label,
-                "waarde": fmt.waarde(row.get(k), ind, status=status, marker=True),
+                "waarde": fmt.waarde(row.get(k), ind, status=fmt.status_van(row, k), marker=True),
                 "marge": fmt.marge(lo, hi, ind) if breed else "",
             }
         )

@@ -211,7 +211,7 @@ def _cover(fig: Figure, sheet: Sheet, d: _Data, x: float, y: float, w: float, h:
                                            edgecolor=BLACK, lw=1.6))  # fmt: skip
     kaartlabels.place_labels(ax, wn, mode="names", fontsize=12, fallback=False)
     uitleg = ("Zo lees je de kaart: hoe donkerder de kleur, hoe groter de opgave. Gearceerd = "
-              "geen cijfer (te weinig inwoners of geen gegevens). Dikke lijnen zijn wijkgrenzen. "
+              "geen cijfer; de legenda zegt waarom. Dikke lijnen zijn wijkgrenzen. "
               "Vouwen: onderste helft naar achteren, dan als harmonica vanaf rechts.")  # fmt: skip
     _paragraph(fig, sheet, x + m, y + h - m - foot_h, uitleg, size=11, max_w=w - 2 * m)
 

@@ -197,22 +197,22 @@ def session_workbook(input: Any, output: Any, params: Any, wildcards: Any) -> No
     """The session workbook of one gemeente (XLSX and its CSV twin), for the tables.
 
     The outputs are ``update()`` in the rule, so Snakemake leaves a workbook the facilitator
-    filled in place; :func:`pipeline.present.sessie.write_session_files` moves it aside first and
+    filled in place; :func:`pipeline.present.sessie_bestanden.write_session_files` moves it aside first and
     the warning says where it went.
     """
     from pipeline.model import registry
-    from pipeline.present import report, sessie
+    from pipeline.present import report, sessie_bestanden
     from pipeline.workflow.published import read_meta, read_table
 
     gm = wildcards.gemeente
     table, meta = read_table(input.indicatoren, gm), read_meta(input.meta, gm)
     reg = registry.read_registry(input.register, gm)
     weging = report.rapport_config({"weging": dict(params.weging)}, reg)["weging"]
-    n, bewaard = sessie.write_session_files(
+    n, bewaard = sessie_bestanden.write_session_files(
         table, reg, meta, weging, Path(output.xlsx), Path(output.csv)
     )
     if bewaard:
-        melding = sessie.bewaard_melding(bewaard)
+        melding = sessie_bestanden.bewaard_melding(bewaard)
         log.warning("%s", melding)
         print(f"\nLET OP ({wildcards.gemeente}): {melding}\n", file=sys.stderr)
     log.info("sessiewerkboek met %d buurten", n)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline import codes
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, kaartgegevens, kaartklassen, kaartlegenda, klassen, texts
 from pipeline.present.figuur import to_data_uri
@@ -16,6 +17,13 @@ from pipeline.present.report.rangorde import plaats_tekst, score_marge
 
 # Heat-table classes of the rank score (0-1), darkest = largest task.
 _HEAT_EDGES = (0.2, 0.4, 0.6, 0.8)
+
+
+#: Why a buurt with this status has no score (completes "Daar ...").
+_WAAROM_UITGESLOTEN = {
+    codes.STATUS_TE_WEINIG: "wonen te weinig mensen voor betrouwbare percentages",
+    codes.STATUS_GEEN_GEGEVENS: "is geen cijfer",
+}
 
 
 def _heat(scores: pd.DataFrame, col: str, lo: str, hi: str) -> np.ndarray:
@@ -102,11 +110,11 @@ def buurten_in_beeld(
     names = tabellen.naam_map(indicatoren)
     figuur = None
     if keys and len(buurten):
-        status = kaartgegevens.buurt_values(indicatoren, keys[0], j0)[1]
-        panels = [(registry[k], kaartgegevens.buurt_values(indicatoren, k, j0)[0]) for k in keys]
+        waarden = [kaartgegevens.buurt_values(indicatoren, k, j0) for k in keys]
+        panels = [(registry[k], v) for k, (v, _) in zip(keys, waarden, strict=True)]
         intervals = [kaartgegevens.buurt_intervals(indicatoren, k, j0) for k in keys]
         fig, results = small_multiples(
-            buurten, panels, status=status, wijken=wijken, intervals=intervals
+            buurten, panels, status=[st for _, st in waarden], wijken=wijken, intervals=intervals
         )
         for res, (ind, _vals) in zip(results, panels, strict=True):
             figuren.relabel_nodata(res)
@@ -116,11 +124,17 @@ def buurten_in_beeld(
                 )
         teller[0] += 1
         alt_parts = []
-        for ind, vals in panels:
-            hl = figuren.hoogste_laagste(vals, names, ind)
-            if hl:
-                lead = "laagst" if ind.richting < 0 else "hoogst"
-                alt_parts.append(f"{ind.label}: {lead} in {hl[0]}")
+        for res, (ind, vals) in zip(results, panels, strict=True):
+            donker = (
+                ""
+                if res.neutraal
+                else figuren.donkerste_klasse(vals, names, ind, res.classification)
+            )
+            alt_parts.append(
+                f"{ind.label}: {fmt.kleine_letter(donker)}"
+                if donker
+                else f"{ind.label}: geen klassen, de buurten verschillen niet zeker"
+            )
         figuur = {
             "nummer": teller[0],
             "id": f"figuur-{teller[0]}",
@@ -187,6 +201,11 @@ def buurten_in_beeld(
         "uitgesloten": [
             {"naam": r["naam"], "status": r["status"]} for _, r in uitgesloten.iterrows()
         ],
+        # De Scheg has no data at all: "daar wonen te weinig mensen" would be wrong there.
+        "uitgesloten_waarom": " of ".join(
+            _WAAROM_UITGESLOTEN.get(st, "is geen cijfer")
+            for st in dict.fromkeys(uitgesloten["status"].map(fmt.tekst))
+        ),
         "onvolledig": any(not r["volledig"] for r in rijen),
         "gedeeld": gedeeld,
         "alle_gedeeld": alle_gedeeld,

@@ -324,7 +324,6 @@ def build_context(
         "overzicht": overzicht,
         "omslag": omslag,
         "omgekeerd": [i.label for i in registry.values() if i.richting < 0],
-        "verhoudingen": [i.label for i in registry.values() if i.eenheid == "ratio"],
         "markers": [{"teken": k, "uitleg": v} for k, v in fmt.MARKERS.items()],
         "nb": fmt.NB,
         "te_weinig": codes.STATUS_TE_WEINIG,
@@ -333,7 +332,11 @@ def build_context(
         "vragen": list(cfg["vragen"]),
         "niet_in_data": texts.NIET_IN_DATA,
         "verantwoording": verantwoording.verantwoording(
-            registry, meta, cfg, any(c.endswith(klassen.LAAG) for c in indicatoren.columns)
+            registry,
+            meta,
+            cfg,
+            any(c.endswith(klassen.LAAG) for c in indicatoren.columns),
+            indicatoren,
         ),
         "bijlage": tabellen.bijlage(indicatoren, registry, j0, zonder),
         "n_buurten": int(len(names)),

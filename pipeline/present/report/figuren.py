@@ -56,16 +56,31 @@ _MAX_NAMEN = 40
 # --------------------------------------------------------- alt texts
 
 
-def hoogste_laagste(values: pd.Series, names: pd.Series, ind: Indicator) -> tuple[str, str] | None:
-    v = values.dropna()
-    if v.empty:
-        return None
-    order = v.sort_values(ascending=ind.richting < 0, kind="mergesort")
-    first, last = order.index[0], order.index[-1]
-    return (
-        f"{names.get(first, first)} ({fmt.waarde(order.iloc[0], ind)})",
-        f"{names.get(last, last)} ({fmt.waarde(order.iloc[-1], ind)})",
-    )
+#: Names listed for the darkest class of a map before "en N andere".
+_MAX_DONKER = 5
+
+
+def donkerste_klasse(
+    values: pd.Series, names: pd.Series, ind: Indicator, cls: kaartklassen.Classification
+) -> str:
+    """``'Donkerste klasse (25 – 30%): Noord en West'``; ``''`` without classes.
+
+    What a screen reader hears follows the map: the buurten the map colours darkest,
+    not the single highest value, which the margins may not single out (real Duiven:
+    the alt text said "hoogst in Het Broek" where the text said no buurt surely is).
+    """
+    if cls.k <= 1:
+        return ""
+    klasse = cls.assign(values)
+    top = 0 if ind.richting < 0 else cls.k - 1
+    codes_ = klasse.index[klasse == top]
+    if not len(codes_):
+        return ""
+    ordered = values.reindex(codes_).sort_values(ascending=ind.richting < 0, kind="mergesort")
+    namen = [str(names.get(c, c)) for c in ordered.index]
+    if len(namen) > _MAX_DONKER:
+        namen = [*namen[:_MAX_DONKER], f"{len(namen) - _MAX_DONKER} andere"]
+    return f"Donkerste klasse ({cls.labels[top]}): {fmt.opsomming(namen)}"
 
 
 def _alt_kaart(
@@ -98,10 +113,9 @@ def _alt_kaart(
             f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}, "
             f"in {cls.k} klassen van {van} tot {tot}. {richting}"
         ]
-    hl = hoogste_laagste(values, names, ind) if cls.k > 1 else None
-    if hl:
-        lead = ("Laagst", "hoogst") if ind.richting < 0 else ("Hoogst", "laagst")
-        parts.append(f"{lead[0]}: {hl[0]}; {lead[1]}: {hl[1]}.")
+    donker = donkerste_klasse(values, names, ind, cls)
+    if donker:
+        parts.append(f"{donker}.")
     leeg = [str(names.get(c, c)) for c in values.index[values.isna()]]
     if leeg:
         parts.append(f"Gearceerd, zonder cijfer: {fmt.opsomming(leeg)}.")
@@ -124,14 +138,30 @@ def _alt_kaart_neutraal(
 
 
 def _alt_staaf(
-    gemeente: str, ind: Indicator, jaar: int, s: pd.Series, gem: float | None, n_totaal: int
+    gemeente: str,
+    ind: Indicator,
+    jaar: int,
+    s: pd.Series,
+    gem: float | None,
+    n_totaal: int,
+    lo: pd.Series | None = None,
+    hi: pd.Series | None = None,
 ) -> str:
-    """Alt text of a ranked bar chart (all values when there are few)."""
+    """Alt text of a ranked bar chart: values with their 90 % margins, as the whiskers.
+
+    ``lo``/``hi`` (indexed like ``s``) are the margins; without them a listener would
+    hear an order the chart itself qualifies.
+    """
     order = s.dropna().sort_values(ascending=ind.richting < 0, kind="mergesort")
     shown = order.head(_MAX_BARS)
-    items = [f"{n}: {fmt.waarde(v, ind)}" for n, v in shown.items()]
+
+    def item(n: Any, v: float) -> str:
+        marge = fmt.marge(lo.get(n), hi.get(n), ind) if lo is not None and hi is not None else ""
+        return f"{n}: {fmt.waarde(v, ind)}" + (f" (marge {marge})" if marge else "")
+
+    items = [item(n, v) for n, v in shown.items()]
     if len(items) > 12:
-        items = items[:6] + ["…"] + items[-3:]
+        items = items[:6] + [f"{len(items) - 9} buurten daartussen"] + items[-3:]
     wat = (
         "van laagste naar hoogste waarde" if ind.richting < 0 else "van hoogste naar laagste waarde"
     )
@@ -368,7 +398,7 @@ def thema_figuren(
         )
         add(
             to_data_uri(fig),
-            _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal),
+            _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal, lo_n, hi_n),
             f"{ind.label} per buurt, {j0}, gerangschikt; bovenaan de grootste opgave.{extra}"
             + (
                 " De zwarte streepjes zijn de 90%-marges van de schatting: waar ze overlappen, "

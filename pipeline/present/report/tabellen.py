@@ -15,10 +15,6 @@ from pipeline.model.registry import THEMAS, Indicator
 from pipeline.present import fmt, texts
 
 
-def _status(row: pd.Series) -> str:
-    return fmt.tekst(row.get("status", ""))
-
-
 def cel(
     value: Any,
     ind: Indicator,
@@ -245,7 +241,10 @@ def bijlage(
                     "naam": (str(wr["naam"]) if wr is not None else wk or "Zonder wijk"),
                     "code": wk,
                     "cellen": (
-                        [cel(wr[k], registry[k], status=_status(wr), marker=False) for k in keys]
+                        [
+                            cel(wr[k], registry[k], status=fmt.status_van(wr, k), marker=False)
+                            for k in keys
+                        ]
                         if wr is not None
                         else []
                     ),
@@ -254,7 +253,7 @@ def bijlage(
                             "naam": str(r["naam"]),
                             "code": str(r["code"]),
                             "cellen": [
-                                cel(r[k], registry[k], status=_status(r), marker=False)
+                                cel(r[k], registry[k], status=fmt.status_van(r, k), marker=False)
                                 for k in keys
                             ],
                         }

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
+from pipeline import codes
 from pipeline.model.estimate_inputs import KWB_BANDS
 from pipeline.model.registry import THEMAS, Indicator
-from pipeline.present import fmt, klassen
+from pipeline.present import fmt, klassen, texts
 
 
 def verantwoording(
@@ -14,7 +17,13 @@ def verantwoording(
     meta: dict[str, Any],
     cfg: dict[str, Any],
     intervallen: bool = False,
+    indicatoren: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
+    """Context of the chapter: definitions, sources, estimation and privacy notes.
+
+    ``indicatoren`` (the published table) lets the privacy notes name the reasons for
+    empty cells that occur in this gemeente (:func:`lege_cellen`).
+    """
     soort_tekst = {
         "gemeten": "gemeten (CBS)",
         "geschat": "geschat door Wijkscan",
@@ -75,7 +84,38 @@ def verantwoording(
         "gemodelleerd": [i.label for i in registry.values() if i.soort == "gemodelleerd"],
         "deels": [i.label for i in registry.values() if i.soort == "gemeten/geschat"],
         "waarschuwingen": [str(w) for w in meta.get("waarschuwingen", [])],
+        "lege_cellen": lege_cellen(indicatoren, registry) if indicatoren is not None else [],
     }
+
+
+def lege_cellen(indicatoren: pd.DataFrame, registry: dict[str, Indicator]) -> list[dict[str, Any]]:
+    """The reasons of empty cells in this table, each with its indicators and why.
+
+    Parameters
+    ----------
+    indicatoren
+        Published indicator table with ``reden_<key>`` columns.
+    registry
+        Indicator registry (labels).
+
+    Returns
+    -------
+    list of dict
+        ``{'reden', 'labels', 'uitleg'}`` per reason that occurs, in order of first
+        indicator.
+    """
+    per_reden: dict[str, list[str]] = {}
+    for key, ind in registry.items():
+        kolom = codes.reden_kolom(key)
+        if kolom not in indicatoren:
+            continue
+        for reden in dict.fromkeys(indicatoren[kolom].map(fmt.tekst)):
+            if reden:
+                per_reden.setdefault(reden, []).append(ind.label)
+    return [
+        {"reden": r, "labels": labels, "uitleg": texts.uitleg_reden(r)}
+        for r, labels in per_reden.items()
+    ]
 
 
 def _band_tekst(van: int, tot: int | None) -> str:

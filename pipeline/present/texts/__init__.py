@@ -56,6 +56,7 @@ from pipeline.present.texts.vaste_teksten import (
     fictief_tekst,
     fictief_uitleg,
     marges_uitleg,
+    uitleg_reden,
     zonder_signaal_zin,
 )
 from pipeline.present.texts.zinnen import groei_aantal, ontwikkeling, spreiding, wie_van
@@ -95,6 +96,7 @@ __all__ = [
     "samenvatting",
     "spreiding",
     "thema_bevindingen",
+    "uitleg_reden",
     "verandering",
     "wie_van",
     "zonder_signaal_zin",

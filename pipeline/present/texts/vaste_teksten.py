@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline import codes
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt
 
@@ -77,7 +78,7 @@ NIET_IN_DATA: list[str] = [
 KAART_ZONDER_SIGNAAL = "geen klassen: verschillen\ntussen buurten komen\nalleen uit het rekenmodel"
 """Legend text of the single neutral fill on the map of an indicator without buurt signal."""
 KAART_MARGES_EEN_KLASSE = (
-    "geen klassen: de 90%-marges\nvan de buurten overlappen;\nzie de cijfers met marge"
+    "geen klassen: binnen de\n90%-marges is geen grens\ntussen buurten te trekken"
 )
 """Legend of a map whose interval-aware classes left one class: no break separates
 buurten whose difference lies inside their intervals, so nothing is coloured apart."""
@@ -90,14 +91,16 @@ UITLEG_STANDAARD = (
 
 
 MARGES_UITLEG = (
-    "Buurten waarvan de 90%-marges van de schatting overlappen, staan in dezelfde klasse: "
-    "alleen waar de marges niet overlappen, is het verschil echt."
+    "Valt het cijfer van een buurt binnen de 90%-marge van de schatting van een andere buurt, "
+    "dan staan ze in dezelfde klasse: alleen tussen klassen is het verschil echt."
 )
-"""Caption note of a map whose classes were placed with the estimation intervals."""
+"""Caption note of a map whose classes were placed with the estimation intervals: the
+rule of :func:`pipeline.present.klassen.indistinguishable` (a value inside the other's
+interval), not "intervals overlap", which would promise more separation than it gives."""
 
 MARGES_UITLEG_AFRONDING = (
-    "Buurten waarvan de marges door de afronding van CBS (op 5) overlappen, staan in dezelfde "
-    "klasse: alleen waar de marges niet overlappen, is het verschil echt."
+    "Valt het cijfer van een buurt binnen de marge die de afronding van CBS (op 5) een andere "
+    "buurt geeft, dan staan ze in dezelfde klasse: alleen tussen klassen is het verschil echt."
 )
 """The same note for a base-year number CBS publishes: its interval is only the rounding."""
 
@@ -252,3 +255,18 @@ def fictief_bij(ind: Indicator, meta: dict[str, Any]) -> str:
     if ind.prognose and delen & toekomst:
         return "basisjaar echt (CBS); toekomstcijfers FICTIEF"
     return ""
+
+
+def uitleg_reden(reden: str) -> str:
+    """Why a cell with this reason (``reden_<key>``, :mod:`pipeline.codes`) stays empty."""
+    if reden == codes.REDEN_GEHEIM:
+        return (
+            "het CBS houdt dit aantal geheim; een schatting staat er niet waar u een "
+            "telling van het CBS verwacht"
+        )
+    if reden == codes.REDEN_OP_GEHEIM:
+        return (
+            "in die buurt zou de schatting alleen het geheime aantal 65-plussers verdelen, "
+            "ook in latere jaren"
+        )
+    return "een verhouding over zo weinig mensen zegt niets"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline import codes
 from pipeline.model import indicators as ind
 from pipeline.model.registry import build_registry
 from tests.support.instellingen import settings
@@ -175,7 +176,10 @@ def _prev_85plus(rate: float = 0.3) -> pd.DataFrame:
 
 
 def _ordered(row: pd.Series) -> bool:
-    return row["aantal_85plus"] <= row["aantal_75plus"] <= row["aantal_65plus"]
+    """85+ <= 75+ <= 65+ among the counts shown (an empty cell has its own reason)."""
+    vals = [row[k] for k in ("aantal_85plus", "aantal_75plus", "aantal_65plus")]
+    vals = [v for v in vals if not np.isnan(v)]
+    return all(a <= b for a, b in zip(vals, vals[1:], strict=False))
 
 
 def test_published_wijk_65plus_below_buurt_85plus_keeps_order():
@@ -347,8 +351,10 @@ def test_secret_wijk_cell_stays_nan_not_zero_nor_buurt_sum():
 def test_secret_buurt_65plus_is_published_empty_unless_counted(geschat):
     """A buurt's estimate of a secret CBS cell is not shown as if CBS counted it.
 
-    Seen in real Duiven: Bedrijventerrein (10 inwoners, 65+ secret) printed 65+ = "0".
-    The estimate still feeds 75+ and 85+; a BRP count (``geschat`` False) is a count.
+    Seen in real Duiven: Bedrijventerrein (10 inwoners, 65+ secret) printed 65+ = "0",
+    and 75+ = 0 and 85+ = 0 beside it. What rests on the secret 65+ in that buurt (75+,
+    85+, later years) is empty too, each cell with its reason; the estimate still feeds
+    the gemeente. A BRP count (``geschat`` False) is a count and keeps everything.
     """
     regios, b, prev = _two_wijken()
     regios.loc[regios["code"] == "BU00010102", "k_65plus"] = np.nan
@@ -357,18 +363,75 @@ def test_secret_buurt_65plus_is_published_empty_unless_counted(geschat):
     b = pd.concat([b, b.assign(jaar=2030, geschat=True)], ignore_index=True)
     s = settings(basisjaar=2024, min_inwoners=10)
     q = ind.assemble(regios, b, None, None, prev, s)
-    pub = ind.publish(ind.derive(q, s), REG, s)
-    pub = pub[pub["jaar"] == 2024].set_index("code")
+    alle = ind.publish(ind.derive(q, s), REG, s)
+    pub = alle[alle["jaar"] == 2024].set_index("code")
+    later = alle[alle["jaar"] == 2030].set_index("code").loc["BU00010102"]
     row = pub.loc["BU00010102"]
+    rests = ["aantal_75plus", "aantal_85plus", "aandeel_75plus", "dementie_per_100_65plus"]
     if geschat:
         assert np.isnan(row["aantal_65plus"]) and np.isnan(row["aandeel_65plus"])
+        assert row[codes.reden_kolom("aantal_65plus")] == codes.REDEN_GEHEIM
+        for key in rests:
+            assert np.isnan(row[key]) and np.isnan(later[key]), key
+            assert row[codes.reden_kolom(key)] == codes.REDEN_OP_GEHEIM, key
+        assert np.isnan(later["aantal_65plus"])
+        assert later[codes.reden_kolom("aantal_65plus")] == codes.REDEN_OP_GEHEIM
+        assert later["inwoners"] > 0  # the population does not rest on 65+
     else:
         assert row["aantal_65plus"] == 15.0
         assert row["aandeel_65plus"] == 16.0  # 15 / 95, whole percent in a small buurt
-    assert row["aantal_75plus"] == pytest.approx(5.0)  # rounded estimate 7, kept
-    # Published buurt cells are untouched.
+        assert row["aantal_75plus"] == pytest.approx(5.0)  # rounded estimate 7, kept
+        assert later["aantal_75plus"] >= 0
+        geheim = {codes.REDEN_GEHEIM, codes.REDEN_OP_GEHEIM}
+        assert not set(row[[codes.reden_kolom(k) for k in rests]]) & geheim
+    # Published buurt cells are untouched, and have no reason.
     assert pub.loc["BU00010101", "aantal_65plus"] == 20.0
     assert pub.loc["BU00010202", "aantal_65plus"] == 0.0
+    assert pub.loc["BU00010101", codes.reden_kolom("aantal_75plus")] == ""
+    # The gemeente still counts the buurt's estimate (its 75+ is not the sum without it).
+    assert pub.loc["GM0001", "aantal_75plus"] > 0
+    # A wijk sums its buurten: one secret buurt of two leaves its 75+ standing; a wijk's
+    # own secret 65+ cell (WK000102) says so, and its sums of published buurten stand.
+    assert pub.loc["WK000101", "aantal_75plus"] > 0
+    assert pub.loc["WK000102", codes.reden_kolom("aantal_65plus")] == codes.REDEN_GEHEIM
+    assert pub.loc["WK000102", codes.reden_kolom("aantal_75plus")] != codes.REDEN_OP_GEHEIM
+
+
+def test_a_wijk_of_only_secret_buurten_shows_no_sum_of_their_estimates():
+    """Duiven Wijk 01 Bedrijventerrein is one buurt whose 65+ CBS keeps secret: the wijk's
+    75+ and 85+ are that buurt's estimates, so they are empty too, with the reason."""
+    regios, b, prev = _two_wijken()
+    wijk01 = regios["code"].isin(["BU00010101", "BU00010102", "WK000101"])
+    regios.loc[wijk01, "k_65plus"] = np.nan
+    s = settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b.assign(geschat=True), None, None, prev, s)
+    pub = ind.publish(ind.derive(q, s), REG, s).set_index("code")
+    for key in ("aantal_75plus", "aantal_85plus"):
+        assert np.isnan(pub.loc["WK000101", key]), key
+        assert pub.loc["WK000101", codes.reden_kolom(key)] == codes.REDEN_OP_GEHEIM
+    assert pub.loc["WK000101", codes.reden_kolom("aantal_65plus")] == codes.REDEN_GEHEIM
+    assert pub.loc["WK000102", "aantal_75plus"] >= 0  # the other wijk is untouched
+
+
+def test_a_mantelzorg_ratio_over_few_oldest_says_why_it_is_empty():
+    """Deventer: 17 of 69 buurten had an empty mantelzorgpotentieel without a reason
+    (the rule: fewer than ``mantelzorg_min_ouderen`` 85-plussers, on the unrounded
+    estimate). A row that its status already explains gets no reason of its own."""
+    regios, b, prev = _two_wijken()
+    # The fixture's 85+ run from 0 to 9.7: a minimum of 4 splits the regions.
+    s = settings(basisjaar=2024, min_inwoners=60, mz_min_ouderen=4)
+    q = ind.assemble(regios, b, None, None, prev, s)
+    der = ind.derive(q, s)
+    pub = ind.publish(der, REG, s).set_index("code")
+    reden = pub[codes.reden_kolom("mantelzorgpotentieel")]
+    few = der.set_index("code")["aantal_mz_ouderen"] < 4
+    te_weinig = pub["status"] != codes.STATUS_GEPUBLICEERD
+    assert (few & ~te_weinig).any() and (~few).any()  # the data has both cases
+    assert (few & te_weinig).any()  # BU00010202: 50 inwoners, status says why
+    expected = codes.reden_weinig_ouderen(4, s.mz_ouderen)
+    assert (reden[few & ~te_weinig] == expected).all()
+    assert pub.loc[few & ~te_weinig, "mantelzorgpotentieel"].isna().all()
+    assert (reden[~few | te_weinig] == "").all()
 
 
 def test_gemeente_population_table_is_not_rescaled():
@@ -516,3 +579,25 @@ def test_age_quantities_keep_each_region_and_year_apart():
     assert q.loc[("C", 2030), "dementie_aantal"] == pytest.approx(2.4)
     assert np.isnan(q.loc[("A", 2024), "aantal_85plus"])
     assert np.isnan(q.loc[("A", 2024), "dementie_aantal"])
+
+
+def test_an_estimate_that_rounds_to_zero_is_not_printed_as_zero():
+    """Deventer: dementia "0" beside 7,3 per 100 65-plussers, 85+ "0" beside 0,3%. An
+    estimated count above zero that rounds to 0 is empty with its reason; an estimate of
+    exactly 0 (a buurt without 65-plussers) and a count CBS published stay as they are."""
+    regios, b, prev = _two_wijken()
+    s = settings(basisjaar=2024, min_inwoners=10, afronding=5)
+    q = ind.assemble(regios, b, None, None, prev, s)
+    der = ind.derive(q, s).set_index("code")
+    pub = ind.publish(der.reset_index(), REG, s).set_index("code")
+    ruw = der["aantal_85plus"]
+    klein = (ruw > 0) & (ruw < 2.5)
+    assert klein.any()  # the fixture has such a buurt
+    assert pub.loc[klein, "aantal_85plus"].isna().all()
+    reden = codes.reden_afgerond_nul(5)
+    assert reden == "minder dan 3 (geschat)"
+    assert (pub.loc[klein, codes.reden_kolom("aantal_85plus")] == reden).all()
+    nul = ruw == 0
+    assert nul.any() and (pub.loc[nul, "aantal_85plus"] == 0).all()
+    assert (pub.loc[~klein, codes.reden_kolom("aantal_85plus")] == "").all()
+    assert pub.loc["BU00010202", "aantal_65plus"] == 0.0  # published by CBS

@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 from shapely.geometry import box
 
+from pipeline import codes
 from pipeline.model.registry import build_registry
 from pipeline.present import export
 
@@ -98,6 +99,34 @@ def test_csv_writes_counts_as_whole_numbers_and_keeps_gaps_empty(tmp_path):
     assert lines[1].split(",")[i : i + 1] == ["20"]  # not 20.0
     assert lines[2].split(",")[i] == ""  # missing stays empty, never 0
     assert pd.read_csv(tmp_path / "x.csv")["inwoners"].tolist() == [100, 100]
+
+
+def test_an_empty_cell_says_why_in_one_opmerking_column(tmp_path):
+    """Deventer: 17 buurten with an empty mantelzorgpotentieel and nothing saying why.
+    The ``reden_<key>`` columns of the table become one readable column beside ``status``
+    (keys in the CSV and GeoPackage, labels in the workbook), and are not written as such."""
+    t = table()
+    t["mantelzorgpotentieel"] = float("nan")
+    reden = codes.reden_weinig_ouderen(10, 85)
+    t[codes.reden_kolom("mantelzorgpotentieel")] = [reden, ""]
+    t[codes.reden_kolom("aantal_65plus")] = [codes.REDEN_GEHEIM, ""]
+    export.write_csv(t, tmp_path / "x.csv", registry=REG)
+    csv = pd.read_csv(tmp_path / "x.csv", keep_default_na=False)
+    assert list(csv.columns).index(export.OPMERKING) == list(csv.columns).index("status") + 1
+    assert csv[export.OPMERKING].tolist() == [
+        f"aantal_65plus: {codes.REDEN_GEHEIM}; mantelzorgpotentieel: {reden}",
+        "",
+    ]
+    assert not any(c.startswith("reden_") for c in csv.columns)
+    export.write_xlsx(t, REG, {"bronnen": []}, tmp_path / "x.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["Buurten"]
+    head = [c.value for c in ws[1]]
+    assert "Status" in head and not any(str(h).startswith("reden_") for h in head)
+    opm = [c.value for c in ws[2]][head.index("Opmerking")]
+    assert opm == f"Aantal 65-plussers: {codes.REDEN_GEHEIM}; Mantelzorgpotentieel: {reden}"
+    geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
+    export.write_gpkg(t, geo, REG, 2024, tmp_path / "x.gpkg")
+    assert gpd.read_file(tmp_path / "x.gpkg")[export.OPMERKING].iloc[0].endswith(reden)
 
 
 def test_gpkg_has_intervals_per_year(tmp_path):

@@ -73,20 +73,24 @@ def test_draw_choropleth_hatches_no_value_buurten_and_lists_them(demo_buurten, r
     values = pd.Series(np.linspace(10, 40, len(codes)), index=codes)
     values.iloc[0] = np.nan  # te weinig inwoners
     values.iloc[1] = np.nan  # no status: geen gegevens
+    values.iloc[2] = np.nan  # a cell's own reason (A1 Deventer: was "geen gegevens")
     status = pd.Series("", index=codes)
     status.iloc[0] = status_codes.STATUS_TE_WEINIG
+    reden = status_codes.reden_weinig_ouderen(10, 85)
+    status.iloc[2] = reden
     fig, ax = _figure()
     res = maps.draw_choropleth(ax, demo_buurten, values, registry["aandeel_65plus"],
                                status=status, k=4, labels="names")  # fmt: skip
-    assert res.statuses == [status_codes.STATUS_TE_WEINIG, status_codes.STATUS_GEEN_GEGEVENS]
+    expected = [status_codes.STATUS_TE_WEINIG, reden, status_codes.STATUS_GEEN_GEGEVENS]
+    assert res.statuses == expected
     hatched = [c for c in ax.collections if isinstance(c, PatchCollection) and c.get_hatch()]
-    assert {c.get_hatch() for c in hatched} == {"////", "xx"}
+    assert {c.get_hatch() for c in hatched} == {"////", "xx", "..."}
     pal = {mpl.colors.to_hex(c) for c in kaartklassen.palette(res.classification.k, 1)}
     for c in hatched:
         assert mpl.colors.to_hex(c.get_facecolor()[0]) not in pal
     legend_texts = [t.get_text() for t in res.legend.get_texts()]
-    assert legend_texts[-2:] == [status_codes.STATUS_TE_WEINIG, status_codes.STATUS_GEEN_GEGEVENS]
-    assert legend_texts[:-2] == res.classification.labels
+    assert legend_texts[-3:] == expected
+    assert legend_texts[:-3] == res.classification.labels
     assert not ax.axison
     assert ax.get_aspect() == 1.0
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from pipeline import codes
 from pipeline.present import fmt, report, texts
 from tests.unit.present.test_texts import BUURTEN, GEMEENTE, refs_tabel, registry, voorbeeld_tabel
 
@@ -316,6 +317,25 @@ def test_a_published_cbs_number_cites_the_kwb_alone(tabel, reg):
     assert "leeftijdsverdeling" not in gepubliceerd
     # An estimate, and a change into the horizon, still cite the whole chain.
     assert "leeftijdsverdeling" in bron_van("75-plussers. In 2040")
+
+
+def test_an_empty_cell_gives_its_reason_in_table_and_verantwoording(tabel, reg, html):
+    """The Verantwoording claimed every ratio is withheld "(n.b.)" over few oldest; now it
+    names the reasons that occur, and the appendix cell prints its own reason."""
+    t = tabel.copy()
+    key = "mantelzorgpotentieel"
+    reden = codes.reden_weinig_ouderen(10, 85)
+    t[codes.reden_kolom(key)] = ""
+    rij = (t["code"] == BUURTEN[1][0]) & (t["jaar"] == t["jaar"].min())
+    t.loc[rij, key] = float("nan")
+    t.loc[rij, codes.reden_kolom(key)] = reden
+    d = parse(report.render_html(t, geometrie(), reg, meta(), None, None))
+    verantw = " ".join(" ".join(d.section_text["verantwoording"]).split())
+    assert f"Leeg waar „{reden}” staat" in verantw and reg[key].label in verantw
+    bijlage = " ".join(" ".join(d.section_text["bijlage"]).split())
+    assert reden in bijlage
+    zonder = " ".join(" ".join(parse(html).section_text["verantwoording"]).split())
+    assert "Leeg waar" not in zonder  # no empty cell with a reason: nothing to explain
 
 
 def test_verantwoording_mentions_rebasing_only_when_it_happened(tabel, reg, html):
@@ -767,3 +787,18 @@ def test_two_buurten_with_one_name_are_told_apart(tabel, reg):
     # Every sentence that names one of them says which one.
     assert "Verspreide huizen:" not in text and "Verspreide huizen (20" not in text
     assert "Verspreide huizen en" not in text
+
+
+def test_alt_texts_follow_the_classes_and_margins_not_a_single_highest(zonder):
+    """Real Duiven: a map's alt text said "hoogst in Het Broek" and the bar chart's listed
+    an order without margins, where the text said no buurt is surely the highest. A map's
+    alt names its darkest class; a bar chart's gives each value's margin."""
+    page, _ = zonder
+    alts = [a["alt"] for t_, a in parse(page).tags if t_ == "img" and a.get("alt")]
+    assert not any("Hoogst:" in a or ": hoogst in" in a for a in alts)
+    kaarten = [a for a in alts if a.startswith("Kaart") and "klassen van" in a]
+    assert kaarten and all("Donkerste klasse (" in a for a in kaarten)
+    staven = [a for a in alts if a.startswith("Staafdiagram: aandeel 75-plussers")]
+    assert staven and all("(marge " in a for a in staven), staven
+    klein = [a for a in alts if "kleine kaarten" in a]
+    assert klein and ("donkerste klasse (" in klein[0] or "geen klassen" in klein[0])

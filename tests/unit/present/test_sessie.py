@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
+from pipeline import codes
 from pipeline.errors import WijkscanError
 from pipeline.ingest import sessie_cellen, sessie_lezen
-from pipeline.present import fmt, report, sessie
+from pipeline.present import fmt, report, sessie, sessie_bestanden
 from tests.unit.present.test_report import meta
 from tests.unit.present.test_texts import BUURTEN, GEMEENTE, registry, voorbeeld_tabel
 
@@ -25,7 +26,7 @@ def _schrijf(tmp_path: Path, tabel: pd.DataFrame | None = None, m: dict | None =
     reg = registry()
     w = report.rapport_config(None, reg)["weging"]
     xlsx = tmp_path / "reports" / GM / f"sessie_{GM}.xlsx"
-    sessie.write_session_files(t, reg, m or meta(), w, xlsx, xlsx.with_suffix(".csv"))
+    sessie_bestanden.write_session_files(t, reg, m or meta(), w, xlsx, xlsx.with_suffix(".csv"))
     return xlsx
 
 
@@ -78,6 +79,37 @@ def test_workbook_rows_headers_and_validation(tmp_path):
     s = wb["Sessie"]
     assert (s["A1"].value, s["B1"].value, s["B2"].value) == ("Gemeentecode", GM, NAAM)
     assert "FICTIEF" in wb["Toelichting"]["A1"].value  # demo data says so first
+
+
+def test_session_sheet_shows_margins_reasons_whole_numbers_and_fictief(tmp_path):
+    """The tables see what the report shows (real Deventer sheets lacked it): the margin
+    of an estimate beside it, why a cell is empty, ``155`` not ``155.0`` in the CSV, and
+    the FICTIEF mark on every CSV row and printed sheet, not only in the Toelichting."""
+    t = voorbeeld_tabel()
+    key = "aandeel_75plus"
+    b = (t["niveau"] == "buurt") & (t["jaar"] == t["jaar"].min())
+    t.loc[b, key + "_laag"] = t.loc[b, key] - 2.0
+    t.loc[b, key + "_hoog"] = t.loc[b, key] + 3.0
+    weinig = t["code"] == CODES[0]
+    t[codes.reden_kolom(key)] = ""
+    t.loc[b & weinig, key] = np.nan
+    t.loc[b & weinig, codes.reden_kolom(key)] = codes.REDEN_OP_GEHEIM
+    xlsx = _schrijf(tmp_path, tabel=t)
+    rows = pd.read_csv(xlsx.with_suffix(".csv"), dtype=str).set_index("Buurtcode")
+    kop = next(c for c in rows.columns if c.startswith("Aandeel 75-plussers") and "marge" not in c)
+    marge = rows[kop + sessie.MARGE_ACHTER]
+    tweede = t[b & (t["code"] == CODES[1])].iloc[0]
+    ind = registry()[key]
+    assert marge[CODES[1]] == fmt.marge(tweede[key + "_laag"], tweede[key + "_hoog"], ind)
+    assert rows.loc[CODES[0], kop] == codes.REDEN_OP_GEHEIM
+    aantal = next(c for c in rows.columns if c.startswith("Aantal inwoners"))
+    assert rows[aantal].dropna().str.fullmatch(r"\d+").all(), rows[aantal]
+    assert rows["let_op"].str.startswith("FICTIEF").all()
+    wb = openpyxl.load_workbook(xlsx)
+    assert "FICTIEF" in wb["Buurten"].oddHeader.center.text
+    # The extra columns do not disturb reading a filled sheet back.
+    gevuld = vul(xlsx, tmp_path / "gevuld.xlsx", {CODES[1]: {"zorgen": "veel alleen"}})
+    assert _lees(gevuld)["inbreng"][0]["zorgen"] == "veel alleen"
 
 
 def test_places_in_the_workbook_are_the_reports(tmp_path):
@@ -368,74 +400,6 @@ def test_toelichting_is_honest_about_names_and_explains_ranges(tmp_path):
     assert "niet betrouwbaar herkennen" in tekst and "controleer de teksten" in tekst
     assert "'1–13'" in tekst and sessie.KOL_PLAATS in tekst
     assert "puntkomma" in tekst and "_ingevuld_" in tekst
-
-
-def _vul_ter_plaatse(xlsx: Path, rijen: dict, **velden) -> None:
-    tmp = xlsx.with_name("tmp.xlsx")
-    vul(xlsx, tmp, rijen, **velden)
-    tmp.replace(xlsx)
-
-
-def test_generated_files_are_not_filled_filled_ones_are(tmp_path):
-    xlsx = _schrijf(tmp_path)
-    csv = xlsx.with_suffix(".csv")
-    assert not sessie.is_ingevuld(xlsx) and not sessie.is_ingevuld(csv)
-    assert not sessie.is_ingevuld(tmp_path / "weg.xlsx")
-    # Only the session date on the 'Sessie' sheet counts as filled in.
-    alleen_datum = vul(xlsx, tmp_path / "d.xlsx", {})
-    assert sessie.is_ingevuld(alleen_datum)
-    wb = openpyxl.load_workbook(xlsx)
-    wb["Buurten"].cell(3, wb["Buurten"].max_column + 2, "eigen aantekening")
-    wb.save(tmp_path / "extra.xlsx")
-    assert sessie.is_ingevuld(tmp_path / "extra.xlsx")
-    t = pd.read_csv(csv, dtype=str)
-    t.loc[1, "Zorgen"] = "x"
-    t.to_csv(tmp_path / "z.csv", index=False)
-    assert sessie.is_ingevuld(tmp_path / "z.csv")
-    (tmp_path / "kapot.xlsx").write_bytes(b"geen zip")
-    assert sessie.is_ingevuld(tmp_path / "kapot.xlsx")  # unreadable: keep it, to be safe
-
-
-def test_rebuild_moves_a_workbook_filled_in_place_aside(tmp_path):
-    xlsx = _schrijf(tmp_path)
-    _vul_ter_plaatse(xlsx, {CODES[1]: {"signalen": "Het buurthuis sluit"}}, plaats="Buurthuis")
-    reg = registry()
-    w = report.rapport_config(None, reg)["weging"]
-    n, bewaard = sessie.write_session_files(
-        voorbeeld_tabel(), reg, meta(), w, xlsx, xlsx.with_suffix(".csv")
-    )
-    assert n == len(CODES)
-    # Only the filled workbook moved; the CSV twin was empty and is simply rewritten.
-    assert [oud for oud, _ in bewaard] == [xlsx]
-    nieuw = bewaard[0][1]
-    assert nieuw.parent == xlsx.parent
-    assert re.fullmatch(rf"sessie_{GM}_ingevuld_\d{{8}}-\d{{6}}\.xlsx", nieuw.name), nieuw.name
-    res = _lees(nieuw)  # the kept copy is a valid session file as it is
-    assert res["inbreng"][0]["signalen"] == "Het buurthuis sluit"
-    assert res["sessies"][0]["plaats"] == "Buurthuis"
-    assert not sessie.is_ingevuld(xlsx)  # a fresh, empty workbook
-    melding = sessie.bewaard_melding(bewaard)
-    assert str(nieuw) in melding and "bronnen.sessies" in melding and "mkdir -p sessies" in melding
-
-
-def test_moving_aside_never_overwrites_an_earlier_copy(tmp_path):
-    xlsx = _schrijf(tmp_path)
-    csv = xlsx.with_suffix(".csv")
-    _vul_ter_plaatse(xlsx, {CODES[0]: {"zorgen": "tweede avond"}})
-    t = pd.read_csv(csv, dtype=str)
-    t.loc[0, "Zorgen"] = "uit de CSV"
-    t.to_csv(csv, index=False)
-    nu = dt.datetime(2025, 3, 12, 21, 30, 5)
-    eerder = xlsx.with_name(f"sessie_{GM}_ingevuld_20250312-213005.xlsx")
-    eerder.write_bytes(b"eerste avond")
-    bewaard = dict(sessie.bewaar_ingevuld([xlsx, csv], nu))
-    assert eerder.read_bytes() == b"eerste avond"
-    assert bewaard[xlsx].name == f"sessie_{GM}_ingevuld_20250312-213005-2.xlsx"
-    assert bewaard[csv].name == f"sessie_{GM}_ingevuld_20250312-213005.csv"
-    assert not xlsx.exists() and not csv.exists()
-    assert _lees(bewaard[xlsx])["inbreng"][0]["zorgen"] == "tweede avond"
-    assert "uit de CSV" in bewaard[csv].read_text(encoding="utf-8")
-    assert sessie.bewaar_ingevuld([xlsx, csv], nu) == []  # nothing left to keep
 
 
 def test_organisations_and_kinds_as_a_facilitator_writes_them(tmp_path):

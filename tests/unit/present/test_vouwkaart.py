@@ -478,7 +478,7 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
     df.loc[b, key + "_hoog"] = df.loc[b, key].max() + 50
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": "aandeel_65plus"}, "A1")
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
-    assert "de 90%-marges van de buurten overlappen" in text
+    assert "geen grens tussen buurten te trekken" in text
     assert kaartlegenda.NEUTRAAL in _map_fills(fig)
 
 
