@@ -243,6 +243,7 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
     )
     # Per key, the rows whose empty cell the row's status already explains.
     door_status: dict[str, pd.Series] = {}
+    geteld = out.get("_telling", pd.Series(False, index=out.index)).fillna(False).astype(bool)
     for key, ind in registry.items():
         if key not in out:
             out[key] = np.nan
@@ -263,14 +264,16 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
             rounded = s.afronding * np.round(out[key] / s.afronding)
             # An estimate of one or two people printed as "0" beside a rate above zero
             # (Deventer: dementia "0" next to 7,3 per 100) reads as "nobody": empty, with
-            # its reason. An estimate of exactly 0 (no 65-plussers at all) stays 0.
-            klein = ~measured & (out[key] > 0) & (rounded == 0)
+            # its reason. An estimate of exactly 0 (no 65-plussers at all) stays 0, and a
+            # counted number (CBS, BRP) is rounded as CBS rounds, 1 or 2 to 0.
+            geschat = ~measured & ~(geteld & (key not in _MODEL_COUNTS))
+            klein = geschat & (out[key] > 0) & (rounded == 0)
             out[key] = np.where(measured, out[key], rounded)
             if klein.any():
                 out.loc[klein, key] = np.nan
                 reden = codes.reden_afgerond_nul(s.afronding)
                 ingehouden.setdefault(key, []).append((klein, reden))
-            if key in ("dementie_aantal", "eenzaam_aantal"):
+            if key in _MODEL_COUNTS:
                 door_status[key] = no_data | small
                 out.loc[small, key] = np.nan
     redenen = cell_reasons(df, door_status, ingehouden, registry, s.mz_min_ouderen, s.mz_ouderen)
@@ -322,6 +325,9 @@ def _sum_up(q: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     return out
 
 
+#: Counts that are always the model's (prevalence or survey share x population), also
+#: where the population is counted.
+_MODEL_COUNTS = ("dementie_aantal", "eenzaam_aantal")
 #: Published KWB count per quantity: (our key, KWB column).
 _PUBLISHED = (("inwoners", "inwoners"), ("aantal_65plus", "k_65plus"))
 #: Shares of two published counts: share -> (numerator, denominator).
@@ -491,6 +497,10 @@ def assemble(
     own = b0["code"]
     estimated = q["code"].isin(own[b0["geschat"].astype(bool)] if "geschat" in b0 else own)
     base_buurt = (q["jaar"] == s.basisjaar) & (q["niveau"] == "buurt") & estimated
+    # Base-year rows whose age counts are counted (a BRP extract), not estimated: every
+    # buurt of the region counted. Rounding hides a count of one or two, as CBS does; only
+    # an estimate is emptied where it rounds to 0 (publish).
+    q["_telling"] = (q["jaar"] == s.basisjaar) & q["code"].map(_counted_regions(b0)).eq(True)
     for key, col in _PUBLISHED:
         if col in regios:
             # Or a secret wijk cell (attach_base_year): both are published empty.
@@ -498,6 +508,17 @@ def assemble(
             q[f"_{key}_geheim"] = (base_buurt & ~q[f"_{key}_gemeten"]) | wijk.astype(bool)
     q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
     return q.reset_index(drop=True)
+
+
+def _counted_regions(b0: pd.DataFrame) -> pd.Series:
+    """Per buurt, wijk and gemeente code: are its base-year age counts all counted (BRP)?"""
+    if "geschat" not in b0 or b0["geschat"].astype(bool).all():
+        return pd.Series(dtype=object)
+    geschat = pd.Series(b0["geschat"].astype(bool).to_numpy(), index=b0["code"].astype(str))
+    telt = ~geschat.groupby(level=0).any()
+    wijk = telt.groupby("WK" + telt.index.str[2:8]).all()
+    gemeente = telt.groupby("GM" + telt.index.str[2:6]).all()
+    return pd.concat([telt, wijk, gemeente])
 
 
 def compute(

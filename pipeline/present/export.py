@@ -160,11 +160,16 @@ def write_csv(
 
 
 def toelichting(
-    registry: dict[str, Indicator], meta: dict[str, Any], met_interval: frozenset[str] = frozenset()
+    registry: dict[str, Indicator],
+    meta: dict[str, Any],
+    met_interval: frozenset[str] = frozenset(),
+    leeg: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Definitions and sources of every indicator, for the 'Toelichting' sheet.
 
-    ``met_interval``: the indicators whose interval columns are in the table.
+    ``met_interval``: the indicators whose interval columns are in the table; ``leeg``:
+    those without a single value in this build (a source not read, such as loneliness
+    with ``gezondheidsmonitor: geen``), so an empty column is not read as a fault.
     """
     rows = [
         {
@@ -183,6 +188,11 @@ def toelichting(
             ),
             "Bron": ind.bron,
             "Ook voor toekomstjaren": "ja" if ind.prognose else "nee",
+            "In deze build": (
+                "nee: de kolom is leeg (de bron is niet ingelezen of heeft dit cijfer niet)"
+                if ind.key in leeg
+                else "ja"
+            ),
         }
         for ind in registry.values()
     ]
@@ -258,7 +268,12 @@ def write_xlsx(
                 for col in ws.columns:
                     ws.column_dimensions[col[0].column_letter].width = 16
             info = toelichting(
-                registry, meta, frozenset(k for k in registry if k + LAAG in indicatoren)
+                registry,
+                meta,
+                frozenset(k for k in registry if k + LAAG in indicatoren),
+                frozenset(
+                    k for k in registry if k not in indicatoren or indicatoren[k].isna().all()
+                ),
             )
             if meta.get("fictief"):
                 # Per indicator: real CBS columns are not stamped fictitious.

@@ -64,9 +64,16 @@ def no_value_order(statuses: Iterable[str]) -> list[str]:
 NEUTRAAL = "#d4d4d4"
 
 
+#: Map wording of a soort whose registry word is shorthand ("[gemeten/geschat]" read as
+#: jargon on a map of numbers CBS counted).
+_SOORT_OP_KAART = {"gemeten/geschat": "gemeten, later jaren geschat"}
+
+
 def soort_marker(indicator: Indicator) -> str:
     """``''`` for measured indicators, else ``'geschat'`` / ``'gemodelleerd'`` / ...."""
-    return "" if indicator.soort == "gemeten" else indicator.soort
+    if indicator.soort == "gemeten":
+        return ""
+    return _SOORT_OP_KAART.get(indicator.soort, indicator.soort)
 
 
 def legend_title(indicator: Indicator, jaar: int | None = None) -> str:

@@ -122,15 +122,6 @@ def _small_multiple(
     last = _last_year(d.indicatoren, key) if compare else None
     if last is not None:
         years.append(last)
-    sub = ind.label + (f": {years[0]} en {years[1]}, dezelfde klassen" if len(years) == 2
-                       else f", {years[0]}")  # fmt: skip
-    if ind.thema == "eenzaamheid":
-        b = _buurt_rows(d.indicatoren)
-        ej = b.loc[(b["jaar"] == d.jaar), "eenzaamheid_jaar"].dropna()
-        if len(ej):
-            sub += f" (enquête {int(ej.max())})"
-    t = _fit_text(fig, sheet, x, yy, sub, size=13, max_w=w, min_size=10, max_lines=2)
-    yy = _bottom_mm(fig, sheet, t) + 3
     series = [d.values(key, yr) for yr in years]
     edges = kaartklassen.shared_bins([s for s, _ in series], d.cfg["classificatie"], int(d.cfg["klassen"]),
                              intervals=[d.intervals(key, yr) for yr in years])  # fmt: skip
@@ -140,6 +131,16 @@ def _small_multiple(
                                            (d.intervals(key, yr) for yr in years)):  # fmt: skip
         # The intervals left no break between the years' buurten: say so, no class colour.
         neutraal = texts.KAART_MARGES_EEN_KLASSE
+    # "dezelfde klassen" only where there are classes (the legend may say "geen klassen").
+    sub = ind.label + (f": {years[0]} en {years[1]}" + ("" if neutraal else ", dezelfde klassen")
+                       if len(years) == 2 else f", {years[0]}")  # fmt: skip
+    if ind.thema == "eenzaamheid":
+        b = _buurt_rows(d.indicatoren)
+        ej = b.loc[(b["jaar"] == d.jaar), "eenzaamheid_jaar"].dropna()
+        if len(ej):
+            sub += f" (enquête {int(ej.max())})"
+    t = _fit_text(fig, sheet, x, yy, sub, size=13, max_w=w, min_size=10, max_lines=2)
+    yy = _bottom_mm(fig, sheet, t) + 3
     statuses: list[str] = []
     res = None
     if len(years) == 2:

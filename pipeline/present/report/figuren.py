@@ -223,7 +223,10 @@ def overzicht(
             & (indicatoren["jaar"] == j0)
             & (indicatoren["wijkcode"] == wk)
         ]["naam"]
-        per_wijk.append(f"wijk {namen.get(wk, wk)}: {fmt.opsomming(sorted(map(str, leden)))}")
+        naam = namen.get(wk, wk)
+        # CBS names many wijken "Wijk 01 Bedrijventerrein": no "wijk Wijk 01".
+        wijk = naam if naam.lower().startswith("wijk") else f"wijk {naam}"
+        per_wijk.append(f"{wijk}: {fmt.opsomming(sorted(map(str, leden)))}")
     return {
         "nummer": 1,
         "id": "figuur-1",

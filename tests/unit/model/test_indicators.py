@@ -601,3 +601,21 @@ def test_an_estimate_that_rounds_to_zero_is_not_printed_as_zero():
     assert nul.any() and (pub.loc[nul, "aantal_85plus"] == 0).all()
     assert (pub.loc[~klein, codes.reden_kolom("aantal_85plus")] == "").all()
     assert pub.loc["BU00010202", "aantal_65plus"] == 0.0  # published by CBS
+
+
+def test_a_counted_number_is_rounded_as_cbs_does_even_to_zero():
+    """A BRP count of one or two 85-plussers is a count: rounded to 0 as CBS rounds, not
+    emptied as an estimate is. Dementia stays a model estimate on a counted population."""
+    regios, b, prev = _two_wijken()
+    s = settings(basisjaar=2024, min_inwoners=10, afronding=5)
+    q = ind.assemble(regios, b.assign(geschat=False), None, None, prev, s)
+    der = ind.derive(q, s).set_index("code")
+    pub = ind.publish(der.reset_index(), REG, s).set_index("code")
+    ruw = der["aantal_85plus"]
+    klein = (ruw > 0) & (ruw < 2.5) & (der["niveau"] == "buurt")
+    assert klein.any()
+    assert (pub.loc[klein, "aantal_85plus"] == 0).all()
+    assert (pub.loc[klein, codes.reden_kolom("aantal_85plus")] == "").all()
+    dem = der["dementie_aantal"]
+    weinig = (dem > 0) & (dem < 2.5) & (pub["status"] == "")
+    assert weinig.any() and pub.loc[weinig, "dementie_aantal"].isna().all()

@@ -47,6 +47,18 @@ def test_xlsx_has_interval_and_margin_columns(tmp_path):
     assert "aantal_85plus_laag" in " ".join(str(v) for v in row)
 
 
+def test_toelichting_says_which_columns_this_build_left_empty(tmp_path):
+    """A reviewer: the loneliness columns are described with their RIVM source but empty
+    everywhere, with nothing saying they were not read."""
+    path = tmp_path / "x.xlsx"
+    export.write_xlsx(table(), REG, {"bronnen": []}, path)
+    rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
+    head = rows[0]
+    build = {r[head.index("Indicator (kolom)")]: r[head.index("In deze build")] for r in rows[1:]}
+    assert build["aantal_85plus"] == "ja" and build["inwoners"] == "ja"
+    assert build["eenzaam_pct"].startswith("nee: de kolom is leeg")
+
+
 def test_toelichting_marks_only_what_rests_on_demo_parts(tmp_path):
     """A real CBS column is not stamped FICTIEF because the age profile is a demo."""
     path = tmp_path / "x.xlsx"

@@ -479,6 +479,9 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": "aandeel_65plus"}, "A1")
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
     assert "geen grens tussen buurten te trekken" in text
+    # The panel title does not promise "dezelfde klassen" where the legend says there are none.
+    assert "Aandeel 75-plussers: 2024 en 2040, dezelfde klassen" not in text
+    assert "Aandeel 75-plussers: 2024 en 2040" in text
     assert kaartlegenda.NEUTRAAL in _map_fills(fig)
 
 
