@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 #: Loggers of the estimation steps (warnings about the inputs of a gemeente's estimate).
 _ESTIMATE_LOGGERS = tuple(
-    f"pipeline.model.{m}" for m in ("ages", "brp_aanvulling", "brp_buurten", "estimate")
+    f"pipeline.model.{m}" for m in ("ages", "brp_aanvulling", "brp_buurten", "estimate", "project")
 )
 
 
@@ -239,6 +239,8 @@ def compute_batch(
     table = indicators.publish(derived, registry, s)
     lap("publiceren")
     delen = []
+    toekomst: dict[int, list[intervals.Spreiding]] = {}
+    n_toekomst = min(int(schatting["trekkingen_toekomst"]), int(schatting["trekkingen"]))
     for gm in info if int(schatting["trekkingen"]) > 0 else ():
         # The point-estimate pass above already reported this gemeente's warnings.
         with _silent_in_this_thread(_ESTIMATE_LOGGERS):
@@ -251,13 +253,19 @@ def compute_batch(
                 ontbrekende_buurten,
             )
         if gm in draws:
-            per_draw = intervals.draw_indicators(
-                draws[gm], q[q["gemeentecode"] == gm], prevalentie, s
-            )
+            q_gm = q[q["gemeentecode"] == gm]
+            per_draw = intervals.draw_indicators(draws[gm], q_gm, prevalentie, s)
             delen.append(intervals.spreiding_van(per_draw, registry, intervals.NIVEAU))
+            with _silent_in_this_thread(_ESTIMATE_LOGGERS):
+                jaren = intervals.horizon_spreiding(
+                    draws[gm], q_gm, forecast, prevalentie, s, list(horizon), n_toekomst, registry
+                )
+            for jaar, sp_j in jaren.items():
+                toekomst.setdefault(jaar, []).append(sp_j)
     if delen:
         sp = intervals.Spreiding.concat(delen)
-        table = intervals.attach_intervals(table, derived, sp, registry, s)
+        per_jaar = {j: intervals.Spreiding.concat(v) for j, v in toekomst.items()}
+        table = intervals.attach_intervals(table, derived, sp, registry, s, per_jaar)
         lap("intervallen")
     marges = pd.Series("", index=table.index, dtype=object)
     for gm, rows in table.groupby("gemeentecode", sort=False):

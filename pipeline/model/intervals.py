@@ -42,14 +42,16 @@ def draw_indicators(
     q: pd.DataFrame,
     prevalentie: pd.DataFrame,
     s: indicators.Settings,
+    jaar: int | None = None,
 ) -> pd.DataFrame:
-    """Indicator values of every draw, for the base-year buurt and wijk rows.
+    """Indicator values of every draw, for the buurt and wijk rows of one year.
 
     Parameters
     ----------
     draws
-        ``trekking, code, geslacht, leeftijd_van, leeftijd_tot, aantal`` (buurten, base
-        year), from :func:`pipeline.model.estimate.estimate_with_draws`.
+        ``trekking, code, geslacht, leeftijd_van, leeftijd_tot, aantal`` (buurten), from
+        :func:`pipeline.model.estimate.estimate_with_draws` for the base year, or one
+        horizon year of :func:`project_draws`.
     q
         Assembled quantities of the point estimate (:func:`pipeline.model.indicators.assemble`);
         its base-year rows give the context columns (loneliness, households, ...).
@@ -57,6 +59,8 @@ def draw_indicators(
         Dementia prevalence rates.
     s
         Indicator settings.
+    jaar
+        The year of ``draws`` (default: the base year).
 
     Returns
     -------
@@ -64,16 +68,122 @@ def draw_indicators(
         One row per region code and draw (column ``trekking``) with the derived indicator
         columns.
     """
-    d = draws.rename(columns={"trekking": "jaar"})
+    jaar = s.basisjaar if jaar is None else int(jaar)
+    d = draws.drop(columns="jaar", errors="ignore").rename(columns={"trekking": "jaar"})
     wijk = d.assign(code="WK" + d["code"].str[2:8])
     keys = ["code", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot"]
     wijk = wijk.groupby(keys, dropna=False, sort=False)["aantal"].sum(min_count=1).reset_index()
     qd = indicators.age_quantities(pd.concat([d, wijk], ignore_index=True), s, prevalentie)
-    base = q[(q["jaar"] == s.basisjaar) & q["niveau"].isin(["buurt", "wijk"])]
-    qd = _scale_wijken(qd, base, s)
+    base = q[(q["jaar"] == jaar) & q["niveau"].isin(["buurt", "wijk"])]
+    if jaar == s.basisjaar:
+        # Later years' wijken are plain buurt sums, as the published rows are.
+        qd = _scale_wijken(qd, base, s)
     context = base.drop(columns=[c for c in qd.columns if c != "code"] + ["jaar"], errors="ignore")
     merged = qd.merge(context, on="code", how="inner")
     return indicators.derive(merged, s).rename(columns={"jaar": "trekking"})
+
+
+def project_draws(
+    draws: pd.DataFrame, forecast: pd.DataFrame, base_year: int, horizons: list[int], n: int
+) -> pd.DataFrame:
+    """The first ``n`` draws of one gemeente projected to the horizon years.
+
+    Each draw goes through :func:`pipeline.model.project.project_buurten` exactly as the
+    point estimate does, so a later year's interval holds what the base year's does not
+    show: 65+ in 2030 includes today's 59-64, whose estimate is wide where the KWB count
+    of 65+ is exact (real Deventer: 1.060, interval 1.055-1.065, from the base year's
+    relative width). One call does all draws: draw ``t`` becomes a gemeente of its own
+    (``GM`` + ``t``), with a copy of the forecast, so every draw is scaled to the same
+    gemeente total.
+
+    Parameters
+    ----------
+    draws
+        ``trekking, code, geslacht, leeftijd_van, leeftijd_tot, aantal`` of one gemeente.
+    forecast
+        The gemeente forecast (:func:`pipeline.model.project.project_buurten`).
+    base_year, horizons
+        Base year and horizon years.
+    n
+        Number of draws to project (the first ``n``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``trekking, jaar, code, geslacht, leeftijd_van, leeftijd_tot, aantal`` for the
+        horizon years.
+    """
+    from pipeline.model import ages, project
+
+    gemeenten = ("GM" + draws["code"].str[2:6]).unique()
+    if len(gemeenten) != 1:
+        raise ValueError(f"project_draws takes one gemeente, got {len(gemeenten)}")
+    gm = gemeenten[0]
+    d = draws[draws["trekking"] < n].copy()
+    t = d["trekking"].to_numpy()
+    d["code"] = "BU" + pd.Series(t, index=d.index).map("{:04d}".format) + d["code"].str[6:]
+    d["klasse"] = ages.labels(d["leeftijd_van"].to_numpy(), d["leeftijd_tot"])
+    fc = forecast[forecast["gemeentecode"] == gm]
+    trekkingen = np.unique(t)
+    fc_all = pd.concat(
+        [fc.assign(gemeentecode=f"GM{k:04d}") for k in trekkingen], ignore_index=True
+    )
+    out = project.project_buurten(d.drop(columns="trekking"), fc_all, base_year, horizons)
+    out = out[out["jaar"] != base_year]
+    return pd.DataFrame(
+        {
+            "trekking": out["code"].str[2:6].astype(int).to_numpy(),
+            "jaar": out["jaar"].to_numpy(),
+            "code": ("BU" + gm[2:] + out["code"].str[6:]).to_numpy(),
+            "geslacht": out["geslacht"].to_numpy(),
+            "leeftijd_van": out["leeftijd_van"].to_numpy(),
+            "leeftijd_tot": out["leeftijd_tot"].array,
+            "aantal": out["aantal"].to_numpy(),
+        }
+    )
+
+
+def horizon_spreiding(
+    draws: pd.DataFrame,
+    q: pd.DataFrame,
+    forecast: pd.DataFrame,
+    prevalentie: pd.DataFrame,
+    s: indicators.Settings,
+    horizons: list[int],
+    n: int,
+    registry: dict[str, Indicator],
+) -> dict[int, Spreiding]:
+    """The spread of the first ``n`` draws of one gemeente in every horizon year.
+
+    The draws are projected (:func:`project_draws`) and their indicators computed in one
+    pass over all years: a horizon row's context columns (KWB, loneliness) are empty in
+    every year, so ``(jaar, trekking)`` can travel as one draw number.
+
+    Parameters
+    ----------
+    draws, forecast, horizons, n
+        As :func:`project_draws`.
+    q, prevalentie, s
+        As :func:`draw_indicators` (``q``: the gemeente's assembled quantities).
+    registry
+        Indicator registry.
+
+    Returns
+    -------
+    dict
+        Horizon year -> :class:`Spreiding`.
+    """
+    years = sorted({int(h) for h in horizons} - {int(s.basisjaar)})
+    if not years or n <= 0:
+        return {}
+    proj = project_draws(draws, forecast, s.basisjaar, years, n)
+    stride = int(proj["trekking"].max()) + 1
+    samen = proj.assign(trekking=proj["jaar"] * stride + proj["trekking"])
+    per = draw_indicators(samen, q, prevalentie, s, jaar=years[0])
+    jaar = per["trekking"] // stride
+    return {
+        int(j): spreiding_van(part, registry, NIVEAU) for j, part in per.groupby(jaar, sort=True)
+    }
 
 
 def _scale_wijken(qd: pd.DataFrame, base: pd.DataFrame, s: indicators.Settings) -> pd.DataFrame:
@@ -150,15 +260,18 @@ def attach_intervals(
     spreiding: Spreiding,
     registry: dict[str, Indicator],
     s: indicators.Settings,
+    per_jaar: dict[int, Spreiding] | None = None,
 ) -> pd.DataFrame:
     """Add ``K_laag`` / ``K_hoog`` to the published table for every estimated indicator.
 
     Base-year intervals are the draws' central ``level`` range. A number CBS publishes (a
-    measured base-year count) gets no interval: it is shown as published. Horizon years
-    get the base year's relative width per buurt: the projection scales every draw alike,
-    so this is the estimation's share of the uncertainty; the forecast's own uncertainty
-    is not in it (the report says so). Counts are widened to the rounding step, and the
-    interval always contains the published value.
+    measured base-year count) gets no interval: it is shown as published. A horizon year
+    gets the range of the projected draws (``per_jaar``, :func:`project_draws`): the
+    estimation's share of the uncertainty, including the people who move into an age
+    group by then; the forecast's own uncertainty is not in it (the report says so).
+    Without projected draws for a code and year, the base year's relative width per buurt
+    stands in (too narrow where people move into a group). Counts are widened to the
+    rounding step, and the interval always contains the published value.
 
     Parameters
     ----------
@@ -169,6 +282,8 @@ def attach_intervals(
         ``_<key>_gemeten`` flags of CBS-published counts.
     spreiding
         The draws' central range and median per code (:func:`spreiding_van`).
+    per_jaar
+        The same for horizon years, from the projected draws.
     registry
         Indicator registry.
     s
@@ -196,6 +311,15 @@ def attach_intervals(
         hi_h = np.where(np.isfinite(hi_rel), v * hi_rel, v + (hi_abs - mid_abs))
         lo_k = np.where(base, lo_abs, np.maximum(lo_h, 0.0))
         hi_k = np.where(base, hi_abs, hi_h)
+        for jaar, sp_j in (per_jaar or {}).items():
+            if k not in sp_j.laag.columns:
+                continue
+            rows = (out["jaar"] == jaar).to_numpy()
+            lo_j = sp_j.laag[k].reindex(out["code"]).to_numpy()
+            hi_j = sp_j.hoog[k].reindex(out["code"]).to_numpy()
+            have = rows & np.isfinite(lo_j) & np.isfinite(hi_j)
+            lo_k = np.where(have, lo_j, lo_k)
+            hi_k = np.where(have, hi_j, hi_k)
         flag = derived.get(f"_{k}_gemeten", pd.Series(False, index=derived.index))
         measured = base & flag.fillna(False).astype(bool).to_numpy()
         lo_k = np.where(measured | np.isnan(v), np.nan, lo_k)

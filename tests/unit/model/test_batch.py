@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[3]
 #: Duiven (the brief's example), Amsterdam (largest, letters in its codes), Groningen (first
 #: by code) and Almere (a buurt whose known bands exceed its inwoners: rest band clipped).
 COMPARED = ["GM0226", "GM0363", "GM0014", "GM0034"]
-GEEN_SCHATTING = {"trekkingen": 0, "spreiding": 0.0, "zaad": 1}
+GEEN_SCHATTING = {"trekkingen": 0, "trekkingen_toekomst": 0, "spreiding": 0.0, "zaad": 1}
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_every_buurt_once_and_kwb_65plus_kept(setup, table, real_kwb_path):
 def test_a_gemeente_gets_the_same_numbers_in_any_batch(setup, real_kwb_path):
     # berekening per_gemeente (a batch of one) or in_een_keer (many): the same numbers,
     # intervals included (draws are seeded per gemeente).
-    schatting = {"trekkingen": 5, "spreiding": 0.3, "zaad": 7}
+    schatting = {"trekkingen": 5, "trekkingen_toekomst": 5, "spreiding": 0.3, "zaad": 7}
     together = build(setup, real_kwb_path, COMPARED, schatting)
     for gm in COMPARED:
         alone = build(setup, real_kwb_path, [gm], schatting)
@@ -148,6 +148,11 @@ def test_an_estimate_warning_is_reported_once_with_draws(setup, real_kwb_path, c
     # give to warn about (Almere: a buurt whose known bands exceed its inhabitants) must
     # reach the log once, not once per pass.
     with caplog.at_level(logging.WARNING, logger="pipeline.model"):
-        build(setup, real_kwb_path, ["GM0034"], {"trekkingen": 3, "spreiding": 1.0, "zaad": 1})
+        build(
+            setup,
+            real_kwb_path,
+            ["GM0034"],
+            {"trekkingen": 3, "trekkingen_toekomst": 3, "spreiding": 1.0, "zaad": 1},
+        )
     hits = [r for r in caplog.records if "restband op 0" in r.getMessage()]
     assert len(hits) == 1, [r.getMessage() for r in hits]

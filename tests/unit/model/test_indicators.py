@@ -489,7 +489,7 @@ def test_duiven_wijken_show_published_kwb_2024(real_kwb_path):
         forecast=fc,
         horizon=[],
         eenzaamheid=None,
-        schatting={"trekkingen": 0, "spreiding": 0.0, "zaad": 1},
+        schatting={"trekkingen": 0, "trekkingen_toekomst": 0, "spreiding": 0.0, "zaad": 1},
         gemeente_bs=lege_bs_tabel(),
         brp=pd.DataFrame(columns=["buurtcode"]),
         ontbrekende_buurten="fout",

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.ingest.prevalentie import read_prevalentie
-from pipeline.model import ages, indicators, intervals
+from pipeline.model import ages, indicators, intervals, project
 from pipeline.model.estimate import estimate_with_draws
 from pipeline.model.marges import BURGERLIJKE_STAAT
 from pipeline.model.registry import build_registry
@@ -204,3 +204,68 @@ def test_spread_per_part_put_together_gives_the_same_intervals():
     )
     pd.testing.assert_frame_equal(together, table, check_exact=True)
     assert together.filter(like=intervals.LAAG).notna().any().any()
+
+
+def _forecast(pop: pd.DataFrame, years: list[int], growth: float = 1.1) -> pd.DataFrame:
+    """A gemeente forecast in the base classes: the base population times ``growth``."""
+    return pd.concat(
+        [pop.assign(jaar=j, aantal=pop["aantal"] * growth) for j in years], ignore_index=True
+    )[["gemeentecode", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]]
+
+
+def _with_forecast(trekkingen: int, spreiding: float) -> tuple:
+    """Three buurten, their point estimate and draws, and a forecast for 2030."""
+    reg = regios([30.0, 60.0, 120.0])
+    pop, joint = gemeente(3000.0)
+    point, draws = estimate_with_draws(
+        reg[reg["niveau"] == "buurt"], pop, gemeente_bs=joint, trekkingen=trekkingen,
+        spreiding=spreiding, rng_seed=1,
+    )  # fmt: skip
+    return reg, pop, point, draws, _forecast(pop, [2030])
+
+
+def test_projected_draws_are_projected_as_the_point_estimate_is():
+    """A draw equal to the point estimate projects to the point projection, and every
+    projected draw adds up to the gemeente forecast (each draw is its own gemeente)."""
+    reg, pop, point, draws, fc = _with_forecast(trekkingen=5, spreiding=0.3)
+    same = point[["code", "geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]]
+    tweemaal = pd.concat([same.assign(trekking=0), draws[draws["trekking"] == 1]])
+    got = intervals.project_draws(tweemaal, fc, 2024, [2030], 2)
+    want = project.project_buurten(point, fc, 2024, [2030])
+    want = want[want["jaar"] == 2030].set_index(["code", "geslacht", "leeftijd_van"])["aantal"]
+    eerste = got[got["trekking"] == 0].set_index(["code", "geslacht", "leeftijd_van"])["aantal"]
+    pd.testing.assert_series_equal(eerste.sort_index(), want.sort_index(), check_names=False)
+    assert set(got["code"]) == set(point["code"]) and set(got["jaar"]) == {2030}
+    per_draw = got.groupby("trekking")["aantal"].sum()
+    assert per_draw.to_numpy() == pytest.approx([fc["aantal"].sum()] * 2)
+
+
+def test_a_later_years_interval_holds_who_moves_into_the_group():
+    """Real Deventer: 65+ in 2030 was 1.060 (1.055-1.065), the base year's relative width
+    of a count CBS publishes exactly. Today's 59-64 (estimated) are tomorrow's 65+: the
+    projected draws give 65+ in 2030 a real width; without them (``per_jaar`` empty) the
+    old, too narrow width remains."""
+    reg, pop, point, draws, fc = _with_forecast(trekkingen=30, spreiding=1.0)
+    prev = read_prevalentie(REPO / "config" / "dementie_prevalentie.csv")
+    bev = project.project_buurten(point, fc, 2024, [2030])
+    q = indicators.assemble(reg, bev, pop, None, prev, S)
+    derived = indicators.derive(q, S)
+    table = indicators.publish(derived, REG, S)
+    spread = intervals.spreiding_van(intervals.draw_indicators(draws, q, prev, S), REG)
+    per_jaar = intervals.horizon_spreiding(draws, q, fc, prev, S, [2030], 30, REG)
+    assert set(per_jaar) == {2030}
+    oud = intervals.attach_intervals(table, derived, spread, REG, S)
+    nieuw = intervals.attach_intervals(table, derived, spread, REG, S, per_jaar)
+
+    def breedte(t: pd.DataFrame) -> pd.Series:
+        b = t[(t["niveau"] == "buurt") & (t["jaar"] == 2030)].set_index("code")
+        return b["aantal_65plus_hoog"] - b["aantal_65plus_laag"]
+
+    assert (breedte(oud) <= 10).all()  # CBS's exact 65+ carried over: nearly no width
+    assert (breedte(nieuw) >= 20).all()
+    b = nieuw[nieuw["jaar"] == 2030]
+    assert ((b["aantal_65plus_laag"] <= b["aantal_65plus"])
+            & (b["aantal_65plus"] <= b["aantal_65plus_hoog"])).all()  # fmt: skip
+    # The base year is untouched by the projected draws.
+    base = nieuw["jaar"] == 2024
+    pd.testing.assert_frame_equal(nieuw[base], oud[base])
