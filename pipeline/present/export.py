@@ -212,7 +212,27 @@ def sources_table(meta: dict[str, Any]) -> pd.DataFrame:
                 f"{f.get('pad')} (sha256 {f.get('sha256') or 'onbekend'})" for f in files or []
             )
         )
-    return table
+    # A reader of the workbook gets Dutch headers, in a useful order; the machine names
+    # stay in bronnen.json. The short type word is the label's twin: left out.
+    table = table.drop(columns="type", errors="ignore") if "type_label" in table else table
+    kolommen = [k for k in _BRONKOPPEN if k in table] + [k for k in table if k not in _BRONKOPPEN]
+    return table[kolommen].rename(columns=_BRONKOPPEN)
+
+
+#: Headers of the 'Bronnen' sheet (keys of a ``bronnen.json`` entry -> Dutch header).
+_BRONKOPPEN = {
+    "onderwerp": "Onderwerp",
+    "uitgever": "Uitgever",
+    "tabel": "Tabel",
+    "jaar": "Jaar",
+    "type_label": "Soort bron",
+    "type": "Soort bron",
+    "licentie": "Licentie",
+    "invoer": "Instelling (bronnen.…)",
+    "bestand": "Bestand",
+    "sha256": "Controlegetal (sha256)",
+    "invoerbestanden": "Eigen invoerbestanden (met sha256)",
+}
 
 
 def write_xlsx(
@@ -352,13 +372,20 @@ def wide_by_year(
     base = indicatoren[indicatoren["jaar"] == basisjaar].set_index("code")
     keys = value_columns(indicatoren, registry)
     base = with_opmerking(base, registry)
-    extra_ids = [c for c in (OPMERKING, MARGES) if c in base]
+    extra_ids = [c for c in ("wijkcode", "jaar", OPMERKING, MARGES) if c in base]
     out = base[["naam", "niveau", "status", *extra_ids] + keys].copy()
     for jaar, part in indicatoren[indicatoren["jaar"] != basisjaar].groupby("jaar"):
         prog = [k for k in keys if registry[k.removesuffix(LAAG).removesuffix(HOOG)].prognose]
         extra = part.set_index("code")[prog].add_suffix(f"_{jaar}")
         out = out.join(extra)
     return out.reset_index()
+
+
+_GPKG_BESCHRIJVING = (
+    "Wijkscan: indicatoren per buurt. Kolommen zonder jaartal gelden voor {jaar} (kolom jaar); "
+    "<indicator>_<jaar> is de prognose voor dat jaar, _laag/_hoog het 90%-interval. Een lege "
+    "cel is nooit 0: status en opmerking zeggen waarom."
+)
 
 
 def write_gpkg(
@@ -380,5 +407,9 @@ def write_gpkg(
     # atomic_path stamps SOURCE_DATE_EPOCH into the GeoPackage (gpkg_contents.last_change).
     with atomic_path(path) as tmp:
         gpd.GeoDataFrame(gdf, geometry="geometry", crs=buurten.crs).to_file(
-            tmp, layer="indicatoren_buurt", driver="GPKG"
+            tmp,
+            layer="indicatoren_buurt",
+            driver="GPKG",
+            # Read by QGIS and ogrinfo: what the layer holds, without the README.
+            layer_options={"DESCRIPTION": _GPKG_BESCHRIJVING.format(jaar=basisjaar)},
         )

@@ -17,9 +17,18 @@ from matplotlib.figure import Figure
 from pipeline.present.figuur import MM
 
 
+def regels(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words only.
+
+    Not after a hyphen: "85-plussers" split as "85-" / "plussers" (seen on the A1) reads
+    as two words; a word longer than the line is still broken, never lost.
+    """
+    return textwrap.wrap(text, width, break_on_hyphens=False)
+
+
 def wrap(text: str, width: int) -> str:
     """Wrap ``text`` at ``width`` characters (tick labels, legend titles); never empty."""
-    return "\n".join(textwrap.wrap(text, width)) or text
+    return "\n".join(regels(text, width)) or text
 
 
 def fit_value_labels(fig: Figure, ax: Axes, labels: Sequence[Any], min_size: float = 5.5) -> None:

@@ -8,7 +8,6 @@ guessed, so that a long gemeente name or indicator label never runs over a fold.
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from pipeline.present import kaartlegenda
+from pipeline.present.grafiektekst import regels
 from pipeline.present.kaartbasis import BLACK, _renderer
 from pipeline.present.vouwblad import Sheet
 
@@ -65,7 +65,7 @@ def _fit_text(
         full = t.get_window_extent(r).width
         start = min(len(text), int(len(text) * limit / max(full, 1.0)) + 2)
         for width in range(max(start, 6), 5, -1):
-            cand = "\n".join(textwrap.wrap(text, width))
+            cand = "\n".join(regels(text, width))
             if cand.count("\n") + 1 > max_lines:
                 break
             t.set_text(cand)
@@ -73,7 +73,7 @@ def _fit_text(
                 return t
     # ...and as a last resort wrap at the smallest size until it fits.
     for width in range(max(len(text), 10), 3, -1):
-        t.set_text("\n".join(textwrap.wrap(text, width)))
+        t.set_text("\n".join(regels(text, width)))
         if t.get_window_extent(r).width <= limit:
             break
     return t
@@ -101,7 +101,7 @@ def _paragraph(
     start = min(longest, int(longest * sheet.px(max_w) / max(full, 1.0)) + 2)
     for width in range(max(start, 11), 10, -1):
         # Wrap each given line on its own: explicit line breaks are kept.
-        t.set_text("\n".join("\n".join(textwrap.wrap(p, width)) or "" for p in text.split("\n")))
+        t.set_text("\n".join("\n".join(regels(p, width)) or "" for p in text.split("\n")))
         if t.get_window_extent(r).width <= sheet.px(max_w):
             break
     return t

@@ -313,6 +313,8 @@ def build_context(
         if texts.alles_fictief(meta)
         else "FICTIEF – deels demogegevens",
         "fictief_uitleg": texts.fictief_uitleg(meta),
+        # The on-screen bar: the banner text of the vouwkaart and exports, not "verzonnen".
+        "fictief_balk": texts.fictief_tekst(meta) if meta.get("fictief") else "",
         # The title promises loneliness only when its chapter has numbers.
         "eenzaamheid_geladen": not any(
             h["niet_geladen"] for h in hoofdstukken if h["thema"] == "eenzaamheid"

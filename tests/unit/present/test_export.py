@@ -141,6 +141,20 @@ def test_an_empty_cell_says_why_in_one_opmerking_column(tmp_path):
     assert gpd.read_file(tmp_path / "x.gpkg")[export.OPMERKING].iloc[0].endswith(reden)
 
 
+def test_gpkg_says_what_it_holds(tmp_path):
+    """A reviewer: one buurt layer without wijkcode, year or description."""
+    geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
+    path = tmp_path / "x.gpkg"
+    export.write_gpkg(table(), geo, REG, 2024, path)
+    g = gpd.read_file(path)
+    assert g.loc[0, "wijkcode"] == "WK000100" and g.loc[0, "jaar"] == 2024
+    with sqlite3.connect(path) as con:
+        (beschrijving,) = con.execute(
+            "SELECT description FROM gpkg_contents WHERE table_name = 'indicatoren_buurt'"
+        ).fetchone()
+    assert "gelden voor 2024" in beschrijving and "nooit 0" in beschrijving
+
+
 def test_gpkg_has_intervals_per_year(tmp_path):
     geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
     path = tmp_path / "x.gpkg"
@@ -212,3 +226,21 @@ def test_gpkg_is_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
     time.sleep(1.1)
     export.write_gpkg(table(), geo, REG, 2024, b)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_bronnen_sheet_has_dutch_headers_and_keeps_every_field(tmp_path):
+    """A reviewer: the Bronnen sheet showed technical English names (invoer, type_label)."""
+    m = {
+        "bronnen": [
+            {"invoer": "kwb", "onderwerp": "Kerncijfers wijken en buurten", "uitgever": "CBS",
+             "tabel": "85984NED", "jaar": 2024, "type": "lokaal", "type_label": "lokaal bestand",
+             "bestand": "data/raw/kwb.csv", "sha256": "ab12", "licentie": "CC BY 4.0",
+             "invoerbestanden": [{"pad": "../kwb.csv", "sha256": "ab12"}]},
+        ]
+    }  # fmt: skip
+    t = export.sources_table(m)
+    assert list(t.columns[:4]) == ["Onderwerp", "Uitgever", "Tabel", "Jaar"]
+    assert not {"invoer", "type_label", "type", "sha256"} & set(t.columns)
+    row = t.iloc[0]
+    assert row["Soort bron"] == "lokaal bestand" and row["Controlegetal (sha256)"] == "ab12"
+    assert row["Eigen invoerbestanden (met sha256)"] == "../kwb.csv (sha256 ab12)"

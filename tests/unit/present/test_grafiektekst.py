@@ -32,3 +32,14 @@ def test_wrap_to_width_fits_the_room_by_wrapping_then_shrinking():
     text, size = grafiektekst.wrap_to_width(fig, "Mantelzorgpotentieel", room / 3, 8, 6.0,
                                             fontweight="bold")  # fmt: skip
     assert text == "Mantelzorgpotentieel" and size == 6.0
+
+
+def test_lines_break_between_words_not_after_a_hyphen():
+    """The A1 printed "595 85-" / "plussers": a compound with a hyphen stays whole."""
+    from pipeline.present.grafiektekst import regels
+
+    tekst = "In 2040 wonen in Deventer naar schatting 595 85-plussers in deze buurt"
+    for width in range(12, 60):
+        lines = regels(tekst, width)
+        assert not any(line.endswith("-") for line in lines), (width, lines)
+        assert " ".join(lines) == tekst

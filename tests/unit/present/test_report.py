@@ -259,6 +259,12 @@ def test_cover_says_what_is_made_up_and_what_is_real(tabel, reg):
     assert "Daarom zijn ook 75-plussers, 85-plussers, mantelzorgpotentieel, dementie" in titel
     assert "65-plussers, zijn echt" in titel
     assert "gemaakt met verzonnen gegevens" not in titel
+    # The on-screen bar and the printed page header say the same, not "verzonnen demogegevens"
+    # (a reviewer: the bar overstated what the cover says).
+    page = report.render_html(tabel, geometrie(), reg, m, None, None)
+    balk = page.split('class="fictief-balk"', 1)[1].split("</div>", 1)[0]
+    assert "leeftijdsopbouw" in balk and "verzonnen demogegevens" not in balk
+    assert 'content: "FICTIEF – deels demogegevens"' in page
     # All made up (the demo gemeente): the plain warning.
     m_alles = meta() | {"fictief_onderdelen": ["kwb", "bevolking", "prognose"]}
     alles = parse(report.render_html(tabel, geometrie(), reg, m_alles, None, None))
