@@ -74,6 +74,21 @@ def reden_afgerond_nul(afronding: int) -> str:
     return f"minder dan {-(-afronding // 2)} (geschat)"
 
 
+#: The shape of each reason: its kind for who explains it (pipeline.present.texts).
+_REDEN_VORMEN = (
+    ("geheim", re.compile(re.escape(REDEN_GEHEIM) + "$")),
+    ("op_geheim", re.compile(re.escape(REDEN_OP_GEHEIM) + "$")),
+    ("weinig_ouderen", re.compile(r"minder dan \d+ \d+-plussers \(geschat\)$")),
+    ("afgerond", re.compile(r"minder dan \d+ \(geschat\)$")),
+)
+
+
+def soort_reden(reden: str) -> str:
+    """The kind of a cell reason: ``'geheim'``, ``'op_geheim'``, ``'weinig_ouderen'``,
+    ``'afgerond'``, or ``''`` for a text that is none of them."""
+    return next((soort for soort, vorm in _REDEN_VORMEN if vorm.match(reden)), "")
+
+
 def reden_kolom(key: str) -> str:
     """Column of the published table with the reason why ``key`` is empty in that row.
 

@@ -105,20 +105,31 @@ def withheld_cells(
     }
     if "aantal_65plus" in geheim:
         buurt = df["niveau"] == "buurt"
+        wijk = df["niveau"] == "wijk"
         buurten = set(df.loc[geheim["aantal_65plus"] & buurt, "code"])
         rests = buurt & df["code"].isin(buurten)
+        # A wijk's own secret 65+ (attach_base_year) empties the ratios over it too.
+        eigen = set(df.loc[geheim["aantal_65plus"] & wijk, "code"])
         if "wijkcode" in df and buurten:
             # A wijk's 75+ and 85+ are sums of its buurten's estimates: they rest on the
-            # secret counts only when every buurt's does (Duiven Wijk 01, one buurt). A
-            # wijk's own secret 65+ cell does not make those sums model-only.
+            # secret counts only when every buurt's does (Duiven Wijk 01, one buurt) and
+            # CBS keeps the wijk's 65+ secret too; a published wijk 65+ is shown, and its
+            # 75+ and 85+ are scaled to it.
             b = df.loc[buurt, ["code", "wijkcode"]].drop_duplicates("code")
             alle = b["code"].isin(buurten).groupby(b["wijkcode"]).all()
-            rests |= (df["niveau"] == "wijk") & df["code"].isin(set(alle.index[alle]))
-        if rests.any():
-            for key in OP_65PLUS:
-                if key in registry:
-                    out.setdefault(key, []).append((rests, codes.REDEN_OP_GEHEIM))
+            rests |= wijk & df["code"].isin(set(alle.index[alle]) & eigen)
+        # Base-year rows only: later years' wijk 65+ is the sum of its buurten.
+        noemer = geheim["aantal_65plus"] & wijk & ~rests
+        for key in OP_65PLUS:
+            if key in registry and rests.any():
+                out.setdefault(key, []).append((rests, codes.REDEN_OP_GEHEIM))
+            if key in _OVER_65PLUS and key in registry and noemer.any():
+                out.setdefault(key, []).append((noemer, codes.REDEN_OP_GEHEIM))
     return out
+
+
+#: Ratios over the 65+ count: empty where it is secret, with that reason.
+_OVER_65PLUS = ("dubbele_vergrijzing", "dementie_per_100_65plus")
 
 
 def cell_reasons(

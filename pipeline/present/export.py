@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from pipeline.codes import reden_kolom
 from pipeline.io import atomic_path, source_date_epoch
 from pipeline.model.intervals import HOOG, LAAG
 from pipeline.model.registry import THEMAS, Indicator
-from pipeline.present import texts
+from pipeline.present import fmt, texts
 
 #: Column that says why a cell of a published row is empty (from the ``reden_<key>`` columns).
 OPMERKING = "opmerking"
@@ -94,20 +95,25 @@ def with_opmerking(
         Indicator registry.
     labels
         Name the indicator by its label (a workbook) instead of its column (a CSV).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` without the ``reden_<key>`` columns and with :data:`OPMERKING` (or
+        ``table`` itself when it has no reason columns).
     """
     kolommen = {key: reden_kolom(key) for key in registry if reden_kolom(key) in table}
     if not kolommen:
         return table
-    parts = [
-        table[kolom].map(
-            lambda r, key=key: f"{registry[key].label if labels else key}: {r}" if r else ""
-        )
-        for key, kolom in kolommen.items()
-    ]
-    text = pd.concat(parts, axis=1).apply(lambda row: "; ".join(p for p in row if p), axis=1)
+    text = np.full(len(table), "", dtype=object)
+    for key, kolom in kolommen.items():
+        reden = table[kolom].map(fmt.tekst).to_numpy(dtype=object)
+        naam = registry[key].label if labels else key
+        item = np.where(reden != "", naam + ": " + reden, "")
+        text = np.where(text == "", item, np.where(item == "", text, text + "; " + item))
     out = table.drop(columns=list(kolommen.values()))
     at = out.columns.get_loc("status") + 1 if "status" in out else len(out.columns)
-    out.insert(at, OPMERKING, text.to_numpy())
+    out.insert(at, OPMERKING, text)
     return out
 
 
@@ -368,7 +374,11 @@ def reproducible_xlsx(path: Path, when: dt.datetime) -> None:
 def wide_by_year(
     indicatoren: pd.DataFrame, registry: dict[str, Indicator], basisjaar: int
 ) -> pd.DataFrame:
-    """One row per region: base-year indicators plus ``<key>_<jaar>`` for horizon years."""
+    """One row per region: base-year indicators plus ``<key>_<jaar>`` for horizon years.
+
+    Every year has its own ``opmerking`` (``opmerking_<jaar>`` for a horizon year): an
+    empty cell of 2040 says why as one of the base year does.
+    """
     base = indicatoren[indicatoren["jaar"] == basisjaar].set_index("code")
     keys = value_columns(indicatoren, registry)
     base = with_opmerking(base, registry)
@@ -376,8 +386,9 @@ def wide_by_year(
     out = base[["naam", "niveau", "status", *extra_ids] + keys].copy()
     for jaar, part in indicatoren[indicatoren["jaar"] != basisjaar].groupby("jaar"):
         prog = [k for k in keys if registry[k.removesuffix(LAAG).removesuffix(HOOG)].prognose]
-        extra = part.set_index("code")[prog].add_suffix(f"_{jaar}")
-        out = out.join(extra)
+        part = with_opmerking(part.set_index("code"), registry)
+        prog += [OPMERKING] if OPMERKING in part else []
+        out = out.join(part[prog].add_suffix(f"_{jaar}"))
     return out.reset_index()
 
 

@@ -18,12 +18,16 @@ from pipeline.present.figuur import MM
 
 
 def regels(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` characters, broken between words only.
+    """``text`` in lines of at most ``width`` characters, broken between words.
 
     Not after a hyphen: "85-plussers" split as "85-" / "plussers" (seen on the A1) reads
-    as two words; a word longer than the line is still broken, never lost.
+    as two words. Only when a word is longer than the line itself is it broken, first
+    after a hyphen ("85-" / "plussers" beats "85-plu" / "ssers"), then anywhere.
     """
-    return textwrap.wrap(text, width, break_on_hyphens=False)
+    lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+    if any(len(line) > width for line in lines):
+        return textwrap.wrap(text, width)
+    return lines
 
 
 def wrap(text: str, width: int) -> str:

@@ -286,6 +286,7 @@ def build_context(
         ),
         "gemeenten": [m["gemeentenaam"] for m in metas],
         "fictief": any(m.get("fictief") for m in metas),
+        "fictief_kop": texts.fictief_kop(*metas),
         "basisjaar": j0,
         "laatste_jaar": j1,
         "kolommen": kolommen,

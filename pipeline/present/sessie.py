@@ -285,7 +285,7 @@ def _validatie(dv: Any, titel: str, uitleg: str, fout: str, stijl: str = "stop")
 
 
 def write_workbook(
-    rijen: pd.DataFrame, gemeente: str, gemeentenaam: str, path: Path, *, fictief: bool = False
+    rijen: pd.DataFrame, gemeente: str, gemeentenaam: str, path: Path, *, fictief: str = ""
 ) -> None:
     """Write the session workbook (Buurten, Sessie, Toelichting, Lijsten) atomically.
 
@@ -302,7 +302,8 @@ def write_workbook(
     path
         Destination ``.xlsx``.
     fictief
-        Demo data: the Toelichting says so on top.
+        For demo data its heading (:func:`pipeline.present.texts.fictief_kop`): on top
+        of the Toelichting and in the print header of every sheet; ``''`` for real data.
     """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -414,7 +415,7 @@ def write_workbook(
             sessie.cell(rij["datum"], 2).number_format = "DD-MM-YYYY"
 
             info = wb.create_sheet(BLAD_TOELICHTING, 2)
-            regels_t = ["FICTIEF – demogegevens: een oefenwerkboek."] if fictief else []
+            regels_t = [f"{fictief}: een oefenwerkboek."] if fictief else []
             for r, t in enumerate([*regels_t, *TOELICHTING], start=1):
                 info.cell(r, 1, t).alignment = Alignment(wrap_text=True, vertical="top")
             info.column_dimensions["A"].width = 110
@@ -423,7 +424,7 @@ def write_workbook(
                 text_cells_as_text(sheet)
                 if fictief:
                     # A printed sheet on the table says it too, not only the Toelichting.
-                    sheet.oddHeader.center.text = "FICTIEF – demogegevens"
+                    sheet.oddHeader.center.text = fictief
         when = source_date_epoch()
         if when is not None:
             reproducible_xlsx(tmp, when)

@@ -199,6 +199,7 @@ def write_session_files(
     gm = texts.gemeente_code(indicatoren)
     naam = str(meta.get("gemeentenaam") or gm)
     bewaard = bewaar_ingevuld([Path(xlsx), Path(csv)])
-    write_workbook(rijen, gm, naam, Path(xlsx), fictief=bool(meta.get("fictief")))
+    kop = texts.fictief_kop(meta) if meta.get("fictief") else ""
+    write_workbook(rijen, gm, naam, Path(xlsx), fictief=kop)
     write_csv(rijen, Path(csv), texts.fictief_tekst(meta) if meta.get("fictief") else "")
     return len(rijen), bewaard

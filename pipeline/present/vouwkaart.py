@@ -380,7 +380,7 @@ def render_vouwkaart(
         + (f" — tweede editie, {editie}" if editie else ""),
         "Author": "wijkscan",
         "Subject": "Vouwkaart voor het gesprek over zorgzame buurten"
-        + (" (FICTIEF — demogegevens)" if meta.get("fictief") else ""),
+        + (f" ({texts.fictief_kop(meta)})" if meta.get("fictief") else ""),
         "Creator": f"wijkscan {meta.get('versie', '')}".strip(),
     }
     with atomic_path(out_pdf) as tmp, mpl.rc_context(maps.PRINT_RC):

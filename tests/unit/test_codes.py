@@ -30,3 +30,24 @@ def test_gemeentecode():
 
 def test_status_vocabulary_is_the_published_one():
     assert codes.STATUSSEN == ("", "te weinig inwoners", "geen gegevens")
+
+
+def test_every_cell_reason_has_its_own_kind_and_explanation():
+    """A review: "minder dan 3 (geschat)", a rounded count, was explained as a ratio over
+    too few people. Each reason the model writes is recognised and explained apart."""
+    from pipeline.present import texts
+
+    redenen = {
+        codes.REDEN_GEHEIM: "geheim",
+        codes.REDEN_OP_GEHEIM: "op_geheim",
+        codes.reden_weinig_ouderen(10, 85): "weinig_ouderen",
+        codes.reden_weinig_ouderen(5, 90): "weinig_ouderen",
+        codes.reden_afgerond_nul(5): "afgerond",
+        codes.reden_afgerond_nul(10): "afgerond",
+    }
+    for reden, soort in redenen.items():
+        assert codes.soort_reden(reden) == soort, reden
+    assert codes.soort_reden("iets anders") == ""
+    uitleg = {texts.uitleg_reden(r) for r in redenen}
+    assert len(uitleg) == 4  # one per kind
+    assert "verhouding" not in texts.uitleg_reden(codes.reden_afgerond_nul(5))

@@ -76,7 +76,7 @@ def buurten_in_beeld(
         cellen = []
         for k in keys:
             rs = r[f"rs_{k}"]
-            cel = tabellen.cel(r[k], registry[k], marker=False)
+            cel = tabellen.cel(r[k], registry[k], status=fmt.status_van(r, k), marker=False)
             marge = fmt.marge(r.get(k + klassen.LAAG), r.get(k + klassen.HOOG), registry[k])
             cel["marge"] = marge
             h = int(heat[k][i])

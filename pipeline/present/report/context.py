@@ -309,9 +309,7 @@ def build_context(
         "data_versie": str(meta.get("versie", "")),
         "fictief": bool(meta.get("fictief", False)),
         # A short heading on the cover; the note below it names the parts.
-        "fictief_kop": "FICTIEF – demogegevens"
-        if texts.alles_fictief(meta)
-        else "FICTIEF – deels demogegevens",
+        "fictief_kop": texts.fictief_kop(meta),
         "fictief_uitleg": texts.fictief_uitleg(meta),
         # The on-screen bar: the banner text of the vouwkaart and exports, not "verzonnen".
         "fictief_balk": texts.fictief_tekst(meta) if meta.get("fictief") else "",

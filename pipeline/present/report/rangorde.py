@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pipeline import codes
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, klassen, texts
 
@@ -76,7 +77,9 @@ def buurt_scores(
     uitgesloten = b.loc[status != "", ["code", "naam", "status"]].reset_index(drop=True)
     keys = [k for k, w in weging.items() if w > 0 and k not in set(zonder_signaal)]
     rows = b.loc[status == ""].reset_index(drop=True)
-    out = rows[["code", "naam", "wijkcode", *keys]].copy()
+    # The reasons of empty cells travel along: the table prints them, not "n.b.".
+    redenen = [codes.reden_kolom(k) for k in keys if codes.reden_kolom(k) in rows]
+    out = rows[["code", "naam", "wijkcode", "status", *keys, *redenen]].copy()
     num = pd.Series(0.0, index=out.index)
     num_min = pd.Series(0.0, index=out.index)
     num_max = pd.Series(0.0, index=out.index)

@@ -201,6 +201,21 @@ def fictief_tekst(meta: dict[str, Any]) -> str:
     return f"FICTIEF: {namen}{rust}"
 
 
+def fictief_kop(*metas: dict[str, Any]) -> str:
+    """The short FICTIEF heading (page header, cover, workbook header) of one or more builds.
+
+    "FICTIEF – demogegevens" when every fictitious build is all demo; "FICTIEF – deels
+    demogegevens" when real CBS counts carry a demo part: the heading does not call real
+    numbers made up.
+    """
+    fictief = [m for m in metas if m.get("fictief")]
+    return (
+        "FICTIEF – demogegevens"
+        if all(alles_fictief(m) for m in fictief)
+        else ("FICTIEF – deels demogegevens")
+    )
+
+
 def fictief_uitleg(meta: dict[str, Any]) -> str:
     """The report's cover note: what is made up, what rests on it, and what is real.
 
@@ -257,16 +272,24 @@ def fictief_bij(ind: Indicator, meta: dict[str, Any]) -> str:
     return ""
 
 
+#: Why a cell with a reason of this kind (:func:`pipeline.codes.soort_reden`) stays empty.
+_UITLEG_REDEN = {
+    "geheim": (
+        "het CBS houdt dit aantal geheim; een schatting staat er niet waar u een telling van "
+        "het CBS verwacht"
+    ),
+    "op_geheim": (
+        "in die buurt zou de schatting alleen het geheime aantal 65-plussers verdelen, ook in "
+        "latere jaren"
+    ),
+    "weinig_ouderen": "een verhouding over zo weinig mensen zegt niets",
+    "afgerond": (
+        "een geschat aantal van een of twee mensen; afgerond zou er „0” staan, en dat "
+        "leest als „niemand”"
+    ),
+}
+
+
 def uitleg_reden(reden: str) -> str:
     """Why a cell with this reason (``reden_<key>``, :mod:`pipeline.codes`) stays empty."""
-    if reden == codes.REDEN_GEHEIM:
-        return (
-            "het CBS houdt dit aantal geheim; een schatting staat er niet waar u een "
-            "telling van het CBS verwacht"
-        )
-    if reden == codes.REDEN_OP_GEHEIM:
-        return (
-            "in die buurt zou de schatting alleen het geheime aantal 65-plussers verdelen, "
-            "ook in latere jaren"
-        )
-    return "een verhouding over zo weinig mensen zegt niets"
+    return _UITLEG_REDEN.get(codes.soort_reden(reden), "zie de toelichting bij de cijfers")

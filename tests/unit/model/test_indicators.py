@@ -413,6 +413,39 @@ def test_a_wijk_of_only_secret_buurten_shows_no_sum_of_their_estimates():
     assert pub.loc["WK000102", "aantal_75plus"] >= 0  # the other wijk is untouched
 
 
+def test_a_published_wijk_count_stays_when_its_buurten_are_secret():
+    """CBS may publish a wijk's 65+ while keeping every buurt's secret: the wijk shows
+    CBS's count and the 75+ and 85+ scaled to it (a review found them emptied with the
+    false reason "65-plussers geheim bij CBS")."""
+    regios, b, prev = _two_wijken()
+    buurten01 = regios["code"].isin(["BU00010101", "BU00010102"])
+    regios.loc[buurten01, "k_65plus"] = np.nan
+    s = settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b.assign(geschat=True), None, None, prev, s)
+    alle = ind.publish(ind.derive(q, s), REG, s)
+    pub = alle[alle["jaar"] == 2024].set_index("code")
+    wijk = pub.loc["WK000101"]
+    assert wijk["aantal_65plus"] == regios.set_index("code").loc["WK000101", "k_65plus"]
+    for key in ("aantal_65plus", "aantal_75plus", "aandeel_65plus"):
+        assert not np.isnan(wijk[key]), key
+        assert wijk[codes.reden_kolom(key)] == "", key
+
+
+def test_a_secret_wijk_65plus_explains_its_empty_ratios():
+    """WK000102's 65+ is secret (the fixture): the ratios over it are empty, and say why;
+    in later years its 65+ is the sum of its buurten and the ratios stand."""
+    regios, b, prev = _two_wijken()
+    b = pd.concat([b, b.assign(jaar=2030, geschat=True)], ignore_index=True)
+    s = settings(basisjaar=2024, min_inwoners=10)
+    q = ind.assemble(regios, b, None, None, prev, s)
+    alle = ind.publish(ind.derive(q, s), REG, s)
+    w = alle[alle["code"] == "WK000102"].set_index("jaar")
+    for key in ("dubbele_vergrijzing", "dementie_per_100_65plus"):
+        assert np.isnan(w.loc[2024, key]), key
+        assert w.loc[2024, codes.reden_kolom(key)] == codes.REDEN_OP_GEHEIM, key
+        assert not np.isnan(w.loc[2030, key]) and w.loc[2030, codes.reden_kolom(key)] == ""
+
+
 def test_a_mantelzorg_ratio_over_few_oldest_says_why_it_is_empty():
     """Deventer: 17 of 69 buurten had an empty mantelzorgpotentieel without a reason
     (the rule: fewer than ``mantelzorg_min_ouderen`` 85-plussers, on the unrounded

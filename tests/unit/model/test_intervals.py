@@ -269,3 +269,22 @@ def test_a_later_years_interval_holds_who_moves_into_the_group():
     # The base year is untouched by the projected draws.
     base = nieuw["jaar"] == 2024
     pd.testing.assert_frame_equal(nieuw[base], oud[base])
+
+
+def test_one_pass_over_the_horizon_years_equals_one_pass_per_year():
+    """horizon_spreiding computes all years at once (year and draw in one number); that
+    must give what each year alone gives, for two years."""
+    reg, pop, point, draws, _ = _with_forecast(trekkingen=6, spreiding=1.0)
+    fc = _forecast(pop, [2030, 2035])
+    prev = read_prevalentie(REPO / "config" / "dementie_prevalentie.csv")
+    q = indicators.assemble(reg, project.project_buurten(point, fc, 2024, [2030, 2035]), pop,
+                            None, prev, S)  # fmt: skip
+    samen = intervals.horizon_spreiding(draws, q, fc, prev, S, [2030, 2035], 6, REG)
+    assert set(samen) == {2030, 2035}
+    proj = intervals.project_draws(draws, fc, 2024, [2030, 2035], 6)
+    for jaar in (2030, 2035):
+        los = intervals.draw_indicators(proj[proj["jaar"] == jaar], q, prev, S, jaar=jaar)
+        apart = intervals.spreiding_van(los, REG, intervals.NIVEAU)
+        pd.testing.assert_frame_equal(samen[jaar].laag, apart.laag, check_names=False)
+        pd.testing.assert_frame_equal(samen[jaar].hoog, apart.hoog, check_names=False)
+    assert not samen[2030].hoog.equals(samen[2035].hoog)  # the years are not mixed up

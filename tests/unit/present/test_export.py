@@ -137,8 +137,11 @@ def test_an_empty_cell_says_why_in_one_opmerking_column(tmp_path):
     opm = [c.value for c in ws[2]][head.index("Opmerking")]
     assert opm == f"Aantal 65-plussers: {codes.REDEN_GEHEIM}; Mantelzorgpotentieel: {reden}"
     geo = gpd.GeoDataFrame({"code": ["BU00010001"]}, geometry=[box(0, 0, 1, 1)], crs=28992)
+    t.loc[1, codes.reden_kolom("mantelzorgpotentieel")] = reden  # 2030 too
     export.write_gpkg(t, geo, REG, 2024, tmp_path / "x.gpkg")
-    assert gpd.read_file(tmp_path / "x.gpkg")[export.OPMERKING].iloc[0].endswith(reden)
+    g = gpd.read_file(tmp_path / "x.gpkg")
+    assert g[export.OPMERKING].iloc[0].endswith(reden)
+    assert g["opmerking_2030"].iloc[0] == f"mantelzorgpotentieel: {reden}"
 
 
 def test_gpkg_says_what_it_holds(tmp_path):

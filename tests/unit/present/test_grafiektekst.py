@@ -43,3 +43,6 @@ def test_lines_break_between_words_not_after_a_hyphen():
         lines = regels(tekst, width)
         assert not any(line.endswith("-") for line in lines), (width, lines)
         assert " ".join(lines) == tekst
+    # A line narrower than the word: at the hyphen, not in the middle of "plussers".
+    assert regels("595 85-plussers", 10) == ["595 85-", "plussers"]
+    assert all(len(x) <= 4 for x in regels("Mantelzorg", 4))  # never wider than asked
