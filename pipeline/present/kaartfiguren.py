@@ -178,8 +178,8 @@ def small_multiples(
 
 
 def _fit_cell_texts(fig: Figure, ax: Axes, res: maps.MapResult, right_px: float) -> None:
-    """Wrap a small multiple's title and legend title to the room left in its grid cell,
-    so neither runs into the next cell or off the page (measured, font-independent)."""
+    """Wrap a small multiple's title, legend title and legend entries to the room left in
+    its grid cell, so none runs into the next cell or off the page (measured)."""
     r = fig.canvas.get_renderer()
     gap = 2 * MM * fig.dpi
     title = ax.get_title(loc="left")
@@ -199,6 +199,17 @@ def _fit_cell_texts(fig: Figure, ax: Axes, res: maps.MapResult, right_px: float)
         for ln in leg_title.get_text().split("\n")
     ]
     res.legend.set_title("\n".join(lines))
+    # Entries too: a cell reason ("minder dan 10 85-plussers (geschat)") ran off the page.
+    # Before drawing, the entries have no position yet: they start after the legend's
+    # border pad, handle and handle pad (in font sizes).
+    leg = res.legend
+    fs_px = leg.prop.get_size_in_points() * fig.dpi / 72
+    offset = (leg.borderpad + leg.handlelength + leg.handletextpad) * fs_px
+    room = right_px - leg.get_window_extent(r).x0 - offset - gap
+    for t in leg.get_texts():
+        size = t.get_fontsize()
+        text = " ".join(t.get_text().split())
+        t.set_text(grafiektekst.wrap_to_width(fig, text, room, size, size)[0])
 
 
 def cover_map(buurten: Any, wijken: Any, *, width_mm: float = 120, height_mm: float = 85) -> Figure:

@@ -33,3 +33,29 @@ def test_small_multiple_titles_do_not_run_into_legends(reg):
     fig, _res = kaartfiguren.small_multiples(g, [(reg[k], vals) for k in keys])
     assert collisions(fig) == []
     assert outside(fig) == []
+
+
+def test_a_long_cell_reason_in_a_small_legend_stays_on_the_page(reg):
+    """Real Deventer, "Buurten in beeld": "minder dan 10 85-plussers (gesc" ran off the
+    right edge of the figure; legend entries wrap to their cell like the legend title."""
+    from pipeline import codes
+
+    cells = [(i % 4, i // 4) for i in range(8)]
+    g = gpd.GeoDataFrame(
+        {
+            "code": [f"BU0999{i:04d}" for i in range(8)],
+            "geometry": [box(x * 500, y * 500, x * 500 + 500, y * 500 + 500) for x, y in cells],
+        },
+        crs=28992,
+    )
+    vals = pd.Series(range(8), index=g["code"], dtype=float)
+    vals.iloc[0] = float("nan")
+    status = pd.Series("", index=g["code"])
+    status.iloc[0] = codes.reden_weinig_ouderen(10, 85)
+    keys = ["aandeel_75plus", "mantelzorgpotentieel"]
+    fig, res = kaartfiguren.small_multiples(
+        g, [(reg[k], vals) for k in keys], status=[status, status]
+    )
+    legend = [t.get_text() for t in res[1].legend.get_texts()]
+    assert any("85-plussers" in t for t in legend)
+    assert outside(fig) == []
