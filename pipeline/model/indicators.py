@@ -53,6 +53,14 @@ def settings_from_config(config: dict) -> Settings:
     )
 
 
+def marker(df: pd.DataFrame, col: str) -> pd.Series:
+    """A boolean marker column of ``df`` (``_telling``, ``_<key>_gemeten`` ...): False where
+    the column is absent or a cell is missing."""
+    if col not in df:
+        return pd.Series(False, index=df.index)
+    return df[col].fillna(False).astype(bool)
+
+
 def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.Series:
     """Sum the population in an age band, splitting classes that straddle its edges.
 
@@ -201,7 +209,9 @@ def derive(q: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out["dubbele_vergrijzing"] = ratio("aantal_85plus", "aantal_65plus")
     mz = ratio("aantal_mz_van", "aantal_mz_ouderen", 1.0)
     # A ratio over a handful of very old people says nothing; RIVM also withholds those.
-    out["mantelzorgpotentieel"] = mz.where(out["aantal_mz_ouderen"] >= s.mz_min_ouderen)
+    # The marker lets publish() say so (on the unrounded estimate: 9 prints as 10).
+    out["_mantelzorg_weinig"] = out["aantal_mz_ouderen"] < s.mz_min_ouderen
+    out["mantelzorgpotentieel"] = mz.where(~out["_mantelzorg_weinig"])
     out["dementie_per_100_65plus"] = ratio("dementie_aantal", "aantal_65plus")
     out["eenzaam_aantal"] = out["eenzaam_pct"] / 100 * out["aantal_18plus"]
     out["aandeel_eenpersoonshuishoudens"] = ratio("eenpersoonshuishoudens", "huishoudens")
@@ -228,7 +238,8 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
     Returns
     -------
     pandas.DataFrame
-        Published table: identification columns, ``status`` and one column per indicator.
+        Published table: identification columns, ``status``, one column per indicator and
+        the ``reden_<key>`` columns (:mod:`pipeline.model.ingehouden`).
     """
     out = df.copy()
     small = (out["niveau"].isin(["buurt", "wijk"])) & ~(out["inwoners"] >= s.min_inwoners)
@@ -241,9 +252,16 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
     ingehouden = withheld_cells(
         out, secret_buurt_cells(out, _PUBLISHED, _GEPUBLICEERDE_AANDELEN), registry
     )
+    if "mantelzorgpotentieel" in registry:
+        ingehouden.setdefault("mantelzorgpotentieel", []).append(
+            (
+                marker(out, "_mantelzorg_weinig"),
+                codes.reden_weinig_ouderen(s.mz_min_ouderen, s.mz_ouderen),
+            )
+        )
     # Per key, the rows whose empty cell the row's status already explains.
     door_status: dict[str, pd.Series] = {}
-    geteld = out.get("_telling", pd.Series(False, index=out.index)).fillna(False).astype(bool)
+    geteld = marker(out, "_telling")
     for key, ind in registry.items():
         if key not in out:
             out[key] = np.nan
@@ -258,9 +276,7 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
         for rows, _ in ingehouden.get(key, ()):
             out.loc[rows, key] = np.nan
         if ind.is_aantal:
-            measured = (out["jaar"] == s.basisjaar) & out.get(
-                f"_{key}_gemeten", pd.Series(False, index=out.index)
-            ).fillna(False).astype(bool)
+            measured = (out["jaar"] == s.basisjaar) & marker(out, f"_{key}_gemeten")
             rounded = s.afronding * np.round(out[key] / s.afronding)
             # An estimate of one or two people printed as "0" beside a rate above zero
             # (Deventer: dementia "0" next to 7,3 per 100) reads as "nobody": empty, with
@@ -276,7 +292,7 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
             if key in _MODEL_COUNTS:
                 door_status[key] = no_data | small
                 out.loc[small, key] = np.nan
-    redenen = cell_reasons(df, door_status, ingehouden, registry, s.mz_min_ouderen, s.mz_ouderen)
+    redenen = cell_reasons(len(df), door_status, ingehouden, registry)
     for key, reden in redenen.items():
         out[codes.reden_kolom(key)] = reden
     id_cols = ["code", "naam", "niveau", "gemeentecode", "gemeentenaam", "wijkcode", "jaar"]
@@ -504,8 +520,8 @@ def assemble(
     for key, col in _PUBLISHED:
         if col in regios:
             # Or a secret wijk cell (attach_base_year): both are published empty.
-            wijk = q.get(f"_{key}_geheim", pd.Series(False, index=q.index)).fillna(False)
-            q[f"_{key}_geheim"] = (base_buurt & ~q[f"_{key}_gemeten"]) | wijk.astype(bool)
+            wijk = marker(q, f"_{key}_geheim")
+            q[f"_{key}_geheim"] = (base_buurt & ~q[f"_{key}_gemeten"]) | wijk
     q = q.sort_values(["gemeentecode", "jaar", "niveau", "code"], kind="stable")
     return q.reset_index(drop=True)
 

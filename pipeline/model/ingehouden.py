@@ -133,12 +133,10 @@ _OVER_65PLUS = ("dubbele_vergrijzing", "dementie_per_100_65plus")
 
 
 def cell_reasons(
-    df: pd.DataFrame,
+    n: int,
     door_status: dict[str, pd.Series],
     ingehouden: Ingehouden,
     registry: dict[str, Indicator],
-    mz_min_ouderen: int,
-    mz_ouderen: int,
 ) -> dict[str, np.ndarray]:
     """Why a cell is empty where its row's status does not say: per key, reason or ``''``.
 
@@ -147,37 +145,29 @@ def cell_reasons(
 
     Parameters
     ----------
-    df
-        Derived table with the unrounded ``aantal_mz_ouderen``.
+    n
+        Number of rows of the table.
     door_status
         Per key, the rows whose empty cell the row's status already explains.
     ingehouden
-        Output of :func:`withheld_cells`.
+        Per key, the rows emptied and why (:func:`withheld_cells` and the rules publish
+        adds: few of the oldest, a count that rounds to 0), first reason first.
     registry
         Indicator registry.
-    mz_min_ouderen, mz_ouderen
-        The mantelzorg rule of :func:`pipeline.model.indicators.derive`: no ratio under
-        ``mz_min_ouderen`` people aged ``mz_ouderen`` and older.
 
     Returns
     -------
     dict
-        Key -> array of reasons aligned with ``df``.
+        Key -> array of reasons, one per row.
     """
     out: dict[str, np.ndarray] = {}
     for key in CELL_REASON_KEYS:
         if key not in registry:
             continue
-        reden = np.full(len(df), "", dtype=object)
+        reden = np.full(n, "", dtype=object)
         published = ~door_status[key]
-        if key == "mantelzorgpotentieel" and "aantal_mz_ouderen" in df:
-            # derive()'s rule, on the unrounded estimate of the oldest group.
-            few = df["aantal_mz_ouderen"] < mz_min_ouderen
-            reden[(few & published).to_numpy()] = codes.reden_weinig_ouderen(
-                mz_min_ouderen, mz_ouderen
-            )
-        # Reversed, and after the rule above: the first withholding reason is written
-        # last and wins (a secret cell says so, whatever else holds).
+        # Reversed: the first reason of a cell is written last and wins (a secret cell
+        # says so, whatever else holds).
         for rows, why in reversed(ingehouden.get(key, [])):
             reden[(rows & published).to_numpy()] = why
         out[key] = reden

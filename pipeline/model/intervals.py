@@ -320,8 +320,7 @@ def attach_intervals(
             have = rows & np.isfinite(lo_j) & np.isfinite(hi_j)
             lo_k = np.where(have, lo_j, lo_k)
             hi_k = np.where(have, hi_j, hi_k)
-        flag = derived.get(f"_{k}_gemeten", pd.Series(False, index=derived.index))
-        measured = base & flag.fillna(False).astype(bool).to_numpy()
+        measured = base & indicators.marker(derived, f"_{k}_gemeten").to_numpy()
         lo_k = np.where(measured | np.isnan(v), np.nan, lo_k)
         hi_k = np.where(measured | np.isnan(v), np.nan, hi_k)
         if registry[k].is_aantal:
