@@ -67,6 +67,7 @@ from pipeline.present.vouwtekst import (
     _bottom_of,
     _fit_key,
     _fit_text,
+    _move_down,
     _paragraph,
     _ruled,
 )
@@ -250,19 +251,25 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
     half = (sheet.width - 2 * m) / 2
     lax = fig.add_axes(sheet.rect(m, yy, half - 4, 50))
     _legend(lax, res, ind, size=8, extra=extra)
-    _fit_key(fig, sheet, m + half, yy, half, 50, res.key, size=7, min_size=4.5,
-             title="Genummerde buurten")  # fmt: skip
-    yy += 54
+    # The text block goes under legend and key; measured first, so that the key may use
+    # whatever height is left above it instead of shrinking to an unreadable size.
     note = d.zonder_tekst(key) or (texts.marges_uitleg(ind) if res.classification.marges else "")
-    if note:
-        t = _paragraph(fig, sheet, m, yy, note, size=8, max_w=sheet.width - 2 * m,
-                       fontweight="bold" if res.neutraal else "normal")  # fmt: skip
-        yy = _bottom_mm(fig, sheet, t) + 1.5
-    t = _paragraph(fig, sheet, m, yy, f"Definitie: {ind.definitie}", size=8,
-                   max_w=sheet.width - 2 * m)  # fmt: skip
-    t = _paragraph(fig, sheet, m, _bottom_mm(fig, sheet, t) + 1.5, f"Bron: {ind.bron_van(d.jaar, d.jaar)}", size=8,
-                   max_w=sheet.width - 2 * m)  # fmt: skip
-    _colophon(fig, sheet, d, m, sheet.height - m - 16, sheet.width - 2 * m - 18, 6, [ind])
+    block = [(note, "bold" if res.neutraal else "normal")] if note else []
+    block += [(f"Definitie: {ind.definitie}", "normal"),
+              (f"Bron: {ind.bron_van(d.jaar, d.jaar)}", "normal")]  # fmt: skip
+    top = yy + 54
+    paragraphs = []
+    for tekst, weight in block:
+        t = _paragraph(fig, sheet, m, top, tekst, size=8, max_w=sheet.width - 2 * m,
+                       fontweight=weight)  # fmt: skip
+        paragraphs.append(t)
+        top = _bottom_mm(fig, sheet, t) + 1.5
+    colophon_y = sheet.height - m - 16
+    room = max(50.0, colophon_y - 4 - (top - yy - 54) - 4 - yy)
+    key_bottom = _fit_key(fig, sheet, m + half, yy, half, room, res.key, size=7, min_size=4.5,
+                          title="Genummerde buurten")  # fmt: skip
+    _move_down(fig, sheet, paragraphs, max(0.0, key_bottom + 4 - (yy + 54)))
+    _colophon(fig, sheet, d, m, colophon_y, sheet.width - 2 * m - 18, 6, [ind])
     fig.text(sheet.fx(sheet.width - m), sheet.fy(sheet.height - m), f"{page}/{pages}",
              ha="right", va="bottom", fontsize=8, color=BLACK)  # fmt: skip
     _fold_and_crop_marks(fig, sheet, "A4")

@@ -114,6 +114,16 @@ def _bottom_mm(fig: Figure, sheet: Sheet, t: Text) -> float:
     return (ph - bb.y0) / 72 * 25.4 - sheet.bleed
 
 
+def _move_down(fig: Figure, sheet: Sheet, texts: Sequence[Text], mm: float) -> None:
+    """Shift already placed texts ``mm`` down the sheet (to stack a block after measuring)."""
+    if mm <= 0:
+        return
+    dy = sheet.fy(0.0) - sheet.fy(mm)
+    for t in texts:
+        x, y = t.get_position()
+        t.set_position((x, y - dy))
+
+
 def _banner(
     fig: Figure, sheet: Sheet, x: float, y: float, w: float, size: float, tekst: str
 ) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -320,6 +321,28 @@ def test_a1_on_real_geometry(prefix, naam, n):
     # Every buurt is on the main map: by name (possibly wrapped) or in the numbered key.
     flat = " ".join(" ".join(texts).split())
     assert all(" ".join(b.split()) in flat for b in g["naam"])
+
+
+def test_a4_key_uses_the_free_height_and_stays_above_the_text():
+    # Deventer's A4 pages number ~50 buurten; in a fixed 50 mm box the key shrank to 4.5 pt,
+    # while the page had room below it. Now the key takes that room at its full 7 pt.
+    if not REAL.exists():
+        pytest.skip("real buurt geometry (shared/data/real/nl2024) not available")
+    g = gpd.read_file(REAL, layer="buurt_gegeneraliseerd", where="statcode LIKE 'BU0150%'")
+    g = g.rename(columns={"statcode": "code", "statnaam": "naam"})[["code", "naam", "geometry"]]
+    df, meta, reg = synthetic(g, "Deventer", fictief=False)
+    fig = vouwkaart.build_figure(df, g, reg, meta, {}, "A4", indicator="inwoners")
+    fig.canvas.draw()
+    texts = fig.findobj(Text)
+    key = [t for t in texts if re.match(r"^ ?\d+  \S", t.get_text())]
+    assert len(key) > 40
+    assert {t.get_fontsize() for t in key} == {7}
+    lowest_key = min(t.get_window_extent().y0 for t in key)
+    (definitie,) = [t for t in texts if t.get_text().startswith("Definitie:")]
+    (bron,) = [t for t in texts if t.get_text().startswith("Bron: ")]
+    (colofon,) = [t for t in texts if t.get_text().startswith("Bronnen: ")]
+    assert definitie.get_window_extent().y1 < lowest_key
+    assert colofon.get_window_extent().y1 < bron.get_window_extent().y0
 
 
 # --- pixels -----------------------------------------------------------------------------
