@@ -186,12 +186,7 @@ def toelichting(
             "Definitie": ind.definitie,
             "Soort": ind.soort,
             # The workbook's headers are labels; the CSV's are these column names.
-            "Interval": (
-                "90%-interval: de twee kolommen ernaast (ondergrens, bovengrens); in de "
-                f"CSV {ind.key}{LAAG} en {ind.key}{HOOG}"
-                if ind.key in met_interval
-                else ""
-            ),
+            "Interval": _interval_uitleg(ind) if ind.key in met_interval else "",
             "Bron": ind.bron,
             "Ook voor toekomstjaren": "ja" if ind.prognose else "nee",
             "In deze build": (
@@ -203,6 +198,25 @@ def toelichting(
         for ind in registry.values()
     ]
     return pd.DataFrame(rows)
+
+
+def _interval_uitleg(ind: Indicator) -> str:
+    """What the two interval columns of ``ind`` hold, for the 'Toelichting' sheet.
+
+    A number CBS publishes for the base year (no estimate marker, :func:`fmt.teken`) is not
+    an estimate: its bounds are only what CBS's rounding to 5 leaves open, so calling them a
+    90% interval would misstate a published figure. Its projected years are estimates.
+    """
+    kolommen = (
+        f"de twee kolommen ernaast (ondergrens, bovengrens); in de CSV {ind.key}{LAAG} en "
+        f"{ind.key}{HOOG}"
+    )
+    if fmt.teken(ind):
+        return f"90%-interval van de schatting: {kolommen}"
+    soort = "de marge die de afronding door CBS (op 5) openlaat"
+    if ind.prognose:
+        soort = f"in het basisjaar {soort}, in latere jaren het 90%-interval van de schatting"
+    return f"{soort[0].upper()}{soort[1:]}: {kolommen}"
 
 
 def sources_table(meta: dict[str, Any]) -> pd.DataFrame:

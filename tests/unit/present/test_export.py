@@ -247,3 +247,21 @@ def test_bronnen_sheet_has_dutch_headers_and_keeps_every_field(tmp_path):
     row = t.iloc[0]
     assert row["Soort bron"] == "lokaal bestand" and row["Controlegetal (sha256)"] == "ab12"
     assert row["Eigen invoerbestanden (met sha256)"] == "../kwb.csv (sha256 ab12)"
+
+
+def test_toelichting_calls_only_estimates_a_90_percent_interval(tmp_path):
+    """A published base-year count has bounds from CBS's rounding, not a 90% interval."""
+    t = table()
+    t["inwoners_laag"], t["inwoners_hoog"] = 98.0, 102.0
+    path = tmp_path / "x.xlsx"
+    export.write_xlsx(t, REG, {"bronnen": []}, path)
+    rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
+    head = rows[0]
+    uitleg = {r[head.index("Indicator (kolom)")]: r[head.index("Interval")] for r in rows[1:]}
+    assert uitleg["aantal_85plus"].startswith("90%-interval van de schatting: ")
+    assert uitleg["inwoners"].startswith(
+        "In het basisjaar de marge die de afronding door CBS (op 5) openlaat, in latere jaren "
+        "het 90%-interval van de schatting: "
+    )
+    assert uitleg["inwoners"].endswith("in de CSV inwoners_laag en inwoners_hoog")
+    assert not uitleg["aandeel_0_14"]  # no interval columns, nothing to explain
