@@ -84,7 +84,7 @@ def with_opmerking(
     """``table`` with its ``reden_<key>`` columns folded into one :data:`OPMERKING` text.
 
     One column beside ``status`` reads better than a reason column per indicator at the
-    far end: ``'mantelzorgpotentieel: minder dan 10 85-plussers (geschat)'``, several
+    far end: ``'mantelzorgpotentieel: minder dan 10 85-plussers (geschat, vóór afronding)'``, several
     joined by ``'; '``, empty where every cell has a value or the status says why.
 
     Parameters

@@ -29,7 +29,7 @@ TEKEN_GEMODELLEERD = "*"
 """Marker of numbers that are model estimates of a third party (RIVM)."""
 
 MARKERS: dict[str, str] = {
-    TEKEN_GESCHAT: "geschat door Wijkscan: berekend uit CBS-cijfers (zie Verantwoording)",
+    TEKEN_GESCHAT: "geschat door Wijkscan: berekend uit CBS-cijfers (zie de Verantwoording van het rapport)",
     TEKEN_GEMODELLEERD: "modelschatting van het RIVM (Gezondheidsmonitor), geen telling",
 }
 """Legend of the markers, in print order."""
@@ -80,7 +80,7 @@ def status_van(row: Any, key: str) -> str:
     Returns
     -------
     str
-        E.g. ``'minder dan 10 85-plussers (geschat)'``, ``'te weinig inwoners'`` or ``''``.
+        E.g. ``'minder dan 10 85-plussers (geschat, vóór afronding)'``, ``'te weinig inwoners'`` or ``''``.
     """
     return tekst(row.get(codes.reden_kolom(key))) or tekst(row.get("status", ""))
 

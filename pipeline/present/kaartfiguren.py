@@ -199,7 +199,7 @@ def _fit_cell_texts(fig: Figure, ax: Axes, res: maps.MapResult, right_px: float)
         for ln in leg_title.get_text().split("\n")
     ]
     res.legend.set_title("\n".join(lines))
-    # Entries too: a cell reason ("minder dan 10 85-plussers (geschat)") ran off the page.
+    # Entries too: a cell reason ("minder dan 10 85-plussers (geschat, vóór afronding)") ran off the page.
     # Before drawing, the entries have no position yet: they start after the legend's
     # border pad, handle and handle pad (in font sizes).
     leg = res.legend

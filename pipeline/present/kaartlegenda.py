@@ -66,7 +66,7 @@ NEUTRAAL = "#d4d4d4"
 
 #: Map wording of a soort whose registry word is shorthand ("[gemeten/geschat]" read as
 #: jargon on a map of numbers CBS counted).
-_SOORT_OP_KAART = {"gemeten/geschat": "gemeten, later jaren geschat"}
+_SOORT_OP_KAART = {"gemeten/geschat": "gemeten, latere jaren geschat"}
 
 
 def soort_marker(indicator: Indicator) -> str:

@@ -139,7 +139,7 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
     if kaartlegenda.soort_marker(ind):
         note += f" De cijfers zijn {kaartlegenda.soort_marker(ind)}; zie de bronnen rechtsonder."
     if res.classification.marges:
-        note += f" {texts.marges_uitleg(ind)}"
+        note += f" {texts.marges_noot(ind, res.classification)}"
     if res.neutraal:
         note = f"{d.zonder_tekst(d.cfg['hoofdindicator'])} {note}"
     t = _paragraph(fig, sheet, m, yy, note, size=12, max_w=cw)
@@ -199,9 +199,7 @@ def _a3(d: _Data, sheet: Sheet) -> Figure:
     lax = fig.add_axes(sheet.rect(sx, yy, sw, 62))
     extra = sessie_kaart.legend_handles(d.sessies, 7) if d.sessies else []
     leg_bottom = _bottom_of(sheet, _legend(lax, res, ind, size=9, extra=extra))
-    note = d.zonder_tekst(d.cfg["hoofdindicator"]) or (
-        texts.marges_uitleg(ind) if res.classification.marges else ""
-    )
+    note = d.zonder_tekst(d.cfg["hoofdindicator"]) or texts.marges_noot(ind, res.classification)
     if note:
         t = _paragraph(fig, sheet, sx, leg_bottom + 4, note, size=8, max_w=sw)
         yy = max(yy + 66, _bottom_mm(fig, sheet, t) + 4)
@@ -253,7 +251,7 @@ def _a4(d: _Data, sheet: Sheet, key: str, page: int, pages: int) -> Figure:
     _legend(lax, res, ind, size=8, extra=extra)
     # The text block goes under legend and key; measured first, so that the key may use
     # whatever height is left above it instead of shrinking to an unreadable size.
-    note = d.zonder_tekst(key) or (texts.marges_uitleg(ind) if res.classification.marges else "")
+    note = d.zonder_tekst(key) or texts.marges_noot(ind, res.classification)
     block = [(note, "bold" if res.neutraal else "normal")] if note else []
     block += [(f"Definitie: {ind.definitie}", "normal"),
               (f"Bron: {ind.bron_van(d.jaar, d.jaar)}", "normal")]  # fmt: skip

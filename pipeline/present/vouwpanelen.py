@@ -19,7 +19,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox
 
 from pipeline.model.registry import THEMAS, Indicator
-from pipeline.present import kaartklassen, kaartlabels, kaartlegenda, maps, sessie_kaart, texts
+from pipeline.present import fmt, kaartklassen, kaartlabels, kaartlegenda, maps, sessie_kaart, texts
 from pipeline.present.kaartbasis import BLACK, _renderer
 from pipeline.present.texts import fictief_tekst
 from pipeline.present.vouwblad import Sheet, _fold_avoid
@@ -226,7 +226,7 @@ def _colophon(
     yy = _bottom_mm(fig, sheet, t) + 1.5
     extra = _soort_uitleg(inds, d.meta)
     for w_ in d.meta.get("waarschuwingen", []) or []:
-        extra += f" Let op: {w_}"
+        extra += f" Let op: {fmt.kleine_letter(w_)}"
     extra += f" Gemaakt op {d.gebouwd} met wijkscan {d.meta.get('versie', '')}.".replace(" .", ".")
     t = _paragraph(fig, sheet, x, yy, extra.strip(), size=size, max_w=w)
     return _bottom_mm(fig, sheet, t)

@@ -130,11 +130,9 @@ def buurten_in_beeld(
                 if res.neutraal
                 else figuren.donkerste_klasse(vals, names, ind, res.classification)
             )
-            alt_parts.append(
-                f"{ind.label}: {fmt.kleine_letter(donker)}"
-                if donker
-                else f"{ind.label}: geen klassen, de buurten verschillen niet zeker"
-            )
+            # Without classes the panel's own legend says why (model-only, or one colour).
+            waarom = " ".join(res.neutraal.split()) if res.neutraal else "geen klassen"
+            alt_parts.append(f"{ind.label}: {fmt.kleine_letter(donker) if donker else waarom}")
         figuur = {
             "nummer": teller[0],
             "id": f"figuur-{teller[0]}",

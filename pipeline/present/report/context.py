@@ -339,6 +339,10 @@ def build_context(
             indicatoren,
         ),
         "bijlage": tabellen.bijlage(indicatoren, registry, j0, zonder),
+        "bijlage_zonder": fmt.opsomming(
+            fmt.kleine_letter(registry[k].label)
+            for k in tabellen.lege_kolommen(indicatoren, registry, j0)
+        ),
         "n_buurten": int(len(names)),
         "zonder_kaart": sorted(
             str(names[c]) for c in names.index if c not in set(geo["code"].astype(str))

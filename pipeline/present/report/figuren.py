@@ -105,8 +105,7 @@ def _alt_kaart(
         # what the map deliberately does not (it said "in 1 klassen ... Hoogst: Noord").
         parts = [
             f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}. "
-            "Alle buurten hebben dezelfde kleur, zonder klassen: binnen de 90%-marges "
-            f"verschillen ze niet zeker van elkaar. De waarden lopen van {van} tot {tot}."
+            f"{texts.marges_noot(ind, cls)} De waarden lopen van {van} tot {tot}."
         ]
     else:
         parts = [
@@ -344,10 +343,15 @@ def thema_figuren(
             ).strip()
         else:
             alt = _alt_kaart(gemeente, ind, j0, values, status, names, res.classification)
-            bijschrift = (
-                f"{ind.label} per buurt, {j0}. Dikke lijnen: wijkgrenzen. {namen}"
-                + ("Donker = laag = grootste opgave." if ind.richting < 0 else "Donker = hoog.")
-                + (f" {texts.marges_uitleg(ind)}" if res.classification.marges else "")
+            richting = "Donker = laag = grootste opgave." if ind.richting < 0 else "Donker = hoog."
+            bijschrift = " ".join(
+                t
+                for t in (
+                    f"{ind.label} per buurt, {j0}. Dikke lijnen: wijkgrenzen. {namen}".strip(),
+                    richting if res.classification.k > 1 else "",
+                    texts.marges_noot(ind, res.classification),
+                )
+                if t
             )
         add(to_data_uri(fig), alt, bijschrift, "kaart")
     trend = [k for k in spec["trend"] if k in registry and k in indicatoren]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.model.intervals import HOOG, LAAG
 from pipeline.model.registry import THEMAS, Indicator
 from pipeline.present import fmt, texts
 
@@ -211,6 +212,22 @@ def dementie_vergelijking(
     }
 
 
+def lege_kolommen(indicatoren: pd.DataFrame, registry: dict[str, Indicator], j0: int) -> list[str]:
+    """Indicators without a single value in ``j0`` at any level (a source not read).
+
+    Such a column would print a page of "n.b." in the appendix; it is left out and named.
+    """
+    rows = indicatoren[indicatoren["jaar"] == j0]
+    return [k for k in registry if k in rows and rows[k].isna().all()]
+
+
+def _marge(r: pd.Series, ind: Indicator) -> str:
+    """The printed 90 % interval of an estimate in row ``r``; '' for a published number."""
+    if not fmt.teken(ind):
+        return ""  # CBS's own count: its bounds are only the rounding, shown as published
+    return fmt.marge(r.get(ind.key + LAAG), r.get(ind.key + HOOG), ind)
+
+
 def bijlage(
     indicatoren: pd.DataFrame,
     registry: dict[str, Indicator],
@@ -220,15 +237,31 @@ def bijlage(
     """Appendix tables: per theme all buurten (grouped by wijk) of the base year.
 
     Columns of indicators without buurt signal are marked (``geen_signaal``): their
-    buurt numbers are printed, as in the data export, but are not to be compared.
+    buurt numbers are printed, as in the data export, but are not to be compared. Every
+    estimate carries its 90 % interval (``marge``), so the appendix never shows an
+    estimate bare. Columns without any value (:func:`lege_kolommen`) are left out; a theme
+    with none left is left out as a whole.
     """
     rows = indicatoren[indicatoren["jaar"] == j0]
     buurt = rows[rows["niveau"] == "buurt"]
     wijk = rows[rows["niveau"] == "wijk"].set_index("code")
     gm = rows[rows["niveau"] == "gemeente"].iloc[0]
+    leeg = set(lege_kolommen(indicatoren, registry, j0))
+
+    def cellen(r: pd.Series, keys: list[str]) -> list[dict[str, Any]]:
+        return [
+            cel(r[k], registry[k], status=fmt.status_van(r, k), marker=False)
+            | {"marge": _marge(r, registry[k])}
+            for k in keys
+        ]
+
     out = []
     for thema, titel in THEMAS.items():
-        keys = [k for k, i in registry.items() if i.thema == thema and k in indicatoren]
+        keys = [
+            k
+            for k, i in registry.items()
+            if i.thema == thema and k in indicatoren and k not in leeg
+        ]
         if not keys:
             continue
         groepen = []
@@ -240,23 +273,9 @@ def bijlage(
                 {
                     "naam": (str(wr["naam"]) if wr is not None else wk or "Zonder wijk"),
                     "code": wk,
-                    "cellen": (
-                        [
-                            cel(wr[k], registry[k], status=fmt.status_van(wr, k), marker=False)
-                            for k in keys
-                        ]
-                        if wr is not None
-                        else []
-                    ),
+                    "cellen": cellen(wr, keys) if wr is not None else [],
                     "buurten": [
-                        {
-                            "naam": str(r["naam"]),
-                            "code": str(r["code"]),
-                            "cellen": [
-                                cel(r[k], registry[k], status=fmt.status_van(r, k), marker=False)
-                                for k in keys
-                            ],
-                        }
+                        {"naam": str(r["naam"]), "code": str(r["code"]), "cellen": cellen(r, keys)}
                         for _, r in leden.iterrows()
                     ],
                 }
@@ -270,10 +289,7 @@ def bijlage(
                 ],
                 "zonder_signaal": [registry[k].label for k in keys if k in zonder_signaal],
                 "groepen": groepen,
-                "gemeente": {
-                    "naam": str(gm["naam"]),
-                    "cellen": [cel(gm[k], registry[k], marker=False) for k in keys],
-                },
+                "gemeente": {"naam": str(gm["naam"]), "cellen": cellen(gm, keys)},
             }
         )
     return out

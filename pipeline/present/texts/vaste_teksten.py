@@ -78,7 +78,7 @@ NIET_IN_DATA: list[str] = [
 KAART_ZONDER_SIGNAAL = "geen klassen: verschillen\ntussen buurten komen\nalleen uit het rekenmodel"
 """Legend text of the single neutral fill on the map of an indicator without buurt signal."""
 KAART_MARGES_EEN_KLASSE = (
-    "geen klassen: binnen de\n90%-marges is geen grens\ntussen buurten te trekken"
+    "één kleur: elke klassegrens\nzou buurten scheiden die\nbinnen elkaars marge liggen"
 )
 """Legend of a map whose interval-aware classes left one class: no break separates
 buurten whose difference lies inside their intervals, so nothing is coloured apart."""
@@ -121,6 +121,38 @@ def marges_uitleg(ind: Indicator) -> str:
         :data:`MARGES_UITLEG_AFRONDING` or :data:`MARGES_UITLEG`.
     """
     return MARGES_UITLEG if fmt.teken(ind) else MARGES_UITLEG_AFRONDING
+
+
+def marges_noot(ind: Indicator, classification: Any) -> str:
+    """Caption note of a map classed with intervals; '' for a map classed without.
+
+    Parameters
+    ----------
+    ind
+        The mapped indicator.
+    classification
+        The map's :class:`pipeline.present.klassen.Classification` (``marges``, ``k``).
+
+    Returns
+    -------
+    str
+        :func:`marges_uitleg`, or, where the intervals left a single class, why all buurten
+        share one colour: not "they do not differ" (the extremes may), but that every break
+        would separate buurten whose values lie inside each other's margin.
+    """
+    if not classification.marges:
+        return ""
+    if classification.k > 1:
+        return marges_uitleg(ind)
+    marge = (
+        "90%-marge van de schatting"
+        if fmt.teken(ind)
+        else "marge die de afronding van CBS (op 5) geeft"
+    )
+    return (
+        "Alle buurten hebben één kleur: elke grens tussen klassen zou buurten scheiden "
+        f"waarvan het cijfer binnen de {marge} van de andere ligt."
+    )
 
 
 def zonder_signaal_zin(
@@ -284,7 +316,7 @@ _UITLEG_REDEN = {
     ),
     "weinig_ouderen": "een verhouding over zo weinig mensen zegt niets",
     "afgerond": (
-        "een geschat aantal van een of twee mensen; afgerond zou er „0” staan, en dat "
+        "een geschat aantal boven 0 dat op 0 zou afronden; er zou „0” staan, en dat "
         "leest als „niemand”"
     ),
 }

@@ -666,8 +666,16 @@ def test_alt_text_of_a_one_class_map_ranks_nothing(reg):
     alts = [
         a["alt"] for t_, a in d.tags if t_ == "img" and "aandeel 75-plussers in" in a.get("alt", "")
     ]
-    assert alts and all("Alle buurten hebben dezelfde kleur" in a for a in alts)
+    assert alts and all(
+        "Alle buurten hebben één kleur: elke grens tussen klassen" in a for a in alts
+    )
     assert not any("1 klassen" in a or "Hoogst" in a for a in alts)
+    # The caption neither explains a dark end nor "only between classes" on a one-colour map.
+    html = report.render_html(t, geometrie(), reg, meta(), None, None)
+    caps = [" ".join(c.split()) for c in re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)]
+    cap = next(c for c in caps if "Aandeel 75-plussers per buurt" in c)
+    assert "Alle buurten hebben één kleur" in cap
+    assert "Donker" not in cap and "alleen tussen klassen" not in cap
 
 
 def test_map_without_any_buurt_value_is_left_out_and_said(tabel, reg):
@@ -808,3 +816,24 @@ def test_alt_texts_follow_the_classes_and_margins_not_a_single_highest(zonder):
     assert staven and all("(marge " in a for a in staven), staven
     klein = [a for a in alts if "kleine kaarten" in a]
     assert klein and ("donkerste klasse (" in klein[0] or "geen klassen" in klein[0])
+
+
+def test_appendix_gives_every_estimate_its_margin_and_skips_empty_columns(reg):
+    """Deventer: the appendix printed "≈ 62,3" bare (the only place with every buurt), and
+    2½ pages of "n.b." for loneliness, a source this build did not read."""
+    t = tabel_met_marges()
+    t["eenzaam_pct"] = float("nan")  # not read: no value anywhere
+    html = report.render_html(t, geometrie(), reg, meta(), None, None)
+    start = html.index('<section id="bijlage"')
+    bijlage = html[start : html.index("</section>", start)]
+    r = t[(t["niveau"] == "buurt") & (t["jaar"] == 2024)].iloc[0]
+    ind = reg["aandeel_75plus"]
+    marge = fmt.marge(r["aandeel_75plus_laag"], r["aandeel_75plus_hoog"], ind)
+    assert marge and f'<span class="rs">({marge})</span>' in bijlage
+    # A published 65+ share keeps its number alone: its bounds are only CBS's rounding.
+    m65 = fmt.marge(r["aandeel_65plus_laag"], r["aandeel_65plus_hoog"], reg["aandeel_65plus"])
+    assert m65 and f"({m65})" not in bijlage
+    tekst = " ".join(" ".join(parse(html).section_text["bijlage"]).split())
+    assert "Onder elke schatting staat tussen haakjes de 90%-marge." in tekst
+    assert "geen enkele buurt een cijfer van heeft: eenzaam (18+)" in tekst
+    assert reg["eenzaam_pct"].kort not in bijlage.split("</p>", 1)[1]

@@ -486,7 +486,9 @@ def test_wide_intervals_merge_classes_on_the_sheet(demo_case, tmp_path):
         palette5 | set(kaartklassen.palette(1, 1))
     )
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
-    assert "90%-marges" in text and "geen klassen" in text
+    assert "elke klassegrens zou buurten scheiden die binnen elkaars marge liggen" in text
+    # ...and the note under it neither speaks of classes that are not there.
+    assert "Alle buurten hebben één kleur" in text and "alleen tussen klassen" not in text
 
 
 def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_case):
@@ -501,7 +503,7 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
     df.loc[b, key + "_hoog"] = df.loc[b, key].max() + 50
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": "aandeel_65plus"}, "A1")
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
-    assert "geen grens tussen buurten te trekken" in text
+    assert "elke klassegrens zou buurten scheiden die binnen elkaars marge liggen" in text
     # The panel title does not promise "dezelfde klassen" where the legend says there are none.
     assert "Aandeel 75-plussers: 2024 en 2040, dezelfde klassen" not in text
     assert "Aandeel 75-plussers: 2024 en 2040" in text
