@@ -63,23 +63,30 @@ REDEN_OP_GEHEIM = "65-plussers geheim bij CBS"
 def reden_weinig_ouderen(minimum: int, vanaf: int) -> str:
     """Reason of a mantelzorgpotentieel withheld for a small group of the oldest.
 
-    The wording says "geschat": the withheld test is on the unrounded estimate, which can
-    lie under the minimum while the rounded count shows it (9 prints as 10).
+    The test is on the unrounded estimate, which can lie under the minimum while the
+    rounded count shows it (9 prints as 10); the wording says so, or the printed "10"
+    next to "minder dan 10" reads as a contradiction.
     """
-    return f"minder dan {minimum} {vanaf}-plussers (geschat)"
+    return f"minder dan {minimum} {vanaf}-plussers (geschat, vóór afronding)"
 
 
 def reden_afgerond_nul(afronding: int) -> str:
-    """Reason of an estimated count above zero that rounds to 0 at ``afronding``."""
-    return f"minder dan {-(-afronding // 2)} (geschat)"
+    """Reason of an estimated count above zero that rounds to 0 at ``afronding``.
+
+    The bound is the rounding's own: at 5, an estimate of at most 2,5 rounds to 0 (half to
+    even, as ``np.round``). "minder dan 3" was true, but next to an estimate of 2,6 that
+    prints as 5 it read as a contradiction.
+    """
+    helft = afronding / 2
+    return f"hooguit {helft:g} (geschat)".replace(".", ",")
 
 
 #: The shape of each reason: its kind for who explains it (pipeline.present.texts).
 _REDEN_VORMEN = (
     ("geheim", re.compile(re.escape(REDEN_GEHEIM) + "$")),
     ("op_geheim", re.compile(re.escape(REDEN_OP_GEHEIM) + "$")),
-    ("weinig_ouderen", re.compile(r"minder dan \d+ \d+-plussers \(geschat\)$")),
-    ("afgerond", re.compile(r"minder dan \d+ \(geschat\)$")),
+    ("weinig_ouderen", re.compile(r"minder dan \d+ \d+-plussers \(geschat, vóór afronding\)$")),
+    ("afgerond", re.compile(r"hooguit \d+(,\d+)? \(geschat\)$")),
 )
 
 

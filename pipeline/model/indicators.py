@@ -15,12 +15,15 @@ import numpy as np
 import pandas as pd
 
 from pipeline import codes
-from pipeline.model.ingehouden import cell_reasons, secret_buurt_cells, withheld_cells
+from pipeline.model import ages
+from pipeline.model.ingehouden import (
+    cell_reasons,
+    secret_buurt_cells,
+    secret_kwb_cells,
+    withheld_cells,
+)
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt
-
-# Open top classes (90+, 100+) are treated as 10 years wide when a band cuts them.
-_OPEN_WIDTH = 10
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,15 @@ def marker(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col].fillna(False).astype(bool)
 
 
+def _open_share(starts: np.ndarray, van: int, tot: int | None) -> np.ndarray:
+    """Share of each open class (``starts``+) that lies in the band ``van``..``tot``."""
+    weights = ages.split_matrix(starts, np.full(len(starts), np.inf))
+    jaren = np.arange(weights.shape[1])
+    # The last single year holds everybody of that age and older.
+    inside = (jaren >= van) & (jaren <= (jaren[-1] if tot is None else tot))
+    return weights[:, inside].sum(axis=1)
+
+
 def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.Series:
     """Sum the population in an age band, splitting classes that straddle its edges.
 
@@ -77,18 +89,23 @@ def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.
     -------
     pandas.Series
         Band totals indexed by ``by``. A class that is partly inside the band
-        contributes proportionally (ages assumed uniform within the class);
-        missing counts propagate as NaN.
+        contributes the share of its ages inside it: uniform within a closed class, and
+        within an open class as :func:`pipeline.model.ages.split_matrix` spreads it (the
+        Dutch 90+ structure that estimation and projection use too). Missing counts
+        propagate as NaN.
     """
     lo = bev["leeftijd_van"].to_numpy(dtype=float)
-    hi_raw = bev["leeftijd_tot"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    hi = np.where(np.isnan(hi_raw), lo + _OPEN_WIDTH - 1, hi_raw)
+    hi = bev["leeftijd_tot"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    is_open = np.isnan(hi)
     b_hi = np.inf if tot is None else float(tot)
-    overlap = np.clip(np.minimum(hi, b_hi) - np.maximum(lo, van) + 1, 0, None)
-    if tot is None:
-        # Everything of an open class at or above 'van' is inside an open band.
-        overlap = np.where(np.isnan(hi_raw) & (lo >= van), hi - lo + 1, overlap)
-    frac = overlap / (hi - lo + 1)
+    with np.errstate(invalid="ignore"):
+        overlap = np.clip(np.minimum(hi, b_hi) - np.maximum(lo, van) + 1, 0, None)
+        frac = overlap / (hi - lo + 1)
+    if is_open.any():
+        # An open 90+ spread evenly over ten years put half of it at 95+ (Dutch figures:
+        # about a quarter), so buurt dementia summed to 2 % more than the gemeente's own.
+        starts, which = np.unique(lo[is_open], return_inverse=True)
+        frac[is_open] = _open_share(starts, van, tot)[which]
     part = bev["aantal"].to_numpy(dtype=float) * frac
     tmp = bev[by].copy()
     tmp["_v"] = np.where(frac > 0, part, 0.0)
@@ -251,7 +268,7 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
     )
     ingehouden = withheld_cells(
         out, secret_buurt_cells(out, _PUBLISHED, _GEPUBLICEERDE_AANDELEN), registry
-    )
+    ) | secret_kwb_cells(out, s.basisjaar, registry)
     if "mantelzorgpotentieel" in registry:
         ingehouden.setdefault("mantelzorgpotentieel", []).append(
             (

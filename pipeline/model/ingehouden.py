@@ -31,9 +31,12 @@ OP_65PLUS = (
     "dementie_aantal",
     "dementie_per_100_65plus",
 )
+#: Indicators read straight from the base year's KWB row (or a share of two of its
+#: counts): in a published row, an empty cell is CBS's own '.'.
+KWB_DIRECT = ("aandeel_0_14", "koopwoningen_pct", "afstand_huisarts", "afstand_supermarkt")
 #: Indicators whose cell can be empty in a published row, each for its own reason (the
 #: counts also for an estimate that rounds to 0).
-CELL_REASON_KEYS = ("inwoners", *OP_65PLUS, "eenzaam_aantal")
+CELL_REASON_KEYS = ("inwoners", *OP_65PLUS, "eenzaam_aantal", *KWB_DIRECT)
 
 #: Per key: the rows to empty and why, first reason first.
 Ingehouden = dict[str, list[tuple[pd.Series, str]]]
@@ -125,6 +128,43 @@ def withheld_cells(
                 out.setdefault(key, []).append((rests, codes.REDEN_OP_GEHEIM))
             if key in _OVER_65PLUS and key in registry and noemer.any():
                 out.setdefault(key, []).append((noemer, codes.REDEN_OP_GEHEIM))
+    return out
+
+
+def secret_kwb_cells(
+    df: pd.DataFrame, basisjaar: int, registry: dict[str, Indicator]
+) -> Ingehouden:
+    """Base-year cells of :data:`KWB_DIRECT` that CBS left empty: key -> [(rows, reason)].
+
+    Deventer, Brinkgreven: its 0-14 share and its koopwoningen were printed "n.b." as if
+    wijkscan lacked them, while CBS publishes the row with these cells secret. A column
+    without any value in the gemeente is not the gemeente's secret but a file without it
+    (the appendix and the Toelichting name such columns): no reason there.
+
+    Parameters
+    ----------
+    df
+        Derived table (all years), before the disclosure rules empty any cell.
+    basisjaar
+        The KWB year: later years have no KWB row.
+    registry
+        Indicator registry: only its keys get a reason.
+
+    Returns
+    -------
+    Ingehouden
+    """
+    basis = df["jaar"] == basisjaar
+    # One gemeente's table may come without the column (it is then all one gemeente).
+    gemeente = df["gemeentecode"] if "gemeentecode" in df else pd.Series(0, index=df.index)
+    out: Ingehouden = {}
+    for key in KWB_DIRECT:
+        if key not in registry or key not in df:
+            continue
+        in_gemeente = df[key].notna().groupby(gemeente).transform("any")
+        rows = basis & df[key].isna() & in_gemeente
+        if rows.any():
+            out[key] = [(rows, codes.REDEN_GEHEIM)]
     return out
 
 

@@ -628,7 +628,7 @@ def test_an_estimate_that_rounds_to_zero_is_not_printed_as_zero():
     assert klein.any()  # the fixture has such a buurt
     assert pub.loc[klein, "aantal_85plus"].isna().all()
     reden = codes.reden_afgerond_nul(5)
-    assert reden == "minder dan 3 (geschat)"
+    assert reden == "hooguit 2,5 (geschat)"
     assert (pub.loc[klein, codes.reden_kolom("aantal_85plus")] == reden).all()
     nul = ruw == 0
     assert nul.any() and (pub.loc[nul, "aantal_85plus"] == 0).all()
@@ -652,3 +652,50 @@ def test_a_counted_number_is_rounded_as_cbs_does_even_to_zero():
     dem = der["dementie_aantal"]
     weinig = (dem > 0) & (dem < 2.5) & (pub["status"] == "")
     assert weinig.any() and pub.loc[weinig, "dementie_aantal"].isna().all()
+
+
+def test_a_kwb_cell_cbs_left_empty_says_so():
+    """Deventer, Brinkgreven: CBS publishes the row with its 0-14 count and koopwoningen
+    secret; both were printed "n.b." as if wijkscan lacked them. A column the gemeente
+    has no value in at all (a file without it) gets no reason: it is not a secret."""
+    regios, b, prev = _two_wijken()
+    s = settings(basisjaar=2024, min_inwoners=10, afronding=5)
+    q = ind.assemble(regios, b, None, None, prev, s)
+    der = ind.derive(q, s)
+    buurt = der.loc[(der["niveau"] == "buurt") & (der["inwoners"] >= 10), "code"].iloc[0]
+    der.loc[der["code"] == buurt, "aandeel_0_14"] = np.nan
+    der["koopwoningen_pct"] = 60.0
+    der.loc[der["code"] == buurt, "koopwoningen_pct"] = np.nan
+    der["afstand_huisarts"] = np.nan  # not in this file
+    pub = ind.publish(der, REG, s).set_index(["code", "jaar"])
+    geheim = {"aandeel_0_14": {buurt, "WK000102"}, "koopwoningen_pct": {buurt}}
+    for key, rows in geheim.items():  # the fixture's wijk W2 has its 0-14 count secret
+        reden = pub[codes.reden_kolom(key)]
+        assert set(reden.index[reden == codes.REDEN_GEHEIM]) == {(c, 2024) for c in rows}
+        assert set(reden.unique()) == {"", codes.REDEN_GEHEIM}
+    assert (pub[codes.reden_kolom("afstand_huisarts")] == "").all()
+
+
+def test_an_open_top_class_is_split_as_estimation_and_projection_spread_it():
+    """Deventer: the buurten's dementia summed to 1.585 against the gemeente's own 1.555.
+    Their 90+ was spread evenly over ten years (half at 95+, rate 43 %), the gemeente's
+    single years hold about a quarter there. The band split now follows the same open-class
+    model as the estimation (``ages.split_matrix``)."""
+    from pipeline.model import ages
+
+    bev = pd.DataFrame(
+        {"code": ["A"], "geslacht": ["totaal"], "leeftijd_van": [90],
+         "leeftijd_tot": pd.array([None], dtype="Int64"), "aantal": [100.0]}
+    )  # fmt: skip
+    w = ages.split_matrix(np.array([90.0]), np.array([np.inf]))[0]
+    in_90_94 = 100 * w[90:95].sum()
+    assert ind.band_sum(bev, 90, 94, ["code"]).iloc[0] == pytest.approx(in_90_94)
+    assert ind.band_sum(bev, 95, None, ["code"]).iloc[0] == pytest.approx(100 - in_90_94)
+    assert 70 < in_90_94 < 80  # about three quarters, as in the Dutch 90+
+    assert ind.band_sum(bev, 85, None, ["code"]).iloc[0] == 100  # all of it in 85+
+    prev = pd.DataFrame(
+        {"leeftijd_van": [90, 95], "leeftijd_tot": pd.array([94, None], dtype="Int64"),
+         "geslacht": ["totaal", "totaal"], "prevalentie": [0.322, 0.432]}
+    )  # fmt: skip
+    dem = ind.dementia_count(bev, prev, ["code"]).iloc[0]
+    assert dem == pytest.approx(in_90_94 * 0.322 + (100 - in_90_94) * 0.432)
