@@ -366,7 +366,7 @@ def build_registry(
         Indicator(
             "aandeel_eenpersoonshuishoudens",
             "Aandeel eenpersoonshuishoudens",
-            "Eenpersoons-hh (%)",
+            "Eenpersoonshuish. (%)",
             "%",
             "Eenpersoonshuishoudens als percentage van alle huishoudens.",
             kwb,

@@ -274,12 +274,10 @@ def write_xlsx(
     path
         Destination ``.xlsx``.
     """
-    headers = {
-        key: f"{ind.label} ({ind.eenheid})" if ind.eenheid else ind.label
-        for key, ind in registry.items()
-    }
+    headers = {key: _kolomkop(ind) for key, ind in registry.items()}
     headers.update(
         {
+            LET_OP: "Let op",
             "code": "Code",
             "naam": "Naam",
             "niveau": "Niveau",
@@ -295,18 +293,18 @@ def write_xlsx(
         headers[key + LAAG] = f"{headers[key]} – ondergrens interval"
         headers[key + HOOG] = f"{headers[key]} – bovengrens interval"
     headers[MARGES] = "Randvoorwaarden van de schatting"
-    indicatoren = with_opmerking(indicatoren, registry, labels=True)
-    cols = [c for c in ID_COLUMNS if c in indicatoren] + value_columns(indicatoren, registry)
+    # No cover page here either: the demo mark travels on every row, as in the CSV.
+    let_op = texts.fictief_tekst(meta) if meta.get("fictief") else ""
+    indicatoren = with_warning(with_opmerking(indicatoren, registry, labels=True), let_op)
+    cols = [c for c in [LET_OP, *ID_COLUMNS] if c in indicatoren]
+    cols += value_columns(indicatoren, registry)
     cols += [MARGES] if MARGES in indicatoren else []
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             for level, sheet in _LEVEL_SHEETS:
                 part = indicatoren.loc[indicatoren["niveau"] == level, cols]
                 part.rename(columns=headers).to_excel(xw, sheet_name=sheet, index=False)
-                ws = xw.sheets[sheet]
-                ws.freeze_panes = "C2"
-                for col in ws.columns:
-                    ws.column_dimensions[col[0].column_letter].width = 16
+                _format_sheet(xw.sheets[sheet], cols, registry, let_op)
             info = toelichting(
                 registry,
                 meta,
@@ -329,6 +327,53 @@ def write_xlsx(
         when = source_date_epoch()
         if when is not None:
             reproducible_xlsx(tmp, when)
+
+
+def _kolomkop(ind: Indicator) -> str:
+    """Workbook header of an indicator: its label, with the unit where the label lacks it.
+
+    "Mensen met dementie per 100 65-plussers (per 100)" said its unit twice, and
+    "Mantelzorgpotentieel (ratio)" did not say of what: a ratio names its terms.
+    """
+    if ind.eenheid == "ratio":
+        return f"{ind.label} ({ind.kort})"
+    if not ind.eenheid or ind.eenheid in ind.label:
+        return ind.label
+    return f"{ind.label} ({ind.eenheid})"
+
+
+def _getalnotatie(ind: Indicator) -> str:
+    """Excel number format of an indicator: the decimals the products print.
+
+    The cell keeps the full value for calculation; only the display is rounded.
+    """
+    if ind.is_aantal:
+        return "#,##0"
+    return "0" + ("." + "0" * ind.decimalen if ind.decimalen else "")
+
+
+def _format_sheet(ws: Any, cols: list[str], registry: dict[str, Indicator], let_op: str) -> None:
+    """Make a data sheet readable for an analyst: header, widths, filter, number formats."""
+    from openpyxl.styles import Alignment, Font
+
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = 60
+    # Code and name stay in view while scrolling (after the demo mark, when there is one).
+    ws.freeze_panes = ws.cell(row=2, column=cols.index("naam") + 2 if "naam" in cols else 1)
+    if ws.max_row > 1:
+        ws.auto_filter.ref = ws.dimensions
+    if let_op:
+        ws.oddHeader.center.text = let_op
+    for i, col in enumerate(cols, start=1):
+        letter = ws.cell(row=1, column=i).column_letter
+        ws.column_dimensions[letter].width = 28 if col in ("naam", OPMERKING) else 14
+        key = col.removesuffix(LAAG).removesuffix(HOOG)
+        if key in registry:
+            notatie = _getalnotatie(registry[key])
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = notatie
 
 
 def text_cells_as_text(ws: Any) -> None:

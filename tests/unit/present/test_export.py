@@ -265,3 +265,31 @@ def test_toelichting_calls_only_estimates_a_90_percent_interval(tmp_path):
     )
     assert uitleg["inwoners"].endswith("in de CSV inwoners_laag en inwoners_hoog")
     assert not uitleg["aandeel_0_14"]  # no interval columns, nothing to explain
+
+
+def test_workbook_data_sheets_are_formatted_and_carry_the_demo_mark(tmp_path):
+    """A review of the real Deventer workbook: raw floats (16.94630872483221), headers cut
+    off at a fixed width, no filter, "(per 100)" after "per 100 65-plussers", and no
+    FICTIEF on the data sheets that get copied around."""
+    t = table()
+    t["aandeel_85plus"] = 16.94630872483221
+    t["dementie_per_100_65plus"] = 7.3
+    t["mantelzorgpotentieel"] = 9.87
+    path = tmp_path / "x.xlsx"
+    m = {"bronnen": [], "fictief": True, "fictief_onderdelen": ["bevolking", "prognose"]}
+    export.write_xlsx(t, REG, m, path)
+    ws = openpyxl.load_workbook(path)["Buurten"]
+    head = [c.value for c in ws[1]]
+    assert head[0] == "Let op" and ws["A2"].value.startswith("FICTIEF")
+    assert "FICTIEF" in ws.oddHeader.center.text
+    assert "Mensen met dementie per 100 65-plussers" in head
+    assert "Mantelzorgpotentieel (50-64-jarigen per 85-plusser)" in head
+    assert all(c.font.bold for c in ws[1]) and ws.auto_filter.ref
+    assert ws.freeze_panes == f"{ws.cell(row=1, column=head.index('Naam') + 2).column_letter}2"
+    cel = ws.cell(row=2, column=head.index("Aandeel 85-plussers (%)") + 1)
+    assert cel.value == 16.94630872483221 and cel.number_format == "0.0"  # full value kept
+    n85 = head.index("Aantal 85-plussers (personen)") + 1
+    assert {ws.cell(row=2, column=n85 + i).number_format for i in range(3)} == {"#,##0"}
+    # Without demo data: no mark column.
+    export.write_xlsx(t, REG, {"bronnen": []}, path)
+    assert openpyxl.load_workbook(path)["Buurten"]["A1"].value == "Code"
