@@ -124,7 +124,8 @@ def trend_chart(
                 value_labels.append(ax.text(
                     xi,
                     (0 if fmt.is_missing(v) else v) + top * 0.02,
-                    fmt.waarde(v, p.indicator, marker=bool(pr), projectie=bool(pr)),
+                    # An estimated base-year value keeps its ≈, as in the tables.
+                    fmt.waarde(v, p.indicator, marker=True, projectie=bool(pr)),
                     ha="center",
                     va="bottom",
                     fontsize=7,

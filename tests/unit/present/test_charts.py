@@ -66,3 +66,13 @@ def test_trend_titles_and_reference_legends_never_overlap(reg, width):
     titles = " ".join(ax.get_title(loc="left").replace("\n", " ") for ax in fig.axes)
     for p in panels:
         assert p.indicator.label in titles
+
+
+def test_an_estimated_base_year_bar_keeps_its_marker(reg):
+    """Deventer figure 4: "9.270" on the solid 2024 bar, "≈ 9.270" in every table."""
+    panels = [_panel(reg, "aantal_75plus", 9270), _panel(reg, "aantal_65plus", 19910)]
+    fig = charts.trend_chart(panels, 2024, width_mm=140)
+    teksten = {t.get_text() for t in fig.findobj(Text)}
+    assert "≈\u00a09.270" in teksten
+    # A count CBS publishes for the base year is shown as published, without a marker.
+    assert "19.910" in teksten
