@@ -143,8 +143,18 @@ def buurten_in_beeld(
                 + "; ".join(alt_parts)
                 + "."
             ),
-            "bijschrift": f"De gewogen indicatoren per buurt, {j0}. Donker = grootste opgave."
-            + (f" {texts.MARGES_UITLEG}" if any(r.classification.marges for r in results) else ""),
+            "bijschrift": f"De gewogen indicatoren per buurt, {j0}."
+            + (
+                # No panel with classes: neither a dark end nor "between classes" to explain.
+                " Geen van de kaarten heeft klassen; de legenda bij elke kaart zegt waarom."
+                if all(r.neutraal for r in results)
+                else " Donker = grootste opgave."
+                + (
+                    f" {texts.MARGES_UITLEG}"
+                    if any(r.classification.marges and not r.neutraal for r in results)
+                    else ""
+                )
+            ),
             "soort": "kaarten",
         }
     # The worksheet lists only buurten surely among the three highest (as the summary does);

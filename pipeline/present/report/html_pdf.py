@@ -10,6 +10,7 @@ numbers, table of contents with page numbers); WeasyPrint may only read ``data:`
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,39 @@ def render_html(
         sessies=sessies, volgende_ronde=volgende_ronde,
     )  # fmt: skip
     env = shared_environment(Path(template_dir).resolve())
-    return env.get_template(TEMPLATE).render(**ctx)
+    return houd_samen(env.get_template(TEMPLATE).render(**ctx))
+
+
+#: Age-group words with a hyphen after a number ("85-plussers", "0-14-jarigen").
+_LEEFTIJDSWOORD = re.compile(r"(?<![\w-])\d+(?:-\d+)?-(?:plussers?|jarigen|jarige)\b")
+#: Text between tags (not inside one: attributes such as alt texts stay plain).
+_TEKST = re.compile(r">([^<]+)<")
+
+
+def houd_samen(html: str) -> str:
+    """Keep age-group words on one line in the rendered HTML.
+
+    A line may break after a hyphen, so "naar schatting 2.180 85-" ended a line and
+    "plussers" began the next: a number and a dangling "85-" read as a range. Each such
+    word is wrapped in ``<span class="heel">`` (``white-space: nowrap`` in the CSS). Only
+    text between tags is touched; the words are plain text, so nothing needs escaping.
+
+    Parameters
+    ----------
+    html
+        The rendered report.
+
+    Returns
+    -------
+    str
+        The same document with those words wrapped.
+    """
+
+    def wrap(text: re.Match[str]) -> str:
+        inner = _LEEFTIJDSWOORD.sub(r'<span class="heel">\g<0></span>', text.group(1))
+        return f">{inner}<"
+
+    return _TEKST.sub(wrap, html)
 
 
 def write_html(

@@ -105,9 +105,15 @@ class Doc(HTMLParser):
             self.section_text.setdefault(s, []).append(data)
 
 
+def zonder_heel(html: str) -> str:
+    """The HTML without the no-break spans around age words (``html_pdf.houd_samen``): the
+    checks read text, and a span boundary is no word boundary."""
+    return re.sub(r'<span class="heel">([^<]*)</span>', r"\1", html)
+
+
 def parse(html: str) -> Doc:
     d = Doc()
-    d.feed(html)
+    d.feed(zonder_heel(html))
     return d
 
 
@@ -309,7 +315,7 @@ def test_comparison_columns_only_for_built_references_and_a_missing_nl_says_why(
 def test_a_published_cbs_number_cites_the_kwb_alone(tabel, reg):
     """Real Deventer: "Aandeel 65-plussers (2024): het hoogst in Dorp Colmschate (54%)",
     a CBS count, cited the (demo) age profile and the forecast as its source."""
-    html = report.render_html(tabel, geometrie(), reg, meta(), None, None)
+    html = zonder_heel(report.render_html(tabel, geometrie(), reg, meta(), None, None))
     hfd = html.split('id="thema-vergrijzing"', 1)[1].split("</section>", 1)[0]
     lijst = hfd.split('class="bronnenlijst"', 1)[1]
 
@@ -596,7 +602,7 @@ def zonder(tmp_path_factory, reg):
 
 
 def _heat_head(html: str) -> str:
-    return html.split('<table class="heat">', 1)[1].split("</thead>", 1)[0]
+    return zonder_heel(html).split('<table class="heat">', 1)[1].split("</thead>", 1)[0]
 
 
 def test_report_shows_no_classes_rank_or_weight_without_signal(zonder, reg):
@@ -645,7 +651,7 @@ def test_ageing_chapter_maps_the_published_65plus_share_before_the_estimate(zond
     daarna = [i for i, a in enumerate(alts) if "aandeel 75-plussers" in a]
     assert eerst and daarna and eerst[0] < daarna[0]
     assert "klassen van" in alts[eerst[0]]  # published: classes
-    caps = re.findall(r"<figcaption>(.*?)</figcaption>", html, flags=re.S)
+    caps = re.findall(r"<figcaption>(.*?)</figcaption>", zonder_heel(html), flags=re.S)
     cap65 = next(c for c in caps if "Aandeel 65-plussers per buurt" in c)
     # classed with its rounding margins, which the caption does not call an estimate's
     assert texts.MARGES_UITLEG_AFRONDING in " ".join(cap65.split())
@@ -672,7 +678,10 @@ def test_alt_text_of_a_one_class_map_ranks_nothing(reg):
     assert not any("1 klassen" in a or "Hoogst" in a for a in alts)
     # The caption neither explains a dark end nor "only between classes" on a one-colour map.
     html = report.render_html(t, geometrie(), reg, meta(), None, None)
-    caps = [" ".join(c.split()) for c in re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)]
+    caps = [
+        " ".join(c.split())
+        for c in re.findall(r"<figcaption>(.*?)</figcaption>", zonder_heel(html), re.S)
+    ]
     cap = next(c for c in caps if "Aandeel 75-plussers per buurt" in c)
     assert "Alle buurten hebben één kleur" in cap
     assert "Donker" not in cap and "alleen tussen klassen" not in cap
@@ -837,3 +846,29 @@ def test_appendix_gives_every_estimate_its_margin_and_skips_empty_columns(reg):
     assert "Onder elke schatting staat tussen haakjes de 90%-marge." in tekst
     assert "geen enkele buurt een cijfer van heeft: eenzaam (18+)" in tekst
     assert reg["eenzaam_pct"].kort not in bijlage.split("</p>", 1)[1]
+
+
+def test_age_words_stay_on_one_line(html):
+    """Deventer's summary: "naar schatting 2.180 85-" ended a line, "plussers" began the
+    next, and the number with a dangling "85-" read as a range."""
+    assert '<span class="heel">85-plussers</span>' in html
+    assert '<span class="heel">50-64-jarigen</span>' in html
+    # Attributes (alt texts) stay plain text.
+    alts = re.findall(r'alt="([^"]*)"', html)
+    assert alts and not any("<span" in a for a in alts)
+    assert "span.heel { white-space: nowrap; }" in html
+
+
+def test_small_maps_without_any_classes_do_not_explain_a_dark_end(reg):
+    """Real Duiven figure 13: three one-colour panels under "Donker = grootste opgave ...
+    alleen tussen klassen is het verschil echt"."""
+    t = tabel_met_marges()
+    buurt = t["niveau"] == "buurt"
+    for key in ("aandeel_75plus", "mantelzorgpotentieel", "dementie_per_100_65plus", "eenzaam_pct"):
+        t.loc[buurt, key + "_laag"] = 0.0
+        t.loc[buurt, key + "_hoog"] = 1000.0
+    html = zonder_heel(report.render_html(t, geometrie(), reg, meta(), None, None))
+    caps = [" ".join(c.split()) for c in re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)]
+    cap = next(c for c in caps if "De gewogen indicatoren per buurt" in c)
+    assert "Geen van de kaarten heeft klassen" in cap
+    assert "Donker" not in cap and "alleen tussen klassen" not in cap
