@@ -154,6 +154,31 @@ def _labels(edges: Sequence[float], decimals: int, unit: str) -> tuple[list[str]
     return labels, d
 
 
+def _member_labels(
+    v: pd.Series, classes: pd.Series, k: int, decimals: int, unit: str
+) -> tuple[list[str], int] | None:
+    """Labels from the lowest and highest value in each class, or None if one is empty.
+
+    Break labels ("15 – 24 %", "24 – 25 %") left a buurt printed as 24 % in either class;
+    the values a class really holds, with decimals added until neighbouring classes print
+    apart, place every printed value in one class.
+    """
+    suffix = _SUFFIX_UNITS.get(unit, "")
+    groups = v.groupby(classes.to_numpy())
+    lows, highs = groups.min(), groups.max()
+    if sorted(lows.index) != list(range(k)):
+        return None
+    for d in range(decimals, decimals + 4):
+        apart = all(fmt.afgerond(highs[i], d) < fmt.afgerond(lows[i + 1], d) for i in range(k - 1))
+        if apart:
+            break
+    labels = []
+    for i in range(k):
+        a, b = fmt.getal(lows[i], d), fmt.getal(highs[i], d)
+        labels.append(f"{a}{suffix}" if a == b else f"{a} – {b}{suffix}")
+    return labels, d
+
+
 def classify(
     values: pd.Series,
     scheme: str = "quantiles",
@@ -206,8 +231,13 @@ def classify(
             lo_, hi_ = _bounds(v, lo, hi)
             edges = klassen.interval_edges(v.to_numpy(), lo_, hi_, edges)
             marges = _has_width(v, lo_, hi_)
+    classes = _assign(v, edges)
     labels, d = _labels(edges, decimals, unit)
-    return Classification(scheme, edges, labels, _assign(v, edges), d, marges)
+    if bins is None and len(labels) > 1:
+        # Shared bins label several years' values at once: they keep the break labels.
+        labels, d = _member_labels(v[classes >= 0], classes[classes >= 0], len(labels),
+                                   decimals, unit) or (labels, d)  # fmt: skip
+    return Classification(scheme, edges, labels, classes, d, marges)
 
 
 def _bounds(

@@ -31,8 +31,9 @@ def test_classify_nan_is_minus_one_and_labels_are_dutch():
     assert c.classes["c"] == -1
     assert (c.classes.drop("c") >= 0).all()
     assert c.k == 3
-    assert c.labels[0] == "12,5 – 18,3 %"
-    assert all("," in lab and lab.endswith(" %") and " – " in lab for lab in c.labels)
+    # A class is labelled with the values it holds: a class of one value is that value.
+    assert c.labels == ["12,5 – 18,0 %", "22,3 %", "30,0 %"]
+    assert all("," in lab and lab.endswith(" %") for lab in c.labels)
     # Class bounds follow mapclassify: upper bound inclusive.
     assert c.classes["a"] == 0 and c.classes["e"] == 2
 
@@ -271,3 +272,17 @@ def test_fixed_scheme_never_colours_indistinguishable_values_differently():
         # and a value whose interval lies inside one class does get that class
         inside = np.searchsorted(edges, lo, "right") == np.searchsorted(edges, hi, "right")
         assert (k[inside] == np.searchsorted(edges, v[inside], "right")).all()
+
+
+def test_neighbouring_class_labels_never_share_a_printed_value():
+    """Real Deventer, aandeel 65-plussers: "15 – 24 %", "24 – 25 %", "25 – 54 %" left a
+    buurt printed as 24 % or 25 % in either of two classes. Labels now give the values
+    each class holds, with a decimal more where neighbours would print the same."""
+    v = pd.Series([15.2, 18.0, 23.6, 24.3, 24.6, 25.3, 40.0, 54.0])
+    c = kaartklassen.classify(v, "quantiles", 3, decimals=0, unit="%")
+    assert c.labels == ["15,2 – 23,6 %", "24,3 – 24,6 %", "25,3 – 54,0 %"]
+    far = kaartklassen.classify(pd.Series([4.0, 6.0, 15.0, 19.0]), "quantiles", 2, decimals=0)
+    assert far.labels == ["4 – 6", "15 – 19"]  # apart already: the indicator's decimals
+    # Shared bins (two years on one scale) keep the break labels: they cover both years.
+    shared = kaartklassen.classify(v, bins=[15.0, 24.0, 54.0], decimals=0, unit="%")
+    assert shared.labels == ["15 – 24 %", "24 – 54 %"]
