@@ -58,6 +58,9 @@ REDEN_GEHEIM = "geheim bij CBS"
 #: Reason of an estimate that rests on such a secret count in the same buurt (75+ and
 #: 85+ inside a secret 65+, the 65+ of later years).
 REDEN_OP_GEHEIM = "65-plussers geheim bij CBS"
+#: Reason of an empty KWB share or distance: CBS's '.' there means secret, unknown or
+#: unreliable, and wijkscan does not estimate it (unlike a count).
+REDEN_NIET_GEPUBLICEERD = "niet gepubliceerd door CBS"
 
 
 def reden_weinig_ouderen(minimum: int, vanaf: int) -> str:
@@ -85,6 +88,7 @@ def reden_afgerond_nul(afronding: int) -> str:
 _REDEN_VORMEN = (
     ("geheim", re.compile(re.escape(REDEN_GEHEIM) + "$")),
     ("op_geheim", re.compile(re.escape(REDEN_OP_GEHEIM) + "$")),
+    ("niet_gepubliceerd", re.compile(re.escape(REDEN_NIET_GEPUBLICEERD) + "$")),
     ("weinig_ouderen", re.compile(r"minder dan \d+ \d+-plussers \(geschat, vóór afronding\)$")),
     ("afgerond", re.compile(r"hooguit \d+(,\d+)? \(geschat\)$")),
 )

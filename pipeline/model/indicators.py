@@ -268,7 +268,10 @@ def publish(df: pd.DataFrame, registry: dict[str, Indicator], s: Settings) -> pd
     )
     ingehouden = withheld_cells(
         out, secret_buurt_cells(out, _PUBLISHED, _GEPUBLICEERDE_AANDELEN), registry
-    ) | secret_kwb_cells(out, s.basisjaar, registry)
+    )
+    # Joined per key, not replaced: a key with reasons from both keeps them all.
+    for key, redenen in secret_kwb_cells(out, s.basisjaar, registry).items():
+        ingehouden.setdefault(key, []).extend(redenen)
     if "mantelzorgpotentieel" in registry:
         ingehouden.setdefault("mantelzorgpotentieel", []).append(
             (

@@ -164,7 +164,7 @@ def secret_kwb_cells(
         in_gemeente = df[key].notna().groupby(gemeente).transform("any")
         rows = basis & df[key].isna() & in_gemeente
         if rows.any():
-            out[key] = [(rows, codes.REDEN_GEHEIM)]
+            out[key] = [(rows, codes.REDEN_NIET_GEPUBLICEERD)]
     return out
 
 

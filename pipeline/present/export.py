@@ -204,19 +204,27 @@ def _interval_uitleg(ind: Indicator) -> str:
     """What the two interval columns of ``ind`` hold, for the 'Toelichting' sheet.
 
     A number CBS publishes for the base year (no estimate marker, :func:`fmt.teken`) is not
-    an estimate: its bounds are only what CBS's rounding to 5 leaves open, so calling them a
+    an estimate: a count has no bounds there (:func:`pipeline.model.intervals.attach_intervals`
+    leaves them empty), a share only what CBS's rounding to 5 leaves open; calling either a
     90% interval would misstate a published figure. Its projected years are estimates.
     """
     kolommen = (
         f"de twee kolommen ernaast (ondergrens, bovengrens); in de CSV {ind.key}{LAAG} en "
         f"{ind.key}{HOOG}"
     )
+    wie = "Voor buurten en wijken"  # the gemeente's own figures have no draws
     if fmt.teken(ind):
-        return f"90%-interval van de schatting: {kolommen}"
-    soort = "de marge die de afronding door CBS (op 5) openlaat"
-    if ind.prognose:
-        soort = f"in het basisjaar {soort}, in latere jaren het 90%-interval van de schatting"
-    return f"{soort[0].upper()}{soort[1:]}: {kolommen}"
+        return f"{wie} het 90%-interval van de schatting: {kolommen}"
+    if ind.is_aantal:
+        # CBS's own count has no interval in the base year: it is shown as published.
+        return (
+            f"{wie} in latere jaren het 90%-interval van de schatting (het basisjaar is het "
+            f"CBS-cijfer zoals gepubliceerd, zonder interval): {kolommen}"
+        )
+    return (
+        f"{wie} in het basisjaar de marge die de afronding door CBS (op 5) openlaat, in latere "
+        f"jaren het 90%-interval van de schatting: {kolommen}"
+    )
 
 
 def sources_table(meta: dict[str, Any]) -> pd.DataFrame:

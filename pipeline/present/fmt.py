@@ -29,7 +29,7 @@ TEKEN_GEMODELLEERD = "*"
 """Marker of numbers that are model estimates of a third party (RIVM)."""
 
 MARKERS: dict[str, str] = {
-    TEKEN_GESCHAT: "geschat door Wijkscan: berekend uit CBS-cijfers (zie de Verantwoording van het rapport)",
+    TEKEN_GESCHAT: "geschat door Wijkscan: berekend uit CBS-cijfers (zie Verantwoording)",
     TEKEN_GEMODELLEERD: "modelschatting van het RIVM (Gezondheidsmonitor), geen telling",
 }
 """Legend of the markers, in print order."""

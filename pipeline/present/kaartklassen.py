@@ -69,6 +69,17 @@ class Classification:
         return len(self.labels)
 
     @property
+    def samengevoegd(self) -> bool:
+        """True when the intervals merged different values into one class.
+
+        One class of equal values (or of a single buurt) is not the margins' doing, and
+        must not be explained as such.
+        """
+        return (
+            self.marges and self.k <= 1 and len(self.edges) > 1 and self.edges[0] < self.edges[-1]
+        )
+
+    @property
     def bins(self) -> list[float]:
         """Upper bound per class (mapclassify's ``bins``)."""
         return list(self.edges[1:]) if len(self.edges) > 1 else list(self.edges)

@@ -296,7 +296,7 @@ def draw_choropleth(
             vals, scheme, k, decimals=indicator.decimalen, unit=indicator.eenheid,
             lo=by_row(lo), hi=by_row(hi),
         )  # fmt: skip
-    if not neutraal and classification.marges and classification.k <= 1:
+    if not neutraal and classification.samengevoegd:
         # Every break would separate buurten whose difference lies inside their intervals:
         # one colour, and a legend that says why (not a one-class legend that looks like
         # a measurement).

@@ -127,8 +127,8 @@ def _small_multiple(
                              intervals=[d.intervals(key, yr) for yr in years])  # fmt: skip
     cls = kaartklassen.classify(series[0][0], bins=edges, decimals=ind.decimalen, unit=ind.eenheid)
     neutraal = d.neutraal(key)
-    if not neutraal and cls.k <= 1 and any(lo.notna().any() for lo, _ in
-                                           (d.intervals(key, yr) for yr in years)):  # fmt: skip
+    if not neutraal and cls.k <= 1 and cls.edges[0] < cls.edges[-1] and any(
+            lo.notna().any() for lo, _ in (d.intervals(key, yr) for yr in years)):  # fmt: skip
         # The intervals left no break between the years' buurten: say so, no class colour.
         neutraal = texts.KAART_MARGES_EEN_KLASSE
     # "dezelfde klassen" only where there are classes (the legend may say "geen klassen").

@@ -40,6 +40,7 @@ def test_every_cell_reason_has_its_own_kind_and_explanation():
     redenen = {
         codes.REDEN_GEHEIM: "geheim",
         codes.REDEN_OP_GEHEIM: "op_geheim",
+        codes.REDEN_NIET_GEPUBLICEERD: "niet_gepubliceerd",
         codes.reden_weinig_ouderen(10, 85): "weinig_ouderen",
         codes.reden_weinig_ouderen(5, 90): "weinig_ouderen",
         codes.reden_afgerond_nul(5): "afgerond",
@@ -49,5 +50,8 @@ def test_every_cell_reason_has_its_own_kind_and_explanation():
         assert codes.soort_reden(reden) == soort, reden
     assert codes.soort_reden("iets anders") == ""
     uitleg = {texts.uitleg_reden(r) for r in redenen}
-    assert len(uitleg) == 4  # one per kind
+    assert len(uitleg) == 5  # one per kind
+    # A share or distance CBS left empty is not called a secret count (CBS's '.' also
+    # means unknown or unreliable), nor said to have an estimate.
+    assert "aantal" not in texts.uitleg_reden(codes.REDEN_NIET_GEPUBLICEERD)
     assert "verhouding" not in texts.uitleg_reden(codes.reden_afgerond_nul(5))

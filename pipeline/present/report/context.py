@@ -296,6 +296,7 @@ def build_context(
         {"id": "verantwoording", "titel": "Verantwoording"},
         {"id": "bijlage", "titel": "Bijlage: alle cijfers per buurt"},
     ]
+    bijlage = tabellen.bijlage(indicatoren, registry, j0, zonder)
     return {
         "css": Markup(css.replace("</", "<\\/")),
         "titel": f"Wijkscan {naam}",
@@ -338,7 +339,14 @@ def build_context(
             any(c.endswith(klassen.LAAG) for c in indicatoren.columns),
             indicatoren,
         ),
-        "bijlage": tabellen.bijlage(indicatoren, registry, j0, zonder),
+        "bijlage": bijlage,
+        "bijlage_marges": any(
+            c["marge"]
+            for t in bijlage
+            for g in t["groepen"]
+            for r in g["buurten"]
+            for c in r["cellen"]
+        ),
         "bijlage_zonder": fmt.opsomming(
             fmt.kleine_letter(registry[k].label)
             for k in tabellen.lege_kolommen(indicatoren, registry, j0)

@@ -103,9 +103,13 @@ def _alt_kaart(
     if cls.k <= 1:
         # The margins left one class (KAART_MARGES_EEN_KLASSE): the text must not rank
         # what the map deliberately does not (it said "in 1 klassen ... Hoogst: Noord").
+        # One class of equal values is just that value.
+        waarden = f"De waarden lopen van {van} tot {tot}." if van != tot else f"Waarde: {van}."
+        noot = texts.marges_noot(ind, cls)
         parts = [
             f"Kaart van de buurten van {gemeente}: {fmt.kleine_letter(ind.label)} in {jaar}. "
-            f"{texts.marges_noot(ind, cls)} De waarden lopen van {van} tot {tot}."
+            + (f"{noot} " if noot else "")
+            + waarden
         ]
     else:
         parts = [

@@ -144,14 +144,16 @@ def marges_noot(ind: Indicator, classification: Any) -> str:
         return ""
     if classification.k > 1:
         return marges_uitleg(ind)
+    if not classification.samengevoegd:
+        return ""  # equal values, or one buurt: nothing the margins did
     marge = (
-        "90%-marge van de schatting"
+        "de 90%-marge van de schatting"
         if fmt.teken(ind)
-        else "marge die de afronding van CBS (op 5) geeft"
+        else "de afrondingsmarge (CBS rondt af op 5)"
     )
     return (
         "Alle buurten hebben één kleur: elke grens tussen klassen zou buurten scheiden "
-        f"waarvan het cijfer binnen de {marge} van de andere ligt."
+        f"waarvan het cijfer binnen {marge} van de andere ligt."
     )
 
 
@@ -313,6 +315,10 @@ _UITLEG_REDEN = {
     "op_geheim": (
         "in die buurt zou de schatting alleen het geheime aantal 65-plussers verdelen, ook in "
         "latere jaren"
+    ),
+    "niet_gepubliceerd": (
+        "het CBS publiceert dit cijfer voor deze buurt niet (geheim, onbekend of niet "
+        "betrouwbaar genoeg), en wijkscan schat het niet"
     ),
     "weinig_ouderen": "een verhouding over zo weinig mensen zegt niets",
     "afgerond": (

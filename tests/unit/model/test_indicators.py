@@ -671,8 +671,8 @@ def test_a_kwb_cell_cbs_left_empty_says_so():
     geheim = {"aandeel_0_14": {buurt, "WK000102"}, "koopwoningen_pct": {buurt}}
     for key, rows in geheim.items():  # the fixture's wijk W2 has its 0-14 count secret
         reden = pub[codes.reden_kolom(key)]
-        assert set(reden.index[reden == codes.REDEN_GEHEIM]) == {(c, 2024) for c in rows}
-        assert set(reden.unique()) == {"", codes.REDEN_GEHEIM}
+        assert set(reden.index[reden == codes.REDEN_NIET_GEPUBLICEERD]) == {(c, 2024) for c in rows}
+        assert set(reden.unique()) == {"", codes.REDEN_NIET_GEPUBLICEERD}
     assert (pub[codes.reden_kolom("afstand_huisarts")] == "").all()
 
 

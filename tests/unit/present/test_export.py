@@ -8,6 +8,7 @@ import time
 import zipfile
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 from shapely.geometry import box
@@ -250,18 +251,29 @@ def test_bronnen_sheet_has_dutch_headers_and_keeps_every_field(tmp_path):
 
 
 def test_toelichting_calls_only_estimates_a_90_percent_interval(tmp_path):
-    """A published base-year count has bounds from CBS's rounding, not a 90% interval."""
+    """A published base-year count has no bounds (shown as published), a published share
+    only CBS's rounding; neither is a 90% interval. The table is shaped as the pipeline
+    writes it: no bounds for the 2024 count, rounding bounds for the 2024 share."""
     t = table()
-    t["inwoners_laag"], t["inwoners_hoog"] = 98.0, 102.0
+    basis = t["jaar"] == 2024
+    t["inwoners_laag"] = np.where(basis, np.nan, 140.0)
+    t["inwoners_hoog"] = np.where(basis, np.nan, 160.0)
+    t["aandeel_65plus"], t["aandeel_65plus_laag"], t["aandeel_65plus_hoog"] = 20.0, 19.5, 20.5
     path = tmp_path / "x.xlsx"
     export.write_xlsx(t, REG, {"bronnen": []}, path)
     rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
     head = rows[0]
     uitleg = {r[head.index("Indicator (kolom)")]: r[head.index("Interval")] for r in rows[1:]}
-    assert uitleg["aantal_85plus"].startswith("90%-interval van de schatting: ")
+    assert uitleg["aantal_85plus"].startswith(
+        "Voor buurten en wijken het 90%-interval van de schatting: "
+    )
     assert uitleg["inwoners"].startswith(
-        "In het basisjaar de marge die de afronding door CBS (op 5) openlaat, in latere jaren "
-        "het 90%-interval van de schatting: "
+        "Voor buurten en wijken in latere jaren het 90%-interval van de schatting (het "
+        "basisjaar is het CBS-cijfer zoals gepubliceerd, zonder interval): "
+    )
+    assert uitleg["aandeel_65plus"].startswith(
+        "Voor buurten en wijken in het basisjaar de marge die de afronding door CBS (op 5) "
+        "openlaat, in latere jaren het 90%-interval van de schatting: "
     )
     assert uitleg["inwoners"].endswith("in de CSV inwoners_laag en inwoners_hoog")
     assert not uitleg["aandeel_0_14"]  # no interval columns, nothing to explain

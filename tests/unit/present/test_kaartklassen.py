@@ -286,3 +286,22 @@ def test_neighbouring_class_labels_never_share_a_printed_value():
     # Shared bins (two years on one scale) keep the break labels: they cover both years.
     shared = kaartklassen.classify(v, bins=[15.0, 24.0, 54.0], decimals=0, unit="%")
     assert shared.labels == ["15 – 24 %", "24 – 54 %"]
+
+
+def test_one_class_is_the_margins_doing_only_with_different_values():
+    """A review: one buurt with a value (or all equal) gave one class with margins, and
+    the legend then claimed every break would split buurten inside each other's margin."""
+    from pipeline.model.registry import build_registry
+    from pipeline.present import texts
+
+    ind = build_registry("85984NED", 2024, (50, 64), 85, "t", "50150NED", "demo", "demo")[
+        "aandeel_75plus"
+    ]
+    een = kaartklassen.classify(pd.Series([5.0, np.nan, np.nan]), lo=pd.Series([3.0] * 3),
+                                hi=pd.Series([7.0] * 3))  # fmt: skip
+    assert een.k == 1 and een.marges and not een.samengevoegd
+    assert texts.marges_noot(ind, een) == ""
+    v = pd.Series([5.0, 6.0, 7.0])
+    samen = kaartklassen.classify(v, lo=v - 5, hi=v + 5)
+    assert samen.k == 1 and samen.samengevoegd
+    assert texts.marges_noot(ind, samen).startswith("Alle buurten hebben één kleur")

@@ -843,8 +843,12 @@ def test_appendix_gives_every_estimate_its_margin_and_skips_empty_columns(reg):
     m65 = fmt.marge(r["aandeel_65plus_laag"], r["aandeel_65plus_hoog"], reg["aandeel_65plus"])
     assert m65 and f"({m65})" not in bijlage
     tekst = " ".join(" ".join(parse(html).section_text["bijlage"]).split())
-    assert "Onder elke schatting staat tussen haakjes de 90%-marge." in tekst
-    assert "geen enkele buurt een cijfer van heeft: eenzaam (18+)" in tekst
+    assert "Onder elke geschatte buurt- of wijkwaarde staat tussen haakjes de 90%-marge" in tekst
+    assert "omdat er voor geen enkele buurt een cijfer is: eenzaam (18+)" in tekst
+    # Without any interval in the table the appendix promises none.
+    kaal = t.drop(columns=[c for c in t.columns if c.endswith(("_laag", "_hoog"))])
+    kaal_html = report.render_html(kaal, geometrie(), reg, meta(), None, None)
+    assert "90%-marge;" not in " ".join(" ".join(parse(kaal_html).section_text["bijlage"]).split())
     assert reg["eenzaam_pct"].kort not in bijlage.split("</p>", 1)[1]
 
 
