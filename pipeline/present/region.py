@@ -389,4 +389,5 @@ def voorstellen_per_gemeente(
 
 def render_html(context: dict[str, Any], template_dir: Path) -> str:
     """Render the regional report (autoescape, StrictUndefined)."""
-    return report.make_environment(template_dir).get_template("regio.html.j2").render(**context)
+    html = report.make_environment(template_dir).get_template("regio.html.j2").render(**context)
+    return report.houd_samen(html)  # "85-plussers" never breaks at its hyphen here either

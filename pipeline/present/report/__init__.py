@@ -28,7 +28,7 @@ The modules, one responsibility each:
 
 from pipeline.present.report.context import build_context
 from pipeline.present.report.figuren import HOOFDSTUKKEN
-from pipeline.present.report.html_pdf import html_to_pdf, render_html, write_html
+from pipeline.present.report.html_pdf import houd_samen, html_to_pdf, render_html, write_html
 from pipeline.present.report.instellingen import DEFAULT_RAPPORT, rapport_config
 from pipeline.present.report.rangorde import buurt_scores, plaats_tekst, score_marge
 from pipeline.present.report.sjablonen import (
@@ -41,6 +41,7 @@ from pipeline.present.report.sjablonen import (
 from pipeline.present.report.tabellen import dementie_vergelijking
 
 __all__ = [
+    "houd_samen",
     "CSS",
     "CSS_SESSIES",
     "DEFAULT_RAPPORT",
