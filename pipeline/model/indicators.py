@@ -73,6 +73,32 @@ def _open_share(starts: np.ndarray, van: int, tot: int | None) -> np.ndarray:
     return weights[:, inside].sum(axis=1)
 
 
+def _class_bounds(bev: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``leeftijd_van`` and ``leeftijd_tot`` as floats (NaN: an open class)."""
+    lo = bev["leeftijd_van"].to_numpy(dtype=float)
+    hi = bev["leeftijd_tot"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return lo, hi
+
+
+def class_fraction(lo: np.ndarray, hi: np.ndarray, van: int, tot: int | None) -> np.ndarray:
+    """Share of each age class ``lo``..``hi`` (NaN ``hi``: open) inside the band ``van``..``tot``.
+
+    Uniform within a closed class; an open class as :func:`pipeline.model.ages.split_matrix`
+    spreads it (the Dutch 90+ structure that estimation and projection use too).
+    """
+    is_open = np.isnan(hi)
+    b_hi = np.inf if tot is None else float(tot)
+    with np.errstate(invalid="ignore"):
+        overlap = np.clip(np.minimum(hi, b_hi) - np.maximum(lo, van) + 1, 0, None)
+        frac = overlap / (hi - lo + 1)
+    if is_open.any():
+        # An open 90+ spread evenly over ten years put half of it at 95+ (Dutch figures:
+        # about a quarter), so buurt dementia summed to 2 % more than the gemeente's own.
+        starts, which = np.unique(lo[is_open], return_inverse=True)
+        frac[is_open] = _open_share(starts, van, tot)[which]
+    return frac
+
+
 def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.Series:
     """Sum the population in an age band, splitting classes that straddle its edges.
 
@@ -94,18 +120,8 @@ def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.
         Dutch 90+ structure that estimation and projection use too). Missing counts
         propagate as NaN.
     """
-    lo = bev["leeftijd_van"].to_numpy(dtype=float)
-    hi = bev["leeftijd_tot"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    is_open = np.isnan(hi)
-    b_hi = np.inf if tot is None else float(tot)
-    with np.errstate(invalid="ignore"):
-        overlap = np.clip(np.minimum(hi, b_hi) - np.maximum(lo, van) + 1, 0, None)
-        frac = overlap / (hi - lo + 1)
-    if is_open.any():
-        # An open 90+ spread evenly over ten years put half of it at 95+ (Dutch figures:
-        # about a quarter), so buurt dementia summed to 2 % more than the gemeente's own.
-        starts, which = np.unique(lo[is_open], return_inverse=True)
-        frac[is_open] = _open_share(starts, van, tot)[which]
+    lo, hi = _class_bounds(bev)
+    frac = class_fraction(lo, hi, van, tot)
     part = bev["aantal"].to_numpy(dtype=float) * frac
     tmp = bev[by].copy()
     tmp["_v"] = np.where(frac > 0, part, 0.0)
@@ -169,31 +185,72 @@ def one_sex_partition(bev: pd.DataFrame) -> pd.DataFrame:
 
 
 def age_quantities(bev: pd.DataFrame, s: Settings, prevalentie: pd.DataFrame) -> pd.DataFrame:
-    """Age-based counts per ``(code, jaar)`` from a long population table."""
+    """Age-based counts per ``(code, jaar)`` from a long population table.
+
+    The same sums as :func:`band_sum` and :func:`dementia_count`, in one pass: the interval
+    draws call this for every draw and year (~140 million rows for the country), and a
+    grouped sum per band and per prevalence class cost most of that step. Each row's share
+    in every band depends only on its age class (and, for dementia, its sex), so the shares
+    are worked out once per distinct class and summed per region-year with ``bincount``.
+    """
     bev = one_sex_partition(bev)
-    # Every band below groups the same rows by (code, jaar): number the groups once (in
-    # sorted order, as groupby(sort=True) would) and group by that integer. Grouping on the
-    # string codes again for each band cost most of the time of the interval draws.
     groups = bev.groupby(["code", "jaar"], sort=True)
     keys = groups.size().index
-    by = ["_groep"]
-    bev = bev[["geslacht", "leeftijd_van", "leeftijd_tot", "aantal"]].assign(
-        _groep=groups.ngroup().to_numpy()
+    g = groups.ngroup().to_numpy()
+    n = len(keys)
+    lo, hi = _class_bounds(bev)
+    # Distinct classes (a handful) and sexes: every weight below is per (class, sex).
+    klasse, uniek = pd.factorize(lo * 1000 + np.where(np.isnan(hi), 999, hi))
+    k_lo, k_hi = uniek // 1000, np.where(uniek % 1000 == 999, np.nan, uniek % 1000)
+    sekse, seksen = pd.factorize(bev["geslacht"])
+    aantal = bev["aantal"].to_numpy(dtype=float)
+    banden = {
+        "inwoners": (0, None),
+        "aantal_65plus": (65, None),
+        "aantal_75plus": (75, None),
+        "aantal_85plus": (85, None),
+        "aantal_18plus": (18, None),
+        "aantal_mz_van": (s.mz_van[0], s.mz_van[1]),
+        "aantal_mz_ouderen": (s.mz_ouderen, None),
+    }
+    q = {}
+    for naam, (van, tot) in banden.items():
+        frac = class_fraction(k_lo, k_hi, van, tot)[klasse]
+        # A missing count outside the band does not make the band missing (band_sum).
+        q[naam] = np.bincount(g, weights=np.where(frac > 0, aantal * frac, 0.0), minlength=n)
+    q["dementie_aantal"] = _dementia_per_group(
+        g, n, aantal, klasse, k_lo, k_hi, sekse, np.asarray(seksen), prevalentie
     )
-    q = pd.DataFrame(
-        {
-            "inwoners": band_sum(bev, 0, None, by),
-            "aantal_65plus": band_sum(bev, 65, None, by),
-            "aantal_75plus": band_sum(bev, 75, None, by),
-            "aantal_85plus": band_sum(bev, 85, None, by),
-            "aantal_18plus": band_sum(bev, 18, None, by),
-            "aantal_mz_van": band_sum(bev, s.mz_van[0], s.mz_van[1], by),
-            "aantal_mz_ouderen": band_sum(bev, s.mz_ouderen, None, by),
-            "dementie_aantal": dementia_count(bev, prevalentie, by),
-        }
-    ).reindex(range(len(keys)))
-    q.index = keys
-    return q.reset_index()
+    out = pd.DataFrame(q, index=keys)
+    return out.reset_index()
+
+
+def _dementia_per_group(
+    g: np.ndarray,
+    n: int,
+    aantal: np.ndarray,
+    klasse: np.ndarray,
+    k_lo: np.ndarray,
+    k_hi: np.ndarray,
+    sekse: np.ndarray,
+    seksen: np.ndarray,
+    prevalentie: pd.DataFrame,
+) -> np.ndarray:
+    """:func:`dementia_count` for :func:`age_quantities`: one weight per (class, sex)."""
+    gewicht = np.zeros((len(k_lo), len(seksen)))
+    for _, p in prevalentie.iterrows():
+        tot = None if pd.isna(p["leeftijd_tot"]) else int(p["leeftijd_tot"])
+        frac = class_fraction(k_lo, k_hi, int(p["leeftijd_van"]), tot) * float(p["prevalentie"])
+        for j, sex in enumerate(seksen):
+            if p["geslacht"] == "totaal" or sex == p["geslacht"]:
+                gewicht[:, j] += frac
+            elif sex == "totaal":
+                gewicht[:, j] += frac / 2  # known only in total: the mean of both sexes' rates
+    w = gewicht[klasse, sekse]
+    som = np.bincount(g, weights=np.where(w > 0, np.nan_to_num(aantal) * w, 0.0), minlength=n)
+    # Any missing count in a region-year makes its dementia estimate missing.
+    missing = np.bincount(g, weights=np.isnan(aantal), minlength=n) > 0
+    return np.where(missing, np.nan, som)
 
 
 def derive(q: pd.DataFrame, s: Settings) -> pd.DataFrame:
