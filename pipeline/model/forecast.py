@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import WijkscanError
-from pipeline.model.indicators import one_sex_partition
+from pipeline.model.banden import one_sex_partition
 
 MAX_AGE = 100
 

@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline import codes
-from pipeline.model import ages
+from pipeline.model.banden import (  # noqa: F401 - band_sum, dementia_count: public here too
+    band_sum,
+    band_totals,
+    dementia_count,
+    one_sex_partition,
+)
 from pipeline.model.ingehouden import (
     cell_reasons,
     secret_buurt_cells,
@@ -64,146 +69,9 @@ def marker(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col].fillna(False).astype(bool)
 
 
-def _open_share(starts: np.ndarray, van: int, tot: int | None) -> np.ndarray:
-    """Share of each open class (``starts``+) that lies in the band ``van``..``tot``."""
-    weights = ages.split_matrix(starts, np.full(len(starts), np.inf))
-    jaren = np.arange(weights.shape[1])
-    # The last single year holds everybody of that age and older.
-    inside = (jaren >= van) & (jaren <= (jaren[-1] if tot is None else tot))
-    return weights[:, inside].sum(axis=1)
-
-
-def _class_bounds(bev: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """``leeftijd_van`` and ``leeftijd_tot`` as floats (NaN: an open class)."""
-    lo = bev["leeftijd_van"].to_numpy(dtype=float)
-    hi = bev["leeftijd_tot"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return lo, hi
-
-
-def class_fraction(lo: np.ndarray, hi: np.ndarray, van: int, tot: int | None) -> np.ndarray:
-    """Share of each age class ``lo``..``hi`` (NaN ``hi``: open) inside the band ``van``..``tot``.
-
-    Uniform within a closed class; an open class as :func:`pipeline.model.ages.split_matrix`
-    spreads it (the Dutch 90+ structure that estimation and projection use too).
-    """
-    is_open = np.isnan(hi)
-    b_hi = np.inf if tot is None else float(tot)
-    with np.errstate(invalid="ignore"):
-        overlap = np.clip(np.minimum(hi, b_hi) - np.maximum(lo, van) + 1, 0, None)
-        frac = overlap / (hi - lo + 1)
-    if is_open.any():
-        # An open 90+ spread evenly over ten years put half of it at 95+ (Dutch figures:
-        # about a quarter), so buurt dementia summed to 2 % more than the gemeente's own.
-        starts, which = np.unique(lo[is_open], return_inverse=True)
-        frac[is_open] = _open_share(starts, van, tot)[which]
-    return frac
-
-
-def band_sum(bev: pd.DataFrame, van: int, tot: int | None, by: list[str]) -> pd.Series:
-    """Sum the population in an age band, splitting classes that straddle its edges.
-
-    Parameters
-    ----------
-    bev
-        Long table with ``leeftijd_van``, ``leeftijd_tot`` (Int64, NA = open), ``aantal``.
-    van, tot
-        Band limits, inclusive; ``tot=None`` means open (e.g. 85+).
-    by
-        Grouping columns (e.g. ``["code", "jaar"]``).
-
-    Returns
-    -------
-    pandas.Series
-        Band totals indexed by ``by``. A class that is partly inside the band
-        contributes the share of its ages inside it: uniform within a closed class, and
-        within an open class as :func:`pipeline.model.ages.split_matrix` spreads it (the
-        Dutch 90+ structure that estimation and projection use too). Missing counts
-        propagate as NaN.
-    """
-    lo, hi = _class_bounds(bev)
-    frac = class_fraction(lo, hi, van, tot)
-    part = bev["aantal"].to_numpy(dtype=float) * frac
-    tmp = bev[by].copy()
-    tmp["_v"] = np.where(frac > 0, part, 0.0)
-    tmp["_nan"] = (frac > 0) & np.isnan(part)
-    g = tmp.groupby(by, sort=True)
-    out = g["_v"].sum()
-    return out.mask(g["_nan"].any())
-
-
-def dementia_count(bev: pd.DataFrame, prevalentie: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Estimated persons with dementia: sum of prevalence(age, sex) x population.
-
-    Parameters
-    ----------
-    bev
-        Long population table (``geslacht`` man/vrouw/totaal, age classes, ``aantal``).
-    prevalentie
-        Rates with ``leeftijd_van, leeftijd_tot, geslacht, prevalentie`` (0..1). When the
-        rates are given for 'totaal' they apply to both sexes; when the population is
-        only known for 'totaal', the mean of the male and female rate is used.
-    by
-        Grouping columns.
-
-    Returns
-    -------
-    pandas.Series
-        Estimated count per group; classes below the youngest prevalence band add 0
-        (dementia before 55 is rare and not in the rates), missing counts give NaN.
-    """
-    total = None
-    for _, p in prevalentie.iterrows():
-        van = int(p["leeftijd_van"])
-        tot = None if pd.isna(p["leeftijd_tot"]) else int(p["leeftijd_tot"])
-        sexes = ["man", "vrouw", "totaal"] if p["geslacht"] == "totaal" else [p["geslacht"]]
-        rate = float(p["prevalentie"])
-        sub = bev[bev["geslacht"].isin(sexes)]
-        part = band_sum(sub, van, tot, by) * rate
-        if p["geslacht"] != "totaal":
-            # A population known only in total gets the mean of both sexes' rates.
-            tot_rows = bev[bev["geslacht"] == "totaal"]
-            if len(tot_rows):
-                part = part.add(band_sum(tot_rows, van, tot, by) * rate / 2, fill_value=0)
-        total = part if total is None else total.add(part, fill_value=0)
-    assert total is not None
-    # A group-wise any, not an apply per group: per draw there are ~75,000 groups.
-    missing = bev["aantal"].isna().groupby([bev[c] for c in by], sort=True).any()
-    return total.reindex(missing.index).fillna(0.0).mask(missing)
-
-
-def one_sex_partition(bev: pd.DataFrame) -> pd.DataFrame:
-    """Keep man/vrouw rows where a region-year has them, else its 'totaal' rows.
-
-    CBS tables carry 'totaal' next to both sexes; summing all three would count
-    everybody twice. A group-wise ``any`` (not a ``code|jaar`` key per row): for the
-    0.6 million rows of all buurten that is under a second instead of ~25 s.
-    """
-    has_sex = bev["geslacht"].isin(["man", "vrouw"])
-    group_has_sex = has_sex.groupby([bev["code"], bev["jaar"]], sort=False).transform("any")
-    drop = (bev["geslacht"] == "totaal") & group_has_sex
-    return bev.loc[~drop]
-
-
 def age_quantities(bev: pd.DataFrame, s: Settings, prevalentie: pd.DataFrame) -> pd.DataFrame:
-    """Age-based counts per ``(code, jaar)`` from a long population table.
-
-    The same sums as :func:`band_sum` and :func:`dementia_count`, in one pass: the interval
-    draws call this for every draw and year (~140 million rows for the country), and a
-    grouped sum per band and per prevalence class cost most of that step. Each row's share
-    in every band depends only on its age class (and, for dementia, its sex), so the shares
-    are worked out once per distinct class and summed per region-year with ``bincount``.
-    """
-    bev = one_sex_partition(bev)
-    groups = bev.groupby(["code", "jaar"], sort=True)
-    keys = groups.size().index
-    g = groups.ngroup().to_numpy()
-    n = len(keys)
-    lo, hi = _class_bounds(bev)
-    # Distinct classes (a handful) and sexes: every weight below is per (class, sex).
-    klasse, uniek = pd.factorize(lo * 1000 + np.where(np.isnan(hi), 999, hi))
-    k_lo, k_hi = uniek // 1000, np.where(uniek % 1000 == 999, np.nan, uniek % 1000)
-    sekse, seksen = pd.factorize(bev["geslacht"])
-    aantal = bev["aantal"].to_numpy(dtype=float)
+    """Age-based counts per ``(code, jaar)`` from a long population table (the bands of
+    the settings, :func:`pipeline.model.banden.band_totals`)."""
     banden = {
         "inwoners": (0, None),
         "aantal_65plus": (65, None),
@@ -213,44 +81,7 @@ def age_quantities(bev: pd.DataFrame, s: Settings, prevalentie: pd.DataFrame) ->
         "aantal_mz_van": (s.mz_van[0], s.mz_van[1]),
         "aantal_mz_ouderen": (s.mz_ouderen, None),
     }
-    q = {}
-    for naam, (van, tot) in banden.items():
-        frac = class_fraction(k_lo, k_hi, van, tot)[klasse]
-        # A missing count outside the band does not make the band missing (band_sum).
-        q[naam] = np.bincount(g, weights=np.where(frac > 0, aantal * frac, 0.0), minlength=n)
-    q["dementie_aantal"] = _dementia_per_group(
-        g, n, aantal, klasse, k_lo, k_hi, sekse, np.asarray(seksen), prevalentie
-    )
-    out = pd.DataFrame(q, index=keys)
-    return out.reset_index()
-
-
-def _dementia_per_group(
-    g: np.ndarray,
-    n: int,
-    aantal: np.ndarray,
-    klasse: np.ndarray,
-    k_lo: np.ndarray,
-    k_hi: np.ndarray,
-    sekse: np.ndarray,
-    seksen: np.ndarray,
-    prevalentie: pd.DataFrame,
-) -> np.ndarray:
-    """:func:`dementia_count` for :func:`age_quantities`: one weight per (class, sex)."""
-    gewicht = np.zeros((len(k_lo), len(seksen)))
-    for _, p in prevalentie.iterrows():
-        tot = None if pd.isna(p["leeftijd_tot"]) else int(p["leeftijd_tot"])
-        frac = class_fraction(k_lo, k_hi, int(p["leeftijd_van"]), tot) * float(p["prevalentie"])
-        for j, sex in enumerate(seksen):
-            if p["geslacht"] == "totaal" or sex == p["geslacht"]:
-                gewicht[:, j] += frac
-            elif sex == "totaal":
-                gewicht[:, j] += frac / 2  # known only in total: the mean of both sexes' rates
-    w = gewicht[klasse, sekse]
-    som = np.bincount(g, weights=np.where(w > 0, np.nan_to_num(aantal) * w, 0.0), minlength=n)
-    # Any missing count in a region-year makes its dementia estimate missing.
-    missing = np.bincount(g, weights=np.isnan(aantal), minlength=n) > 0
-    return np.where(missing, np.nan, som)
+    return band_totals(bev, banden, prevalentie)
 
 
 def derive(q: pd.DataFrame, s: Settings) -> pd.DataFrame:

@@ -296,7 +296,8 @@ def build_context(
         {"id": "verantwoording", "titel": "Verantwoording"},
         {"id": "bijlage", "titel": "Bijlage: alle cijfers per buurt"},
     ]
-    bijlage = tabellen.bijlage(indicatoren, registry, j0, zonder)
+    leeg = tabellen.lege_kolommen(indicatoren, registry, j0)
+    bijlage = tabellen.bijlage(indicatoren, registry, j0, zonder, leeg)
     return {
         "css": Markup(css.replace("</", "<\\/")),
         "titel": f"Wijkscan {naam}",
@@ -340,17 +341,8 @@ def build_context(
             indicatoren,
         ),
         "bijlage": bijlage,
-        "bijlage_marges": any(
-            c["marge"]
-            for t in bijlage
-            for g in t["groepen"]
-            for r in g["buurten"]
-            for c in r["cellen"]
-        ),
-        "bijlage_zonder": fmt.opsomming(
-            fmt.kleine_letter(registry[k].label)
-            for k in tabellen.lege_kolommen(indicatoren, registry, j0)
-        ),
+        "bijlage_marges": any(t["marges"] for t in bijlage),
+        "bijlage_zonder": fmt.opsomming(fmt.kleine_letter(registry[k].label) for k in leeg),
         "n_buurten": int(len(names)),
         "zonder_kaart": sorted(
             str(names[c]) for c in names.index if c not in set(geo["code"].astype(str))

@@ -233,20 +233,22 @@ def bijlage(
     registry: dict[str, Indicator],
     j0: int,
     zonder_signaal: Sequence[str] = (),
+    leeg: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Appendix tables: per theme all buurten (grouped by wijk) of the base year.
 
     Columns of indicators without buurt signal are marked (``geen_signaal``): their
     buurt numbers are printed, as in the data export, but are not to be compared. Every
     estimate carries its 90 % interval (``marge``), so the appendix never shows an
-    estimate bare. Columns without any value (:func:`lege_kolommen`) are left out; a theme
-    with none left is left out as a whole.
+    estimate bare (``marges``: whether a table has any). The columns ``leeg`` (without any
+    value, :func:`lege_kolommen`) are left out; a theme with none left is left out as a
+    whole.
     """
     rows = indicatoren[indicatoren["jaar"] == j0]
     buurt = rows[rows["niveau"] == "buurt"]
     wijk = rows[rows["niveau"] == "wijk"].set_index("code")
     gm = rows[rows["niveau"] == "gemeente"].iloc[0]
-    leeg = set(lege_kolommen(indicatoren, registry, j0))
+    leeg = set(leeg)
 
     def cellen(r: pd.Series, keys: list[str]) -> list[dict[str, Any]]:
         return [
@@ -290,6 +292,9 @@ def bijlage(
                 "zonder_signaal": [registry[k].label for k in keys if k in zonder_signaal],
                 "groepen": groepen,
                 "gemeente": {"naam": str(gm["naam"]), "cellen": cellen(gm, keys)},
+                "marges": any(
+                    c["marge"] for g in groepen for b in g["buurten"] for c in b["cellen"]
+                ),
             }
         )
     return out

@@ -246,7 +246,7 @@ def fictief_kop(*metas: dict[str, Any]) -> str:
     return (
         "FICTIEF – demogegevens"
         if all(alles_fictief(m) for m in fictief)
-        else ("FICTIEF – deels demogegevens")
+        else "FICTIEF – deels demogegevens"
     )
 
 
