@@ -19,7 +19,9 @@ buurten of the batch:
    :func:`pipeline.model.intervals.zaad_voor`), their indicators and at once their spread
    (:func:`pipeline.model.intervals.spreiding_van`), which gives the intervals
    (:func:`pipeline.model.intervals.attach_intervals`). Only one gemeente's draws exist at a
-   time: for the whole country they would be ~55 million rows.
+   time (per process): for the whole country they would be ~55 million rows. These tasks
+   are independent (:func:`gemeente_spreiding`), so a batch of several gemeenten can spread
+   them over worker processes (``run_all``); nationally they are most of the step's time.
 
 The inputs come from :mod:`pipeline.model.batch_inputs`; the build step
 (:func:`pipeline.workflow.jobs_build.build`) writes the result.
@@ -30,7 +32,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,6 +162,61 @@ def estimate_buurten(
     return base, all_draws, info
 
 
+#: Runs ``task(*args)`` for every argument tuple and returns the results in order: in this
+#: process (:func:`_run_here`) or spread over worker processes
+#: (:func:`pipeline.workflow.renderpool.run_all`).
+RunAll = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
+
+
+def _run_here(task: Callable[..., Any], argsets: Sequence[tuple[Any, ...]]) -> list[Any]:
+    return [task(*args) for args in argsets]
+
+
+def gemeente_spreiding(
+    regios: pd.DataFrame,
+    gemeente_pop: pd.DataFrame,
+    gemeente_bs: pd.DataFrame,
+    brp: pd.DataFrame,
+    q: pd.DataFrame,
+    forecast: pd.DataFrame,
+    prevalentie: pd.DataFrame,
+    s: indicators.Settings,
+    registry: dict[str, Any],
+    schatting: dict[str, Any],
+    ontbrekende_buurten: str,
+    horizon: list[int],
+    n_toekomst: int,
+) -> tuple[Any, dict[int, Any]]:
+    """The spread of one gemeente's draws: base year and horizon years (pure).
+
+    The inputs are this gemeente's slices of the batch's (so a task is small to send to a
+    worker process); its draws are made here, seeded per gemeente, and only their spread
+    leaves.
+
+    Returns
+    -------
+    tuple
+        The base-year :class:`~pipeline.model.intervals.Spreiding` (None without draws:
+        a complete BRP extract is a count) and horizon year -> Spreiding.
+    """
+    from pipeline.model import intervals
+
+    gm = str(regios.loc[regios["niveau"] == "gemeente", "code"].iloc[0])
+    # The point-estimate pass already reported this gemeente's warnings.
+    with _silent_in_this_thread(_ESTIMATE_LOGGERS):
+        _, draws, _ = estimate_buurten(
+            regios, gemeente_pop, gemeente_bs, brp, schatting, ontbrekende_buurten
+        )
+    if gm not in draws:
+        return None, {}
+    basis = intervals.base_spreiding(draws[gm], q, prevalentie, s, registry)
+    with _silent_in_this_thread(_ESTIMATE_LOGGERS):
+        jaren = intervals.horizon_spreiding(
+            draws[gm], q, forecast, prevalentie, s, horizon, n_toekomst, registry
+        )
+    return basis, jaren
+
+
 def compute_batch(
     regios: pd.DataFrame,
     gemeente_pop: pd.DataFrame,
@@ -174,6 +231,7 @@ def compute_batch(
     gemeente_bs: pd.DataFrame,
     brp: pd.DataFrame,
     ontbrekende_buurten: str,
+    run_all: RunAll | None = None,
 ) -> BatchResult:
     """Published indicators for every region of every gemeente of the batch.
 
@@ -204,6 +262,10 @@ def compute_batch(
         BRP extract per buurt (empty unless ``bronnen.bevolking.type`` is ``brp``).
     ontbrekende_buurten
         ``bronnen.bevolking.ontbrekende_buurten``.
+    run_all
+        How the per-gemeente interval tasks of a batch of several gemeenten run
+        (:data:`RunAll`); ``None``: one after the other in this process. The result does not
+        depend on it: every gemeente's draws have their own seed.
 
     Returns
     -------
@@ -238,30 +300,34 @@ def compute_batch(
     derived = indicators.derive(q, s)
     table = indicators.publish(derived, registry, s)
     lap("publiceren")
-    delen = []
-    toekomst: dict[int, list[intervals.Spreiding]] = {}
     n_toekomst = min(int(schatting["trekkingen_toekomst"]), int(schatting["trekkingen"]))
-    for gm in info if int(schatting["trekkingen"]) > 0 else ():
-        # The point-estimate pass above already reported this gemeente's warnings.
-        with _silent_in_this_thread(_ESTIMATE_LOGGERS):
-            _, draws, _ = estimate_buurten(
-                regios[regios["gemeentecode"] == gm],
-                gemeente_pop,
-                gemeente_bs,
-                brp,
-                schatting,
-                ontbrekende_buurten,
-            )
-        if gm in draws:
-            q_gm = q[q["gemeentecode"] == gm]
-            per_draw = intervals.draw_indicators(draws[gm], q_gm, prevalentie, s)
-            delen.append(intervals.spreiding_van(per_draw, registry, intervals.NIVEAU))
-            with _silent_in_this_thread(_ESTIMATE_LOGGERS):
-                jaren = intervals.horizon_spreiding(
-                    draws[gm], q_gm, forecast, prevalentie, s, list(horizon), n_toekomst, registry
-                )
-            for jaar, sp_j in jaren.items():
-                toekomst.setdefault(jaar, []).append(sp_j)
+    # One task per gemeente: its own slices of the inputs (small to send to a worker).
+    tasks = [
+        (
+            regios[regios["gemeentecode"] == gm],
+            gemeente_pop[gemeente_pop["gemeentecode"] == gm],
+            gemeente_bs[gemeente_bs["gemeentecode"] == gm] if len(gemeente_bs) else gemeente_bs,
+            brp[(brp["buurtcode"].str[2:6] == gm[2:]).to_numpy()] if len(brp) else brp,
+            q[q["gemeentecode"] == gm],
+            forecast[forecast["gemeentecode"] == gm] if len(forecast) else forecast,
+            prevalentie,
+            s,
+            registry,
+            schatting,
+            ontbrekende_buurten,
+            list(horizon),
+            n_toekomst,
+        )
+        for gm in (info if int(schatting["trekkingen"]) > 0 else ())
+    ]
+    # One gemeente runs here: a worker would only add the sending.
+    run = run_all if run_all is not None and len(tasks) > 1 else _run_here
+    results = run(gemeente_spreiding, tasks)
+    delen = [sp for sp, _ in results if sp is not None]
+    toekomst: dict[int, list[intervals.Spreiding]] = {}
+    for _, jaren in results:
+        for jaar, sp_j in jaren.items():
+            toekomst.setdefault(jaar, []).append(sp_j)
     if delen:
         sp = intervals.Spreiding.concat(delen)
         per_jaar = {j: intervals.Spreiding.concat(v) for j, v in toekomst.items()}
@@ -316,6 +382,7 @@ def compute_from_sources(
     horizon: Sequence[int],
     schatting: dict[str, Any],
     ontbrekende_buurten: str,
+    run_all: RunAll | None = None,
 ) -> tuple[Bronnen, BatchResult]:
     """Read the population, forecast and loneliness files of a batch and compute it.
 
@@ -347,6 +414,8 @@ def compute_from_sources(
         The config section ``schatting``.
     ontbrekende_buurten
         ``bronnen.bevolking.ontbrekende_buurten``.
+    run_all
+        As :func:`compute_batch`.
 
     Returns
     -------
@@ -377,5 +446,6 @@ def compute_from_sources(
         gemeente_bs=pop_bs,
         brp=brp,
         ontbrekende_buurten=ontbrekende_buurten,
+        run_all=run_all,
     )
     return Bronnen(pop, pop_bs, fc, methode, herkomst, aansluiting, eenzaam), res

@@ -25,6 +25,25 @@ LAAG, HOOG = "_laag", "_hoog"
 #: Central probability of every interval. Fixed, not a setting: report, vouwkaart and
 #: exports say "90%-marge", and the validation calibrated the spread for this level.
 NIVEAU = 0.9
+#: Rows of draws (buurt x sex x age band x draw x year) whose indicators are computed
+#: together. All 100 draws of Amsterdam at once (with the horizon years ~6 million rows)
+#: took ~1 GB of intermediate tables, in a national build per worker process; in parts of
+#: this size ~0.4 GB, in the same time. A small gemeente stays one part. Each draw's
+#: indicators do not depend on the other draws, so parts give the same values.
+RIJEN_PER_DEEL = 200_000
+
+
+def _in_delen(draws: pd.DataFrame, jaren: int = 1) -> list[pd.DataFrame]:
+    """``draws`` in parts of consecutive draw numbers, about :data:`RIJEN_PER_DEEL` rows each.
+
+    ``jaren``: how many rows each row becomes (projected to that many years).
+    """
+    t = draws["trekking"].to_numpy()
+    if not len(t):
+        return [draws]
+    n = int(t.max()) + 1
+    per_deel = max(1, RIJEN_PER_DEEL * n // (len(t) * jaren))
+    return [draws[(t >= a) & (t < a + per_deel)] for a in range(0, n, per_deel)]
 
 
 def zaad_voor(zaad: int, gemeente: str) -> int:
@@ -81,6 +100,30 @@ def draw_indicators(
     context = base.drop(columns=[c for c in qd.columns if c != "code"] + ["jaar"], errors="ignore")
     merged = qd.merge(context, on="code", how="inner")
     return indicators.derive(merged, s).rename(columns={"jaar": "trekking"})
+
+
+def base_spreiding(
+    draws: pd.DataFrame,
+    q: pd.DataFrame,
+    prevalentie: pd.DataFrame,
+    s: indicators.Settings,
+    registry: dict[str, Indicator],
+) -> Spreiding:
+    """The spread of one gemeente's base-year draws (:func:`draw_indicators`, in parts).
+
+    Parameters
+    ----------
+    draws, q, prevalentie, s
+        As :func:`draw_indicators` (``q``: the gemeente's assembled quantities).
+    registry
+        Indicator registry.
+
+    Returns
+    -------
+    Spreiding
+    """
+    delen = [draw_indicators(deel, q, prevalentie, s) for deel in _in_delen(draws)]
+    return spreiding_van(pd.concat(delen, ignore_index=True), registry, NIVEAU)
 
 
 def project_draws(
@@ -156,8 +199,9 @@ def horizon_spreiding(
     """The spread of the first ``n`` draws of one gemeente in every horizon year.
 
     The draws are projected (:func:`project_draws`) and their indicators computed in one
-    pass over all years: a horizon row's context columns (KWB, loneliness) are empty in
-    every year, so ``(jaar, trekking)`` can travel as one draw number.
+    pass over all years (per part of the draws, :data:`RIJEN_PER_DEEL`): a horizon row's
+    context columns (KWB, loneliness) are empty in every year, so ``(jaar, trekking)`` can
+    travel as one draw number.
 
     Parameters
     ----------
@@ -176,11 +220,14 @@ def horizon_spreiding(
     years = sorted({int(h) for h in horizons} - {int(s.basisjaar)})
     if not years or n <= 0:
         return {}
-    proj = project_draws(draws, forecast, s.basisjaar, years, n)
-    stride = int(proj["trekking"].max()) + 1
-    samen = proj.assign(trekking=proj["jaar"] * stride + proj["trekking"])
-    per = draw_indicators(samen, q, prevalentie, s, jaar=years[0])
-    jaar = per["trekking"] // stride
+    delen = []
+    for deel in _in_delen(draws[draws["trekking"] < n], len(years)):
+        proj = project_draws(deel, forecast, s.basisjaar, years, n)
+        # (jaar, trekking) as one draw number; draw numbers are below n.
+        samen = proj.assign(trekking=proj["jaar"] * n + proj["trekking"])
+        delen.append(draw_indicators(samen, q, prevalentie, s, jaar=years[0]))
+    per = pd.concat(delen, ignore_index=True)
+    jaar = per["trekking"] // n
     return {
         int(j): spreiding_van(part, registry, NIVEAU) for j, part in per.groupby(jaar, sort=True)
     }

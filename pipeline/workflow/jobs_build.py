@@ -43,6 +43,7 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     from pipeline.io import atomic_path, write_json, write_parquet
     from pipeline.model import batch, batch_inputs, indicators, intervals, provenance, registry
     from pipeline.model.estimate_inputs import KWB_BANDS
+    from pipeline.workflow import renderpool
 
     cfg = params.config
     gemeenten, per = list(params.gemeenten), dict(params.per_gemeente)
@@ -69,6 +70,8 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
     with atomic_path(output.buurten) as tmp:
         pd.concat([gdf for gdf, _ in parts.values()]).to_file(tmp, layer="buurten", driver="GPKG")
     write_json({gm: controle for gm, (_, controle) in parts.items()}, output.controle)
+    # Nationally the shapes are a few hundred MB; written now, not needed while computing.
+    del geo, parts
 
     dims = list(input.bevolking_dim) or [None] * len(input.bevolking)
     pop_files = [
@@ -91,6 +94,8 @@ def build(input: Any, output: Any, params: Any, wildcards: Any) -> None:
         horizon=list(params.horizon),
         schatting=cfg["schatting"],
         ontbrekende_buurten=params.ontbrekende_buurten,
+        # A batch of several gemeenten spreads its interval draws over the render workers.
+        run_all=renderpool.run_all,
     )
     methode, herkomst = gelezen.prognose_methode, gelezen.prognose_herkomst
     table = res.indicatoren

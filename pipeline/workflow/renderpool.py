@@ -9,6 +9,10 @@ runs it in this process when there are no workers (one core, one render, a proce
 a cluster). A worker that crashes fails its job, not Snakemake. Workers are replaced every
 :data:`RENDERS_PER_WORKER` renders because they grow with every report, and
 :mod:`pipeline.workflow.lifecycle` makes them die with the run.
+
+The same workers take the per-gemeente interval draws of a build step with several
+gemeenten (:func:`run_all`): that step is one job, and nationally its draws kept one core
+busy for minutes while the others waited for it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pipeline.errors import WijkscanError
@@ -154,7 +158,9 @@ def _pool_for_render() -> Any:
         return _pool
 
 
-def render_workers(use_threads: bool, cores: int, jobs: Iterable[str], local: bool = True) -> int:
+def render_workers(
+    use_threads: bool, cores: int, jobs: Iterable[str], local: bool = True, rekentaken: int = 0
+) -> int:
     """How many render workers a run needs (see :func:`start_render_workers`).
 
     Parameters
@@ -169,18 +175,21 @@ def render_workers(use_threads: bool, cores: int, jobs: Iterable[str], local: bo
         Jobs run on this machine. Snakemake reports ``use_threads`` for every cluster
         executor too (Slurm), where the jobs render in their own cluster jobs and workers
         on the login node would sit idle (~650 MB, seen on a real Slurm cluster).
+    rekentaken
+        Per-gemeente tasks of build steps with several gemeenten (:func:`run_all`).
 
     Returns
     -------
     int
-        Locally in thread mode with at least 2 cores and 2 render jobs (``render_*``
-        rules): one per core, but no more than there are render jobs. Otherwise 0: with one
-        core or one render a worker would only add its start-up to the same serial work.
+        Locally in thread mode with at least 2 cores and 2 tasks for them (render jobs,
+        ``render_*`` rules, and ``rekentaken``): one per core, but no more than there are
+        tasks. Otherwise 0: with one core or one task a worker would only add its start-up
+        to the same serial work.
     """
-    renders = sum(1 for name in jobs if name.startswith("render_"))
-    if not local or not use_threads or cores < 2 or renders < 2:
+    tasks = sum(1 for name in jobs if name.startswith("render_")) + rekentaken
+    if not local or not use_threads or cores < 2 or tasks < 2:
         return 0
-    return min(cores, renders)
+    return min(cores, tasks)
 
 
 def stop_render_workers() -> None:
@@ -201,13 +210,21 @@ _worker_renders = 0
 
 
 def _logged(logfile: str | None, job: Callable[..., Any], *args: Any) -> Any:
-    """Run ``job`` in a worker process with its records appended to the job's log file."""
+    """Run a render job in a worker process with its records appended to the job's log."""
     global _worker_renders
     if _worker_renders:
         # Before, not after, a render: a result is not held up, and a worker that draws
         # only one report (one gemeente) never pays for it.
         steps.release_memory()
     _worker_renders += 1
+    return _in_worker(logfile, "tekenen in hulpproces %d", job, *args)
+
+
+def _in_worker(logfile: str | None, melding: str, job: Callable[..., Any], *args: Any) -> Any:
+    """Run ``job`` in a worker process with its records appended to the job's log file.
+
+    ``melding`` (with ``%d`` for the worker's pid) opens the job's records; empty for none.
+    """
     handler = None
     root = logging.getLogger()
     if logfile:
@@ -216,12 +233,30 @@ def _logged(logfile: str | None, job: Callable[..., Any], *args: Any) -> Any:
         root.addHandler(handler)
         root.setLevel(logging.INFO)
     try:
-        log.info("tekenen in hulpproces %d", os.getpid())
+        if melding:
+            log.info(melding, os.getpid())
         return job(*args)
     finally:
         if handler is not None:
             root.removeHandler(handler)
             handler.close()
+
+
+def _worker_stopped(wat: str = "kaarten en PDF's tekent") -> WijkscanError:
+    return WijkscanError(
+        f"Het hulpproces dat {wat} is onverwacht gestopt (afgebroken, of te weinig geheugen).",
+        oplossing="Start dezelfde opdracht opnieuw; wat al klaar is, blijft staan. "
+        "Gebeurt het weer, geef dan minder kernen op (--cores 1 tekent alles in het "
+        "hoofdproces).",
+    )
+
+
+def _forget(pool: Any) -> None:
+    """After a worker crashed: later jobs of this run work in this process."""
+    global _pool
+    with _POOL_LOCK:
+        if _pool is pool:
+            _pool = None
 
 
 def render(job: Callable[..., Any], *args: Any) -> Any:
@@ -241,7 +276,6 @@ def render(job: Callable[..., Any], *args: Any) -> Any:
     """
     from concurrent.futures.process import BrokenProcessPool
 
-    global _pool
     pool = _pool_for_render()
     if pool is None:
         with RENDER_LOCK:
@@ -252,13 +286,55 @@ def render(job: Callable[..., Any], *args: Any) -> Any:
         ).result()
     except BrokenProcessPool as exc:
         # Later renders of this run draw in this process; this one fails with a fix.
+        _forget(pool)
+        raise _worker_stopped() from exc
+
+
+def run_all(task: Callable[..., Any], argsets: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Run ``task(*args)`` for every argument tuple, spread over the workers; results in order.
+
+    For the per-gemeente interval draws of a build step with several gemeenten
+    (:func:`pipeline.model.batch.compute_batch`): in thread mode that step is one thread of
+    the Snakemake process and would keep one core busy while the others wait for it. Without
+    workers the tasks run here, one after the other. Afterwards the pool is replaced by fresh
+    forks, so the renders that follow do not start in workers grown by the draws.
+
+    Parameters
+    ----------
+    task
+        A module-level function (pickled by name).
+    argsets
+        One argument tuple per task (plain values and pandas tables).
+
+    Returns
+    -------
+    list
+        ``task``'s results, in the order of ``argsets``.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _pool, _pool_renders
+    with _POOL_LOCK:
+        pool = _pool
+    if pool is None:
+        return [task(*args) for args in argsets]
+    # What the step before the tasks freed goes back to the system now, not after the tasks:
+    # the workers' memory comes on top of this process's.
+    steps.release_memory()
+    logfile = getattr(steps.current_job, "logfile", None)
+    log.info("%d taken verdeeld over %d hulpprocessen", len(argsets), _pool_size)
+    # No line per task: a national build step has hundreds.
+    futures = [pool.submit(_in_worker, logfile, "", task, *args) for args in argsets]
+    try:
+        return [f.result() for f in futures]
+    except BrokenProcessPool as exc:
+        _forget(pool)
+        raise _worker_stopped("rekent") from exc
+    finally:
+        for f in futures:
+            f.cancel()
         with _POOL_LOCK:
             if _pool is pool:
-                _pool = None
-        raise WijkscanError(
-            "Het hulpproces dat kaarten en PDF's tekent is onverwacht gestopt (afgebroken, "
-            "of te weinig geheugen).",
-            oplossing="Start dezelfde opdracht opnieuw; wat al klaar is, blijft staan. "
-            "Gebeurt het weer, geef dan minder kernen op (--cores 1 tekent alles in het "
-            "hoofdproces).",
-        ) from exc
+                # Running tasks finish in the old pool; its workers then exit.
+                pool.shutdown(wait=False)
+                _pool, _pool_renders = _new_pool(_pool_size), 0

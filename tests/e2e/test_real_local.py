@@ -188,8 +188,11 @@ def test_one_pass_gives_the_per_gemeente_results(
     # The national files are read by the one build job, not cut per gemeente first.
     assert not jobs & {"fetch_kwb", "fetch_geometry", "fetch_forecast"}, jobs
     assert "batch=samen" in plan.stdout
-    res = snakemake(wd, *targets, configfile=cfg)
+    # Thread mode, as profiles/landelijk: the batch's interval draws go to the workers.
+    res = snakemake(wd, "--force-use-threads", *targets, configfile=cfg)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+    build_log = (wd / "logs/build/samen.log").read_text(encoding="utf-8")
+    assert f"{len(GEMEENTEN)} taken verdeeld over 2 hulpprocessen" in build_log
     # One progress line per gemeente, as in the per-gemeente rules.
     for gm in GEMEENTEN:
         assert re.search(rf"wijkscan {gm} \w+: \d+ buurten", res.stderr), res.stderr[-2000:]

@@ -203,8 +203,17 @@ def published_files(wildcards):
 
 
 def render_worker_count(wf):
-    todo = [job.rule.name for job in wf.dag.needrun_jobs()]
-    return renderpool.render_workers(wf.use_threads, wf.cores, todo, wf.local_exec)
+    todo = list(wf.dag.needrun_jobs())
+    # A build step of several gemeenten spreads its interval draws over the workers too.
+    rekentaken = sum(
+        len(BATCHES[job.wildcards.batch])
+        for job in todo
+        if job.rule.name == "build" and len(BATCHES[job.wildcards.batch]) > 1
+    )
+    names = [job.rule.name for job in todo]
+    return renderpool.render_workers(
+        wf.use_threads, wf.cores, names, wf.local_exec, rekentaken
+    )
 
 
 onsuccess:

@@ -156,3 +156,36 @@ def test_an_estimate_warning_is_reported_once_with_draws(setup, real_kwb_path, c
         )
     hits = [r for r in caplog.records if "restband op 0" in r.getMessage()]
     assert len(hits) == 1, [r.getMessage() for r in hits]
+
+
+def test_interval_tasks_are_self_contained_and_give_the_same_numbers(setup, real_kwb_path):
+    # A batch of several gemeenten hands its per-gemeente interval tasks to ``run_all``
+    # (render workers in a national build). A task must carry everything it needs (here:
+    # sent through pickle, as to a worker) and the table must not depend on where it ran.
+    import pickle
+
+    cfg, prev, reg, s = setup
+    schatting = {"trekkingen": 5, "trekkingen_toekomst": 3, "spreiding": 0.3, "zaad": 7}
+    sent: list[int] = []
+
+    def elsewhere(task, argsets):
+        sent.append(len(argsets))
+        return [pickle.loads(pickle.dumps(task(*pickle.loads(pickle.dumps(a))))) for a in argsets]
+
+    def compute(gemeenten, run_all):
+        regios = batch_inputs.read_regions([(str(real_kwb_path), gemeenten)])
+        _, res = batch.compute_from_sources(
+            regios, {"bevolking": "demo", "prognose": "demo"}, [], [], [], prev, reg, s,
+            horizon=list(cfg["horizon"]), schatting=schatting, ontbrekende_buurten="fout",
+            run_all=run_all,
+        )  # fmt: skip
+        return res.indicatoren
+
+    here = compute(COMPARED[:2], None)
+    there = compute(COMPARED[:2], elsewhere)
+    assert sent == [2]
+    pd.testing.assert_frame_equal(here, there)
+    assert here.filter(like="_laag").notna().any().any()
+    # One gemeente has nothing to spread: it runs here, without the round trip.
+    compute(COMPARED[:1], elsewhere)
+    assert sent == [2]

@@ -288,3 +288,31 @@ def test_one_pass_over_the_horizon_years_equals_one_pass_per_year():
         pd.testing.assert_frame_equal(samen[jaar].laag, apart.laag, check_names=False)
         pd.testing.assert_frame_equal(samen[jaar].hoog, apart.hoog, check_names=False)
     assert not samen[2030].hoog.equals(samen[2035].hoog)  # the years are not mixed up
+
+
+def test_draws_in_parts_give_the_same_spread_as_all_at_once(monkeypatch):
+    """A large gemeente's draws go through in parts (memory); the spread must be exactly
+    what all draws at once give, base year and horizon years."""
+    reg, pop, point, draws, _ = _with_forecast(trekkingen=12, spreiding=1.0)
+    fc = _forecast(pop, [2030, 2035])
+    prev = read_prevalentie(REPO / "config" / "dementie_prevalentie.csv")
+    q = indicators.assemble(reg, project.project_buurten(point, fc, 2024, [2030, 2035]), pop,
+                            None, prev, S)  # fmt: skip
+
+    def spread() -> tuple[intervals.Spreiding, dict[int, intervals.Spreiding]]:
+        return (
+            intervals.base_spreiding(draws, q, prev, S, REG),
+            intervals.horizon_spreiding(draws, q, fc, prev, S, [2030, 2035], 10, REG),
+        )
+
+    heel = spread()
+    rows_per_draw = int((draws["trekking"] == 0).sum())
+    # Five draws per base-year part, two per horizon part (two years): uneven last parts.
+    monkeypatch.setattr(intervals, "RIJEN_PER_DEEL", 5 * rows_per_draw)
+    assert [len(d["trekking"].unique()) for d in intervals._in_delen(draws)] == [5, 5, 2]
+    assert len(intervals._in_delen(draws[draws["trekking"] < 10], 2)) == 5
+    delen = spread()
+    for a, b in [(heel[0], delen[0])] + [(heel[1][j], delen[1][j]) for j in (2030, 2035)]:
+        for kant in ("laag", "hoog", "mediaan"):
+            pd.testing.assert_frame_equal(getattr(a, kant), getattr(b, kant), check_exact=True)
+    assert heel[0].laag.notna().any().any()

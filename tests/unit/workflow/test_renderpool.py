@@ -145,3 +145,53 @@ def test_each_render_worker_counts_its_own_renders_from_one(workers):
     for counts in per_pid.values():
         assert counts == list(range(1, len(counts) + 1))
     assert renderpool._worker_renders == 0
+
+
+def test_build_tasks_of_several_gemeenten_count_as_work_for_the_workers():
+    # A national build step (342 interval tasks) before any render: workers pay off.
+    assert renderpool.render_workers(True, 2, ["build"], rekentaken=342) == 2
+    assert renderpool.render_workers(True, 2, ["build"], rekentaken=0) == 0
+    assert renderpool.render_workers(False, 2, ["build"], rekentaken=342) == 0
+
+
+def _pid_of(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def test_run_all_without_workers_runs_here_in_order():
+    assert renderpool._pool is None
+    assert renderpool.run_all(_pid_of, [(1,), (2,), (3,)]) == [
+        (os.getpid(), x * x) for x in (1, 2, 3)
+    ]
+
+
+def test_run_all_spreads_tasks_keeps_their_order_and_renews_the_pool(workers, tmp_path):
+    logfile = tmp_path / "build.log"
+    logfile.write_text("", encoding="utf-8")
+    first = renderpool._pool
+    steps.current_job.logfile = str(logfile)
+    try:
+        out = renderpool.run_all(_pid_of, [(x,) for x in range(40)])
+        renderpool.run_all(logging.getLogger("wijkscan").warning, [("uit een taak",)] * 2)
+    finally:
+        steps.current_job.logfile = None
+    assert [sq for _, sq in out] == [x * x for x in range(40)]
+    pids = {pid for pid, _ in out}
+    assert os.getpid() not in pids and len(pids) == 2
+    # The renders that follow start in fresh workers, not in workers grown by the tasks.
+    assert renderpool._pool is not first
+    assert renderpool.render(os.getpid) not in pids
+    # A task's records reach the job's log; no line per task about where it ran.
+    text = logfile.read_text(encoding="utf-8")
+    assert text.count("WARNING wijkscan: uit een taak") == 2
+    assert "hulpproces" not in text
+
+
+def test_run_all_passes_a_task_error_on_and_a_crash_as_a_fix(workers):
+    with pytest.raises(WijkscanError) as in_worker:
+        renderpool.run_all(config.check, [({"gemeenten": ["Duiven"]},)])
+    assert "Duiven" in str(in_worker.value)
+    with pytest.raises(WijkscanError, match="rekent") as err:
+        renderpool.run_all(os._exit, [(3,), (4,)])
+    assert "--cores 1" in str(err.value)
+    assert renderpool._pool is None
