@@ -11,6 +11,7 @@ what readers expect, not Python's banker's rounding.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -269,6 +270,20 @@ def marge(laag: Any, hoog: Any, ind: Indicator) -> str:
     b = waarde(hoog, ind, eenheid=True)
     # '-3–27%' would read as a range from -3 to -27: spell it out when a bound is negative.
     return f"{a} tot {b}" if float(laag) < 0 else f"{a}–{b}"
+
+
+#: A number as :func:`getal` prints it: thousands points, optionally a decimal comma.
+_GETAL_NL = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+")
+
+
+def met_decimaalpunt(tekst: str) -> str:
+    """The numbers in a printed text the way a CSV writes them: ``'1.234,5–2.000%'`` ->
+    ``'1234.5–2000%'``.
+
+    For text cells beside number cells in a CSV (decimal point, no thousands separator),
+    e.g. a margin: one file, one decimal separator.
+    """
+    return _GETAL_NL.sub(lambda m: m.group(0).replace(".", "").replace(",", "."), tekst)
 
 
 def datum(value: str | date) -> str:

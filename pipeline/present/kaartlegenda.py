@@ -64,16 +64,19 @@ def no_value_order(statuses: Iterable[str]) -> list[str]:
 NEUTRAAL = "#d4d4d4"
 
 
-#: Map wording of a soort whose registry word is shorthand ("[gemeten/geschat]" read as
-#: jargon on a map of numbers CBS counted).
-_SOORT_OP_KAART = {"gemeten/geschat": "gemeten, latere jaren geschat"}
+#: Soorts that a map shows as measured: every map (report, vouwkaart) is of the base year,
+#: where a ``gemeten/geschat`` indicator holds CBS's own counts; only its later years are
+#: estimated, and no map shows those. "[gemeten, latere jaren geschat]" under a map of
+#: counted numbers made readers look for an estimate that was not there.
+_GEMETEN_OP_KAART = frozenset({"gemeten", "gemeten/geschat"})
 
 
 def soort_marker(indicator: Indicator) -> str:
-    """``''`` for measured indicators, else ``'geschat'`` / ``'gemodelleerd'`` / ...."""
-    if indicator.soort == "gemeten":
-        return ""
-    return _SOORT_OP_KAART.get(indicator.soort, indicator.soort)
+    """How a base-year map marks its numbers: ``''`` when measured, else the soort.
+
+    ``'geschat'``, ``'gemodelleerd'``, ...; see :data:`_GEMETEN_OP_KAART`.
+    """
+    return "" if indicator.soort in _GEMETEN_OP_KAART else indicator.soort
 
 
 def legend_title(indicator: Indicator, jaar: int | None = None) -> str:

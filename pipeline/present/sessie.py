@@ -433,6 +433,9 @@ def write_workbook(
 def csv_rijen(rijen: pd.DataFrame) -> pd.DataFrame:
     """The CSV twin's table: the 'Buurten' columns plus the session columns (empty)."""
     out = rijen.copy()
+    # The numbers are written with a decimal point; their margins (text) then too.
+    for kop in (k for k in out.columns if str(k).endswith(MARGE_ACHTER)):
+        out[kop] = [fmt.met_decimaalpunt(v) if isinstance(v, str) else v for v in out[kop]]
     for kop in CSV_SESSIE.values():
         out[kop] = None
     return out

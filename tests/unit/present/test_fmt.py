@@ -160,3 +160,17 @@ def test_marge_prints_an_interval_only_when_there_is_one(reg):
     assert fmt.marge(float("nan"), 9.3, mz) == ""
     assert fmt.marge(None, None, mz) == ""
     assert fmt.marge(8.0, 8.0, mz) == ""  # zero width: an exact value
+
+
+@pytest.mark.parametrize(
+    ("gedrukt", "csv"),
+    [
+        ("4,2–16,2", "4.2–16.2"),
+        ("1.055–1.065", "1055–1065"),
+        ("1.234,5 tot 2.000,0 km", "1234.5 tot 2000.0 km"),
+        ("3–18%", "3–18%"),
+        ("-3 tot 27%", "-3 tot 27%"),
+    ],
+)
+def test_printed_numbers_get_a_decimal_point_for_a_csv(gedrukt, csv):
+    assert fmt.met_decimaalpunt(gedrukt) == csv

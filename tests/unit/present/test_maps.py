@@ -463,3 +463,14 @@ def test_a_single_word_name_is_never_cut():
     assert kaartbasis._wraps("Keizerslanden") == ["Keizerslanden"]
     assert kaartbasis._wraps("Colmschate-Zuid") == ["Colmschate-Zuid", "Colmschate-\nZuid"]
     assert kaartbasis._wraps("Rivierenwijk en Bergweide")[1] == "Rivierenwijk\nen Bergweide"
+
+
+def test_a_base_year_map_of_counted_numbers_has_no_estimate_marker(registry):
+    # Every map shows the base year: 65+ there is CBS's count, even though its later years
+    # are estimated. An estimate stays marked.
+    assert registry["aandeel_65plus"].soort == "gemeten/geschat"
+    assert (
+        kaartlegenda.legend_title(registry["aandeel_65plus"], 2024) == "Aandeel 65-plussers, 2024"
+    )
+    assert kaartlegenda.legend_title(registry["aandeel_75plus"], 2024).endswith("\n[geschat]")
+    assert kaartlegenda.soort_marker(registry["eenzaam_pct"]) == "gemodelleerd"

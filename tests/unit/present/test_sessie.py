@@ -90,6 +90,8 @@ def test_session_sheet_shows_margins_reasons_whole_numbers_and_fictief(tmp_path)
     b = (t["niveau"] == "buurt") & (t["jaar"] == t["jaar"].min())
     t.loc[b, key + "_laag"] = t.loc[b, key] - 2.0
     t.loc[b, key + "_hoog"] = t.loc[b, key] + 3.0
+    t.loc[b, "mantelzorgpotentieel_laag"] = t.loc[b, "mantelzorgpotentieel"] - 1.25
+    t.loc[b, "mantelzorgpotentieel_hoog"] = t.loc[b, "mantelzorgpotentieel"] + 1012.5
     weinig = t["code"] == CODES[0]
     t[codes.reden_kolom(key)] = ""
     t.loc[b & weinig, key] = np.nan
@@ -101,6 +103,15 @@ def test_session_sheet_shows_margins_reasons_whole_numbers_and_fictief(tmp_path)
     tweede = t[b & (t["code"] == CODES[1])].iloc[0]
     ind = registry()[key]
     assert marge[CODES[1]] == fmt.marge(tweede[key + "_laag"], tweede[key + "_hoog"], ind)
+    # One file, one decimal separator: the numbers have a point, so their margins too
+    # (the workbook keeps the Dutch text).
+    mz = next(c for c in rows.columns if c.startswith("Mantelzorg") and c.endswith("(90%)"))
+    mz_ind = registry()["mantelzorgpotentieel"]
+    nl = fmt.marge(tweede["mantelzorgpotentieel_laag"], tweede["mantelzorgpotentieel_hoog"], mz_ind)
+    assert "," in nl and "." in nl, nl  # e.g. '3,6–1.017,4'
+    assert rows.loc[CODES[1], mz] == nl.replace(".", "").replace(",", "."), rows[mz]
+    blad = pd.read_excel(xlsx, sheet_name="Buurten", dtype=str)
+    assert nl in blad[mz].tolist()
     assert rows.loc[CODES[0], kop] == codes.REDEN_OP_GEHEIM
     aantal = next(c for c in rows.columns if c.startswith("Aantal inwoners"))
     assert rows[aantal].dropna().str.fullmatch(r"\d+").all(), rows[aantal]
