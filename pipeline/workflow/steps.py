@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 import threading
 import time
@@ -134,6 +135,10 @@ _SNAKEMAKE_AFTER_FAILURE = (
 #: The one line that replaces them.
 GESTOPT = "wijkscan gestopt: zie de FOUT-melding hierboven (details per stap in logs/)."
 
+#: Scheduler lines Snakemake (9.2x) prints per job even with ``--quiet progress``: in the
+#: short output of ``make demo`` they were half of all lines and said nothing.
+_SNAKEMAKE_SCHEDULER = re.compile(r"Select jobs to execute\.\.\.|Execute \d+ jobs\.\.\.")
+
 
 class _SnakemakeNoise(logging.Filter):
     """Drop Snakemake's repetitions of a step failure that already printed its FOUT block.
@@ -152,11 +157,19 @@ class _SnakemakeNoise(logging.Filter):
         jobs the block is in the cluster job's output, so ``Error in rule`` stays.
     main
         Snakemake's main process (a job process of the process mode says nothing at the end).
+    quiet_progress
+        Whether the run is quiet about progress (``--quiet progress``, as ``wijkscan`` and
+        ``make demo`` run it); then the scheduler's per-job lines are dropped too.
     """
 
-    def __init__(self, local: Callable[[], bool], main: bool = True) -> None:
+    def __init__(
+        self,
+        local: Callable[[], bool],
+        main: bool = True,
+        quiet_progress: Callable[[], bool] = lambda: False,
+    ) -> None:
         super().__init__()
-        self.local, self.main = local, main
+        self.local, self.main, self.quiet_progress = local, main, quiet_progress
         self.user_error = False
 
     def _is_user_failure(self, record: logging.LogRecord) -> bool:
@@ -175,6 +188,8 @@ class _SnakemakeNoise(logging.Filter):
         event = str(getattr(event, "value", event) or "").lower()
         if StepFailed.POINTER in text:
             self.user_error = True
+            return False
+        if _SNAKEMAKE_SCHEDULER.fullmatch(text) and self.quiet_progress():
             return False
         if text.startswith("WijkscanError in file"):
             # A check while the Snakefile is read (configuration, gemeenten): the Dutch
@@ -199,6 +214,12 @@ class _SnakemakeNoise(logging.Filter):
         return True
 
 
+def _quiet_about_progress(workflow: Any) -> bool:
+    """Whether Snakemake runs with ``--quiet progress`` (or ``--quiet all``)."""
+    quiet = getattr(getattr(workflow, "output_settings", None), "quiet", None) or ()
+    return any(str(getattr(q, "name", q)).upper() in {"PROGRESS", "ALL"} for q in quiet)
+
+
 def prepare_run(workflow: Any) -> None:
     """Start of every run (the Snakefile calls it): quiet failures, recover from a crash.
 
@@ -220,7 +241,11 @@ def prepare_run(workflow: Any) -> None:
     snakemake_log = logging.getLogger("snakemake.logging")
     if not any(isinstance(f, _SnakemakeNoise) for f in snakemake_log.filters):
         main = bool(getattr(workflow, "is_main_process", True))
-        snakemake_log.addFilter(_SnakemakeNoise(lambda: bool(workflow.local_exec), main))
+        snakemake_log.addFilter(
+            _SnakemakeNoise(
+                lambda: bool(workflow.local_exec), main, lambda: _quiet_about_progress(workflow)
+            )
+        )
     if not getattr(workflow, "is_main_process", False) or getattr(workflow, "dryrun", True):
         return
     try:

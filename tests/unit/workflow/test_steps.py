@@ -181,3 +181,26 @@ def test_a_cluster_jobs_error_block_stays_and_a_job_process_says_nothing_at_the_
     assert not child.filter(
         _record("WorkflowError:\nAt least one job did not complete successfully.")
     )
+
+
+def test_the_schedulers_per_job_lines_go_only_when_the_run_is_quiet_about_progress():
+    """Snakemake 9.2x printed 'Select jobs to execute...' per job despite --quiet progress."""
+    lines = ["Select jobs to execute...", "Execute 12 jobs..."]
+    quiet = steps._SnakemakeNoise(lambda: True, quiet_progress=lambda: True)
+    assert not any(quiet.filter(_record(line)) for line in lines)
+    assert quiet.filter(_record("wijkscan GM9999 Voorbeeldwaard: rapport klaar (30 pagina's)"))
+    loud = steps._SnakemakeNoise(lambda: True)
+    assert all(loud.filter(_record(line)) for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("quiet", "expected"),
+    [({"RULES", "PROGRESS"}, True), ({"ALL"}, True), ({"RULES"}, False), (None, False)],
+)
+def test_quiet_about_progress_reads_snakemakes_output_settings(quiet, expected):
+    from types import SimpleNamespace
+
+    from snakemake.settings.enums import Quietness
+
+    settings = SimpleNamespace(quiet=quiet and {Quietness[q] for q in quiet})
+    assert steps._quiet_about_progress(SimpleNamespace(output_settings=settings)) is expected
