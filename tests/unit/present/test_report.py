@@ -445,6 +445,15 @@ def test_pdf_is_a4_with_pages_and_text(built):
     assert "/StructTreeRoot" in root and str(root.get("/Lang")) == "nl"  # tagged PDF
 
 
+def test_pdf_glossary_puts_term_and_meaning_on_one_line(built):
+    """Two lines per term made the glossary spill onto a nearly empty page (Duiven, p. 9)."""
+    pypdf = pytest.importorskip("pypdf")
+    _, p = built
+    text = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(str(p)).pages)
+    assert "Wat betekenen deze cijfers?" in text
+    assert re.search(r"^Aandeel 65-plussers +65-plussers als percentage", text, re.M)
+
+
 def test_pdf_first_page_converts_to_png(built, tmp_path):
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm not installed")
