@@ -277,6 +277,15 @@ def test_cover_says_what_is_made_up_and_what_is_real(tabel, reg):
     assert "Dit rapport is gemaakt met verzonnen gegevens." in " ".join(alles.text)
 
 
+def test_what_the_figures_do_not_say_is_on_the_title_page_once(html):
+    """The leeswijzer repeated it under its own heading; in real Duiven that heading and
+    two lines were all of page 5."""
+    assert html.count("wat bewoners zelf nodig vinden") == 1
+    titel = html.split('class="titel-tekst"', 1)[1].split("</p>", 1)[0]
+    assert "wat bewoners zelf nodig vinden" in titel and 'href="#lokale-kennis"' in titel
+    assert "Wat dit rapport wel en niet is" not in html
+
+
 def test_verantwoording_names_the_kwb_age_groups_actually_read(tabel, reg, html):
     """The national KWB 2024 extract has only 0-14 and 65+ per buurt: the method text
     said all five CBS groups "precies kloppen" (seen in real Duiven)."""
