@@ -71,7 +71,7 @@ def _start_workers(pool: Any, n: int) -> None:
             return
 
 
-def start_render_workers(n: int) -> None:
+def start_render_workers(n: int, tekenen: bool = True) -> None:
     """Start ``n`` render worker processes; :func:`render` then sends every render there.
 
     For thread mode (``--force-use-threads``, profiles/local): all jobs are threads of the
@@ -98,6 +98,9 @@ def start_render_workers(n: int) -> None:
     ----------
     n
         Number of workers; 0 keeps rendering in this process.
+    tekenen
+        Whether the run renders; if not, the workers only compute a build step's margins
+        (``--until build``), and the start-up line says so.
     """
     import multiprocessing
 
@@ -122,9 +125,12 @@ def start_render_workers(n: int) -> None:
             threading.Thread(
                 target=_start_workers, args=(_pool, n), name="wijkscan-tekenen", daemon=True
             ).start()
-            print(
-                f"wijkscan: rapporten en vouwkaarten tekenen in {n} tekenprocessen", file=sys.stderr
+            wat = (
+                f"rapporten en vouwkaarten tekenen in {n} tekenprocessen"
+                if tekenen
+                else f"marges berekenen in {n} hulpprocessen"
             )
+            print(f"wijkscan: {wat}", file=sys.stderr)
 
 
 def _new_pool(n: int) -> Any:

@@ -193,6 +193,9 @@ def test_one_pass_gives_the_per_gemeente_results(
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
     build_log = (wd / "logs/build/samen.log").read_text(encoding="utf-8")
     assert f"{len(GEMEENTEN)} taken verdeeld over 2 hulpprocessen" in build_log
+    # Nothing to render in this run: the start-up line says what the workers do instead.
+    assert "wijkscan: marges berekenen in 2 hulpprocessen" in res.stderr
+    assert "tekenprocessen" not in res.stderr
     # One progress line per gemeente, as in the per-gemeente rules.
     for gm in GEMEENTEN:
         assert re.search(rf"wijkscan {gm} \w+: \d+ buurten", res.stderr), res.stderr[-2000:]

@@ -211,9 +211,10 @@ def render_worker_count(wf):
         if job.rule.name == "build" and len(BATCHES[job.wildcards.batch]) > 1
     )
     names = [job.rule.name for job in todo]
-    return renderpool.render_workers(
+    n = renderpool.render_workers(
         wf.use_threads, wf.cores, names, wf.local_exec, rekentaken
     )
+    return n, any(name.startswith("render_") for name in names)
 
 
 onsuccess:

@@ -10,7 +10,7 @@ from pipeline.ingest import sessie_lezen
 # WeasyPrint) while the data steps run; see renderpool.start_render_workers.
 onstart:
     steps.start_run()
-    renderpool.start_render_workers(render_worker_count(workflow))
+    renderpool.start_render_workers(*render_worker_count(workflow))
 
 
 # Filled session workbooks (bronnen.sessies): files exist, open, and belong to a selected
