@@ -164,6 +164,11 @@ def _pool_for_render() -> Any:
         return _pool
 
 
+def render_jobs(jobs: Iterable[str]) -> int:
+    """How many of the rule names are render jobs (``render_*`` rules)."""
+    return sum(1 for name in jobs if name.startswith("render_"))
+
+
 def render_workers(
     use_threads: bool, cores: int, jobs: Iterable[str], local: bool = True, rekentaken: int = 0
 ) -> int:
@@ -192,7 +197,7 @@ def render_workers(
         tasks. Otherwise 0: with one core or one task a worker would only add its start-up
         to the same serial work.
     """
-    tasks = sum(1 for name in jobs if name.startswith("render_")) + rekentaken
+    tasks = render_jobs(jobs) + rekentaken
     if not local or not use_threads or cores < 2 or tasks < 2:
         return 0
     return min(cores, tasks)

@@ -214,7 +214,7 @@ def render_worker_count(wf):
     n = renderpool.render_workers(
         wf.use_threads, wf.cores, names, wf.local_exec, rekentaken
     )
-    return n, any(name.startswith("render_") for name in names)
+    return n, renderpool.render_jobs(names) > 0
 
 
 onsuccess:
