@@ -24,8 +24,11 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
     """Load the JSON schema (YAML) of the configuration."""
+    # libyaml's parser when PyYAML has it: the schema is read at every Snakemake start, and
+    # the pure-Python parser took ~0.07 s of a ~1.6 s no-op rebuild. Same safe constructors.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with Path(path).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=loader)
 
 
 @functools.cache
