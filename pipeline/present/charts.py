@@ -198,6 +198,7 @@ def ranked_bar_chart(
     width_mm: float = 170,
     lo: pd.Series | None = None,
     hi: pd.Series | None = None,
+    volgorde: Sequence[str] | None = None,
 ) -> tuple[Figure, int]:
     """Horizontal bars of the buurten, the largest task at the top.
 
@@ -218,6 +219,9 @@ def ranked_bar_chart(
     lo, hi
         90 % interval per buurt name (NaN = exact); drawn as a black whisker, so
         overlapping buurten are visibly not different.
+    volgorde
+        The buurt names to draw, top bar first (e.g. buurten that share a place by
+        name); replaces sorting by value and ``max_n``.
 
     Returns
     -------
@@ -227,8 +231,11 @@ def ranked_bar_chart(
     import matplotlib as mpl
 
     s = pd.Series(waarden, dtype=float).dropna()
-    asc = indicator.richting < 0
-    s = s.sort_values(ascending=asc, kind="mergesort").head(max_n)
+    if volgorde is None:
+        asc = indicator.richting < 0
+        s = s.sort_values(ascending=asc, kind="mergesort").head(max_n)
+    else:
+        s = s.reindex([n for n in volgorde if n in s.index])
     n = len(s)
     lo_ = pd.Series(lo, dtype=float).reindex(s.index) if lo is not None else None
     hi_ = pd.Series(hi, dtype=float).reindex(s.index) if hi is not None else None

@@ -149,14 +149,20 @@ def _alt_staaf(
     n_totaal: int,
     lo: pd.Series | None = None,
     hi: pd.Series | None = None,
+    volgorde: Sequence[str] | None = None,
+    soort: str = "rang",
 ) -> str:
     """Alt text of a ranked bar chart: values with their 90 % margins, as the whiskers.
 
     ``lo``/``hi`` (indexed like ``s``) are the margins; without them a listener would
-    hear an order the chart itself qualifies.
+    hear an order the chart itself qualifies. ``volgorde`` and ``soort`` are the bars and
+    their order (:func:`_bars_order`); without them, by value.
     """
-    order = s.dropna().sort_values(ascending=ind.richting < 0, kind="mergesort")
-    shown = order.head(_MAX_BARS)
+    if volgorde is None:
+        order = s.dropna().sort_values(ascending=ind.richting < 0, kind="mergesort")
+        shown = order.head(_MAX_BARS)
+    else:
+        shown = s.reindex(list(volgorde))
 
     def item(n: Any, v: float) -> str:
         marge = fmt.marge(lo.get(n), hi.get(n), ind) if lo is not None and hi is not None else ""
@@ -168,6 +174,10 @@ def _alt_staaf(
     wat = (
         "van laagste naar hoogste waarde" if ind.richting < 0 else "van hoogste naar laagste waarde"
     )
+    if soort == "deels":
+        wat += ", buurten die een plaats delen op naam"
+    elif soort == "geen":
+        wat = "op naam, want de cijfers verschillen niet zeker van elkaar"
     text = (
         f"Staafdiagram: {fmt.kleine_letter(ind.label)} per buurt in {jaar}, {wat}. "
         f"{'; '.join(items)}."
@@ -263,22 +273,52 @@ def kaarten_zonder_cijfers(
     ]
 
 
-def _bars_cut(waarden: pd.Series, lo: pd.Series, hi: pd.Series, richting: int) -> int:
-    """How many buurten a ranked bar chart may show without splitting a tie.
+def _bars_order(
+    waarden: pd.Series, lo: pd.Series, hi: pd.Series, richting: int
+) -> tuple[list[str], str]:
+    """Which buurten a ranked bar chart shows, in which order, and what that order says.
 
-    All of them when they fit (:data:`_MAX_BARS`); otherwise the buurten whose shared
+    All buurten when they fit (:data:`_MAX_BARS`); otherwise the buurten whose shared
     place (:func:`pipeline.present.klassen.rang_groepen`) ends within the first
     :data:`_MAX_BARS`, so the cut never falls between buurten whose difference lies inside
-    the 90 % intervals. 0 when no such cut exists: then no ranking is drawn.
+    the 90 % intervals; none when no such cut exists (then no ranking is drawn). They go by
+    place, and buurten that share a place by name, as in "Buurten in beeld": ordering those
+    by their estimate would rank them after all.
+
+    Returns
+    -------
+    (names, volgorde)
+        The buurt names, top bar first, and ``'rang'`` (every buurt a place of its own),
+        ``'deels'`` (some places shared) or ``'geen'`` (all share one place: by name only).
     """
     s = waarden.dropna()
-    if len(s) <= _MAX_BARS:
-        return _MAX_BARS
     # Rank groups count from the largest task: for a lower-is-worse indicator, flip signs.
     sign = -1.0 if richting < 0 else 1.0
     a, b = sign * lo.reindex(s.index), sign * hi.reindex(s.index)
     groepen = klassen.rang_groepen(sign * s, np.fmin(a, b), np.fmax(a, b))
-    return int((groepen["tot"] <= _MAX_BARS).sum())
+    if len(s) > _MAX_BARS:
+        groepen = groepen[groepen["tot"] <= _MAX_BARS]
+    if groepen.empty:
+        return [], "geen"
+    groepen = groepen.assign(naam=groepen.index).sort_values(["van", "tot", "naam"])
+    gedeeld = groepen["van"] < groepen["tot"]
+    if len(groepen) > 1 and gedeeld.all() and groepen["van"].nunique() == 1:
+        return list(groepen.index), "geen"
+    return list(groepen.index), "deels" if gedeeld.any() else "rang"
+
+
+#: Caption words of a bar chart's order (:func:`_bars_order`).
+_VOLGORDE_BIJSCHRIFT = {
+    "rang": "gerangschikt; bovenaan de grootste opgave.",
+    "deels": (
+        "gerangschikt; bovenaan de grootste opgave. Buurten waarvan het cijfer gelijk is of "
+        "niet zeker verschilt, staan onderling op naam."
+    ),
+    "geen": (
+        "op naam: de cijfers van de buurten verschillen niet zeker van elkaar, dus er is "
+        "geen volgorde."
+    ),
+}
 
 
 def thema_figuren(
@@ -381,7 +421,7 @@ def thema_figuren(
             "trend",
         )
     key = spec["staaf"]
-    max_n = 0
+    volgorde: list[str] = []
     # Bars rank the buurten: not for an indicator whose buurt differences are model-only.
     if key in registry and key in indicatoren and key not in zonder_signaal:
         ind = registry[key]
@@ -394,11 +434,11 @@ def thema_figuren(
         hi_n = pd.Series(hi.reindex(values.index).to_numpy(), index=label)
         # A gemeente total next to buurt counts would mislead: reference line for rates only.
         gem = None if ind.is_aantal else texts.opzoeken(indicatoren, gm, j0, key)
-        max_n = _bars_cut(by_name, lo_n, hi_n, ind.richting)
-    if max_n:
+        volgorde, soort = _bars_order(by_name, lo_n, hi_n, ind.richting)
+    if volgorde:
         fig, n = charts.ranked_bar_chart(
-            by_name, ind, gemeente_waarde=gem, gemeente_naam=gemeente, max_n=max_n,
-            lo=lo_n, hi=hi_n,
+            by_name, ind, gemeente_waarde=gem, gemeente_naam=gemeente, lo=lo_n, hi=hi_n,
+            volgorde=volgorde,
         )  # fmt: skip
         whiskers = bool((hi_n > by_name).any() or (lo_n < by_name).any())
         n_totaal = int(by_name.notna().sum())
@@ -409,8 +449,8 @@ def thema_figuren(
         )
         add(
             to_data_uri(fig),
-            _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal, lo_n, hi_n),
-            f"{ind.label} per buurt, {j0}, gerangschikt; bovenaan de grootste opgave.{extra}"
+            _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal, lo_n, hi_n, volgorde, soort),
+            f"{ind.label} per buurt, {j0}, {_VOLGORDE_BIJSCHRIFT[soort]}{extra}"
             + (
                 " De zwarte streepjes zijn de 90%-marges van de schatting: waar ze overlappen, "
                 "is het verschil tussen buurten niet zeker."

@@ -76,3 +76,22 @@ def test_an_estimated_base_year_bar_keeps_its_marker(reg):
     assert "≈\u00a09.270" in teksten
     # A count CBS publishes for the base year is shown as published, without a marker.
     assert "19.910" in teksten
+
+
+def test_ranked_bars_follow_the_given_order_top_first(reg):
+    import pandas as pd
+
+    v = pd.Series({"Zuid": 30.0, "Noord": 20.0, "Oost": 21.0, "Centrum": 10.0})
+
+    def top_down(fig: Figure) -> list[str]:
+        ax = fig.axes[0]
+        ticks = sorted(zip(ax.get_yticks(), ax.get_yticklabels(), strict=True), reverse=True)
+        return [t.get_text() for _, t in ticks]
+
+    fig, n = charts.ranked_bar_chart(v, reg["aandeel_75plus"])
+    assert (n, top_down(fig)) == (4, ["Zuid", "Oost", "Noord", "Centrum"])
+    # Buurten that share a place go by name: the chart draws the order it is given.
+    fig, n = charts.ranked_bar_chart(
+        v, reg["aandeel_75plus"], volgorde=["Zuid", "Noord", "Oost", "Centrum"]
+    )
+    assert (n, top_down(fig)) == (4, ["Zuid", "Noord", "Oost", "Centrum"])

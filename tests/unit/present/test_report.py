@@ -765,8 +765,14 @@ def test_no_ranking_table_when_every_buurt_shares_first_place(reg):
     bib = " ".join(" ".join(d.section_text["buurten-in-beeld"]).split())
     assert "alle " in bib and "buurten delen de eerste plaats" in bib
     assert "Er is dus geen volgorde" in bib and "dikke lijn" not in bib
+    # The box under it does not go on to say the score puts the buurten in order.
+    assert "De totaalscore zet buurten op volgorde" not in bib
+    assert "zet de totaalscore de buurten niet op volgorde" in bib
     html = report.render_html(t, geometrie(), reg, meta(), None, None)
     assert '<table class="heat">' not in html
+    # Nor do the bar charts of the chapters rank them: bars by name, and the caption says so.
+    assert "gerangschikt; bovenaan" not in html
+    assert re.search(r"per buurt, \d{4}, op naam: de cijfers van de buurten verschillen", html)
     # The numbers per buurt are still in the appendix.
     assert "Nieuwbouw-Zuid" in " ".join(d.section_text["bijlage"])
 
