@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model.registry import Indicator
-from pipeline.present import fmt, kaartgegevens, kaartklassen, klassen, texts
+from pipeline.present import fmt, kaartgegevens, kaartklassen, kaartlegenda, klassen, texts
 from pipeline.workflow.config_schema import schema_default
 
 __all__ = ["DEFAULT_CFG", "main_indicators", "source_line"]
@@ -36,11 +36,11 @@ DEFAULT_CFG: dict[str, Any] = {
         "vragen_volgende_ronde",
     )
 }
-# What the soort markers mean, shown next to the sources (only the ones that occur).
+# What the soort markers on the maps mean, shown next to the sources (only the markers
+# that occur: kaartlegenda.soort_marker; a map of CBS's own counts carries none).
 _SOORT_UITLEG = {
     "geschat": "geschat = door wijkscan berekend uit CBS-cijfers en landelijke verhoudingen",
     "gemodelleerd": "gemodelleerd = modelschatting van het RIVM (Gezondheidsmonitor)",
-    "gemeten/geschat": "gemeten/geschat = CBS-telling; voor toekomstjaren geschat",
 }
 _MAANDEN = [
     "januari", "februari", "maart", "april", "mei", "juni",
@@ -135,11 +135,13 @@ def source_line(meta: dict[str, Any]) -> str:
 
 
 def _soort_uitleg(inds: Sequence[Indicator], meta: dict[str, Any] | None = None) -> str:
+    """The key to the soort markers that the maps of ``inds`` carry ('' when none)."""
     fictief_leeftijd = "bevolking" in ((meta or {}).get("fictief_onderdelen") or [])
     seen = []
     for i in inds:
-        tekst = _SOORT_UITLEG.get(i.soort)
-        if i.soort == "geschat" and fictief_leeftijd:
+        marker = kaartlegenda.soort_marker(i)
+        tekst = _SOORT_UITLEG.get(marker)
+        if marker == "geschat" and fictief_leeftijd:
             # Resting on the demo age profile, these are not "computed from CBS figures".
             tekst = "geschat = door wijkscan berekend uit CBS-buurtcijfers en een fictieve leeftijdsopbouw (demo)"
         if tekst and tekst not in seen:

@@ -51,7 +51,7 @@ from pipeline.present import fmt, kaartlegenda, maps, sessie_kaart, texts
 from pipeline.present.kaartbasis import BLACK
 from pipeline.present.texts import fictief_tekst
 from pipeline.present.vouwblad import Sheet, _fold_and_crop_marks, _sheet
-from pipeline.present.vouwgegevens import _Data, _prepare, main_indicators
+from pipeline.present.vouwgegevens import _Data, _has_values, _prepare, main_indicators
 from pipeline.present.vouwpanelen import (
     _colophon,
     _cover,
@@ -156,7 +156,13 @@ def _a1(d: _Data, sheet: Sheet) -> Figure:
         # Second edition: what the tables said (with its legend) first, writing lines after it.
         yy = _uit_de_sessies(fig, sheet, d, col_x, yy, cw, bottom - bron_h - 6, size=11) + 8
     _ruled(fig, sheet, col_x, yy, cw, bottom - bron_h - 6 - yy, "Wat valt op?", size=16)
-    used = [d.registry[k] for keys, _ in _SMALL_MULTIPLES for k in keys if k in d.registry]
+    # The key explains the markers of the maps drawn, not of a panel that says "not loaded".
+    used = [
+        d.registry[k]
+        for keys, _ in _SMALL_MULTIPLES
+        for k in keys
+        if k in d.registry and _has_values(d.indicatoren, k, d.jaar)
+    ]
     _colophon(fig, sheet, d, col_x, bottom - bron_h, cw, 8, [ind, *used])
 
     # --- column 2: small multiples, two themes per panel ---

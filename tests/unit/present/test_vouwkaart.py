@@ -524,3 +524,12 @@ def test_fictief_banner_names_the_made_up_parts():
     )
     assert "fictieve leeftijdsopbouw" in uitleg and "landelijke verhoudingen" not in uitleg
     assert "landelijke verhoudingen" in vouwgegevens._soort_uitleg([reg["aantal_85plus"]], {})
+
+
+def test_marker_key_explains_only_markers_that_a_map_carries():
+    """The A1 footer explained "gemeten/geschat" and "gemodelleerd", though no map showed
+    either: a map of CBS's own counts has no marker, and loneliness was not loaded."""
+    reg = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
+    assert vouwgegevens._soort_uitleg([reg["aandeel_65plus"]], {}) == ""
+    beide = vouwgegevens._soort_uitleg([reg["aandeel_65plus"], reg["aandeel_75plus"]], {})
+    assert "geschat = " in beide and "gemeten" not in beide
