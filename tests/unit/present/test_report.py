@@ -869,6 +869,10 @@ def test_appendix_gives_every_estimate_its_margin_and_skips_empty_columns(reg):
     tekst = " ".join(" ".join(parse(html).section_text["bijlage"]).split())
     assert "Onder elke geschatte buurt- of wijkwaarde staat tussen haakjes de 90%-marge" in tekst
     assert "omdat er voor geen enkele buurt een cijfer is: eenzaam (18+)" in tekst
+    # Duiven: wijk Buitengebied (CBS 65+: 25) and its one buurt Het Broek (30) disagreed
+    # with no word why; a reader took the wijk row for the sum of its buurten.
+    assert "Het CBS telt en rondt de wijken apart af" in tekst
+    assert "ook bij een wijk met één buurt" in tekst
     # Without any interval in the table the appendix promises none.
     kaal = t.drop(columns=[c for c in t.columns if c.endswith(("_laag", "_hoog"))])
     kaal_html = report.render_html(kaal, geometrie(), reg, meta(), None, None)
@@ -900,3 +904,15 @@ def test_small_maps_without_any_classes_do_not_explain_a_dark_end(reg):
     cap = next(c for c in caps if "De gewogen indicatoren per buurt" in c)
     assert "Geen van de kaarten heeft klassen" in cap
     assert "Donker" not in cap and "alleen tussen klassen" not in cap
+
+
+def test_chapter_says_which_year_has_no_buurt_figure(reg):
+    """Duiven: "staat in de ingelezen gegevens bij geen enkele buurt een cijfer" for
+    eenpersoonshuishoudens, while the KWB of 2023 read beside it has them: it is 2024's
+    KWB that lacks them, and the sentence says so."""
+    t = tabel_met_marges()
+    t["aandeel_eenpersoonshuishoudens"] = float("nan")
+    tekst = " ".join(
+        " ".join(parse(report.render_html(t, geometrie(), reg, meta(), None, None)).text).split()
+    )
+    assert "staat in de ingelezen gegevens van 2024 bij geen enkele buurt een cijfer" in tekst
