@@ -69,9 +69,14 @@ def marker(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col].fillna(False).astype(bool)
 
 
-def age_quantities(bev: pd.DataFrame, s: Settings, prevalentie: pd.DataFrame) -> pd.DataFrame:
+def age_quantities(
+    bev: pd.DataFrame,
+    s: Settings,
+    prevalentie: pd.DataFrame,
+    extra: dict[str, tuple[int, int | None]] | None = None,
+) -> pd.DataFrame:
     """Age-based counts per ``(code, jaar)`` from a long population table (the bands of
-    the settings, :func:`pipeline.model.banden.band_totals`)."""
+    the settings, :func:`pipeline.model.banden.band_totals`, plus the ``extra`` bands)."""
     banden = {
         "inwoners": (0, None),
         "aantal_65plus": (65, None),
@@ -80,7 +85,7 @@ def age_quantities(bev: pd.DataFrame, s: Settings, prevalentie: pd.DataFrame) ->
         "aantal_18plus": (18, None),
         "aantal_mz_van": (s.mz_van[0], s.mz_van[1]),
         "aantal_mz_ouderen": (s.mz_ouderen, None),
-    }
+    } | (extra or {})
     return band_totals(bev, banden, prevalentie)
 
 

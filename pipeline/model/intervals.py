@@ -51,9 +51,21 @@ def zaad_voor(zaad: int, gemeente: str) -> int:
     return int(zaad) * 10_000 + int(gemeente[2:6])
 
 
+#: Shares of two KWB counts that CBS publishes rounded to 5, with no estimate in them: share
+#: -> (KWB column of the numerator, its age band). Their base-year bounds are only what that
+#: rounding leaves open, as for the 65+ share; the draws carry the rounding
+#: (:func:`pipeline.model.marges.perturb`), so the drawn band gives those bounds.
+AFRONDINGSAANDELEN: dict[str, tuple[str, int, int]] = {"aandeel_0_14": ("k_0_14", 0, 14)}
+
+
 def interval_keys(registry: dict[str, Indicator]) -> list[str]:
-    """Indicators that are (at least partly) estimated and so carry an interval."""
-    return [k for k, ind in registry.items() if ind.soort in ("geschat", "gemeten/geschat")]
+    """Indicators with an interval: (partly) estimated ones, and the published shares whose
+    bounds are CBS's rounding (:data:`AFRONDINGSAANDELEN`)."""
+    return [
+        k
+        for k, ind in registry.items()
+        if ind.soort in ("geschat", "gemeten/geschat") or k in AFRONDINGSAANDELEN
+    ]
 
 
 def draw_indicators(
@@ -92,7 +104,11 @@ def draw_indicators(
     wijk = d.assign(code="WK" + d["code"].str[2:8])
     keys = ["code", "jaar", "geslacht", "leeftijd_van", "leeftijd_tot"]
     wijk = wijk.groupby(keys, dropna=False, sort=False)["aantal"].sum(min_count=1).reset_index()
-    qd = indicators.age_quantities(pd.concat([d, wijk], ignore_index=True), s, prevalentie)
+    # The drawn numerators of the rounded shares replace the published ones of the context.
+    extra = {kol: (van, tot) for kol, van, tot in AFRONDINGSAANDELEN.values()}
+    qd = indicators.age_quantities(
+        pd.concat([d, wijk], ignore_index=True), s, prevalentie, extra=extra
+    )
     base = q[(q["jaar"] == jaar) & q["niveau"].isin(["buurt", "wijk"])]
     if jaar == s.basisjaar:
         # Later years' wijken are plain buurt sums, as the published rows are.

@@ -221,9 +221,10 @@ def _interval_uitleg(ind: Indicator) -> str:
             f"{wie} in latere jaren het 90%-interval van de schatting (het basisjaar is het "
             f"CBS-cijfer zoals gepubliceerd, zonder interval): {kolommen}"
         )
+    later = ", in latere jaren het 90%-interval van de schatting" if ind.prognose else ""
     return (
-        f"{wie} in het basisjaar de marge die de afronding door CBS (op 5) openlaat, in latere "
-        f"jaren het 90%-interval van de schatting: {kolommen}"
+        f"{wie} in het basisjaar de marge die de afronding door CBS (op 5) openlaat{later}: "
+        f"{kolommen}"
     )
 
 

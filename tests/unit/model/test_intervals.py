@@ -114,6 +114,23 @@ def test_intervals_contain_the_value_and_have_width():
     assert set(per_draw["trekking"]) == set(range(40))
 
 
+def test_published_share_of_children_gets_the_margin_of_cbs_rounding():
+    """Duiven's 0-14 map split Het Broek (25 of 155 children, 16%) from Loo (15,3%), though
+    CBS's rounding to 5 leaves 23-27 children open; the 65+ share had that margin."""
+    table, per_draw, _ = build([30.0, 60.0, 120.0])
+    b = table[table["niveau"] == "buurt"].set_index("code")
+    # Shown as published: the KWB count over the KWB inwoners, not a drawn number.
+    assert (b["aandeel_0_14"] == 15.0).all()
+    assert (b["aandeel_0_14_laag"] < 15.0).all() and (b["aandeel_0_14_hoog"] > 15.0).all()
+    # About what the rounding leaves open (150 +- 2.5 of 1000 +- 2.5): a few tenths of a
+    # percent point, not the spread of the age estimate.
+    breedte = b["aandeel_0_14_hoog"] - b["aandeel_0_14_laag"]
+    assert ((breedte > 0.1) & (breedte < 0.6)).all(), breedte
+    # The draws' own 0-14 count varies: the numerator is drawn, not the published one.
+    assert per_draw.groupby("code")["k_0_14"].nunique().min() > 1
+    assert "aandeel_0_14" in intervals.interval_keys(REG)
+
+
 def test_wijk_interval_belongs_to_the_published_wijk_count():
     """CBS rounds a wijk apart from its buurten: the shown 75+ is scaled to the published
     wijk 65+, and the draws must be scaled alike (not stretched to reach the value)."""

@@ -277,6 +277,15 @@ def test_toelichting_calls_only_estimates_a_90_percent_interval(tmp_path):
     )
     assert uitleg["inwoners"].endswith("in de CSV inwoners_laag en inwoners_hoog")
     assert not uitleg["aandeel_0_14"]  # no interval columns, nothing to explain
+    # The 0-14 share has only the base year: its bounds say nothing about later years.
+    t["aandeel_0_14_laag"], t["aandeel_0_14_hoog"] = 14.5, 15.5
+    export.write_xlsx(t, REG, {"bronnen": []}, path)
+    rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
+    uitleg = {r[head.index("Indicator (kolom)")]: r[head.index("Interval")] for r in rows[1:]}
+    assert uitleg["aandeel_0_14"].startswith(
+        "Voor buurten en wijken in het basisjaar de marge die de afronding door CBS (op 5) "
+        "openlaat: de twee kolommen ernaast"
+    )
 
 
 def test_workbook_data_sheets_are_formatted_and_carry_the_demo_mark(tmp_path):
