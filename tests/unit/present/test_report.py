@@ -916,3 +916,11 @@ def test_chapter_says_which_year_has_no_buurt_figure(reg):
         " ".join(parse(report.render_html(t, geometrie(), reg, meta(), None, None)).text).split()
     )
     assert "staat in de ingelezen gegevens van 2024 bij geen enkele buurt een cijfer" in tekst
+
+
+def test_verantwoording_points_to_the_delivered_files_not_an_internal_one(html):
+    """Real Duiven: "bestand indicatoren.parquet", a file in the build's working folder
+    that the report's reader never receives; the delivered tables are Excel, CSV, GeoPackage."""
+    tekst = " ".join(" ".join(parse(html).section_text["verantwoording"]).split())
+    assert ".parquet" not in " ".join(parse(html).text)
+    assert "indicatorbestanden die bij dit rapport horen (Excel, CSV en GeoPackage)" in tekst
