@@ -181,7 +181,8 @@ def legend_patches_projectie(basisjaar: int) -> list[Patch]:
     """Legend patches of :func:`trend_chart` (base year vs projected bars)."""
     return [
         Patch(facecolor=BAR, edgecolor=BAR, label=f"{basisjaar} (basisjaar)"),
-        Patch(facecolor=BAR_LIGHT, edgecolor=BAR, hatch="///", label="prognose (≈)"),
+        # Not "prognose (≈)": ≈ marks every estimate, a base-year one too (Duiven's 75+).
+        Patch(facecolor=BAR_LIGHT, edgecolor=BAR, hatch="///", label="prognose"),
     ]
 
 

@@ -417,7 +417,8 @@ def thema_figuren(
         add(
             to_data_uri(fig),
             _alt_trend(gemeente, panels, j0),
-            f"{gemeente} als geheel: {j0} en prognose. Gearceerde staven met ≈ zijn een prognose.",
+            f"{gemeente} als geheel: {j0} en prognose. Gearceerde staven zijn een prognose; "
+            "≈ staat bij elk geschat cijfer.",
             "trend",
         )
     key = spec["staaf"]

@@ -95,3 +95,10 @@ def test_ranked_bars_follow_the_given_order_top_first(reg):
         v, reg["aandeel_75plus"], volgorde=["Zuid", "Noord", "Oost", "Centrum"]
     )
     assert (n, top_down(fig)) == (4, ["Zuid", "Noord", "Oost", "Centrum"])
+
+
+def test_trend_legend_does_not_give_the_estimate_mark_to_the_forecast_alone():
+    """The legend said "prognose (≈)" while the solid base-year bar of 75+ carries ≈ too
+    (an estimate): ≈ read as "prognose" in one place and "geschat" in the other."""
+    labels = [p.get_label() for p in charts.legend_patches_projectie(2024)]
+    assert labels == ["2024 (basisjaar)", "prognose"]

@@ -924,3 +924,9 @@ def test_verantwoording_points_to_the_delivered_files_not_an_internal_one(html):
     tekst = " ".join(" ".join(parse(html).section_text["verantwoording"]).split())
     assert ".parquet" not in " ".join(parse(html).text)
     assert "indicatorbestanden die bij dit rapport horen (Excel, CSV en GeoPackage)" in tekst
+
+
+def test_trend_caption_keeps_the_estimate_mark_for_estimates(html):
+    tekst = " ".join(" ".join(parse(html).text).split())
+    assert "Gearceerde staven zijn een prognose; ≈ staat bij elk geschat cijfer." in tekst
+    assert "met ≈ zijn een prognose" not in tekst
