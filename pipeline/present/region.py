@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from markupsafe import Markup
 
 import pipeline
 from pipeline.model.registry import Indicator
 from pipeline.present import fmt, klassen, report, sessie_kaart, texts
+from pipeline.present.report.sjablonen import rapport_css
 
 #: Indicators in the side-by-side table (base year and last horizon year).
 KERN = (
@@ -265,13 +265,12 @@ def build_context(
     for m in metas:
         for b in m.get("bronnen", []):
             bronnen[(b["onderwerp"], b["tabel"], b["jaar"], b["type_label"])] = b
-    css = (Path(template_dir) / report.CSS).read_text(encoding="utf-8")
     # In a sentence: "regio Liemers", but a name that already says "Regio ..." as is.
     regio_zin = naam if naam.lower().startswith("regio") else f"regio {naam}"
     return {
         "sessies_regio": voorstellen_per_gemeente(metas, sessies, scores),
         "editie": fmt.editie_tekst({"sessies": [x for s in sessies for x in s.get("sessies", [])]}),
-        "css": Markup(css.replace("</", "<\\/")),
+        "css": rapport_css(Path(template_dir)),
         "regio": naam,
         "regio_zin": regio_zin,
         "in_het_kort": _in_het_kort(

@@ -28,7 +28,7 @@ from pipeline.present.report import buurten_in_beeld, figuren, tabellen, verantw
 from pipeline.present.report.figuren import HOOFDSTUKKEN
 from pipeline.present.report.instellingen import rapport_config
 from pipeline.present.report.rangorde import buurt_scores
-from pipeline.present.report.sjablonen import CSS, CSS_SESSIES, TEMPLATE_DIR
+from pipeline.present.report.sjablonen import CSS_SESSIES, TEMPLATE_DIR, inline_css, rapport_css
 from pipeline.present.report.tabellen import dementie_vergelijking
 
 _ID_COLUMNS = ("code", "naam", "niveau", "gemeentecode", "wijkcode", "jaar", "status")
@@ -267,8 +267,7 @@ def build_context(
             cfg["weging"], teller[0],
         )  # fmt: skip
         tweede["volgende_ronde"] = [str(v) for v in volgende_ronde]
-        css2 = (Path(template_dir) / CSS_SESSIES).read_text(encoding="utf-8")
-        tweede["css"] = Markup(css2.replace("</", "<\\/"))
+        tweede["css"] = inline_css(Path(template_dir) / CSS_SESSIES)
     sv_views, sv_bronnen = _bevindingen(samenvatting, registry, j0)
     omslag = None
     if len(geo):
@@ -281,7 +280,6 @@ def build_context(
             ),
         }
     overzicht = figuren.overzicht(indicatoren, geo, wijken, naam, j0)
-    css = (Path(template_dir) / CSS).read_text(encoding="utf-8")
     inhoud = [
         {"id": "samenvatting", "titel": "Samenvatting"},
         {"id": "leeswijzer", "titel": "Zo leest u dit rapport"},
@@ -299,7 +297,7 @@ def build_context(
     leeg = tabellen.lege_kolommen(indicatoren, registry, j0)
     bijlage = tabellen.bijlage(indicatoren, registry, j0, zonder, leeg)
     return {
-        "css": Markup(css.replace("</", "<\\/")),
+        "css": rapport_css(Path(template_dir)),
         "titel": f"Wijkscan {naam}",
         "gemeente": {"code": gm, "naam": naam},
         "jaar": j0,

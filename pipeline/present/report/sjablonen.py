@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from pipeline.present import fmt
 
@@ -52,3 +53,19 @@ def shared_environment(template_dir: Path) -> jinja2.Environment:
     (no new filters or globals): use :func:`make_environment` for that.
     """
     return make_environment(Path(template_dir))
+
+
+def inline_css(path: Path, *extra: str) -> Markup:
+    """A stylesheet (plus ``extra`` rules) ready to inline in a ``<style>`` element.
+
+    ``</`` is escaped, so no text in the file can close the element early.
+    """
+    css = "\n".join([Path(path).read_text(encoding="utf-8"), *extra])
+    return Markup(css.replace("</", "<\\/"))
+
+
+def rapport_css(template_dir: Path) -> Markup:
+    """The report's stylesheet, with the rule that prints figures at their drawn size."""
+    from pipeline.present.figuur import print_css
+
+    return inline_css(Path(template_dir) / CSS, print_css())
