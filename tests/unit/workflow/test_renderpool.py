@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -158,6 +159,20 @@ def _pid_of(x: int) -> tuple[int, int]:
     return os.getpid(), x * x
 
 
+def _pid_once_both_work(x: int, folder: str) -> tuple[int, int]:
+    """:func:`_pid_of`, returning only once two processes have had a task (or after 30 s).
+
+    Trivial tasks alone do not show the spreading: on a busy machine one worker could take
+    all 40 before the other started (CI, 07-12). Holding the first task until a second
+    process has one makes "two workers took part" a fact, not a race.
+    """
+    (Path(folder) / str(os.getpid())).touch()
+    deadline = time.monotonic() + 30
+    while len(list(Path(folder).iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return _pid_of(x)
+
+
 def test_run_all_without_workers_runs_here_in_order():
     assert renderpool._pool is None
     assert renderpool.run_all(_pid_of, [(1,), (2,), (3,)]) == [
@@ -171,7 +186,9 @@ def test_run_all_spreads_tasks_keeps_their_order_and_renews_the_pool(workers, tm
     first = renderpool._pool
     steps.current_job.logfile = str(logfile)
     try:
-        out = renderpool.run_all(_pid_of, [(x,) for x in range(40)])
+        wie = tmp_path / "wie"
+        wie.mkdir()
+        out = renderpool.run_all(_pid_once_both_work, [(x, str(wie)) for x in range(40)])
         renderpool.run_all(logging.getLogger("wijkscan").warning, [("uit een taak",)] * 2)
     finally:
         steps.current_job.logfile = None
