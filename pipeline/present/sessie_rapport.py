@@ -200,8 +200,7 @@ def context(
             "src": to_data_uri(fig),
             "alt": sessie_kaart.alt_tekst(gemeente, sessies, namen),
             "bijschrift": "Voorgestelde proefbuurten (omlijnd) en wat er al is (symbolen), "
-            f"{fmt.editie_tekst(sessies)}."
-            + (" Buurten met een nummer staan in de lijst onder de kaart." if key else ""),
+            f"{fmt.editie_tekst(sessies)}." + (" " + texts.NUMMERS_IN_DE_LIJST if key else ""),
             "soort": "kaart",
             "sleutel": [{"nr": nr, "naam": naam} for nr, naam in key],
         }

@@ -249,7 +249,7 @@ def overzicht(
             f"namen van de buurten. " + "; ".join(per_wijk) + "."
         ),
         "bijschrift": f"De wijken en buurten van {gemeente}."
-        + (" Buurten met een nummer staan in de lijst onder de kaart." if key else ""),
+        + (" " + texts.NUMMERS_IN_DE_LIJST if key else ""),
         "soort": "overzicht",
         "sleutel": [{"nr": nr, "naam": naam} for nr, naam in key],
         "groot": groot,

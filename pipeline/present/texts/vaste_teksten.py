@@ -75,6 +75,13 @@ NIET_IN_DATA: list[str] = [
 ]
 """What the numbers cannot tell (chapter 'Data en lokale kennis')."""
 
+NUMMERS_IN_DE_LIJST = (
+    "Buurten met een nummer staan in de lijst onder de kaart. Een buurt heeft op elke kaart "
+    "hetzelfde nummer; staat de naam op de kaart zelf, dan ontbreekt het nummer in de lijst."
+)
+"""Caption note of a map with numbered buurten: the list skips numbers (Duiven's started
+at 5), which readers took for buurten that had gone missing."""
+
 KAART_ZONDER_SIGNAAL = "geen klassen: verschillen\ntussen buurten komen\nalleen uit het rekenmodel"
 """Legend text of the single neutral fill on the map of an indicator without buurt signal."""
 KAART_MARGES_EEN_KLASSE = (
