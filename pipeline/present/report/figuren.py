@@ -147,37 +147,28 @@ def _alt_staaf(
     s: pd.Series,
     gem: float | None,
     n_totaal: int,
-    lo: pd.Series | None = None,
-    hi: pd.Series | None = None,
-    volgorde: Sequence[str] | None = None,
-    soort: str = "rang",
+    lo: pd.Series,
+    hi: pd.Series,
+    volgorde: Sequence[str],
+    soort: str,
 ) -> str:
     """Alt text of a ranked bar chart: values with their 90 % margins, as the whiskers.
 
     ``lo``/``hi`` (indexed like ``s``) are the margins; without them a listener would
     hear an order the chart itself qualifies. ``volgorde`` and ``soort`` are the bars and
-    their order (:func:`_bars_order`); without them, by value.
+    their order (:func:`_bars_order`), as drawn.
     """
-    if volgorde is None:
-        order = s.dropna().sort_values(ascending=ind.richting < 0, kind="mergesort")
-        shown = order.head(_MAX_BARS)
-    else:
-        shown = s.reindex(list(volgorde))
+    shown = s.reindex(list(volgorde))
 
     def item(n: Any, v: float) -> str:
-        marge = fmt.marge(lo.get(n), hi.get(n), ind) if lo is not None and hi is not None else ""
+        marge = fmt.marge(lo.get(n), hi.get(n), ind)
         return f"{n}: {fmt.waarde(v, ind)}" + (f" (marge {marge})" if marge else "")
 
     items = [item(n, v) for n, v in shown.items()]
     if len(items) > 12:
         items = items[:6] + [f"{len(items) - 9} buurten daartussen"] + items[-3:]
-    wat = (
-        "van laagste naar hoogste waarde" if ind.richting < 0 else "van hoogste naar laagste waarde"
-    )
-    if soort == "deels":
-        wat += ", buurten die een plaats delen op naam"
-    elif soort == "geen":
-        wat = "op naam, want de cijfers verschillen niet zeker van elkaar"
+    richting = "laagste naar hoogste" if ind.richting < 0 else "hoogste naar laagste"
+    wat = _VOLGORDE[soort][1].format(richting=richting)
     text = (
         f"Staafdiagram: {fmt.kleine_letter(ind.label)} per buurt in {jaar}, {wat}. "
         f"{'; '.join(items)}."
@@ -307,16 +298,21 @@ def _bars_order(
     return list(groepen.index), "deels" if gedeeld.any() else "rang"
 
 
-#: Caption words of a bar chart's order (:func:`_bars_order`).
-_VOLGORDE_BIJSCHRIFT = {
-    "rang": "gerangschikt; bovenaan de grootste opgave.",
+#: Per order of a bar chart (:func:`_bars_order`): the caption's words and the alt text's.
+_VOLGORDE = {
+    "rang": (
+        "gerangschikt; bovenaan de grootste opgave.",
+        "van {richting} waarde",
+    ),
     "deels": (
         "gerangschikt; bovenaan de grootste opgave. Buurten waarvan het cijfer gelijk is of "
-        "niet zeker verschilt, staan onderling op naam."
+        "niet zeker verschilt, staan onderling op naam.",
+        "van {richting} waarde, buurten die een plaats delen op naam",
     ),
     "geen": (
         "op naam: de cijfers van de buurten verschillen niet zeker van elkaar, dus er is "
-        "geen volgorde."
+        "geen volgorde.",
+        "op naam, want de cijfers verschillen niet zeker van elkaar",
     ),
 }
 
@@ -451,7 +447,7 @@ def thema_figuren(
         add(
             to_data_uri(fig),
             _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal, lo_n, hi_n, volgorde, soort),
-            f"{ind.label} per buurt, {j0}, {_VOLGORDE_BIJSCHRIFT[soort]}{extra}"
+            f"{ind.label} per buurt, {j0}, {_VOLGORDE[soort][0]}{extra}"
             + (
                 " De zwarte streepjes zijn de 90%-marges van de schatting: waar ze overlappen, "
                 "is het verschil tussen buurten niet zeker."

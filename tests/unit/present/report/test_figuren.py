@@ -52,8 +52,8 @@ def test_bars_of_buurten_that_share_a_place_go_by_name():
     wide = figuren._bars_order(v, v - 15, v + 15, 1)
     assert wide == (["Centrum", "Noord", "Oost", "Zuid"], "geen")
     # The caption and the alt text say what the order is.
-    assert "op naam" in figuren._VOLGORDE_BIJSCHRIFT["geen"]
-    assert "gerangschikt" not in figuren._VOLGORDE_BIJSCHRIFT["geen"]
+    assert "op naam" in figuren._VOLGORDE["geen"][0]
+    assert "gerangschikt" not in figuren._VOLGORDE["geen"][0]
     reg = build_registry("85984NED", 2024, (50, 64), 85, "test", "50150NED", "demo", "demo")
     ind = reg["aandeel_75plus"]
     alt = figuren._alt_staaf("X", ind, 2024, v, None, 4, v - 15, v + 15, wide[0], wide[1])
