@@ -97,6 +97,7 @@ def map_figure(
             res.legend.set_title(
                 "\n".join(grafiektekst.wrap(line, 30) for line in title.split("\n"))
             )
+            _fit_legend_entries(fig, res.legend, fig.bbox.width)
         if res.numbered:
             key_ax = fig.add_axes((0.72, 0.0, 0.28, 0.45))
             key_ax.set_axis_off()
@@ -199,10 +200,19 @@ def _fit_cell_texts(fig: Figure, ax: Axes, res: maps.MapResult, right_px: float)
         for ln in leg_title.get_text().split("\n")
     ]
     res.legend.set_title("\n".join(lines))
-    # Entries too: a cell reason ("minder dan 10 85-plussers (geschat, vóór afronding)") ran off the page.
+    _fit_legend_entries(fig, res.legend, right_px)
+
+
+def _fit_legend_entries(fig: Figure, leg: Any, right_px: float) -> None:
+    """Wrap legend entries to end before ``right_px`` (measured).
+
+    A cell reason ("minder dan 10 85-plussers (geschat, vóór afronding)") ran off the
+    page, in a small multiple and in a theme chapter's single map alike.
+    """
+    r = fig.canvas.get_renderer()
+    gap = 2 * MM * fig.dpi
     # Before drawing, the entries have no position yet: they start after the legend's
     # border pad, handle and handle pad (in font sizes).
-    leg = res.legend
     fs_px = leg.prop.get_size_in_points() * fig.dpi / 72
     offset = (leg.borderpad + leg.handlelength + leg.handletextpad) * fs_px
     room = right_px - leg.get_window_extent(r).x0 - offset - gap

@@ -59,3 +59,25 @@ def test_a_long_cell_reason_in_a_small_legend_stays_on_the_page(reg):
     legend = [t.get_text() for t in res[1].legend.get_texts()]
     assert any("85-plussers" in t for t in legend)
     assert outside(fig) == []
+
+
+def test_a_long_cell_reason_in_a_theme_map_legend_stays_on_the_page(reg):
+    """Real Duiven, figure 6 (mantelzorg, one map in the theme chapter): the legend entry
+    "minder dan 10 85-plussers (geschat, vóó" was cut off at the figure's right edge."""
+    from pipeline import codes
+
+    g = gpd.GeoDataFrame(
+        {
+            "code": [f"BU0999{i:04d}" for i in range(6)],
+            "naam": [f"Buurt {i}" for i in range(6)],
+            "geometry": [box(i * 500, 0, i * 500 + 500, 500) for i in range(6)],
+        },
+        crs=28992,
+    )
+    vals = pd.Series([8.0, 9.0, float("nan"), 12.0, 15.0, 20.0], index=g["code"])
+    status = pd.Series("", index=g["code"])
+    status.iloc[2] = codes.reden_weinig_ouderen(10, 85)
+    fig, res = kaartfiguren.map_figure(g, vals, reg["mantelzorgpotentieel"], status=status)
+    legend = [t.get_text() for t in res.legend.get_texts()]
+    assert any("85-plussers" in t for t in legend)
+    assert outside(fig) == []
