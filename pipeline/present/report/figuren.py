@@ -298,6 +298,15 @@ def _bars_order(
     return list(groepen.index), "deels" if gedeeld.any() else "rang"
 
 
+#: Caption of bars with margins. It states the rule the order follows
+#: (:func:`pipeline.present.klassen.indistinguishable`): margins that merely overlap
+#: between two values do not make the difference uncertain (real Duiven, dementia: West
+#: 80 (50-120) stands above Zuidwest 40 (20-75)).
+_STREEPJES = (
+    " De zwarte streepjes zijn de 90%-marges van de schatting. Valt het cijfer van een buurt "
+    "binnen het streepje van een andere, dan is hun verschil niet zeker."
+)
+
 #: Per order of a bar chart (:func:`_bars_order`): the caption's words and the alt text's.
 _VOLGORDE = {
     "rang": (
@@ -306,7 +315,8 @@ _VOLGORDE = {
     ),
     "deels": (
         "gerangschikt; bovenaan de grootste opgave. Buurten waarvan het cijfer gelijk is of "
-        "niet zeker verschilt, staan onderling op naam.",
+        "niet zeker verschilt van dat van een buurman in de rij, delen een plaats en staan "
+        "onderling op naam.",
         "van {richting} waarde, buurten die een plaats delen op naam",
     ),
     "geen": (
@@ -448,12 +458,7 @@ def thema_figuren(
             to_data_uri(fig),
             _alt_staaf(gemeente, ind, j0, by_name, gem, n_totaal, lo_n, hi_n, volgorde, soort),
             f"{ind.label} per buurt, {j0}, {_VOLGORDE[soort][0]}{extra}"
-            + (
-                " De zwarte streepjes zijn de 90%-marges van de schatting: waar ze overlappen, "
-                "is het verschil tussen buurten niet zeker."
-                if whiskers
-                else ""
-            ),
+            + (_STREEPJES if whiskers else ""),
             "staaf",
         )
     return figs

@@ -930,3 +930,16 @@ def test_trend_caption_keeps_the_estimate_mark_for_estimates(html):
     tekst = " ".join(" ".join(parse(html).text).split())
     assert "Gearceerde staven zijn een prognose; ≈ staat bij elk geschat cijfer." in tekst
     assert "met ≈ zijn een prognose" not in tekst
+
+
+def test_verantwoording_says_what_the_margins_were_tested_on(reg):
+    """A reader asked how margins could be "tested on buurten whose age groups CBS does
+    publish" when CBS publishes the same five groups everywhere. The text now says which
+    groups were hidden and estimated, that 75+/85+ could not be tested, and states the
+    rule the maps and rankings follow (a value inside another buurt's margin)."""
+    html = report.render_html(tabel_met_marges(), geometrie(), reg, meta(), None, None)
+    verantw = " ".join(" ".join(parse(html).section_text["verantwoording"]).split())
+    assert "Elk geschat buurtcijfer heeft een marge" in verantw
+    assert "de groepen 25-44 en 45-64 alsof ze ontbraken" in verantw
+    assert "Voor 75- en 85-plussers telt het CBS per buurt niet" in verantw
+    assert "marges overlappen" not in verantw

@@ -59,3 +59,17 @@ def test_bars_of_buurten_that_share_a_place_go_by_name():
     alt = figuren._alt_staaf("X", ind, 2024, v, None, 4, v - 15, v + 15, wide[0], wide[1])
     assert "op naam" in alt and "van hoogste naar laagste" not in alt
     assert alt.index("Centrum") < alt.index("Noord") < alt.index("Zuid")
+
+
+def test_the_bar_caption_states_the_rule_the_order_follows():
+    """Real Duiven, dementia: West 80 (50-120) and Zuidoost 80 (45-115) stand above
+    Zuidwest 40 (20-75) although the margins overlap (each value lies outside the other's
+    margin). The caption said "waar ze overlappen, is het verschil niet zeker"; it now
+    names the rule the bars follow."""
+    v = pd.Series({"West": 80.0, "Zuidoost": 80.0, "Zuidwest": 40.0, "Oud Zuid": 40.0})
+    lo = pd.Series({"West": 50.0, "Zuidoost": 45.0, "Zuidwest": 20.0, "Oud Zuid": 20.0})
+    hi = pd.Series({"West": 120.0, "Zuidoost": 115.0, "Zuidwest": 75.0, "Oud Zuid": 60.0})
+    volgorde, soort = figuren._bars_order(v, lo, hi, 1)
+    assert volgorde == ["West", "Zuidoost", "Oud Zuid", "Zuidwest"] and soort == "deels"
+    assert "overlap" not in figuren._STREEPJES
+    assert "binnen het streepje van een andere" in figuren._STREEPJES
