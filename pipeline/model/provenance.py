@@ -277,7 +277,8 @@ def report_warnings(
     if prognose_methode == "totaal_met_cohortmodel":
         warnings.append(
             "De prognose geeft alleen totalen per gemeente; de leeftijdsopbouw in de toekomst is "
-            "met een cohortmodel benaderd (zie de Verantwoording in het rapport)."
+            "met een cohortmodel benaderd (zie „Prognose” in de Verantwoording van het "
+            "rapport)."
         )
     if aansluiting and basisjaar is not None:
         eigen, geteld = aansluiting

@@ -307,7 +307,7 @@ def build_registry(
             "Eenzaam (18+)",
             "Eenzaam (%)",
             "%",
-            "Percentage volwassenen dat (matig of zeer ernstig) eenzaam is, De Jong "
+            "Percentage volwassenen dat matig tot zeer ernstig eenzaam is, De Jong "
             "Gierveld-schaal; modelschatting per buurt.",
             f"RIVM Gezondheidsmonitor, Gezondheid per wijk en buurt ({gezondheid_tabel})",
             "gemodelleerd",

@@ -15,9 +15,9 @@ NIET_GELADEN: dict[str, str] = {
     "eenzaamheid": (
         "Voor deze wijkscan zijn geen cijfers over eenzaamheid ingelezen. Ze bestaan wel: het "
         "RIVM schat per buurt hoeveel volwassenen zich eenzaam voelen (Gezondheid per wijk en "
-        "buurt, tabel 50150NED, op basis van de Gezondheidsmonitor). Met die tabel erbij "
-        "staan hier een kaart en de cijfers per buurt; wie de wijkscan maakt, kan hem "
-        "toevoegen."
+        "buurt, tabel 50150NED, op basis van de Gezondheidsmonitor). Wordt die tabel "
+        "ingelezen, dan komen hier een kaart en de cijfers per buurt; wie de wijkscan maakt, "
+        "kan hem toevoegen. De definities hieronder horen bij die cijfers."
     ),
 }
 """What a theme chapter says when its source was not loaded (source 'geen')."""
