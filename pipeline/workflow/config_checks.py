@@ -7,9 +7,12 @@ the key instead of a failing step later (or, worse, a wrong number).
 from __future__ import annotations
 
 import difflib
+import re
+from pathlib import PurePath
 from typing import Any
 
 from pipeline.errors import WijkscanError
+from pipeline.workflow.config_paden import kwb_table_id
 from pipeline.workflow.config_schema import load_schema, with_defaults
 
 #: Source types each input kind accepts (the schema lists the union).
@@ -36,6 +39,10 @@ def check_sources(config: dict[str, Any]) -> None:
         Naming the key of the first source that cannot be used.
     """
     check_aanvulling(config)
+    # Before any job runs: a peiljaar without a KWB table failed halfway through a build,
+    # after Snakemake had already removed the previous report.
+    kwb_table_id(config)
+    check_file_years(config)
     for kind, allowed in ALLOWED_TYPES.items():
         src = config["bronnen"][kind]["type"]
         if isinstance(config["bronnen"][kind].get("pad"), list):
@@ -53,6 +60,49 @@ def check_sources(config: dict[str, Any]) -> None:
                 f"Bron '{src}' kan niet voor '{kind}'.",
                 waar=f"configuratie, sleutel bronnen.{kind}.type",
                 oplossing=f"Kies een van: {', '.join(allowed)}.",
+            )
+
+
+#: Input kinds whose local file must hold the peiljaar itself (data and geometry year
+#: match: buurt codes are reused for other areas between years).
+_JAAR_VAN_BESTAND = ("kwb", "geometrie")
+_JAARTAL = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
+
+
+def check_file_years(config: dict[str, Any]) -> None:
+    """Check that a local KWB or geometry file does not name another year than ``jaar``.
+
+    The files carry no year inside (a KWB extract has no period column, a buurt layer no
+    year field), so a 2024 file read with ``jaar: 2023`` was built without complaint and
+    labelled with the 2023 table. The file name is the one place the year shows; a name
+    without a year is accepted.
+
+    Parameters
+    ----------
+    config
+        Schema-valid configuration with the defaults filled in.
+
+    Raises
+    ------
+    WijkscanError
+        When the name of such a file contains years, none of which is ``jaar``.
+    """
+    jaar = str(config["jaar"])
+    for kind in _JAAR_VAN_BESTAND:
+        src = config["bronnen"][kind]
+        pad = src.get("pad")
+        if src["type"] != "lokaal" or not isinstance(pad, str):
+            continue
+        jaren = _JAARTAL.findall(PurePath(pad).name)
+        if jaren and jaar not in jaren:
+            raise WijkscanError(
+                f"Het bestand {PurePath(pad).name} heeft {' en '.join(dict.fromkeys(jaren))} "
+                f"in zijn naam, maar het peiljaar is {jaar}.",
+                waar=f"configuratie, sleutels jaar en bronnen.{kind}.pad",
+                oplossing=f"Zet jaar op het jaar van het bestand, of geef het bestand van {jaar} "
+                "op. Cijfers en buurtgrenzen moeten van hetzelfde jaar zijn: het CBS geeft "
+                "buurtcodes soms aan een ander gebied. Staat het jaar verkeerd in de naam, "
+                "hernoem dan het bestand.",
             )
 
 

@@ -52,9 +52,10 @@ def kwb_table_id(config: dict[str, Any]) -> str:
     if key not in tables:
         raise WijkscanError(
             f"Geen KWB-tabel bekend voor peiljaar {key}.",
-            waar="cbs.kwb_tabellen",
-            oplossing=f"Voeg het tabelnummer toe (bekend: {', '.join(sorted(tables))}) of kies "
-            "een ander peiljaar.",
+            waar="configuratie, sleutel jaar (de tabellen staan in cbs.kwb_tabellen)",
+            oplossing=f"Kies een peiljaar met een tabel ({', '.join(sorted(tables))}), of "
+            f"voeg het tabelnummer van {key} toe onder cbs.kwb_tabellen als het CBS die "
+            "Kerncijfers wijken en buurten al publiceert.",
         )
     return tables[key]
 

@@ -590,3 +590,41 @@ def test_the_band_limits_are_those_of_the_age_classes():
     from pipeline.model import ages
 
     assert wcfg.MAX_LEEFTIJD == ages.MAX_AGE
+
+
+def test_a_peiljaar_without_kwb_table_is_refused_before_anything_runs():
+    """A new user set jaar: 2025 (the schema allows it): the build failed halfway in
+    English, after Snakemake had removed the previous report. Now the check refuses it."""
+    cfg = _base()
+    cfg["jaar"] = 2025
+    text = _raises(cfg)
+    _assert_dutch(text)
+    assert "Geen KWB-tabel bekend voor peiljaar 2025" in text
+    assert "sleutel jaar" in text and "2024" in text
+
+
+@pytest.mark.parametrize(
+    "kind,pad,jaar,ok",
+    [
+        ("kwb", "../shared/data/real/nl2024/kwb_2024_85984NED_subset.csv", 2023, False),
+        ("geometrie", "data/buurt_2024_gegeneraliseerd.gpkg", 2023, False),
+        ("kwb", "../shared/data/real/nl2024/kwb_2024_85984NED_subset.csv", 2024, True),
+        ("kwb", "nl2023/kwb.csv", 2024, True),  # only the file's own name counts
+        ("geometrie", "buurten_v20240101.gpkg", 2023, True),  # a date stamp is no year
+        ("kwb", "kwb_2023_2024.csv", 2024, True),
+    ],
+)
+def test_a_local_file_that_names_another_year_is_refused(kind, pad, jaar, ok):
+    """A 2024 KWB file and 2024 buurt boundaries read with jaar: 2023 built without
+    complaint and were labelled as the 2023 table; data and geometry year must match."""
+    cfg = _base()
+    cfg["jaar"] = jaar
+    cfg["cbs"] = {"kwb_tabellen": {"2023": "85618NED", "2024": "85984NED"}}
+    cfg["bronnen"][kind] = {"type": "lokaal", "pad": pad}
+    cfg["bronnen"]["kwb_aanvulling"] = {"type": "geen"}
+    if ok:
+        wcfg.check(cfg)
+        return
+    text = _raises(cfg)
+    _assert_dutch(text)
+    assert f"maar het peiljaar is {jaar}" in text and f"bronnen.{kind}.pad" in text
