@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from pipeline.codes import STATUS_GEEN_GEGEVENS, STATUS_TE_WEINIG
 from pipeline.model.registry import Indicator
+from pipeline.present import grafiektekst
 from pipeline.present.kaartbasis import BLACK
 from pipeline.present.kaartklassen import _SUFFIX_UNITS, Classification, palette
 
@@ -207,20 +208,79 @@ def draw_key(
             )
         )
         y -= 1.6 * line
-    per_col = math.ceil(len(key) / ncols)
     colw = (1.0 - x) / ncols
-    for i, (nr, naam) in enumerate(key):
-        c, r = divmod(i, per_col)
-        arts.append(
-            ax.text(
-                x + c * colw,
-                y - r * line,
-                f"{nr:>2}  {naam}",
-                transform=ax.transAxes,
-                fontsize=fontsize,
-                va="top",
-                ha="left",
-                color=BLACK,
-            )
-        )
+    # A name longer than its column wraps under itself (real Zutphen: "Nieuwstad en
+    # Coehoornsingel" ran over the next column, and the last column off the figure). The
+    # extra lines may not fit the panel: then the entries get smaller, down to 1.5 pt less.
+    size = fontsize
+    while True:
+        blocks = _key_blocks(ax, key, size, colw)
+        cols = _split_columns([len(b[1]) for b in blocks], ncols)
+        step = 1.45 * size / h_pt
+        if max(sum(len(blocks[i][1]) for i in c) for c in cols) * step <= y or (
+            size <= fontsize - 1.5
+        ):
+            break
+        size -= 0.5
+    kw = {"transform": ax.transAxes, "fontsize": size, "va": "top", "ha": "left",
+          "color": BLACK}  # fmt: skip
+    for c, items in enumerate(cols):
+        row = 0
+        for i in items:
+            nr, lines, indent = blocks[i]
+            x0 = x + c * colw
+            if indent is None:  # one line, as it always was
+                arts.append(ax.text(x0, y - row * step, f"{nr:>2}  {lines[0]}", **kw))
+            else:
+                arts.append(ax.text(x0, y - row * step, f"{nr:>2}", **kw))
+                arts += [ax.text(x0 + indent, y - (row + k) * step, ln, **kw)
+                         for k, ln in enumerate(lines)]  # fmt: skip
+            row += len(lines)
     return arts
+
+
+def _key_blocks(
+    ax: Axes, key: Sequence[tuple[int, str]], size: float, colw: float
+) -> list[tuple[int, list[str], float | None]]:
+    """Per key entry: number, the lines of its name, and the name's indent in axes
+    fraction (None for an entry on one line, written as ``nr  naam``)."""
+    fig = ax.get_figure()
+    size_px = size * fig.dpi / 72
+    room_px = colw * ax.bbox.width - 0.6 * size_px
+    out: list[tuple[int, list[str], float | None]] = []
+    for nr, naam in key:
+        text = f"{nr:>2}  {naam}"
+        # Measuring costs a text layout; a short name surely fits (no glyph is wider
+        # than 1 em), so only long ones are measured.
+        if len(text) * size_px <= room_px or _width_px(ax, text, size) <= room_px:
+            out.append((nr, [str(naam)], None))
+            continue
+        indent_px = _width_px(ax, f"{nr:>2}  ", size)
+        wrapped, _ = grafiektekst.wrap_to_width(fig, str(naam), room_px - indent_px, size, size)
+        out.append((nr, wrapped.split("\n"), indent_px / ax.bbox.width))
+    return out
+
+
+def _split_columns(heights: Sequence[int], ncols: int) -> list[list[int]]:
+    """Entries (by index, in order) over ``ncols`` columns of about equal lines.
+
+    With one line per entry this is the old split: ``ceil(n / ncols)`` entries a column.
+    """
+    target = math.ceil(sum(heights) / ncols)
+    cols: list[list[int]] = [[]]
+    filled = 0
+    for i, h in enumerate(heights):
+        if filled + h > target and cols[-1] and len(cols) < ncols:
+            cols.append([])
+            filled = 0
+        cols[-1].append(i)
+        filled += h
+    return cols
+
+
+def _width_px(ax: Axes, text: str, fontsize: float) -> float:
+    """Drawn width of ``text`` in display pixels (measured, then removed)."""
+    t = ax.text(0, 0, text, fontsize=fontsize)
+    w = t.get_window_extent(ax.get_figure().canvas.get_renderer()).width
+    t.remove()
+    return w

@@ -81,3 +81,28 @@ def test_a_long_cell_reason_in_a_theme_map_legend_stays_on_the_page(reg):
     legend = [t.get_text() for t in res.legend.get_texts()]
     assert any("85-plussers" in t for t in legend)
     assert outside(fig) == []
+
+
+def test_long_names_in_a_two_column_key_wrap_inside_their_column():
+    """Real Zutphen, figure 2: "Nieuwstad en Coehoornsingel" ran over the next column and
+    "Deventerweg en Polbroek" off the figure. Long names wrap under themselves; short
+    names stay one line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pipeline.present import kaartlegenda
+    from pipeline.present.figuur import new_figure
+
+    fig = new_figure(170, 105)
+    ax = fig.add_axes((0.72, 0.0, 0.28, 0.45))
+    ax.set_axis_off()
+    lang = ["Nieuwstad en Coehoornsingel", "Zwanevlot en De Brink", "Deventerweg en Polbroek",
+            "Moesmate en Tichelkamp", "Centrum", "De Hoven"]  # fmt: skip
+    key = [(i + 1, lang[i % len(lang)]) for i in range(20)]
+    arts = kaartlegenda.draw_key(ax, key, fontsize=6.5, ncols=2)
+    assert collisions(fig) == []
+    assert outside(fig) == []
+    shown = [a.get_text() for a in arts]
+    assert " 5  Centrum" in shown  # one line, as before
+    # The long name is written under its number, line by line.
+    assert "Coehoornsingel" in shown and " 1" in shown
