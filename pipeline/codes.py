@@ -28,11 +28,12 @@ CODE_RE = re.compile(CODE_PATTERN)
 
 
 def gemeente_code_vorm(entry: str) -> str | None:
-    """A gemeente code written another way: ``'GM226'``, ``'gm0226'`` -> ``'GM0226'``.
+    """A gemeente code written another way: ``'GM226'``, ``'gm0226'``, ``'0226'`` ->
+    ``'GM0226'``.
 
     Returns None when ``entry`` does not look like a code (a name, say).
     """
-    m = re.fullmatch(r"\s*[Gg][Mm]\s*(\d{1,4})\s*", entry)
+    m = re.fullmatch(r"\s*(?:[Gg][Mm])?\s*(\d{1,4})\s*", entry)
     return f"GM{int(m.group(1)):04d}" if m else None
 
 

@@ -267,6 +267,18 @@ def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
             "Geef minstens één toekomstjaar na het peiljaar op, bijvoorbeeld horizon: [2030]; "
             "het rapport en de vouwkaart vergelijken het peiljaar met deze jaren.",
         )
+    if kind == "type" and where.startswith("gemeenten") and isinstance(value, int):
+        # YAML reads 0226 as the octal number 150: say so, the user never typed 150.
+        hint = f"Bedoelt u GM{value:04d}? " if value < 10_000 else ""
+        octaal = oct(value)[2:]
+        if value >= 8 and len(octaal) <= 3:
+            hint += (f"Staat er 0{octaal}, dan bedoelt u GM{int(octaal):04d}: YAML leest een getal met "
+                     f"een 0 ervoor als octaal getal (0{octaal} wordt {value}). ")  # fmt: skip
+        return (
+            f"{value} is een getal, geen gemeentecode",
+            hint + "Schrijf de CBS-gemeentecode als tekst: GM en vier cijfers, bijvoorbeeld "
+            "gemeenten: [GM0226] voor Duiven.",
+        )
     if kind == "type" and rule == "array":
         sleutel = where.split(".")[-1]
         return (

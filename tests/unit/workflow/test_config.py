@@ -628,3 +628,24 @@ def test_a_local_file_that_names_another_year_is_refused(kind, pad, jaar, ok):
     text = _raises(cfg)
     _assert_dutch(text)
     assert f"maar het peiljaar is {jaar}" in text and f"bronnen.{kind}.pad" in text
+
+
+def test_a_code_written_as_a_number_is_explained_as_the_user_typed_it():
+    """gemeenten: [0226] said "150 is geen tekst": YAML reads 0226 as the octal 150."""
+    cfg = _base()
+    cfg["gemeenten"] = yaml.safe_load("[0226]")
+    assert cfg["gemeenten"] == [150]
+    text = _raises(cfg)
+    _assert_dutch(text)
+    assert "150 is een getal, geen gemeentecode" in text
+    assert "Staat er 0226, dan bedoelt u GM0226" in text and "(0226 wordt 150)" in text
+    assert "Bedoelt u GM0150?" in text
+    cfg["gemeenten"] = [226]
+    assert "Bedoelt u GM0226?" in _raises(cfg)
+
+
+def test_a_code_without_gm_gets_the_code_suggested():
+    cfg = _base()
+    cfg["gemeenten"] = ["0226"]
+    text = _raises(cfg)
+    assert "Bedoelt u GM0226" in text
