@@ -135,8 +135,10 @@ def verdeel_prognosebestanden(
             f"{wie} in geen van de prognosebestanden voor"
             + ("." if len(todo) == 1 else f": {voorbeelden(todo)}."),
             waar=f"bronnen.prognose.pad: {voorbeelden(list(tabellen))}",
-            oplossing="85171NED heeft alleen de 88 grootste gemeenten; voeg een tabel met alle "
-            "gemeenten toe (85173NED, of een oudere prognose zoals 84527NED).",
+            oplossing="85171NED heeft alleen de 88 grootste gemeenten; voeg een bestand met "
+            "alle gemeenten toe (85173NED, of de hele 84527NED; een uittreksel kan gemeenten "
+            "missen), of kies bronnen.prognose.type: cbs om de tabel op te halen. Zonder echte "
+            "prognose rekent type: demo met een fictieve; dan staat FICTIEF op elk product.",
         )
     return out
 
