@@ -191,6 +191,18 @@ class _Data:
         """Legend text of the classless map of ``key`` (``''``: normal classes)."""
         return "" if self.signaal(key) else texts.KAART_ZONDER_SIGNAAL
 
+    def heel(self, key: str, jaar: int) -> str:
+        """``'heel Duiven ≈ 10%'``: the gemeente figure of ``key`` in ``jaar`` (``''``
+        when missing). A map in one colour otherwise shows no figure at all, and two such
+        maps side by side read as "no change" (real Duiven, 75+: 10% in 2024, 15% in 2040).
+        """
+        g = self.indicatoren[
+            (self.indicatoren["niveau"] == "gemeente") & (self.indicatoren["jaar"] == jaar)
+        ]
+        if not len(g) or key not in g or fmt.is_missing(g[key].iloc[0]):
+            return ""
+        return f"heel {self.gemeente} {fmt.waarde(g[key].iloc[0], self.registry[key])}"
+
     def zonder_tekst(self, key: str) -> str:
         """Why ``key`` has no classes, with the gemeente figure (``''`` when it has)."""
         if self.signaal(key):
