@@ -201,7 +201,7 @@ class _Data:
         ]
         if not len(g) or key not in g or fmt.is_missing(g[key].iloc[0]):
             return ""
-        return f"heel {self.gemeente} {fmt.waarde(g[key].iloc[0], self.registry[key])}"
+        return f"heel {self.gemeente} {fmt.waarde(g[key].iloc[0], self.registry[key], marker=True)}"
 
     def zonder_tekst(self, key: str) -> str:
         """Why ``key`` has no classes, with the gemeente figure (``''`` when it has)."""

@@ -501,6 +501,12 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
     b = df["niveau"] == "buurt"
     df.loc[b, key + "_laag"] = 0.0
     df.loc[b, key + "_hoog"] = df.loc[b, key].max() + 50
+    # The gemeente as a whole, as the pipeline publishes it beside the buurten.
+    heel = df[b & df["jaar"].isin([2024, 2040])].drop_duplicates("jaar").copy()
+    heel[["niveau", "code", "naam", key]] = ["gemeente", "GM9999", "Voorbeeldwaard", 9.0]
+    heel.loc[heel["jaar"] == 2040, key] = 14.0
+    heel[[key + "_laag", key + "_hoog"]] = float("nan")
+    df = pd.concat([df, heel], ignore_index=True)
     fig = vouwkaart.build_figure(df, g, reg, meta, {"hoofdindicator": "aandeel_65plus"}, "A1")
     text = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())
     assert "elke klassegrens zou buurten scheiden die binnen elkaars marge liggen" in text
@@ -508,6 +514,9 @@ def test_small_multiples_with_overlapping_intervals_are_grey_and_say_why(demo_ca
     assert "Aandeel 75-plussers: 2024 en 2040, dezelfde klassen" not in text
     assert "Aandeel 75-plussers: 2024 en 2040" in text
     assert kaartlegenda.NEUTRAAL in _map_fills(fig)
+    # Two grey maps read as "no change": each year names the gemeente figure.
+    assert "2024: heel Voorbeeldwaard ≈ 9%" in text
+    assert "2040: heel Voorbeeldwaard ≈ 14%" in text
 
 
 def test_fictief_banner_names_the_made_up_parts():
