@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline.codes import reden_kolom
+from pipeline.codes import STATUS_GEEN_GEGEVENS, STATUS_TE_WEINIG, reden_kolom
 from pipeline.io import atomic_path, source_date_epoch
 from pipeline.model.intervals import HOOG, LAAG
 from pipeline.model.registry import THEMAS, Indicator
@@ -170,12 +170,15 @@ def toelichting(
     meta: dict[str, Any],
     met_interval: frozenset[str] = frozenset(),
     leeg: frozenset[str] = frozenset(),
+    kolommen: frozenset[str] | None = None,
 ) -> pd.DataFrame:
     """Definitions and sources of every indicator, for the 'Toelichting' sheet.
 
     ``met_interval``: the indicators whose interval columns are in the table; ``leeg``:
     those without a single value in this build (a source not read, such as loneliness
     with ``gezondheidsmonitor: geen``), so an empty column is not read as a fault.
+    ``kolommen``: the workbook's columns; each of :data:`KOLOMMEN` among them gets a row
+    after the indicators (None: all of them).
     """
     rows = [
         {
@@ -197,7 +200,57 @@ def toelichting(
         }
         for ind in registry.values()
     ]
+    rows += [
+        {"Indicator (kolom)": kolom, "Naam": kop, "Thema": "(geen indicator)", "Definitie": uitleg}
+        for kolom, kop, uitleg in KOLOMMEN
+        if kolommen is None or kolom in kolommen
+    ]
     return pd.DataFrame(rows)
+
+
+#: The columns beside the indicators: CSV name, workbook header, meaning (Toelichting).
+#: An analyst saw "Status", "Basisjaar of projectie" and "Randvoorwaarden van de
+#: schatting" without a word on what they hold.
+KOLOMMEN: tuple[tuple[str, str, str], ...] = (
+    (
+        LET_OP,
+        "Let op",
+        "Alleen bij een build die (deels) op fictieve demogegevens steunt: "
+        "welke delen fictief zijn. Leeg of afwezig: alles is echt.",
+    ),
+    ("code", "Code", "CBS-code van de buurt (BU), wijk (WK) of gemeente (GM) in het peiljaar."),
+    ("naam", "Naam", "Naam volgens het CBS."),
+    ("niveau", "Niveau", "buurt, wijk of gemeente."),
+    ("gemeentecode", "Gemeente", "Code van de gemeente."),
+    ("wijkcode", "Wijk", "Code van de wijk (bij een buurt: de wijk waarin zij ligt)."),
+    ("jaar", "Jaar", "Peiljaar (1 januari) of toekomstjaar."),
+    (
+        "status",
+        "Status",
+        f"Leeg: de rij heeft cijfers. '{STATUS_TE_WEINIG}': minder inwoners "
+        "dan indicatoren.min_inwoners, dus geen percentages of verhoudingen. "
+        f"'{STATUS_GEEN_GEGEVENS}': geen bevolkingscijfer.",
+    ),
+    (
+        OPMERKING,
+        "Opmerking",
+        "Waarom een cel leeg is, als de status het niet al zegt, per "
+        "indicator (bijvoorbeeld 'geheim bij CBS'). Een lege cel is nooit 0.",
+    ),
+    (
+        "schatting",
+        "Basisjaar of projectie",
+        "'basisjaar': het peiljaar (CBS-cijfers en "
+        "schattingen daaruit). 'projectie': een toekomstjaar, berekend met de prognose.",
+    ),
+    (
+        MARGES,
+        "Randvoorwaarden van de schatting",
+        "Welke buurtcijfers de geschatte "
+        "leeftijdsopbouw van de buurt vastleggen, bijvoorbeeld 'leeftijd (KWB), burgerlijke "
+        "staat (KWB 2023)'. Hoe meer, hoe smaller de intervallen.",
+    ),
+)
 
 
 def _interval_uitleg(ind: Indicator) -> str:
@@ -284,24 +337,10 @@ def write_xlsx(
         Destination ``.xlsx``.
     """
     headers = {key: _kolomkop(ind) for key, ind in registry.items()}
-    headers.update(
-        {
-            LET_OP: "Let op",
-            "code": "Code",
-            "naam": "Naam",
-            "niveau": "Niveau",
-            "gemeentecode": "Gemeente",
-            "wijkcode": "Wijk",
-            "jaar": "Jaar",
-            "status": "Status",
-            OPMERKING: "Opmerking",
-            "schatting": "Basisjaar of projectie",
-        }
-    )
+    headers.update({kolom: kop for kolom, kop, _ in KOLOMMEN})
     for key in registry:
         headers[key + LAAG] = f"{headers[key]} – ondergrens interval"
         headers[key + HOOG] = f"{headers[key]} – bovengrens interval"
-    headers[MARGES] = "Randvoorwaarden van de schatting"
     # No cover page here either: the demo mark travels on every row, as in the CSV.
     let_op = texts.fictief_tekst(meta) if meta.get("fictief") else ""
     indicatoren = with_warning(with_opmerking(indicatoren, registry, labels=True), let_op)
@@ -321,13 +360,17 @@ def write_xlsx(
                 frozenset(
                     k for k in registry if k not in indicatoren or indicatoren[k].isna().all()
                 ),
+                kolommen=frozenset(cols),
             )
             if meta.get("fictief"):
                 # Per indicator: real CBS columns are not stamped fictitious.
                 info.insert(
                     0,
                     "Let op",
-                    [texts.fictief_bij(registry[k], meta) for k in info["Indicator (kolom)"]],
+                    [
+                        texts.fictief_bij(registry[k], meta) if k in registry else ""
+                        for k in info["Indicator (kolom)"]
+                    ],
                 )
             info.to_excel(xw, sheet_name="Toelichting", index=False)
             sources_table(meta).to_excel(xw, sheet_name="Bronnen", index=False)

@@ -81,7 +81,30 @@ def test_toelichting_marks_only_what_rests_on_demo_parts(tmp_path):
     assert not let_op["eenzaam_pct"]  # RIVM's share does not rest on the age profile
     export.write_xlsx(table(), REG, m | {"fictief_onderdelen": ["kwb", "bevolking"]}, path)
     rows = list(openpyxl.load_workbook(path)["Toelichting"].iter_rows(values_only=True))
-    assert all(r[0] == "FICTIEF: demogegevens" for r in rows[1:])
+    assert all(r[0] == "FICTIEF: demogegevens" for r in rows[1:] if r[1] in REG)
+
+
+def test_toelichting_explains_every_column_of_the_workbook(tmp_path):
+    """An analyst found "Let op", "Status", "Opmerking", "Basisjaar of projectie" and
+    "Randvoorwaarden van de schatting" in the data sheets and nowhere explained."""
+    path = tmp_path / "x.xlsx"
+    t = table()
+    t.loc[0, "aantal_85plus"] = np.nan
+    t[codes.reden_kolom("aantal_85plus")] = ["", ""]
+    t.loc[0, codes.reden_kolom("aantal_85plus")] = codes.REDEN_GEHEIM
+    export.write_xlsx(t, REG, {"bronnen": [], "fictief": True}, path)
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb["Toelichting"].iter_rows(values_only=True))
+    head = rows[0]
+    uitleg = {r[head.index("Naam")]: r[head.index("Definitie")] for r in rows[1:]}
+    kolommen = [c.value for c in wb["Buurten"][1]]
+    for kop in kolommen:
+        # An interval column is explained with its indicator; a header adds the unit.
+        basis = kop.split(" – ")[0]
+        assert any(basis == n or basis.startswith(f"{n} (") for n in uitleg if uitleg[n]), kop
+    assert codes.STATUS_TE_WEINIG in uitleg["Status"]
+    assert "nooit 0" in uitleg["Opmerking"]
+    assert "projectie" in uitleg["Basisjaar of projectie"]
 
 
 def test_csv_and_gpkg_carry_the_fictief_warning_on_every_row(tmp_path):
