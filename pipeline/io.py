@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import json
 import os
@@ -153,3 +154,55 @@ def write_text(text: str, path: str | Path) -> None:
     """Write a text file (UTF-8), atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def check_records(
+    path: Path, sep: str, *, wat: str, laatste: str, encoding: str = "utf-8-sig"
+) -> None:
+    """Refuse a CSV whose records do not all have as many fields as the header.
+
+    A download or copy that was cut off ends in a partial record; pandas would fill
+    the missing fields with empty cells and keep a cut number such as ``30`` (from
+    ``3045``) as if it were delivered. Ragged records elsewhere mean a broken edit. Used
+    for every CSV a user supplies (KWB, Primos, BRP): a cut Primos file said "Onbekend
+    geslacht ... ''" and a cut number "De hoogste leeftijdsklasse is niet open".
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    sep
+        Field separator.
+    wat
+        What the file is, for the message ('KWB-bestand', 'Primos-bestand').
+    laatste
+        What its last record should be, for the fix ('de laatste buurt').
+    encoding
+        The file's encoding.
+
+    Raises
+    ------
+    WijkscanError
+        Naming the first short or long record (line number and its first field).
+    """
+    with Path(path).open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        header = next(reader, [])
+        for record in reader:
+            if not any(cell.strip() for cell in record) or len(record) == len(header):
+                continue
+            first = record[0].strip() if record else ""
+            cut = len(record) < len(header)
+            raise WijkscanError(
+                f"Het {wat} {Path(path).name} is "
+                + (
+                    "afgebroken of beschadigd: een regel heeft minder velden"
+                    if cut
+                    else "beschadigd: een regel heeft meer velden"
+                )
+                + f" ({len(record)}) dan de kop ({len(header)}).",
+                waar=f"{path}, regel {reader.line_num}" + (f" ({first})" if first else ""),
+                oplossing="Download of exporteer het bestand opnieuw en controleer dat het "
+                f"volledig is (de laatste regel hoort bij {laatste}); pas geen "
+                "scheidingstekens aan in een teksteditor.",
+            )

@@ -11,7 +11,6 @@ here, naming the file and line.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 from pipeline.errors import WijkscanError
 from pipeline.ingest.kwb_kolommen import KWB_COLUMNS, MISSING_STRINGS, find_column
 from pipeline.ingest.statline import read_cells, separator
+from pipeline.io import check_records
 
 #: Short names of the CBS workbook ``kwb-YYYY.xlsx`` -> OData key of the same measure.
 #: Suffixes follow the 85984NED (KWB 2024) metadata; only the prefix is matched later
@@ -123,48 +123,6 @@ def read_kwb(path: Path) -> pd.DataFrame:
     return df
 
 
-def check_records(path: Path, sep: str) -> None:
-    """Refuse a CSV whose records do not all have as many fields as the header.
-
-    A download or copy that was cut off ends in a partial record; pandas would fill
-    the missing fields with empty cells and keep a cut number such as ``30`` (from
-    ``3045``) as if it were published. Ragged records elsewhere mean a broken edit.
-
-    Parameters
-    ----------
-    path
-        The CSV file.
-    sep
-        Field separator.
-
-    Raises
-    ------
-    WijkscanError
-        Naming the first short or long record (line number and region code).
-    """
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=sep)
-        header = next(reader, [])
-        for record in reader:
-            if not any(cell.strip() for cell in record) or len(record) == len(header):
-                continue
-            code = record[0].strip() if record else ""
-            cut = len(record) < len(header)
-            raise WijkscanError(
-                f"Het KWB-bestand {path.name} is "
-                + (
-                    "afgebroken of beschadigd: een regel heeft minder velden"
-                    if cut
-                    else "beschadigd: een regel heeft meer velden"
-                )
-                + f" ({len(record)}) dan de kop ({len(header)}).",
-                waar=f"{path}, regel {reader.line_num}" + (f" (regio {code})" if code else ""),
-                oplossing="Download of exporteer het bestand opnieuw en controleer dat het "
-                "volledig is (de laatste regel hoort bij de laatste buurt); pas geen "
-                "scheidingstekens aan in een teksteditor.",
-            )
-
-
 def check_numbers(raw: pd.DataFrame, source: str, *, first_line: int | None = None) -> None:
     """Refuse a measure cell that is neither a number nor a CBS 'secret' mark.
 
@@ -225,7 +183,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 oplossing="Download de tabel opnieuw (StatLine: 'onbewerkte dataset', CSV).",
             )
         sep = separator(head)
-        check_records(path, sep)
+        check_records(path, sep, wat="KWB-bestand", laatste="de laatste buurt")
         return read_cells(path, sep)
     except WijkscanError:
         raise

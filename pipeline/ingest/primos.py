@@ -25,6 +25,7 @@ import pandas as pd
 from pipeline.errors import WijkscanError
 from pipeline.ingest.bevolking import validate_bevolking
 from pipeline.ingest.statline import Leeftijdsklasse, parse_leeftijd, to_float, voorbeelden
+from pipeline.io import check_records
 
 #: Accepted header spellings per canonical column (compared after lower-casing and
 #: removing everything but letters and digits, so 'Aantal personen' == 'aantalpersonen').
@@ -142,6 +143,7 @@ def lees_tabel(path: Path, wat: str) -> tuple[pd.DataFrame, bool, str]:
         if not head.strip():
             raise WijkscanError(f"Het {wat} is leeg: {path}", oplossing="Exporteer opnieuw.")
         sep = max((";", ",", "\t"), key=head.count)
+        check_records(path, sep, wat=wat, laatste="de laatste gemeente of buurt", encoding=encoding)
         try:
             df = pd.read_csv(
                 path,

@@ -261,3 +261,21 @@ def test_demo_marital_split_of_rescaled_population() -> None:
         "burgerlijke_staat"
     )["aantal"]
     assert top["verweduwd"] > top["gehuwd"]
+
+
+@pytest.mark.parametrize("naam,lees", [
+    ("primos_GM0226.csv", lambda p: read_primos(p)),
+    ("brp_GM0226.csv", lambda p: read_brp(p, "GM0226")),
+])  # fmt: skip
+def test_a_file_cut_mid_line_says_it_is_cut(tmp_path: Path, naam: str, lees) -> None:
+    """A new user cut a Primos file inside a line and got "Onbekend geslacht ... ''"; cut
+    inside a number, "De hoogste leeftijdsklasse is niet open"; a cut BRP file named a
+    column it does not have. The cut is named as such, with the line."""
+    text = (FIX / naam).read_text(encoding="utf-8-sig")
+    regels = text.rstrip("\n").split("\n")
+    cut = "\n".join(regels[:-1]) + "\n" + regels[-1][: len(regels[-1]) // 3]
+    path = tmp_path / naam
+    path.write_text(cut, encoding="utf-8")
+    with pytest.raises(WijkscanError) as exc:
+        lees(path)
+    assert "afgebroken" in exc.value.wat and f"regel {len(regels)}" in exc.value.waar
