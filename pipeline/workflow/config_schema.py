@@ -292,6 +292,12 @@ def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
             f"Vul hier een {_types_nl(rule)} in. {schema_ref}",
         )
     if kind == "enum":
+        from pipeline.workflow.config_checks import ALLOWED_TYPES  # imports this module
+
+        # One enum serves every source type; offer only what this kind of input takes.
+        soort = where.split(".")[1] if where.startswith("bronnen.") else ""
+        if where.endswith(".type") and soort in ALLOWED_TYPES:
+            rule = [v for v in rule if v in ALLOWED_TYPES[soort]]
         keuzes = ", ".join(str(v) for v in rule)
         close = difflib.get_close_matches(str(value), [str(v) for v in rule], n=1)
         hint = f" Bedoelt u '{close[0]}'?" if close else ""
@@ -408,7 +414,8 @@ def _yaml_reden(problem: str) -> str:
         "could not find expected ':'": "dubbele punt ontbreekt",
         "found unexpected end of stream": "bestand houdt onverwacht op",
         "found undefined alias": "onbekende alias",
-        "expected <block end>, but found '-'": "inspringing klopt niet",
+        # Any "expected <block end>, but found ..." is a line indented unlike its siblings.
+        "expected <block end>, but found": "inspringing klopt niet",
     }
     for en, nl in vertaling.items():
         if en in problem:

@@ -649,3 +649,20 @@ def test_a_code_without_gm_gets_the_code_suggested():
     cfg["gemeenten"] = ["0226"]
     text = _raises(cfg)
     assert "Bedoelt u GM0226" in text
+
+
+def test_a_misindented_block_is_named_in_dutch(tmp_path):
+    """PyYAML's "expected <block end>, but found '<block mapping start>'" reached a user."""
+    path = tmp_path / "kapot.yaml"
+    path.write_text("bronnen:\n  kwb: {type: demo}\n   geometrie: {type: demo}\n", "utf-8")
+    with pytest.raises(WijkscanError) as exc:
+        wcfg.read_configfile(path)
+    assert "inspringing klopt niet" in str(exc.value) and "<block" not in str(exc.value)
+
+
+def test_a_source_type_offers_only_the_types_of_that_input():
+    """'prognose: {type: lokal}' listed brp and geen, which the prognose then refuses."""
+    cfg = _base()
+    cfg["bronnen"]["prognose"] = {"type": "lokal"}
+    text = _raises(cfg)
+    assert "Kies een van: cbs, lokaal, demo, primos." in text and "brp" not in text
