@@ -158,9 +158,12 @@ def render_report(input: Any, output: Any, params: Any, wildcards: Any) -> None:
         str(output.pdf),
         list(params.volgende_ronde),
     )
-    # The gemeente is built when its report is: one line for long (national) runs.
+    # The gemeente is built when its report is: one line for long (national) runs, naming
+    # the folder (a new user did not know where the products went).
+    map_ = Path(str(output.pdf)).parent
     print(
-        f"wijkscan {wildcards.gemeente} {naam}: rapport klaar ({pages} pagina's)", file=sys.stderr
+        f"wijkscan {wildcards.gemeente} {naam}: rapport klaar ({pages} pagina's), zie {map_}/",
+        file=sys.stderr,
     )
 
 

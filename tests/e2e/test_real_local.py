@@ -73,7 +73,11 @@ def test_adding_a_gemeente_adds_only_its_jobs(real_build, real_kwb_path, real_gp
 def test_one_progress_line_per_gemeente_built(real_build):
     out = (real_build / "snakemake_uitvoer.txt").read_text(encoding="utf-8")
     for gm, naam in (("GM0226", "Duiven"), ("GM0150", "Deventer")):
-        lines = re.findall(rf"^wijkscan {gm} {naam}: rapport klaar \((\d+) pagina's\)$", out, re.M)
+        lines = re.findall(
+            rf"^wijkscan {gm} {naam}: rapport klaar \((\d+) pagina's\), zie reports/{gm}/$",
+            out,
+            re.M,
+        )
         assert len(lines) == 1, out[-2000:]
         assert int(lines[0]) >= 20  # the whole report, not a stub
 
