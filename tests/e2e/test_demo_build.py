@@ -58,7 +58,9 @@ def test_xlsx_and_gpkg_exports(demo_build):
     assert xl.sheet_names == ["Buurten", "Wijken", "Gemeente", "Toelichting", "Bronnen"]
     toel = pd.read_excel(xl, sheet_name="Toelichting")
     assert "mantelzorgpotentieel" in set(toel["Indicator (kolom)"])
-    assert (toel["Let op"] == "FICTIEF: demogegevens").all()
+    indicatoren = toel["Thema"] != "(geen indicator)"  # the other columns are explained after
+    assert (toel.loc[indicatoren, "Let op"] == "FICTIEF: demogegevens").all()
+    assert {"Status", "Opmerking"} <= set(toel.loc[~indicatoren, "Naam"])
     gdf = gpd.read_file(demo_build / f"reports/{GM}/indicatoren_{GM}.gpkg")
     assert len(gdf) == len(demo.BUURTEN)
     assert {"aandeel_65plus", "aandeel_65plus_2040", "mantelzorgpotentieel_2030"} <= set(
