@@ -303,8 +303,8 @@ def _bars_order(
 #: between two values do not make the difference uncertain (real Duiven, dementia: West
 #: 80 (50-120) stands above Zuidwest 40 (20-75)).
 _STREEPJES = (
-    " De zwarte streepjes zijn de 90%-marges van de schatting. Valt het cijfer van een buurt "
-    "binnen het streepje van een andere, dan is hun verschil niet zeker."
+    " Zwarte streepjes: de 90%-marges. Ligt een cijfer binnen het streepje van een andere "
+    "buurt, dan is het verschil niet zeker."
 )
 
 #: Per order of a bar chart (:func:`_bars_order`): the caption's words and the alt text's.
@@ -314,9 +314,8 @@ _VOLGORDE = {
         "van {richting} waarde",
     ),
     "deels": (
-        "gerangschikt; bovenaan de grootste opgave. Buurten waarvan het cijfer gelijk is of "
-        "niet zeker verschilt van dat van een buurman in de rij, delen een plaats en staan "
-        "onderling op naam.",
+        "gerangschikt; bovenaan de grootste opgave. Buurten die gelijk zijn of niet zeker "
+        "van hun buren verschillen, staan onderling op naam.",
         "van {richting} waarde, buurten die een plaats delen op naam",
     ),
     "geen": (
