@@ -401,6 +401,42 @@ def sex_age_count(
     return df
 
 
+def check_every_year_complete(df: pd.DataFrame, waar: str, wat: str) -> None:
+    """Refuse a forecast in which a year lacks classes that the gemeente's other years have.
+
+    A file cut off at a line end loses the last rows whole: no field is short, and the
+    model later said "heeft geslacht ['man'], de buurten ['man', 'vrouw']" without naming
+    the file. Every year of a gemeente must have the same sexes and age classes.
+
+    Parameters
+    ----------
+    df
+        Tidy forecast rows (``gemeentecode, jaar, geslacht, leeftijd_van, leeftijd_tot``).
+    waar, wat
+        The file (for the message) and what it is.
+
+    Raises
+    ------
+    WijkscanError
+        Naming gemeente, year and the missing sex or age class.
+    """
+    tot = ("-" + df["leeftijd_tot"].astype("string")).fillna("+")  # open class: "90+"
+    cel = df["geslacht"].astype(str) + " " + df["leeftijd_van"].astype(str) + tot
+    for g, part in df.assign(_cel=cel).groupby("gemeentecode", sort=False):
+        alle = set(part["_cel"])
+        for jaar, rows in part.groupby("jaar", sort=True):
+            mist = sorted(alle - set(rows["_cel"]))
+            if mist:
+                raise WijkscanError(
+                    f"In het {wat} mist {g} in {jaar} {len(mist)} combinatie(s) van geslacht "
+                    f"en leeftijd die de andere jaren wel hebben, bijvoorbeeld "
+                    f"{voorbeelden(mist)}. Is het bestand afgebroken?",
+                    waar=waar,
+                    oplossing="Exporteer de prognose opnieuw en controleer dat elk jaar alle "
+                    "leeftijdsklassen voor elk geslacht heeft.",
+                )
+
+
 def read_primos(path: Path, gemeenten: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a Primos forecast file in the wijkscan layout.
 
@@ -442,6 +478,7 @@ def read_primos(path: Path, gemeenten: Sequence[str] | None = None) -> pd.DataFr
         df, "jaar", jaartal, waar, "Ongeldig jaar", "Gebruik een jaartal zoals 2030."
     )
     df = sex_age_count(df, cols, waar, wat, decimal_comma, hoogste="90+")
+    check_every_year_complete(df, waar, wat)
     if gemeenten is not None:
         wanted = [gemeentecode(g) for g in gemeenten]
         absent = [g for g in wanted if g not in set(df["gemeentecode"])]

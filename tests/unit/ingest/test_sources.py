@@ -279,3 +279,16 @@ def test_a_file_cut_mid_line_says_it_is_cut(tmp_path: Path, naam: str, lees) -> 
     with pytest.raises(WijkscanError) as exc:
         lees(path)
     assert "afgebroken" in exc.value.wat and f"regel {len(regels)}" in exc.value.waar
+
+
+def test_a_primos_file_cut_at_a_line_end_names_the_incomplete_year(tmp_path: Path) -> None:
+    """Cut at a line end, no field is short: the model said "heeft geslacht ['man'], de
+    buurten ['man', 'vrouw']" with 'Waar: prognose'. The reader names file, gemeente and
+    year."""
+    regels = (FIX / "primos_GM0226.csv").read_text(encoding="utf-8-sig").splitlines()
+    path = tmp_path / "primos_GM0226.csv"
+    path.write_text("\n".join(regels[:-3]) + "\n", encoding="utf-8")
+    with pytest.raises(WijkscanError) as exc:
+        read_primos(path)
+    text = str(exc.value)
+    assert "primos_GM0226.csv" in text and "GM0226" in text and "afgebroken" in text
