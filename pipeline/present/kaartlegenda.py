@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from pipeline.codes import STATUS_GEEN_GEGEVENS, STATUS_TE_WEINIG
 from pipeline.model.registry import Indicator
 from pipeline.present import grafiektekst
-from pipeline.present.kaartbasis import BLACK
+from pipeline.present.kaartbasis import BLACK, _measure, _renderer
 from pipeline.present.kaartklassen import _SUFFIX_UNITS, Classification, palette
 
 __all__ = [
@@ -245,6 +245,7 @@ def _key_blocks(
     """Per key entry: number, the lines of its name, and the name's indent in axes
     fraction (None for an entry on one line, written as ``nr  naam``)."""
     fig = ax.get_figure()
+    r = _renderer(fig)
     size_px = size * fig.dpi / 72
     room_px = colw * ax.bbox.width - 0.6 * size_px
     out: list[tuple[int, list[str], float | None]] = []
@@ -252,10 +253,10 @@ def _key_blocks(
         text = f"{nr:>2}  {naam}"
         # Measuring costs a text layout; a short name surely fits (no glyph is wider
         # than 1 em), so only long ones are measured.
-        if len(text) * size_px <= room_px or _width_px(ax, text, size) <= room_px:
+        if len(text) * size_px <= room_px or _measure(ax, r, text, size)[0] <= room_px:
             out.append((nr, [str(naam)], None))
             continue
-        indent_px = _width_px(ax, f"{nr:>2}  ", size)
+        indent_px = _measure(ax, r, f"{nr:>2}  ", size)[0]
         wrapped, _ = grafiektekst.wrap_to_width(fig, str(naam), room_px - indent_px, size, size)
         out.append((nr, wrapped.split("\n"), indent_px / ax.bbox.width))
     return out
@@ -276,11 +277,3 @@ def _split_columns(heights: Sequence[int], ncols: int) -> list[list[int]]:
         cols[-1].append(i)
         filled += h
     return cols
-
-
-def _width_px(ax: Axes, text: str, fontsize: float) -> float:
-    """Drawn width of ``text`` in display pixels (measured, then removed)."""
-    t = ax.text(0, 0, text, fontsize=fontsize)
-    w = t.get_window_extent(ax.get_figure().canvas.get_renderer()).width
-    t.remove()
-    return w

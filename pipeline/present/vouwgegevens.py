@@ -196,12 +196,17 @@ class _Data:
         when missing). A map in one colour otherwise shows no figure at all, and two such
         maps side by side read as "no change" (real Duiven, 75+: 10% in 2024, 15% in 2040).
         """
-        g = self.indicatoren[
-            (self.indicatoren["niveau"] == "gemeente") & (self.indicatoren["jaar"] == jaar)
-        ]
-        if not len(g) or key not in g or fmt.is_missing(g[key].iloc[0]):
+        if key not in self.indicatoren or not (self.indicatoren["niveau"] == "gemeente").any():
             return ""
-        return f"heel {self.gemeente} {fmt.waarde(g[key].iloc[0], self.registry[key], marker=True)}"
+        try:
+            waarde = texts.opzoeken(
+                self.indicatoren, texts.gemeente_code(self.indicatoren), jaar, key
+            )
+        except KeyError:  # no gemeente row for that year
+            return ""
+        if fmt.is_missing(waarde):
+            return ""
+        return f"heel {self.gemeente} {fmt.waarde(waarde, self.registry[key], marker=True)}"
 
     def zonder_tekst(self, key: str) -> str:
         """Why ``key`` has no classes, with the gemeente figure (``''`` when it has)."""

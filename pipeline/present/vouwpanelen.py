@@ -134,8 +134,9 @@ def _small_multiple(
     # "dezelfde klassen" only where there are classes (the legend may say "geen klassen").
     sub = ind.label + (f": {years[0]} en {years[1]}" + ("" if neutraal else ", dezelfde klassen")
                        if len(years) == 2 else f", {years[0]}")  # fmt: skip
-    if len(years) == 1 and d.heel(key, years[0]):
-        sub += f" ({d.heel(key, years[0])})"
+    heel = {yr: d.heel(key, yr) for yr in years}
+    if len(years) == 1 and heel[years[0]]:
+        sub += f" ({heel[years[0]]})"
     if ind.thema == "eenzaamheid":
         b = _buurt_rows(d.indicatoren)
         ej = b.loc[(b["jaar"] == d.jaar), "eenzaamheid_jaar"].dropna()
@@ -153,7 +154,7 @@ def _small_multiple(
         mw = (w - gap) / 2
         for i, ((vals, st), yr) in enumerate(zip(series, years, strict=True)):
             mx = x + i * (mw + gap)
-            kop = f"{yr}: {d.heel(key, yr)}" if d.heel(key, yr) else str(yr)
+            kop = f"{yr}: {heel[yr]}" if heel[yr] else str(yr)
             _fit_text(fig, sheet, mx, yy, kop, size=14, max_w=mw, min_size=10, fontweight="bold")
             ax = fig.add_axes(sheet.rect(mx, yy + 7, mw, map_h - 7))
             res = maps.draw_choropleth(ax, d.buurten, vals, ind, classification=cls, status=st,

@@ -24,7 +24,6 @@ from pipeline.workflow.config_bestanden import (
     configured_files,
 )
 from pipeline.workflow.config_checks import (
-    ALLOWED_TYPES,
     KLASSE_BREEDTE,
     MAX_LEEFTIJD,
     check_aanvulling,
@@ -59,6 +58,7 @@ from pipeline.workflow.config_paden import (
     table_id,
 )
 from pipeline.workflow.config_schema import (
+    ALLOWED_TYPES,
     SCHEMA_PATH,
     check_configfiles,
     check_schema,

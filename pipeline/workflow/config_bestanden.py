@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import WijkscanError
-from pipeline.workflow.config_checks import ALLOWED_TYPES
 from pipeline.workflow.config_paden import LOCAL_TYPES
+from pipeline.workflow.config_schema import ALLOWED_TYPES
 
 #: Files under ``indicatoren`` that every build reads (prevalence rates and national counts).
 INDICATOR_FILES = ("dementie_prevalentie", "dementie_landelijk")

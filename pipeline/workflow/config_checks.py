@@ -13,16 +13,7 @@ from typing import Any
 
 from pipeline.errors import WijkscanError
 from pipeline.workflow.config_paden import kwb_table_id
-from pipeline.workflow.config_schema import load_schema, with_defaults
-
-#: Source types each input kind accepts (the schema lists the union).
-ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
-    "kwb": ("cbs", "lokaal", "demo"),
-    "geometrie": ("cbs", "lokaal", "demo"),
-    "bevolking": ("cbs", "lokaal", "demo", "brp"),
-    "prognose": ("cbs", "lokaal", "demo", "primos"),
-    "gezondheidsmonitor": ("cbs", "lokaal", "demo", "geen"),
-}
+from pipeline.workflow.config_schema import ALLOWED_TYPES, load_schema, with_defaults
 
 
 def check_sources(config: dict[str, Any]) -> None:

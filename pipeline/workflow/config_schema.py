@@ -22,6 +22,16 @@ from pipeline.errors import WijkscanError
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
 
 
+#: Source types each input kind accepts (the schema lists the union).
+ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
+    "kwb": ("cbs", "lokaal", "demo"),
+    "geometrie": ("cbs", "lokaal", "demo"),
+    "bevolking": ("cbs", "lokaal", "demo", "brp"),
+    "prognose": ("cbs", "lokaal", "demo", "primos"),
+    "gezondheidsmonitor": ("cbs", "lokaal", "demo", "geen"),
+}
+
+
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
     """Load the JSON schema (YAML) of the configuration."""
     # libyaml's parser when PyYAML has it: the schema is read at every Snakemake start, and
@@ -292,8 +302,6 @@ def _value_hint(err: jsonschema.ValidationError, where: str) -> tuple[str, str]:
             f"Vul hier een {_types_nl(rule)} in. {schema_ref}",
         )
     if kind == "enum":
-        from pipeline.workflow.config_checks import ALLOWED_TYPES  # imports this module
-
         # One enum serves every source type; offer only what this kind of input takes.
         soort = where.split(".")[1] if where.startswith("bronnen.") else ""
         if where.endswith(".type") and soort in ALLOWED_TYPES:
